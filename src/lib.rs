@@ -1,1 +1,98 @@
-//! switchboard library.
+//! switchboard: a self-hosted contact center in one binary.
+//!
+//! # Layout
+//! - `config`, `logger`, `clock`, `ids`: command line, logging, time, SIDs and secrets.
+//! - `store`: SQLite, the only module with SQL; `schema.sql` migrations; the event outbox.
+//! - `events`: the `EventType` enum and the bus that delivers stored events to subscribers.
+//! - `timers`: the thread that fires durable timers.
+//! - `account`: the appliance's account, Auth Token and API keys.
+//! - `app`: `App`, the shared parts passed to handlers and threads.
+//! - `http`: tiny_http pool, routing, auth, Twilio's wire conventions, parked requests, the API.
+//! - `web`: the pages under `static/`, compiled in.
+//!
+//! `start` wires them together and returns a `Running` appliance.
+
+pub mod account;
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod events;
+pub mod http;
+pub mod ids;
+pub mod logger;
+pub mod store;
+pub mod timers;
+pub mod web;
+
+use app::App;
+use config::Config;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// A started appliance: its HTTP server and background threads.
+pub struct Running {
+    pub app: Arc<App>,
+    pub http: http::HttpServer,
+    /// The account was created by this start (so its credentials should be shown).
+    pub account_created: bool,
+    pub auth_token: String,
+    stop_tx: crossbeam_channel::Sender<()>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops serving, then the background threads.
+    pub fn shutdown(self) {
+        self.http.stop();
+        drop(self.stop_tx);
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Opens the store and starts the dispatcher, timer, parking and HTTP threads.
+pub fn start(config: Config) -> Result<Running, String> {
+    let store = Arc::new(store::Store::open(&config.db, config.sync).map_err(|e| e.message)?);
+    let (account, account_created) = account::ensure(&store).map_err(|e| e.message)?;
+    let bus = events::Bus::new(store.clone());
+    let timers = Arc::new(timers::Timers::default());
+    store.add_listener(timers.waker());
+    let app = Arc::new(App {
+        config,
+        store,
+        bus,
+        timers,
+        account_sid: account.sid.clone(),
+    });
+
+    // Every thread stops when `stop_tx` is dropped (its receivers then see a disconnect).
+    let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
+    let mut threads = Vec::new();
+    let (parking, parking_thread) = http::park::Parking::start(app.clone(), stop_rx.clone())?;
+    threads.push(parking_thread);
+    threads.push(spawn("dispatcher", {
+        let (app, stop) = (app.clone(), stop_rx.clone());
+        move || app.bus.run(&stop)
+    })?);
+    threads.push(spawn("timers", {
+        let (app, stop) = (app.clone(), stop_rx.clone());
+        move || app.timers.run(&app, &stop)
+    })?);
+    let http = http::HttpServer::start(app.clone(), parking)?;
+    Ok(Running {
+        app,
+        http,
+        account_created,
+        auth_token: account.auth_token,
+        stop_tx,
+        threads,
+    })
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, String> {
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(f)
+        .map_err(|e| format!("cannot start the {name} thread: {e}"))
+}

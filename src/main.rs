@@ -1,1 +1,84 @@
-fn main() {}
+//! The `switchboard` command: parses the command line and runs a subcommand (see `config::USAGE`).
+
+use switchboard::config::{Command, Config, USAGE};
+use switchboard::{account, logger, store};
+
+fn main() {
+    logger::init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match Config::parse(&args, |k| std::env::var(k).ok()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("switchboard: {e}\n\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = run(config) {
+        eprintln!("switchboard: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(config: Config) -> Result<(), String> {
+    match config.command.clone() {
+        Command::Help => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Command::Serve => serve(config),
+        Command::Credentials => {
+            let s = open(&config)?;
+            let (a, _) = account::ensure(&s).map_err(|e| e.message)?;
+            println!("Account SID: {}\nAuth Token:  {}", a.sid, a.auth_token);
+            Ok(())
+        }
+        Command::RotateToken => {
+            let s = open(&config)?;
+            account::ensure(&s).map_err(|e| e.message)?;
+            let a = account::rotate_token(&s).map_err(|e| e.message)?;
+            println!(
+                "Account SID: {}\nAuth Token:  {} (new; the old one no longer works)",
+                a.sid, a.auth_token
+            );
+            Ok(())
+        }
+        Command::Backup(dest) => {
+            let s = open(&config)?;
+            s.backup_to(&dest).map_err(|e| e.message)?;
+            println!("backed up {} to {}", config.db.display(), dest.display());
+            Ok(())
+        }
+    }
+}
+
+fn open(config: &Config) -> Result<store::Store, String> {
+    store::Store::open(&config.db, config.sync)
+        .map_err(|e| format!("{}: {}", config.db.display(), e.message))
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let db = config.db.clone();
+    let running = switchboard::start(config)?;
+    let base = format!("http://{}", running.http.addr);
+    println!("switchboard is running at {base}");
+    println!("  admin console: {base}/admin");
+    println!("  database:      {}", db.display());
+    if running.account_created {
+        println!(
+            "  A new account was created. Sign in and point the twilio SDK at this server with:"
+        );
+        println!("  Account SID:   {}", running.app.account_sid);
+        println!("  Auth Token:    {}", running.auth_token);
+        println!("  (`switchboard credentials` prints them again.)");
+    } else {
+        println!(
+            "  Account SID:   {}  (`switchboard credentials` prints the token)",
+            running.app.account_sid
+        );
+    }
+    // Serve until the process is stopped; SIGTERM/SIGINT end it, and SQLite's WAL keeps the file
+    // consistent whatever moment that happens at.
+    loop {
+        std::thread::park();
+    }
+}

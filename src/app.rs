@@ -1,0 +1,25 @@
+//! `App`: the appliance's shared parts, passed explicitly to every handler and thread (no globals).
+
+use crate::config::Config;
+use crate::events::{Bus, NewEvent};
+use crate::store::{self, Store};
+use crate::timers::Timers;
+use rusqlite::Connection;
+use std::sync::Arc;
+
+pub struct App {
+    pub config: Config,
+    pub store: Arc<Store>,
+    pub bus: Arc<Bus>,
+    pub timers: Arc<Timers>,
+    /// The appliance's one account; its SID never changes (the token may rotate, so it is read
+    /// from the store when checked).
+    pub account_sid: String,
+}
+
+impl App {
+    /// Appends `event` to the outbox inside the caller's write transaction.
+    pub fn record(&self, conn: &Connection, event: &NewEvent) -> store::Result<String> {
+        store::events::append(conn, &self.account_sid, event)
+    }
+}

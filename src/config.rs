@@ -1,0 +1,181 @@
+//! Command-line flags and their environment twins. Flags win over the environment, which wins
+//! over the defaults (see `USAGE`).
+
+use crate::store::Sync;
+use std::path::PathBuf;
+
+pub const USAGE: &str = "\
+switchboard — a self-hosted contact center in one binary
+
+USAGE:
+    switchboard [serve] [OPTIONS]       start the appliance (the default)
+    switchboard credentials [--db FILE] print the Account SID and Auth Token
+    switchboard rotate-token [--db FILE] replace the Auth Token (the old one stops working)
+    switchboard backup FILE [--db FILE] copy the database with SQLite's online backup (safe while serving)
+    switchboard help                    this text
+
+OPTIONS (each has an environment twin; flags win):
+    --listen ADDR     address to serve on          SWITCHBOARD_LISTEN   default 127.0.0.1:8080
+    --db FILE         the SQLite database file     SWITCHBOARD_DB       default ./switchboard.db
+    --threads N       HTTP worker threads          SWITCHBOARD_THREADS  default 2 x cores, at least 4
+    --sync MODE       normal | full                SWITCHBOARD_SYNC     default normal
+                      normal: fast; a power cut may lose the last moments of acknowledged writes,
+                              never corrupts the file. full: every acknowledged write survives.
+    --public-url URL  the base URL links are built from   SWITCHBOARD_PUBLIC_URL
+                      default: taken from each request's Host header
+
+The log level comes from RUST_LOG (error, warn, info, debug, trace; default info).
+";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Serve,
+    Credentials,
+    RotateToken,
+    Backup(PathBuf),
+    Help,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub command: Command,
+    pub listen: String,
+    pub db: PathBuf,
+    pub threads: usize,
+    pub sync: Sync,
+    pub public_url: Option<String>,
+    /// Enables routes that only tests use (an injected panic). Off unless SWITCHBOARD_TEST_HOOKS=1.
+    pub test_hooks: bool,
+}
+
+impl Config {
+    /// Defaults for an appliance serving `db` on `listen` (what tests and benchmarks start from).
+    pub fn new(listen: &str, db: PathBuf) -> Config {
+        Config {
+            command: Command::Serve,
+            listen: listen.to_string(),
+            db,
+            threads: default_threads(),
+            sync: Sync::Normal,
+            public_url: None,
+            test_hooks: false,
+        }
+    }
+
+    /// Reads `args` (without the program name) over the environment `env`.
+    pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let mut c = Config::new("127.0.0.1:8080", PathBuf::from("./switchboard.db"));
+        if let Some(v) = env("SWITCHBOARD_LISTEN") {
+            c.listen = v;
+        }
+        if let Some(v) = env("SWITCHBOARD_DB") {
+            c.db = PathBuf::from(v);
+        }
+        if let Some(v) = env("SWITCHBOARD_THREADS") {
+            c.threads = parse_threads(&v)?;
+        }
+        if let Some(v) = env("SWITCHBOARD_SYNC") {
+            c.sync = parse_sync(&v)?;
+        }
+        c.public_url = env("SWITCHBOARD_PUBLIC_URL").filter(|s| !s.is_empty());
+        c.test_hooks = env("SWITCHBOARD_TEST_HOOKS").as_deref() == Some("1");
+
+        let mut it = args.iter();
+        let mut positional = Vec::new();
+        while let Some(arg) = it.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+                _ => (arg.as_str(), None),
+            };
+            let mut value = || {
+                inline
+                    .clone()
+                    .or_else(|| it.next().cloned())
+                    .ok_or_else(|| format!("{flag} needs a value"))
+            };
+            match flag {
+                "--listen" => c.listen = value()?,
+                "--db" => c.db = PathBuf::from(value()?),
+                "--threads" => c.threads = parse_threads(&value()?)?,
+                "--sync" => c.sync = parse_sync(&value()?)?,
+                "--public-url" => c.public_url = Some(value()?),
+                "-h" | "--help" => positional.insert(0, "help".to_string()),
+                f if f.starts_with('-') => return Err(format!("unknown option {f}")),
+                _ => positional.push(arg.clone()),
+            }
+        }
+        let mut words = positional.into_iter();
+        c.command = match words.next().as_deref() {
+            None | Some("serve") => Command::Serve,
+            Some("credentials") => Command::Credentials,
+            Some("rotate-token") => Command::RotateToken,
+            Some("backup") => Command::Backup(PathBuf::from(
+                words.next().ok_or("backup needs a destination FILE")?,
+            )),
+            Some("help") => Command::Help,
+            Some(other) => return Err(format!("unknown command {other}")),
+        };
+        if let Some(extra) = words.next() {
+            return Err(format!("unexpected argument {extra}"));
+        }
+        Ok(c)
+    }
+}
+
+fn default_threads() -> usize {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    (2 * cores).max(4)
+}
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--threads must be a number from 1 to 1024, not {s:?}"
+        )),
+    }
+}
+
+fn parse_sync(s: &str) -> Result<Sync, String> {
+    Sync::parse(s).ok_or_else(|| format!("--sync must be normal or full, not {s:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn flags_win_over_environment() {
+        let env = |k: &str| match k {
+            "SWITCHBOARD_LISTEN" => Some("0.0.0.0:9000".to_string()),
+            "SWITCHBOARD_SYNC" => Some("full".to_string()),
+            _ => None,
+        };
+        let c = Config::parse(&args(&["--listen", "127.0.0.1:1"]), env).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:1");
+        assert_eq!(c.sync, Sync::Full);
+        assert_eq!(c.command, Command::Serve);
+    }
+
+    #[test]
+    fn commands_and_errors() {
+        let none = |_: &str| None;
+        let c = Config::parse(&args(&["credentials", "--db=x.db"]), none).unwrap();
+        assert_eq!(c.command, Command::Credentials);
+        assert_eq!(c.db, PathBuf::from("x.db"));
+        assert!(Config::parse(&args(&["--threads", "0"]), none).is_err());
+        assert!(Config::parse(&args(&["--sync", "fast"]), none).is_err());
+        assert!(Config::parse(&args(&["--bogus"]), none).is_err());
+        assert!(Config::parse(&args(&["--db"]), none).is_err());
+        assert_eq!(
+            Config::parse(&args(&["--help"]), none).unwrap().command,
+            Command::Help
+        );
+    }
+}

@@ -1,0 +1,300 @@
+//! Events: the record of every state change, and the bus that hands them to in-process subscribers.
+//!
+//! A domain change appends its events to the `events` table in the same transaction as the change
+//! (the outbox, `store::events`), so an event exists exactly when its change does. After each
+//! commit the dispatcher thread reads the new rows in order and sends them over crossbeam channels
+//! to every subscriber. A *durable* subscriber (the janitor, webhook delivery) has a stored cursor:
+//! it acknowledges what it handled, and after a crash or restart it is sent everything after its
+//! cursor again, so it sees every event at least once (use `seq` or `sid` to de-duplicate).
+//! An *ephemeral* subscriber (waiting clients, pages) starts at the newest event.
+
+use crate::store::{self, Store};
+use crossbeam_channel::{Receiver, Sender};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+macro_rules! event_types {
+    ($($variant:ident => $name:literal,)*) => {
+        /// Every kind of state change the appliance records, named as Twilio names its events.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum EventType { $($variant,)* }
+
+        impl EventType {
+            pub const ALL: &'static [EventType] = &[$(EventType::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(EventType::$variant => $name,)* }
+            }
+
+            pub fn parse(s: &str) -> Option<EventType> {
+                match s { $($name => Some(EventType::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+event_types! {
+    // TaskRouter (names as TaskRouter's event callbacks use them).
+    TaskCreated => "task.created",
+    TaskUpdated => "task.updated",
+    TaskCanceled => "task.canceled",
+    TaskWrapup => "task.wrapup",
+    TaskCompleted => "task.completed",
+    TaskDeleted => "task.deleted",
+    TaskSystemDeleted => "task.system-deleted",
+    TaskTransferInitiated => "task.transfer-initiated",
+    TaskQueueEntered => "task-queue.entered",
+    TaskQueueMoved => "task-queue.moved",
+    TaskQueueTimeout => "task-queue.timeout",
+    TaskQueueCreated => "task-queue.created",
+    TaskQueueDeleted => "task-queue.deleted",
+    ReservationCreated => "reservation.created",
+    ReservationAccepted => "reservation.accepted",
+    ReservationRejected => "reservation.rejected",
+    ReservationTimeout => "reservation.timeout",
+    ReservationCanceled => "reservation.canceled",
+    ReservationRescinded => "reservation.rescinded",
+    ReservationWrapup => "reservation.wrapup",
+    ReservationCompleted => "reservation.completed",
+    WorkerCreated => "worker.created",
+    WorkerDeleted => "worker.deleted",
+    WorkerActivityUpdate => "worker.activity.update",
+    WorkerAttributesUpdate => "worker.attributes.update",
+    WorkerCapacityUpdate => "worker.capacity.update",
+    WorkflowEntered => "workflow.entered",
+    WorkflowTargetMatched => "workflow.target-matched",
+    WorkflowSkipped => "workflow.skipped",
+    WorkflowTimeout => "workflow.timeout",
+    ActivityCreated => "activity.created",
+    ActivityDeleted => "activity.deleted",
+    // Studio.
+    ExecutionStarted => "studio.execution.started",
+    ExecutionStep => "studio.execution.step",
+    ExecutionWaiting => "studio.execution.waiting",
+    ExecutionEnded => "studio.execution.ended",
+    FlowPublished => "studio.flow.published",
+    // Channels and conversations.
+    ConversationCreated => "conversation.created",
+    ConversationStateUpdated => "conversation.state-updated",
+    ConversationClosed => "conversation.closed",
+    MessageAdded => "conversation.message.added",
+    MessageDeliveryUpdated => "conversation.message.delivery-updated",
+    ParticipantAdded => "conversation.participant.added",
+    ParticipantRemoved => "conversation.participant.removed",
+    ChannelSessionCreated => "channel.session.created",
+    ChannelSessionClosed => "channel.session.closed",
+    InteractionCreated => "interaction.created",
+    InteractionChannelUpdated => "interaction.channel.updated",
+    OutboundMessageQueued => "message.outbound.queued",
+    OutboundMessageSent => "message.outbound.sent",
+    OutboundMessageFailed => "message.outbound.failed",
+    // Voice.
+    CallStatusUpdated => "call.status-updated",
+    // Operations.
+    WebhookFailed => "webhook.failed",
+    CheckupCleaned => "system.checkup.cleaned",
+}
+
+/// An event to append in a write transaction (`store::events::append`).
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub kind: EventType,
+    pub workspace_sid: Option<String>,
+    /// The resource the event is about, e.g. `task` / `WT…`.
+    pub resource_type: &'static str,
+    pub resource_sid: String,
+    pub actor_sid: Option<String>,
+    pub description: String,
+    /// The event's payload, with fields as Twilio's callbacks carry them (`TaskSid`, …).
+    pub data: Value,
+}
+
+impl NewEvent {
+    pub fn new(
+        kind: EventType,
+        resource_type: &'static str,
+        resource_sid: impl Into<String>,
+    ) -> NewEvent {
+        NewEvent {
+            kind,
+            workspace_sid: None,
+            resource_type,
+            resource_sid: resource_sid.into(),
+            actor_sid: None,
+            description: String::new(),
+            data: Value::Object(Default::default()),
+        }
+    }
+
+    pub fn workspace(mut self, sid: impl Into<String>) -> NewEvent {
+        self.workspace_sid = Some(sid.into());
+        self
+    }
+
+    pub fn actor(mut self, sid: impl Into<String>) -> NewEvent {
+        self.actor_sid = Some(sid.into());
+        self
+    }
+
+    pub fn describe(mut self, description: impl Into<String>) -> NewEvent {
+        self.description = description.into();
+        self
+    }
+
+    pub fn data(mut self, data: Value) -> NewEvent {
+        self.data = data;
+        self
+    }
+}
+
+/// A stored event, as subscribers receive it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The outbox position: strictly increasing, the order events committed in.
+    pub seq: i64,
+    pub sid: String,
+    pub account_sid: String,
+    pub workspace_sid: Option<String>,
+    pub kind: EventType,
+    pub resource_type: String,
+    pub resource_sid: String,
+    pub actor_sid: Option<String>,
+    pub description: String,
+    pub data: Value,
+    pub created_at: i64,
+}
+
+/// How a subscriber is fed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Replays everything after its stored cursor; call `Subscription::ack` after handling.
+    Durable,
+    /// Starts at the newest event; nothing is replayed.
+    Ephemeral,
+}
+
+/// A subscriber's end of the bus.
+pub struct Subscription {
+    pub name: String,
+    pub events: Receiver<Arc<Event>>,
+    store: Arc<Store>,
+}
+
+impl Subscription {
+    /// Records that this subscriber has handled every event up to `seq` (durable subscribers).
+    pub fn ack(&self, seq: i64) -> store::Result<()> {
+        self.store
+            .write(|tx| store::events::set_cursor(tx, &self.name, seq))
+    }
+}
+
+struct Subscriber {
+    name: String,
+    next_seq: i64,
+    tx: Sender<Arc<Event>>,
+}
+
+/// The dispatcher's registry of subscribers.
+pub struct Bus {
+    store: Arc<Store>,
+    subscribers: Mutex<Vec<Subscriber>>,
+    wake_tx: Sender<()>,
+    wake_rx: Receiver<()>,
+}
+
+impl Bus {
+    /// A bus over `store`; it is nudged after every commit.
+    pub fn new(store: Arc<Store>) -> Arc<Bus> {
+        let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
+        store.add_listener(wake_tx.clone());
+        Arc::new(Bus {
+            store,
+            subscribers: Mutex::new(Vec::new()),
+            wake_tx,
+            wake_rx,
+        })
+    }
+
+    /// Adds a subscriber. A durable one with a name seen before resumes after its stored cursor.
+    pub fn subscribe(&self, name: &str, delivery: Delivery) -> store::Result<Subscription> {
+        let next_seq = match delivery {
+            Delivery::Durable => self
+                .store
+                .read(|c| store::events::cursor(c, name))?
+                .map(|seq| seq + 1)
+                .unwrap_or(1),
+            Delivery::Ephemeral => self.store.read(store::events::max_seq)? + 1,
+        };
+        let (tx, rx) = crossbeam_channel::unbounded();
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Subscriber {
+                name: name.to_string(),
+                next_seq,
+                tx,
+            });
+        let _ = self.wake_tx.try_send(());
+        Ok(Subscription {
+            name: name.to_string(),
+            events: rx,
+            store: self.store.clone(),
+        })
+    }
+
+    /// The dispatcher loop: runs on its own thread until `stop` says so.
+    pub fn run(&self, stop: &Receiver<()>) {
+        const BATCH: u32 = 500;
+        loop {
+            crossbeam_channel::select! {
+                recv(self.wake_rx) -> _ => {},
+                recv(stop) -> _ => return,
+                default(Duration::from_secs(1)) => {},
+            }
+            loop {
+                let from = {
+                    let subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+                    match subs.iter().map(|s| s.next_seq).min() {
+                        Some(min) => min,
+                        None => break,
+                    }
+                };
+                let batch = match self
+                    .store
+                    .read(|c| store::events::after(c, from - 1, BATCH))
+                {
+                    Ok(b) => b,
+                    Err(e) => {
+                        log::error!("event dispatcher could not read the outbox: {e}");
+                        break;
+                    }
+                };
+                let full = batch.len() as u32 == BATCH;
+                self.deliver(batch);
+                if !full {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn deliver(&self, batch: Vec<Event>) {
+        let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+        for event in batch.into_iter().map(Arc::new) {
+            subs.retain_mut(|s| {
+                if event.seq < s.next_seq {
+                    return true;
+                }
+                s.next_seq = event.seq + 1;
+                match s.tx.send(event.clone()) {
+                    Ok(()) => true,
+                    Err(_) => {
+                        log::debug!("subscriber {} went away", s.name);
+                        false
+                    }
+                }
+            });
+        }
+    }
+}

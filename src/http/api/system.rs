@@ -1,0 +1,30 @@
+//! Health, and the routes only tests turn on.
+
+use crate::app::App;
+use crate::http::error::ApiError;
+use crate::http::request::{Method, Reply, Req};
+use crate::http::router::{Access, Outcome, Route};
+use serde_json::json;
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new(Method::Get, "/healthz", Access::Public, healthz),
+        Route::new(Method::Get, "/__test/panic", Access::Account, test_panic),
+    ]
+}
+
+/// `GET /healthz`: 200 while the database answers.
+fn healthz(app: &App, _req: &Req) -> Result<Outcome, ApiError> {
+    app.store.read(crate::store::events::max_seq).map_err(|e| {
+        ApiError::unavailable(format!("The database does not answer: {}", e.message))
+    })?;
+    Ok(Reply::ok(json!({"status": "ok"})).into())
+}
+
+/// A handler that panics, so tests can see the pool survive it (SWITCHBOARD_TEST_HOOKS=1 only).
+fn test_panic(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    if !app.config.test_hooks {
+        return Err(ApiError::not_found(&req.path));
+    }
+    panic!("injected panic for a test");
+}

@@ -1,0 +1,298 @@
+//! Twilio's wire conventions: form-encoded PascalCase parameters in, JSON with absolute URLs and
+//! paging `meta` out.
+
+use super::error::ApiError;
+use crate::store::{Page, Window};
+use serde_json::{json, Map, Value};
+
+/// At most this many parameters in a query string or form body.
+pub const MAX_PARAMS: usize = 1000;
+
+/// Decoded `name=value` pairs, in order; repeated names make lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    /// Decodes `application/x-www-form-urlencoded` text strictly: a bad `%` escape or invalid
+    /// UTF-8 is an error, not something to guess at.
+    pub fn decode(input: &[u8]) -> Result<Params, String> {
+        let mut out = Vec::new();
+        for part in input.split(|b| *b == b'&') {
+            if part.is_empty() {
+                continue;
+            }
+            if out.len() == MAX_PARAMS {
+                return Err(format!("more than {MAX_PARAMS} parameters"));
+            }
+            let (name, value) = match part.iter().position(|b| *b == b'=') {
+                Some(i) => (&part[..i], &part[i + 1..]),
+                None => (part, &b""[..]),
+            };
+            out.push((percent_decode(name)?, percent_decode(value)?));
+        }
+        Ok(Params(out))
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub fn get_all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
+    pub fn require(&self, name: &str) -> Result<&str, ApiError> {
+        self.get(name).ok_or_else(|| ApiError::missing_param(name))
+    }
+
+    /// A value parsed as `T`; a value that does not parse is a 400 naming the parameter.
+    pub fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::bad_param(name, format!("{v:?} is not a valid value"))),
+        }
+    }
+
+    /// `true`/`false` as Twilio's SDKs send them (also `1`/`0`).
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(name).map(|v| v.trim().to_ascii_lowercase()) {
+            None => Ok(None),
+            Some(v) if v == "true" || v == "1" => Ok(Some(true)),
+            Some(v) if v == "false" || v == "0" => Ok(Some(false)),
+            Some(v) => Err(ApiError::bad_param(
+                name,
+                format!("{v:?} is not true or false"),
+            )),
+        }
+    }
+
+    /// A JSON-valued parameter (`Attributes`, `Definition`…) parsed; a bad document is a 400.
+    pub fn json(&self, name: &str) -> Result<Option<Value>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => serde_json::from_str(v)
+                .map(Some)
+                .map_err(|e| ApiError::bad_param(name, format!("not valid JSON: {e}"))),
+        }
+    }
+
+    /// Like `json`, but the document must be an object (as `Attributes` must).
+    pub fn json_object(&self, name: &str) -> Result<Option<Value>, ApiError> {
+        match self.json(name)? {
+            Some(v) if !v.is_object() => Err(ApiError::bad_param(name, "must be a JSON object")),
+            other => Ok(other),
+        }
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+pub fn percent_decode(input: &[u8]) -> Result<String, String> {
+    let mut bytes = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'+' => bytes.push(b' '),
+            b'%' => {
+                let hi = input.get(i + 1).copied().and_then(hex);
+                let lo = input.get(i + 2).copied().and_then(hex);
+                match (hi, lo) {
+                    (Some(h), Some(l)) => bytes.push(h * 16 + l),
+                    _ => return Err(format!("bad percent-escape at byte {i}")),
+                }
+                i += 2;
+            }
+            b => bytes.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(bytes).map_err(|_| "the text is not valid UTF-8".to_string())
+}
+
+/// Percent-encodes a query value the way browsers and Twilio's URLs do.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// What a list request asked for: `PageSize` (1–1000, default 50), `Page`, `PageToken`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u64,
+    pub page_size: u32,
+}
+
+impl PageRequest {
+    pub fn from_query(q: &Params) -> Result<PageRequest, ApiError> {
+        let page_size = match q.parse::<u32>("PageSize")? {
+            None => 50,
+            Some(n) if (1..=1000).contains(&n) => n,
+            Some(_) => return Err(ApiError::bad_param("PageSize", "must be from 1 to 1000")),
+        };
+        let mut page = q.parse::<u64>("Page")?.unwrap_or(0);
+        // Our page tokens are "PT" + the page number; a token wins over `Page` as on Twilio.
+        if let Some(token) = q.get("PageToken").filter(|t| !t.is_empty()) {
+            page = token
+                .strip_prefix("PT")
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| {
+                    ApiError::bad_param("PageToken", "not a token this server issued")
+                })?;
+        }
+        if page > 10_000_000 {
+            return Err(ApiError::bad_param("Page", "is too large"));
+        }
+        Ok(PageRequest { page, page_size })
+    }
+
+    pub fn window(&self) -> Window {
+        Window {
+            offset: self.page * u64::from(self.page_size),
+            limit: self.page_size,
+        }
+    }
+}
+
+/// The JSON of a list answer: `{key: [...], "meta": {...}}` with Twilio's v1/v2 `meta` fields.
+/// `path` is the list's path, `filters` the query parameters to carry into page URLs.
+pub fn page_json(
+    base: &str,
+    path: &str,
+    filters: &[(String, String)],
+    key: &str,
+    page: Page<Value>,
+    pr: PageRequest,
+) -> Value {
+    let url_for = |n: u64| {
+        let mut q: Vec<String> = filters
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "PageSize" | "Page" | "PageToken"))
+            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+            .collect();
+        q.push(format!("PageSize={}", pr.page_size));
+        q.push(format!("Page={n}"));
+        if n > 0 {
+            q.push(format!("PageToken=PT{n}"));
+        }
+        format!("{base}{path}?{}", q.join("&"))
+    };
+    let mut meta = Map::new();
+    meta.insert("page".into(), json!(pr.page));
+    meta.insert("page_size".into(), json!(pr.page_size));
+    meta.insert("first_page_url".into(), json!(url_for(0)));
+    meta.insert(
+        "previous_page_url".into(),
+        if pr.page > 0 {
+            json!(url_for(pr.page - 1))
+        } else {
+            Value::Null
+        },
+    );
+    meta.insert("url".into(), json!(url_for(pr.page)));
+    meta.insert(
+        "next_page_url".into(),
+        if page.has_more {
+            json!(url_for(pr.page + 1))
+        } else {
+            Value::Null
+        },
+    );
+    meta.insert("key".into(), json!(key));
+    let mut out = Map::new();
+    out.insert(key.into(), Value::Array(page.items));
+    out.insert("meta".into(), Value::Object(meta));
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_forms_strictly() {
+        let p = Params::decode(b"FriendlyName=Hello+World&To=%2B15551234&A=1&A=2&Flag").unwrap();
+        assert_eq!(p.get("FriendlyName"), Some("Hello World"));
+        assert_eq!(p.get("To"), Some("+15551234"));
+        assert_eq!(p.get_all("A"), vec!["1", "2"]);
+        assert_eq!(p.get("Flag"), Some(""));
+        assert!(Params::decode(b"A=%zz").is_err());
+        assert!(Params::decode(b"A=%4").is_err());
+        assert!(Params::decode(b"A=%ff%fe").is_err());
+        assert_eq!(
+            percent_decode(percent_encode("a b/é+").as_bytes()).unwrap(),
+            "a b/é+"
+        );
+    }
+
+    #[test]
+    fn paging_meta_links_pages() {
+        let pr = PageRequest::from_query(&Params::decode(b"PageSize=2&Page=1").unwrap()).unwrap();
+        assert_eq!(
+            pr.window(),
+            Window {
+                offset: 2,
+                limit: 2
+            }
+        );
+        let page = Page {
+            items: vec![json!(1), json!(2)],
+            has_more: true,
+        };
+        let v = page_json(
+            "http://h",
+            "/v1/X",
+            &[("Status".into(), "a b".into())],
+            "xs",
+            page,
+            pr,
+        );
+        let meta = &v["meta"];
+        assert_eq!(meta["key"], "xs");
+        assert_eq!(meta["page"], 1);
+        assert_eq!(
+            meta["next_page_url"],
+            "http://h/v1/X?Status=a%20b&PageSize=2&Page=2&PageToken=PT2"
+        );
+        assert_eq!(
+            meta["previous_page_url"],
+            "http://h/v1/X?Status=a%20b&PageSize=2&Page=0"
+        );
+        let pr2 =
+            PageRequest::from_query(&Params::decode(b"PageToken=PT2&PageSize=2").unwrap()).unwrap();
+        assert_eq!(pr2.page, 2);
+        assert!(PageRequest::from_query(&Params::decode(b"PageSize=0").unwrap()).is_err());
+        assert!(PageRequest::from_query(&Params::decode(b"PageToken=zz").unwrap()).is_err());
+    }
+}

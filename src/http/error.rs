@@ -1,0 +1,147 @@
+//! `ApiError`: Twilio's error JSON (`{"code", "message", "more_info", "status"}`), and the one place
+//! where lower layers' errors are mapped to an HTTP status and a Twilio error code.
+
+use crate::store;
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: u32,
+    pub message: String,
+}
+
+/// Twilio's error codes where Twilio has one; switchboard's own codes keep Twilio's 20xxx shape.
+pub mod code {
+    pub const INVALID_PARAMETER: u32 = 20001;
+    pub const AUTHENTICATE: u32 = 20003;
+    pub const METHOD_NOT_ALLOWED: u32 = 20004;
+    pub const FORBIDDEN: u32 = 20403;
+    pub const NOT_FOUND: u32 = 20404;
+    pub const CONFLICT: u32 = 20409;
+    pub const TOO_LARGE: u32 = 20413;
+    pub const TOO_MANY_REQUESTS: u32 = 20429;
+    pub const INTERNAL: u32 = 20500;
+    pub const UNAVAILABLE: u32 = 20503;
+}
+
+impl ApiError {
+    pub fn new(status: u16, code: u32, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 for a parameter; the message names it.
+    pub fn bad_param(name: &str, problem: impl std::fmt::Display) -> ApiError {
+        ApiError::new(
+            400,
+            code::INVALID_PARAMETER,
+            format!("Invalid parameter {name}: {problem}"),
+        )
+    }
+
+    pub fn missing_param(name: &str) -> ApiError {
+        ApiError::new(
+            400,
+            code::INVALID_PARAMETER,
+            format!("Required parameter {name} missing."),
+        )
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(400, code::INVALID_PARAMETER, message)
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            401,
+            code::AUTHENTICATE,
+            "Authenticate: HTTP Basic credentials (Account SID and Auth Token, or API key) are required",
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(403, code::FORBIDDEN, message)
+    }
+
+    pub fn not_found(path: &str) -> ApiError {
+        ApiError::new(
+            404,
+            code::NOT_FOUND,
+            format!("The requested resource {path} was not found"),
+        )
+    }
+
+    pub fn method_not_allowed(method: &str, path: &str) -> ApiError {
+        ApiError::new(
+            405,
+            code::METHOD_NOT_ALLOWED,
+            format!("Method {method} is not allowed on {path}"),
+        )
+    }
+
+    pub fn conflict(message: impl Into<String>) -> ApiError {
+        ApiError::new(409, code::CONFLICT, message)
+    }
+
+    pub fn too_large(limit: usize) -> ApiError {
+        ApiError::new(
+            413,
+            code::TOO_LARGE,
+            format!("The request body is larger than the limit of {limit} bytes"),
+        )
+    }
+
+    pub fn internal() -> ApiError {
+        ApiError::new(
+            500,
+            code::INTERNAL,
+            "Internal server error; the cause is logged",
+        )
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        ApiError::new(503, code::UNAVAILABLE, message)
+    }
+
+    pub fn more_info(&self) -> String {
+        format!("https://www.twilio.com/docs/errors/{}", self.code)
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "code": self.code,
+            "message": self.message,
+            "more_info": self.more_info(),
+            "status": self.status,
+        })
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.status, self.code, self.message)
+    }
+}
+
+impl From<store::Error> for ApiError {
+    fn from(e: store::Error) -> ApiError {
+        match e.kind {
+            store::ErrorKind::NotFound => ApiError::new(404, code::NOT_FOUND, e.message),
+            store::ErrorKind::Conflict => ApiError::conflict(e.message),
+            store::ErrorKind::Unavailable => {
+                log::error!("{e}");
+                ApiError::unavailable(
+                    "The database is unavailable (busy, read-only or full); try again",
+                )
+            }
+            _ => {
+                log::error!("{e}");
+                ApiError::internal()
+            }
+        }
+    }
+}

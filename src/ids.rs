@@ -1,0 +1,187 @@
+//! SIDs and secrets. A SID is Twilio's two-letter prefix plus 32 lowercase hex characters; the
+//! prefix says what kind of resource it names, so `Sid::parse(Prefix::Task, …)` refuses a worker's.
+//! Secrets (auth tokens, API key secrets, chat tokens) come from the OS's random source.
+
+use std::fmt;
+use std::io::Read;
+
+/// The resource kinds and the prefixes Twilio gives their SIDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Prefix {
+    Account,
+    ApiKey,
+    Event,
+    Workspace,
+    Activity,
+    TaskChannel,
+    Worker,
+    TaskQueue,
+    Workflow,
+    Task,
+    Reservation,
+    Flow,
+    FlowRevision,
+    Execution,
+    Step,
+    FlexFlow,
+    Conversation,
+    Participant,
+    Message,
+    ConversationService,
+    Webhook,
+    Interaction,
+    InteractionChannel,
+    ChannelSession,
+    Profile,
+    Call,
+    Recording,
+    User,
+}
+
+impl Prefix {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prefix::Account => "AC",
+            Prefix::ApiKey => "SK",
+            Prefix::Event => "EV",
+            Prefix::Workspace => "WS",
+            Prefix::Activity => "WA",
+            Prefix::TaskChannel => "TC",
+            Prefix::Worker => "WK",
+            Prefix::TaskQueue => "WQ",
+            Prefix::Workflow => "WW",
+            Prefix::Task => "WT",
+            Prefix::Reservation => "WR",
+            Prefix::Flow => "FW",
+            Prefix::FlowRevision => "FR",
+            Prefix::Execution => "FN",
+            Prefix::Step => "FT",
+            Prefix::FlexFlow => "FO",
+            Prefix::Conversation => "CH",
+            Prefix::Participant => "MB",
+            Prefix::Message => "IM",
+            Prefix::ConversationService => "IS",
+            Prefix::Webhook => "WH",
+            Prefix::Interaction => "KD",
+            Prefix::InteractionChannel => "UO",
+            Prefix::ChannelSession => "KC",
+            Prefix::Profile => "PF",
+            Prefix::Call => "CA",
+            Prefix::Recording => "RE",
+            Prefix::User => "US",
+        }
+    }
+}
+
+/// Makes a new SID with the given prefix.
+pub fn new_sid(prefix: Prefix) -> String {
+    format!("{}{}", prefix.as_str(), random_hex(16))
+}
+
+/// True if `s` is `prefix` followed by exactly 32 lowercase hex characters.
+pub fn is_sid(prefix: Prefix, s: &str) -> bool {
+    s.len() == 34
+        && s.starts_with(prefix.as_str())
+        && s[2..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// `bytes` random bytes from the OS, hex-encoded (so `2 * bytes` characters).
+pub fn random_hex(bytes: usize) -> String {
+    to_hex(&random_bytes(bytes))
+}
+
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    let filled = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .is_ok();
+    if !filled {
+        // No /dev/urandom (an odd chroot): fall back to the std hasher's per-process random keys.
+        use std::hash::{BuildHasher, Hasher};
+        for chunk in buf.chunks_mut(8) {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::UNIX_EPOCH
+                    .elapsed()
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0),
+            );
+            let v = h.finish().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+    }
+    buf
+}
+
+pub fn to_hex(bytes: &[u8]) -> String {
+    use fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Compares two secrets in time that depends only on their lengths, not on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Hashes a high-entropy secret that need not be recovered (API key secrets, chat tokens).
+/// One keyed hash is enough: nobody can guess 128 random bits, however fast the hash.
+pub fn hash_secret(salt: &str, secret: &str) -> String {
+    to_hex(&hmac_sha1(salt.as_bytes(), secret.as_bytes()))
+}
+
+/// Hashes a person's password: iterated, so an offline guess costs 10,000 hashes.
+pub fn hash_password(salt: &str, password: &str) -> String {
+    let mut digest = hmac_sha1(salt.as_bytes(), password.as_bytes());
+    for _ in 1..10_000 {
+        digest = hmac_sha1(salt.as_bytes(), &digest);
+    }
+    to_hex(&digest)
+}
+
+/// HMAC-SHA1, as X-Twilio-Signature also uses.
+pub fn hmac_sha1(key: &[u8], data: &[u8]) -> Vec<u8> {
+    use hmac::{Hmac, Mac};
+    // HMAC takes keys of any length, so `new_from_slice` cannot fail here.
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).expect("HMAC accepts any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sids_have_prefix_and_32_hex() {
+        let sid = new_sid(Prefix::Task);
+        assert!(is_sid(Prefix::Task, &sid), "{sid}");
+        assert!(!is_sid(Prefix::Worker, &sid));
+        assert!(!is_sid(Prefix::Task, "WT123"));
+        assert!(!is_sid(Prefix::Task, "WTAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+        assert_ne!(new_sid(Prefix::Task), sid);
+    }
+
+    #[test]
+    fn constant_time_eq_compares() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn hashed_secrets_depend_on_salt() {
+        assert_eq!(hash_secret("s", "x"), hash_secret("s", "x"));
+        assert_ne!(hash_secret("s", "x"), hash_secret("t", "x"));
+        assert_eq!(hash_secret("s", "x").len(), 40);
+        assert_ne!(hash_password("s", "x"), hash_secret("s", "x"));
+    }
+}

@@ -1,0 +1,203 @@
+//! The store: the only module that knows SQL. Every other module calls the typed functions of the
+//! per-aggregate files below, inside `Store::read` or `Store::write`.
+//!
+//! One writer connection behind a mutex runs each `write` as a single `BEGIN IMMEDIATE`
+//! transaction, so a state change and the events describing it commit together (the outbox).
+//! Readers use a small pool of their own connections (WAL lets them run beside the writer).
+//! After every commit the store nudges its listeners (the event dispatcher, the timer thread)
+//! through bounded crossbeam channels; a nudge never blocks.
+
+pub mod accounts;
+pub mod error;
+pub mod events;
+pub mod migrate;
+pub mod timers;
+
+pub use error::{Error, ErrorKind, Result};
+
+use crossbeam_channel::Sender;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// SQLite's `synchronous` setting: `Normal` may lose the last transactions on power loss (never
+/// corrupts); `Full` makes every acknowledged write durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sync {
+    Normal,
+    Full,
+}
+
+impl Sync {
+    pub fn parse(s: &str) -> Option<Sync> {
+        match s.to_ascii_lowercase().as_str() {
+            "normal" => Some(Sync::Normal),
+            "full" => Some(Sync::Full),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sync::Normal => "NORMAL",
+            Sync::Full => "FULL",
+        }
+    }
+}
+
+pub struct Store {
+    path: PathBuf,
+    sync: Sync,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    listeners: Mutex<Vec<Sender<()>>>,
+}
+
+/// How long a connection waits for a lock held by another process before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const MAX_IDLE_READERS: usize = 16;
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path, sync: Sync) -> Result<Store> {
+        let mut writer = open_connection(path, sync)?;
+        migrate::migrate(&mut writer)?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            sync,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            listeners: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Registers a channel nudged (without blocking) after every committed write.
+    pub fn add_listener(&self, tx: Sender<()>) {
+        lock(&self.listeners).push(tx);
+    }
+
+    /// Runs `f` inside one immediate transaction and commits it; an `Err` rolls everything back.
+    pub fn write<T, E>(
+        &self,
+        f: impl FnOnce(&Transaction) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<Error>,
+    {
+        let result = {
+            let mut conn = lock(&self.writer);
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(Error::from)?;
+            let value = f(&tx)?;
+            tx.commit().map_err(Error::from)?;
+            value
+        };
+        for listener in lock(&self.listeners).iter() {
+            let _ = listener.try_send(());
+        }
+        Ok(result)
+    }
+
+    /// Runs `f` on a read connection; it sees a consistent snapshot if it starts a transaction.
+    pub fn read<T, E>(
+        &self,
+        f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<Error>,
+    {
+        let conn = match lock(&self.readers).pop() {
+            Some(c) => c,
+            None => open_connection(&self.path, self.sync)?,
+        };
+        let result = f(&conn);
+        let mut readers = lock(&self.readers);
+        if readers.len() < MAX_IDLE_READERS {
+            readers.push(conn);
+        }
+        result
+    }
+
+    /// Copies the live database to `dest` with SQLite's online backup (safe while serving).
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        self.read(|conn: &Connection| -> Result<()> {
+            conn.backup(rusqlite::DatabaseName::Main, dest, None)?;
+            Ok(())
+        })
+    }
+}
+
+/// A poisoned mutex only means a handler panicked while holding it; SQLite rolled its work back.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn open_connection(path: &Path, sync: Sync) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", sync.as_str())?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
+}
+
+/// Reads an optional row: `QueryReturnedNoRows` becomes `None`.
+pub fn optional<T>(r: rusqlite::Result<T>) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A page of rows as list endpoints ask for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub offset: u64,
+    pub limit: u32,
+}
+
+impl Window {
+    /// SQL's `LIMIT` asks for one row more than the page, so callers learn whether a next page exists.
+    pub fn sql_limit(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    pub fn sql_offset(&self) -> i64 {
+        self.offset.min(i64::MAX as u64) as i64
+    }
+}
+
+/// Rows of one page plus whether more follow.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_more: bool,
+}
+
+impl<T> Page<T> {
+    /// Trims the extra row fetched by `Window::sql_limit`.
+    pub fn from_rows(mut items: Vec<T>, window: Window) -> Page<T> {
+        let has_more = items.len() > window.limit as usize;
+        items.truncate(window.limit as usize);
+        Page { items, has_more }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_more: self.has_more,
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! Issue 2 (foundation): the binary, the Twilio-shaped HTTP layer, auth, persistence, upgrades.
+
+mod common;
+use common::*;
+
+#[test]
+fn healthz_answers_without_auth() {
+    let s = TestServer::start();
+    let r = s.request("GET", "/healthz", &[], b"").expect(200);
+    assert_eq!(r.json(), json!({"status": "ok"}));
+    assert!(s.sid.starts_with("AC") && s.sid.len() == 34, "{}", s.sid);
+    assert_eq!(s.token.len(), 32);
+    assert!(s.token.bytes().all(|b| b.is_ascii_hexdigit()));
+}
+
+#[test]
+fn rest_paths_need_the_right_credentials() {
+    let s = TestServer::start();
+    let path = format!("{}.json", s.account_path());
+    let v = s.request("GET", &path, &[], b"").expect_error(401);
+    assert_eq!(v["code"], 20003);
+    let wrong = basic(&s.sid, "0123456789abcdef0123456789abcdef");
+    s.request("GET", &path, &[("Authorization", &wrong)], b"")
+        .expect_error(401);
+    let other_sid = basic("AC00000000000000000000000000000000", &s.token);
+    s.request("GET", &path, &[("Authorization", &other_sid)], b"")
+        .expect_error(401);
+    s.request("GET", &path, &[("Authorization", "Basic !!notbase64")], b"")
+        .expect_error(401);
+    let acct = s.get(&path).expect(200).json();
+    assert_eq!(acct["sid"], s.sid.as_str());
+    assert_eq!(acct["status"], "active");
+    assert!(acct["url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("http://{}", s.addr)));
+}
+
+#[test]
+fn unknown_paths_and_sids_are_404_json() {
+    let s = TestServer::start();
+    let v = s.get("/v1/NoSuchThing").expect_error(404);
+    assert_eq!(v["code"], 20404);
+    assert!(v["message"].as_str().unwrap().contains("/v1/NoSuchThing"));
+    s.get(&format!(
+        "{}/Keys/SK00000000000000000000000000000000.json",
+        s.account_path()
+    ))
+    .expect_error(404);
+    // Another account's SID in the path is not found, not forbidden.
+    s.get("/2010-04-01/Accounts/AC00000000000000000000000000000000.json")
+        .expect_error(404);
+    s.request("GET", "/nope", &[], b"").expect_error(404);
+}
+
+#[test]
+fn wrong_method_is_405() {
+    let s = TestServer::start();
+    let v = s.request("DELETE", "/healthz", &[], b"").expect_error(405);
+    assert_eq!(v["code"], 20004);
+    s.request(
+        "PUT",
+        &format!("{}.json", s.account_path()),
+        &[("Authorization", &s.auth())],
+        b"",
+    )
+    .expect_error(405);
+    s.request("BREW", "/healthz", &[], b"").expect_error(405);
+}
+
+#[test]
+fn malformed_body_is_400_and_writes_nothing() {
+    let s = TestServer::start();
+    let keys = format!("{}/Keys.json", s.account_path());
+    for body in [
+        &b"FriendlyName=%zz"[..],
+        b"FriendlyName=%ff%fe",
+        b"FriendlyName=%4",
+    ] {
+        let v = s
+            .request(
+                "POST",
+                &keys,
+                &[
+                    ("Authorization", &s.auth()),
+                    ("Content-Type", "application/x-www-form-urlencoded"),
+                ],
+                body,
+            )
+            .expect_error(400);
+        assert!(v["message"].as_str().unwrap().contains("Malformed"), "{v}");
+    }
+    let v = s
+        .request(
+            "POST",
+            &keys,
+            &[
+                ("Authorization", &s.auth()),
+                ("Content-Type", "application/json"),
+            ],
+            b"{nope",
+        )
+        .expect_error(400);
+    assert!(v["message"].as_str().unwrap().contains("JSON"));
+    let too_long = "x".repeat(65);
+    let v = s
+        .post(&keys, &[("FriendlyName", &too_long)])
+        .expect_error(400);
+    assert!(
+        v["message"].as_str().unwrap().contains("FriendlyName"),
+        "{v}"
+    );
+    let list = s.get(&keys).expect(200).json();
+    assert_eq!(
+        list["keys"].as_array().unwrap().len(),
+        0,
+        "a refused request left a row: {list}"
+    );
+}
+
+#[test]
+fn body_over_one_mib_is_413() {
+    let s = TestServer::start();
+    let keys = format!("{}/Keys.json", s.account_path());
+    let big = vec![b'a'; 2 * 1024 * 1024];
+    let v = s
+        .request(
+            "POST",
+            &keys,
+            &[
+                ("Authorization", &s.auth()),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            &big,
+        )
+        .expect_error(413);
+    assert_eq!(v["status"], 413);
+    // The server is unaffected.
+    s.request("GET", "/healthz", &[], b"").expect(200);
+}
+
+#[test]
+fn lists_page_with_twilio_meta() {
+    let s = TestServer::start();
+    let keys = format!("{}/Keys.json", s.account_path());
+    for i in 0..5 {
+        s.post(&keys, &[("FriendlyName", &format!("key {i}"))])
+            .expect(201);
+    }
+    let first = s.get(&format!("{keys}?PageSize=2")).expect(200).json();
+    let meta = &first["meta"];
+    assert_eq!(meta["key"], "keys");
+    assert_eq!(meta["page"], 0);
+    assert_eq!(meta["page_size"], 2);
+    assert_eq!(meta["previous_page_url"], Value::Null);
+    for field in ["first_page_url", "url", "next_page_url"] {
+        let url = meta[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{field} missing: {meta}"));
+        assert!(
+            url.starts_with(&format!("http://{}{keys}?", s.addr)),
+            "{field}: {url}"
+        );
+    }
+    // Follow next_page_url to the end; every key is seen exactly once.
+    let mut seen = Vec::new();
+    let mut page = first;
+    loop {
+        for k in page["keys"].as_array().unwrap() {
+            seen.push(k["friendly_name"].as_str().unwrap().to_string());
+        }
+        let Some(next) = page["meta"]["next_page_url"].as_str() else {
+            break;
+        };
+        let path = next
+            .trim_start_matches(&format!("http://{}", s.addr))
+            .to_string();
+        page = s.get(&path).expect(200).json();
+        assert!(page["meta"]["previous_page_url"].is_string());
+    }
+    assert_eq!(seen, (0..5).map(|i| format!("key {i}")).collect::<Vec<_>>());
+    s.get(&format!("{keys}?PageSize=0")).expect_error(400);
+    s.get(&format!("{keys}?PageSize=abc")).expect_error(400);
+}
+
+#[test]
+fn api_keys_authenticate_until_deleted() {
+    let s = TestServer::start();
+    let keys = format!("{}/Keys.json", s.account_path());
+    let k = s.post(&keys, &[("FriendlyName", "ci")]).expect(201).json();
+    let (ksid, secret) = (
+        k["sid"].as_str().unwrap().to_string(),
+        k["secret"].as_str().unwrap().to_string(),
+    );
+    assert!(ksid.starts_with("SK"));
+    let acct = format!("{}.json", s.account_path());
+    s.request(
+        "GET",
+        &acct,
+        &[("Authorization", &basic(&ksid, &secret))],
+        b"",
+    )
+    .expect(200);
+    s.request(
+        "GET",
+        &acct,
+        &[("Authorization", &basic(&ksid, "wrong"))],
+        b"",
+    )
+    .expect_error(401);
+    // The secret is shown once, never again.
+    let fetched = s
+        .get(&format!("{}/Keys/{ksid}.json", s.account_path()))
+        .expect(200)
+        .json();
+    assert!(fetched.get("secret").is_none(), "{fetched}");
+    s.delete(&format!("{}/Keys/{ksid}.json", s.account_path()))
+        .expect(204);
+    s.request(
+        "GET",
+        &acct,
+        &[("Authorization", &basic(&ksid, &secret))],
+        b"",
+    )
+    .expect_error(401);
+}
+
+#[test]
+fn data_survives_a_restart() {
+    let mut s = TestServer::start();
+    let keys = format!("{}/Keys.json", s.account_path());
+    let k = s
+        .post(&keys, &[("FriendlyName", "kept")])
+        .expect(201)
+        .json();
+    let (sid, token) = (s.sid.clone(), s.token.clone());
+    s.restart();
+    assert_eq!(s.sid, sid, "the account changed across a restart");
+    s.token = token;
+    let list = s.get(&keys).expect(200).json();
+    assert_eq!(list["keys"][0]["sid"], k["sid"]);
+}
+
+#[test]
+fn injected_panic_is_error_json_and_the_pool_keeps_serving() {
+    let s = TestServer::start_with(&[("SWITCHBOARD_TEST_HOOKS", "1")]);
+    // More panics than pool threads: every thread must survive its panic.
+    for _ in 0..10 {
+        let v = s.get("/__test/panic").expect_error(500);
+        assert_eq!(v["code"], 20500);
+    }
+    s.request("GET", "/healthz", &[], b"").expect(200);
+    s.get(&format!("{}.json", s.account_path())).expect(200);
+    // Without the hook the route does not exist.
+    let plain = TestServer::start();
+    plain.get("/__test/panic").expect_error(404);
+}
+
+#[test]
+fn credentials_and_rotate_token_commands() {
+    let s = TestServer::start();
+    let out = std::process::Command::new(bin())
+        .args(["credentials", "--db"])
+        .arg(&s.db)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains(&s.sid) && text.contains(&s.token), "{text}");
+    let out = std::process::Command::new(bin())
+        .args(["rotate-token", "--db"])
+        .arg(&s.db)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let new_token = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Auth Token:"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    assert_ne!(new_token, s.token);
+    let acct = format!("{}.json", s.account_path());
+    // The running server sees the new token at once; the old one stops working.
+    s.get(&acct).expect_error(401);
+    s.request(
+        "GET",
+        &acct,
+        &[("Authorization", &basic(&s.sid, &new_token))],
+        b"",
+    )
+    .expect(200);
+}
+
+#[test]
+fn help_explains_every_flag() {
+    let out = std::process::Command::new(bin())
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for word in [
+        "--listen",
+        "--db",
+        "--threads",
+        "--sync",
+        "SWITCHBOARD_LISTEN",
+        "SWITCHBOARD_DB",
+        "SWITCHBOARD_THREADS",
+        "credentials",
+        "rotate-token",
+    ] {
+        assert!(text.contains(word), "--help does not mention {word}");
+    }
+    let out = std::process::Command::new(bin())
+        .arg("--bogus")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn an_old_schema_version_upgrades_in_place() {
+    let dir = TempDir::new("old");
+    let db = dir.path().join("old.db");
+    {
+        let mut conn = rusqlite::Connection::open(&db).unwrap();
+        switchboard::store::migrate::migrate_to(&mut conn, 1).unwrap();
+        conn.execute(
+            "INSERT INTO accounts (sid, friendly_name, auth_token, status, created_at, updated_at)
+             VALUES ('AC0123456789abcdef0123456789abcdef', 'old', '0123456789abcdef0123456789abcdef', 'active', 0, 0)",
+            [],
+        )
+        .unwrap();
+    }
+    let mut s = TestServer::start_on(dir, db.clone(), &[]);
+    assert_eq!(s.sid, "AC0123456789abcdef0123456789abcdef");
+    s.token = "0123456789abcdef0123456789abcdef".to_string();
+    s.get(&format!("{}.json", s.account_path())).expect(200);
+    let version: u32 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, switchboard::store::migrate::latest_version());
+    // The upgraded database works for the new steps' tables too (events, timers).
+    s.kill();
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = TempDir::new("new");
+    let db = dir.path().join("new.db");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .pragma_update(None, "user_version", 9999)
+        .unwrap();
+    let out = std::process::Command::new(bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("newer"));
+}
