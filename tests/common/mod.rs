@@ -1,7 +1,7 @@
 //! The test harness: starts the real `switchboard` binary on a free port with a temp database,
 //! waits for `/healthz`, and talks HTTP to it with a small blocking client. Dropping the
 //! `TestServer` kills the process and removes the temp folder.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
