@@ -1,1 +1,2 @@
 //! switchboard library.
+pub mod routing;

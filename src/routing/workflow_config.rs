@@ -1,0 +1,1 @@
+//! Twilio Workflow `configuration` JSON (placeholder, filled in below).
