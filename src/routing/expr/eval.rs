@@ -415,6 +415,47 @@ mod tests {
         }
     }
 
+    /// Deletes, duplicates or inserts characters in valid expressions; every error must point
+    /// at a character boundary inside the source.
+    #[test]
+    fn mutated_expressions_never_panic() {
+        const SEEDS: &[&str] = &[
+            "task.language == 'es' AND (worker.level >= 2 OR skills HAS \"sales\")",
+            "customer.tier NOT IN ['gold', \"silver\", -1.5, null] || name CONTAINS 'Sm'",
+            "NOT (a != 1 && b < 2) OR 1==1",
+            "é.ü == 'ñ' AND x IN []",
+        ];
+        const INSERTS: &[char] = &[
+            '(', ')', '\'', '"', '[', ']', ',', '=', '!', '-', '.', ' ', 'é',
+        ];
+        let mut rng = Lcg(99);
+        let a = attrs();
+        for _ in 0..4000 {
+            let seed = SEEDS[(rng.next() as usize) % SEEDS.len()];
+            let mut chars: Vec<char> = seed.chars().collect();
+            for _ in 0..1 + rng.next() % 3 {
+                let at = (rng.next() as usize) % (chars.len() + 1);
+                match rng.next() % 3 {
+                    0 if at < chars.len() => {
+                        chars.remove(at);
+                    }
+                    1 if at < chars.len() => chars.insert(at, chars[at]),
+                    _ => chars.insert(at, INSERTS[(rng.next() as usize) % INSERTS.len()]),
+                }
+            }
+            let src: String = chars.into_iter().collect();
+            match parse(&src) {
+                Ok(e) => {
+                    e.eval(&task_scope(&a));
+                }
+                Err(e) => {
+                    assert!(e.position <= src.len(), "{src}: {e}");
+                    assert!(src.is_char_boundary(e.position), "{src}: {e}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn random_token_soup_never_panics() {
         const VOCAB: &[&str] = &[

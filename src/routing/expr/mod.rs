@@ -167,6 +167,20 @@ pub struct Expr {
     root: Node,
 }
 
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+impl std::str::FromStr for Expr {
+    type Err = ExprError;
+
+    fn from_str(src: &str) -> Result<Self, Self::Err> {
+        parse(src)
+    }
+}
+
 /// Parses an expression; see the module documentation for the grammar and semantics.
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
     let root = parser::parse_node(src)?;
@@ -252,6 +266,19 @@ mod tests {
     fn source_is_kept() {
         let e = parse("language == 'es'").expect("valid");
         assert_eq!(e.source(), "language == 'es'");
+        assert_eq!(e.to_string(), "language == 'es'");
+        let parsed: Expr = "language == 'es'".parse().expect("valid");
+        assert_eq!(parsed, e);
+        assert!("language ==".parse::<Expr>().is_err());
+    }
+
+    #[test]
+    fn error_is_a_std_error() {
+        let e: Box<dyn std::error::Error> = Box::new(parse("(").unwrap_err());
+        assert_eq!(
+            e.to_string(),
+            "expected a condition after '(' at position 1"
+        );
     }
 
     #[test]

@@ -217,14 +217,14 @@ impl Parser {
                 }
             };
         };
-        let value_pos = self.peek().pos;
-        let right = self.operand().map_err(|e| {
-            if e.position == value_pos {
-                ExprError::new(value_pos, format!("expected a value after '{}'", op.1))
-            } else {
-                e
-            }
-        })?;
+        let next = self.peek();
+        if !starts_operand(&next.kind) {
+            return Err(ExprError::new(
+                next.pos,
+                format!("expected a value after '{}'", op.1),
+            ));
+        }
+        let right = self.operand()?;
         Ok(Node::Cmp {
             left,
             op: op.0,
@@ -348,6 +348,11 @@ impl Parser {
             descending,
         })
     }
+}
+
+/// True for tokens that can begin an operand: a path, a literal or a list.
+fn starts_operand(kind: &TokenKind) -> bool {
+    matches!(kind, TokenKind::Ident(_) | TokenKind::LBracket) || literal(kind).is_some()
 }
 
 /// Turns a one-element chain into its element, so `a == 1` is not wrapped in And/Or.
@@ -555,7 +560,10 @@ mod tests {
             err("a..b == 1").message,
             "invalid attribute path 'a..b' at position 0"
         );
-        assert_eq!(err("a == b.").position, 5);
+        assert_eq!(
+            err("a == b.").message,
+            "invalid attribute path 'b.' at position 5"
+        );
         assert_eq!(err("== 1").position, 0);
         assert_eq!(err("()").position, 1);
         assert_eq!(err("NOT").position, 3);
