@@ -170,20 +170,20 @@ impl SkipIf {
     /// `workers.count` may be referenced.
     pub fn parse(src: &str) -> Result<SkipIf, ExprError> {
         let expr = expr::parse(src)?;
-        for (root, path) in expr.referenced_paths() {
-            let allowed = root.is_none()
-                && path.len() == 2
-                && path[0] == "workers"
-                && (path[1] == "available" || path[1] == "count");
+        for path in expr.paths() {
+            let segments = &path.segments;
+            let allowed = path.root.is_none()
+                && segments.len() == 2
+                && segments[0] == "workers"
+                && (segments[1] == "available" || segments[1] == "count");
             if !allowed {
-                let text = match root {
-                    Some(Root::Task) => format!("task.{}", path.join(".")),
-                    Some(Root::Worker) => format!("worker.{}", path.join(".")),
-                    None => path.join("."),
+                let text = match path.root {
+                    Some(Root::Task) => format!("task.{}", segments.join(".")),
+                    Some(Root::Worker) => format!("worker.{}", segments.join(".")),
+                    None => segments.join("."),
                 };
-                let position = src.find(&text).unwrap_or(0);
                 return Err(ExprError::new(
-                    position,
+                    path.position,
                     format!(
                         "skip_if can only use workers.available and workers.count, not '{text}'"
                     ),
@@ -661,6 +661,11 @@ mod tests {
         assert_eq!(e.position, 27);
         assert!(e.message.contains("'task.x'"));
         assert_eq!(SkipIf::parse("workers == 0").unwrap_err().position, 0);
+        let e = SkipIf::parse("'worker.x' == worker.x").unwrap_err();
+        assert_eq!(
+            e.position, 14,
+            "the path, not the look-alike string literal"
+        );
         assert_eq!(
             SkipIf::parse("workers.available ==").unwrap_err().position,
             20

@@ -135,6 +135,8 @@ pub struct Path {
     pub root: Option<Root>,
     /// The remaining dot-separated segments.
     pub segments: Vec<String>,
+    /// Byte offset of the identifier in the source.
+    pub position: usize,
 }
 
 /// One side of a comparison.
@@ -213,13 +215,21 @@ impl Expr {
 
     /// Every attribute path the expression reads; a `None` root means the scope's default.
     pub fn referenced_paths(&self) -> Vec<(Option<Root>, Vec<String>)> {
+        self.paths()
+            .into_iter()
+            .map(|p| (p.root, p.segments.clone()))
+            .collect()
+    }
+
+    /// Every attribute path in source order, with its position.
+    pub fn paths(&self) -> Vec<&Path> {
         let mut out = Vec::new();
         collect_paths(&self.root, &mut out);
         out
     }
 }
 
-fn collect_paths(node: &Node, out: &mut Vec<(Option<Root>, Vec<String>)>) {
+fn collect_paths<'a>(node: &'a Node, out: &mut Vec<&'a Path>) {
     match node {
         Node::Or(children) | Node::And(children) => {
             children.iter().for_each(|c| collect_paths(c, out));
@@ -228,7 +238,7 @@ fn collect_paths(node: &Node, out: &mut Vec<(Option<Root>, Vec<String>)>) {
         Node::Cmp { left, right, .. } => {
             for operand in [left, right] {
                 if let Operand::Path(p) = operand {
-                    out.push((p.root, p.segments.clone()));
+                    out.push(p);
                 }
             }
         }
@@ -303,6 +313,8 @@ mod tests {
                 (None, vec!["level".to_string()]),
             ]
         );
+        let positions: Vec<usize> = e.paths().iter().map(|p| p.position).collect();
+        assert_eq!(positions, vec![0, 18, 33]);
     }
 
     #[test]

@@ -394,6 +394,7 @@ pub fn parse_path(text: &str, pos: usize) -> Result<Path, ExprError> {
     Ok(Path {
         root,
         segments: segments.into_iter().skip(skip).collect(),
+        position: pos,
     })
 }
 
@@ -402,11 +403,37 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Builds a path operand; positions are compared separately, see `parsed`.
     fn path(root: Option<Root>, segs: &[&str]) -> Operand {
         Operand::Path(Path {
             root,
             segments: segs.iter().map(|s| s.to_string()).collect(),
+            position: 0,
         })
+    }
+
+    /// Parses and zeroes path positions so trees can be compared structurally.
+    fn parsed(src: &str) -> Node {
+        let mut node = parse_node(src).unwrap_or_else(|e| panic!("{src}: {e}"));
+        zero_positions(&mut node);
+        node
+    }
+
+    fn zero_positions(node: &mut Node) {
+        match node {
+            Node::Or(children) | Node::And(children) => {
+                children.iter_mut().for_each(zero_positions)
+            }
+            Node::Not(inner) => zero_positions(inner),
+            Node::Cmp { left, right, .. } => {
+                for operand in [left, right] {
+                    if let Operand::Path(p) = operand {
+                        p.position = 0;
+                    }
+                }
+            }
+            Node::Const(_) => {}
+        }
     }
 
     fn cmp(left: Operand, op: CmpOp, right: Operand) -> Node {
@@ -423,7 +450,7 @@ mod tests {
     #[test]
     fn simple_comparison() {
         assert_eq!(
-            parse_node("language == 'es'").expect("valid"),
+            parsed("language == 'es'"),
             cmp(
                 path(None, &["language"]),
                 CmpOp::Eq,
@@ -451,14 +478,14 @@ mod tests {
         ];
         for (src, op) in cases {
             let expected = cmp(path(None, &["a"]), op, Operand::Literal(json!(1)));
-            assert_eq!(parse_node(src).expect(src), expected, "{src}");
+            assert_eq!(parsed(src), expected, "{src}");
         }
     }
 
     #[test]
     fn prefixes_and_nested_paths() {
         assert_eq!(
-            parse_node("task.customer.tier == worker.level").expect("valid"),
+            parsed("task.customer.tier == worker.level"),
             cmp(
                 path(Some(Root::Task), &["customer", "tier"]),
                 CmpOp::Eq,
@@ -467,7 +494,7 @@ mod tests {
         );
         // A bare `task` is an ordinary attribute name in the default root.
         assert_eq!(
-            parse_node("task == 1").expect("valid"),
+            parsed("task == 1"),
             cmp(path(None, &["task"]), CmpOp::Eq, Operand::Literal(json!(1)))
         );
     }
@@ -475,7 +502,7 @@ mod tests {
     #[test]
     fn literal_on_both_sides() {
         assert_eq!(
-            parse_node("1==1").expect("valid"),
+            parsed("1==1"),
             cmp(
                 Operand::Literal(json!(1)),
                 CmpOp::Eq,
@@ -487,7 +514,7 @@ mod tests {
     #[test]
     fn lists() {
         assert_eq!(
-            parse_node(r#"a IN ['a', "b", 1, -2.5, true, null]"#).expect("valid"),
+            parsed(r#"a IN ['a', "b", 1, -2.5, true, null]"#),
             cmp(
                 path(None, &["a"]),
                 CmpOp::In,
@@ -495,7 +522,7 @@ mod tests {
             )
         );
         assert_eq!(
-            parse_node("a IN []").expect("valid"),
+            parsed("a IN []"),
             cmp(path(None, &["a"]), CmpOp::In, Operand::Literal(json!([])))
         );
     }
@@ -506,23 +533,23 @@ mod tests {
         let b = cmp(path(None, &["b"]), CmpOp::Eq, Operand::Literal(json!(2)));
         let c = cmp(path(None, &["c"]), CmpOp::Eq, Operand::Literal(json!(3)));
         assert_eq!(
-            parse_node("a == 1 OR b == 2 AND c == 3").expect("valid"),
+            parsed("a == 1 OR b == 2 AND c == 3"),
             Node::Or(vec![a.clone(), Node::And(vec![b.clone(), c.clone()])])
         );
         assert_eq!(
-            parse_node("(a == 1 || b == 2) && c == 3").expect("valid"),
+            parsed("(a == 1 || b == 2) && c == 3"),
             Node::And(vec![Node::Or(vec![a.clone(), b.clone()]), c.clone()])
         );
         assert_eq!(
-            parse_node("NOT a == 1 and b == 2").expect("valid"),
+            parsed("NOT a == 1 and b == 2"),
             Node::And(vec![Node::Not(Box::new(a)), b])
         );
     }
 
     #[test]
     fn bare_booleans() {
-        assert_eq!(parse_node("true").expect("valid"), Node::Const(true));
-        assert_eq!(parse_node("FALSE").expect("valid"), Node::Const(false));
+        assert_eq!(parsed("true"), Node::Const(true));
+        assert_eq!(parsed("FALSE"), Node::Const(false));
     }
 
     #[test]
@@ -589,7 +616,7 @@ mod tests {
     #[test]
     fn long_flat_chains_are_fine() {
         let src = vec!["a == 1"; 20_000].join(" AND ");
-        match parse_node(&src).expect("valid") {
+        match parsed(&src) {
             Node::And(children) => assert_eq!(children.len(), 20_000),
             other => panic!("unexpected {other:?}"),
         }
