@@ -8,6 +8,7 @@
 //! - `account`: the appliance's account, Auth Token and API keys.
 //! - `app`: `App`, the shared parts passed to handlers and threads.
 //! - `http`: tiny_http pool, routing, auth, Twilio's wire conventions, parked requests, the API.
+//! - `routing`: TaskRouter (the expression language, workflow configuration, …).
 //! - `web`: the pages under `static/`, compiled in.
 //!
 //! `start` wires them together and returns a `Running` appliance.
@@ -20,6 +21,7 @@ pub mod events;
 pub mod http;
 pub mod ids;
 pub mod logger;
+pub mod routing;
 pub mod store;
 pub mod timers;
 pub mod web;
