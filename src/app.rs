@@ -12,6 +12,7 @@ pub struct App {
     pub store: Arc<Store>,
     pub bus: Arc<Bus>,
     pub timers: Arc<Timers>,
+    pub metrics: crate::metrics::Metrics,
     /// The appliance's one account; its SID never changes (the token may rotate, so it is read
     /// from the store when checked).
     pub account_sid: String,

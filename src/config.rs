@@ -12,6 +12,7 @@ USAGE:
     switchboard credentials [--db FILE] print the Account SID and Auth Token
     switchboard rotate-token [--db FILE] replace the Auth Token (the old one stops working)
     switchboard backup FILE [--db FILE] copy the database with SQLite's online backup (safe while serving)
+    switchboard restore FILE [--db FILE] replace the database with a backup (stop the server first)
     switchboard help                    this text
 
 OPTIONS (each has an environment twin; flags win):
@@ -33,6 +34,7 @@ pub enum Command {
     Credentials,
     RotateToken,
     Backup(PathBuf),
+    Restore(PathBuf),
     Help,
 }
 
@@ -111,6 +113,9 @@ impl Config {
             Some("rotate-token") => Command::RotateToken,
             Some("backup") => Command::Backup(PathBuf::from(
                 words.next().ok_or("backup needs a destination FILE")?,
+            )),
+            Some("restore") => Command::Restore(PathBuf::from(
+                words.next().ok_or("restore needs the backup FILE")?,
             )),
             Some("help") => Command::Help,
             Some(other) => return Err(format!("unknown command {other}")),

@@ -7,6 +7,7 @@
 //! - `timers`: the thread that fires durable timers.
 //! - `account`: the appliance's account, Auth Token and API keys.
 //! - `app`: `App`, the shared parts passed to handlers and threads.
+//! - `metrics`: Prometheus counters, the latency histogram and scrape-time gauges.
 //! - `http`: tiny_http pool, routing, auth, Twilio's wire conventions, parked requests, the API.
 //! - `routing`: TaskRouter (the expression language, workflow configuration, …).
 //! - `web`: the pages under `static/`, compiled in.
@@ -21,6 +22,7 @@ pub mod events;
 pub mod http;
 pub mod ids;
 pub mod logger;
+pub mod metrics;
 pub mod routing;
 pub mod store;
 pub mod timers;
@@ -65,8 +67,10 @@ pub fn start(config: Config) -> Result<Running, String> {
         store,
         bus,
         timers,
+        metrics: metrics::Metrics::default(),
         account_sid: account.sid.clone(),
     });
+    app.metrics.register_gauges(metrics::core_gauges);
 
     // Every thread stops when `stop_tx` is dropped (its receivers then see a disconnect).
     let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);

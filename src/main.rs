@@ -42,6 +42,12 @@ fn run(config: Config) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Restore(src) => {
+            store::restore(&src, &config.db, config.sync)
+                .map_err(|e| format!("restore failed: {}", e.message))?;
+            println!("restored {} from {}", config.db.display(), src.display());
+            Ok(())
+        }
         Command::Backup(dest) => {
             let s = open(&config)?;
             s.backup_to(&dest).map_err(|e| e.message)?;

@@ -364,3 +364,79 @@ fn a_newer_schema_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("newer"));
 }
+
+#[test]
+fn backup_while_serving_then_restore() {
+    let mut s = TestServer::start();
+    let keys = format!("{}/Keys.json", s.account_path());
+    s.post(&keys, &[("FriendlyName", "before backup")])
+        .expect(201);
+    let backup = s.dir.path().join("backup.db");
+    let out = std::process::Command::new(bin())
+        .args(["backup"])
+        .arg(&backup)
+        .arg("--db")
+        .arg(&s.db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    s.post(&keys, &[("FriendlyName", "after backup")])
+        .expect(201);
+    s.kill();
+    let out = std::process::Command::new(bin())
+        .arg("restore")
+        .arg(&backup)
+        .arg("--db")
+        .arg(&s.db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = s.token.clone();
+    s.restart();
+    s.token = token;
+    let names: Vec<String> = s.get(&keys).expect(200).json()["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["friendly_name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, vec!["before backup"]);
+    // Something that is not a backup is refused and the database is left alone.
+    let junk = s.dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a database").unwrap();
+    let out = std::process::Command::new(bin())
+        .arg("restore")
+        .arg(&junk)
+        .arg("--db")
+        .arg(&s.db)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+#[test]
+fn metrics_count_requests_by_route() {
+    let s = TestServer::start();
+    s.get(&format!("{}.json", s.account_path())).expect(200);
+    s.get("/v1/Nope").expect(404);
+    s.request("GET", "/metrics", &[], b"").expect_error(401);
+    let text = s.get("/metrics").expect(200).text();
+    assert!(
+        text.contains("switchboard_http_requests_total{method=\"GET\",route=\"/2010-04-01/Accounts/{AccountSid}.json\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("route=\"unmatched\",status=\"404\""),
+        "{text}"
+    );
+    assert!(text.contains("switchboard_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
+    assert!(text.contains("switchboard_timers_pending"));
+}

@@ -77,20 +77,12 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, mut rq: tiny_http
     let started = Instant::now();
     let method = rq.method().as_str().to_string();
     let url = rq.url().to_string();
+    let mut route = "unmatched";
     let outcome = match decode(app, router, &mut rq) {
-        Ok((req, handler)) => match catch_unwind(AssertUnwindSafe(|| handler(app, &req))) {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(e)) => Outcome::Reply(Reply::error(&e)),
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                log::error!("handler for {method} {url} panicked: {what}");
-                Outcome::Reply(Reply::error(&ApiError::internal()))
-            }
-        },
+        Ok((req, handler, pattern)) => {
+            route = pattern;
+            run_handler(app, handler, &req)
+        }
         Err(e) => Outcome::Reply(Reply::error(&e)),
     };
     let path = url.split('?').next().unwrap_or("");
@@ -98,11 +90,34 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, mut rq: tiny_http
         Outcome::Reply(reply) => {
             let status = reply.status;
             respond(rq, &reply);
-            log::info!(target: "http", "{method} {path} {status} {:.1}ms", started.elapsed().as_secs_f64() * 1000.0);
+            let seconds = started.elapsed().as_secs_f64();
+            app.metrics.observe(&method, route, status, seconds);
+            log::info!(target: "http", "{method} {path} {status} {:.1}ms", seconds * 1000.0);
         }
         Outcome::Park(parked) => {
             log::debug!(target: "http", "{method} {path} parked");
             parking.park(rq, parked);
+        }
+    }
+}
+
+/// Runs a handler; an error becomes error JSON, and so does a panic (the thread keeps serving).
+fn run_handler(app: &App, handler: router::Handler, req: &Req) -> Outcome {
+    match catch_unwind(AssertUnwindSafe(|| handler(app, req))) {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(e)) => Outcome::Reply(Reply::error(&e)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            log::error!(
+                "handler for {} {} panicked: {what}",
+                req.method.as_str(),
+                req.path
+            );
+            Outcome::Reply(Reply::error(&ApiError::internal()))
         }
     }
 }
@@ -112,7 +127,7 @@ fn decode(
     app: &App,
     router: &Router,
     rq: &mut tiny_http::Request,
-) -> Result<(Req, router::Handler), ApiError> {
+) -> Result<(Req, router::Handler, &'static str), ApiError> {
     let url = rq.url().to_string();
     let (path, raw_query) = match url.split_once('?') {
         Some((p, q)) => (p.to_string(), q.to_string()),
@@ -187,7 +202,7 @@ fn decode(
         req.form = Params::decode(&req.body)
             .map_err(|e| ApiError::bad_request(format!("Malformed request body: {e}")))?;
     }
-    Ok((req, route.handler))
+    Ok((req, route.handler, route.pattern))
 }
 
 /// Writes `reply` to the client; a client that went away is only logged.

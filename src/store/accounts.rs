@@ -118,7 +118,7 @@ pub fn find_key(conn: &Connection, sid: &str) -> Result<Option<ApiKey>> {
 
 pub fn list_keys(conn: &Connection, window: Window) -> Result<Page<ApiKey>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at, sid LIMIT ?1 OFFSET ?2"
+        "SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at, rowid LIMIT ?1 OFFSET ?2"
     ))?;
     let rows = stmt.query_map(
         params![window.sql_limit(), window.sql_offset()],

@@ -156,3 +156,12 @@ pub fn set_cursor(conn: &Connection, name: &str, seq: i64) -> Result<()> {
     .execute(params![name, seq])?;
     Ok(())
 }
+
+/// How many events are stored, and how many timers are pending (for `/metrics`).
+pub fn backlog_stats(conn: &Connection) -> Result<(i64, i64)> {
+    Ok(conn.query_row(
+        "SELECT (SELECT COALESCE(MAX(seq), 0) FROM events), (SELECT COUNT(*) FROM timers)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}

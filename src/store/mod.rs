@@ -133,6 +133,29 @@ impl Store {
     }
 }
 
+/// Replaces the database at `dest` with the backup at `src` (which must be a switchboard database),
+/// then brings it to the latest schema.
+pub fn restore(src: &Path, dest: &Path, sync: Sync) -> Result<()> {
+    let check = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let version = migrate::current_version(&check)?;
+    let has_account = accounts::the_account(&check).is_ok_and(|a| a.is_some());
+    if version == 0 || !has_account {
+        return Err(Error::new(
+            ErrorKind::Internal,
+            format!("{} is not a switchboard backup", src.display()),
+        ));
+    }
+    drop(check);
+    let mut conn = open_connection(dest, sync)?;
+    conn.restore(
+        rusqlite::DatabaseName::Main,
+        src,
+        None::<fn(rusqlite::backup::Progress)>,
+    )?;
+    migrate::migrate(&mut conn)?;
+    Ok(())
+}
+
 /// A poisoned mutex only means a handler panicked while holding it; SQLite rolled its work back.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -9,6 +9,7 @@ use serde_json::json;
 pub fn routes() -> Vec<Route> {
     vec![
         Route::new(Method::Get, "/healthz", Access::Public, healthz),
+        Route::new(Method::Get, "/metrics", Access::Account, metrics),
         Route::new(Method::Get, "/__test/panic", Access::Account, test_panic),
     ]
 }
@@ -19,6 +20,16 @@ fn healthz(app: &App, _req: &Req) -> Result<Outcome, ApiError> {
         ApiError::unavailable(format!("The database does not answer: {}", e.message))
     })?;
     Ok(Reply::ok(json!({"status": "ok"})).into())
+}
+
+/// `GET /metrics`: Prometheus text format.
+fn metrics(app: &App, _req: &Req) -> Result<Outcome, ApiError> {
+    Ok(Reply::bytes(
+        200,
+        "text/plain; version=0.0.4; charset=utf-8",
+        app.metrics.render(app),
+    )
+    .into())
 }
 
 /// A handler that panics, so tests can see the pool survive it (SWITCHBOARD_TEST_HOOKS=1 only).

@@ -1,0 +1,153 @@
+//! Prometheus metrics: requests by route and status, a request latency histogram, and gauges that
+//! domain modules add (tasks by status, queue sizes, outbox backlog…) by registering a function
+//! that reads them from the store when `/metrics` is scraped.
+
+use crate::app::App;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// Upper bounds (seconds) of the latency histogram's buckets.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+/// A gauge family read at scrape time: `(name, help, [(labels, value)])`.
+pub type GaugeFn = fn(&App) -> Vec<Gauge>;
+
+pub struct Gauge {
+    pub name: &'static str,
+    pub help: &'static str,
+    /// Label pairs, e.g. `[("status", "pending")]`.
+    pub labels: Vec<(&'static str, String)>,
+    pub value: f64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    buckets: [AtomicU64; BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_sum_us: AtomicU64,
+    gauges: Mutex<Vec<GaugeFn>>,
+}
+
+impl Metrics {
+    /// Counts one request against its route pattern (not its path, so SIDs don't explode labels).
+    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        *self
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry((method.to_string(), route.to_string(), status))
+            .or_default() += 1;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                self.buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_sum_us
+            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    pub fn register_gauges(&self, f: GaugeFn) {
+        self.gauges
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(f);
+    }
+
+    /// The text exposition format.
+    pub fn render(&self, app: &App) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP switchboard_http_requests_total HTTP requests by route and status.\n");
+        out.push_str("# TYPE switchboard_http_requests_total counter\n");
+        for ((method, route, status), n) in self
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "switchboard_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                escape(route)
+            );
+        }
+        out.push_str("# HELP switchboard_http_request_duration_seconds Request latency.\n");
+        out.push_str("# TYPE switchboard_http_request_duration_seconds histogram\n");
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "switchboard_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
+                self.buckets[i].load(Ordering::Relaxed)
+            );
+        }
+        let count = self.latency_count.load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "switchboard_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            out,
+            "switchboard_http_request_duration_seconds_sum {}",
+            self.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(
+            out,
+            "switchboard_http_request_duration_seconds_count {count}"
+        );
+        let fns: Vec<GaugeFn> = self
+            .gauges
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut seen = std::collections::HashSet::new();
+        for f in fns {
+            for g in f(app) {
+                if seen.insert(g.name) {
+                    let _ = writeln!(out, "# HELP {} {}\n# TYPE {} gauge", g.name, g.help, g.name);
+                }
+                let labels: Vec<String> = g
+                    .labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+                    .collect();
+                if labels.is_empty() {
+                    let _ = writeln!(out, "{} {}", g.name, g.value);
+                } else {
+                    let _ = writeln!(out, "{}{{{}}} {}", g.name, labels.join(","), g.value);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Gauges the foundation owns: the event outbox and timers.
+pub fn core_gauges(app: &App) -> Vec<Gauge> {
+    let mut g = Vec::new();
+    if let Ok((events, due)) = app.store.read(crate::store::events::backlog_stats) {
+        g.push(Gauge {
+            name: "switchboard_events_total",
+            help: "Events stored in the outbox.",
+            labels: vec![],
+            value: events as f64,
+        });
+        g.push(Gauge {
+            name: "switchboard_timers_pending",
+            help: "Durable timers waiting to fire.",
+            labels: vec![],
+            value: due as f64,
+        });
+    }
+    g
+}
