@@ -1,1 +1,3 @@
 //! switchboard library.
+pub mod engine;
+pub mod flows;
