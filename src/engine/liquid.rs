@@ -117,19 +117,73 @@ fn render_strict(template: &str, ctx: &Value) -> Result<String, TemplateError> {
     };
     let text = rewrite_to_json(template, &mut data)?;
     let parsed = parse_cached(&text)?;
-    for path in markup_spans(&text).flat_map(|m| scan_paths(m.body, m.is_tag)) {
-        fill_missing(&mut data, &path);
+    for found in markup_spans(&text).flat_map(|m| scan_paths(m.body, m.is_tag)) {
+        fill_missing(&mut data, &found);
     }
-    let globals = liquid::model::to_value(&Value::Object(data))
-        .map_err(|e| TemplateError::new(format!("context is not representable: {e}")))?;
-    let liquid::model::Value::Object(globals) = globals else {
-        return Err(TemplateError::new(
-            "the render context must be a JSON object",
-        ));
+    let mut attempts = 0;
+    loop {
+        let globals = liquid::model::to_value(&Value::Object(data.clone()))
+            .map_err(|e| TemplateError::new(format!("context is not representable: {e}")))?;
+        let liquid::model::Value::Object(globals) = globals else {
+            return Err(TemplateError::new(
+                "the render context must be a JSON object",
+            ));
+        };
+        let err = match parsed.render(&globals) {
+            Ok(out) => return Ok(out),
+            Err(e) => e.to_string(),
+        };
+        attempts += 1;
+        if attempts > MAX_INDEX_RETRIES || !fill_unknown_index(&mut data, &err) {
+            return Err(TemplateError::new(err));
+        }
+    }
+}
+
+/// How many missing computed indexes (`list[i]`) one render may patch.
+const MAX_INDEX_RETRIES: usize = 8;
+
+/// Handles an index computed at render time (`sites[idx]`) into a missing
+/// value: the liquid crate fails with "Unknown index" where Studio yields nil.
+/// Using the variable and index the error names, inserts a null there and
+/// returns whether the render is worth retrying. Arrays are left alone.
+fn fill_unknown_index(data: &mut Map<String, Value>, err: &str) -> bool {
+    if !err.contains("Unknown index") {
+        return false;
+    }
+    let field = |name: &str| {
+        err.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(str::to_string)
     };
-    parsed
-        .render(&globals)
-        .map_err(|e| TemplateError::new(e.to_string()))
+    let (Some(variable), Some(index)) = (field("variable="), field("requested index=")) else {
+        return false;
+    };
+    let mut parts = variable.split('.');
+    let Some(mut cur) = parts.next().and_then(|root| data.get_mut(root)) else {
+        return false;
+    };
+    for part in parts {
+        let next = match cur {
+            Value::Object(map) => map.get_mut(part),
+            Value::Array(items) => part.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+            _ => None,
+        };
+        let Some(next) = next else {
+            return false;
+        };
+        cur = next;
+    }
+    if cur.is_null() {
+        *cur = Value::Object(Map::new());
+    }
+    match cur {
+        Value::Object(map) if !map.contains_key(&index) => {
+            map.insert(index, Value::Null);
+            true
+        }
+        _ => false,
+    }
 }
 
 fn parse_cached(text: &str) -> Result<Arc<liquid::Template>, TemplateError> {
@@ -348,14 +402,37 @@ fn read_path(chars: &[char], i: usize) -> (Vec<Seg>, usize) {
     (segs, end)
 }
 
+/// Filters that need a number; Studio treats a nil input or argument as 0.
+const NUMERIC_FILTERS: &[&str] = &[
+    "plus",
+    "minus",
+    "times",
+    "divided_by",
+    "modulo",
+    "abs",
+    "ceil",
+    "floor",
+    "round",
+    "at_least",
+    "at_most",
+];
+
+/// A variable read by a template, and whether it feeds a numeric filter.
+#[derive(Debug, Clone, PartialEq)]
+struct PathUse {
+    path: Vec<Seg>,
+    numeric: bool,
+}
+
 /// Finds the variable paths a markup region reads, skipping literals, tag
 /// names, filter names, keyword-argument names and operators.
-fn scan_paths(body: &str, is_tag: bool) -> Vec<Vec<Seg>> {
+fn scan_paths(body: &str, is_tag: bool) -> Vec<PathUse> {
     let chars: Vec<char> = body.chars().collect();
-    let mut paths = Vec::new();
+    let mut uses = Vec::new();
     let mut i = skip_ws(&chars, 0);
     let mut first_word = is_tag;
     let mut after_pipe = false;
+    let mut numeric_filter = false;
     while i < chars.len() {
         let c = chars[i];
         if c == '"' || c == '\'' {
@@ -372,47 +449,84 @@ fn scan_paths(body: &str, is_tag: bool) -> Vec<Vec<Seg>> {
             }
         } else if is_ident_start(c) {
             let (path, end) = read_path(&chars, i);
-            let next = chars.get(skip_ws(&chars, end)).copied();
-            let is_keyword = path.len() == 1
-                && matches!(&path[0], Seg::Key(k) if KEYWORDS.contains(&k.as_str()));
-            let skip = first_word || after_pipe || next == Some(':') || is_keyword;
-            if !skip {
-                paths.push(path);
-            }
-            if first_word {
+            let is_word = |words: &[&str]| {
+                path.len() == 1 && matches!(&path[0], Seg::Key(k) if words.contains(&k.as_str()))
+            };
+            if after_pipe {
+                numeric_filter = is_word(NUMERIC_FILTERS);
+            } else if first_word {
                 // Raw and comment bodies are not expressions.
-                let tag = body.trim_start();
-                if tag.starts_with("raw") || tag.starts_with("comment") {
-                    return paths;
+                if is_word(&["raw", "comment"]) {
+                    return uses;
                 }
+            } else if continues_dynamic_path(&chars, i) {
+                // `.name` after `list[i]` belongs to a computed path.
+            } else if chars.get(skip_ws(&chars, end)) != Some(&':') && !is_word(KEYWORDS) {
+                let in_range = (i >= 2 && chars[i - 2..i] == ['.', '.'])
+                    || chars.get(end..end + 2) == Some(&['.', '.'][..]);
+                let numeric = numeric_filter || in_range || feeds_numeric_filter(&chars, end);
+                uses.push(PathUse { path, numeric });
             }
             first_word = false;
             after_pipe = false;
             i = end;
-            continue;
         } else {
-            after_pipe = c == '|';
-            if !c.is_whitespace() {
+            if c == '|' {
+                after_pipe = true;
+                numeric_filter = false;
+            } else if !c.is_whitespace() {
+                after_pipe = false;
                 first_word = false;
+            }
+            if matches!(c, '%' | '=' | '<' | '>' | '!') {
+                numeric_filter = false;
             }
             i += 1;
         }
-        if !c.is_whitespace() && c != '|' {
-            after_pipe = false;
-        }
     }
-    paths
+    uses
+}
+
+/// Whether the identifier at `i` follows `].`, i.e. continues a path with a
+/// computed index.
+fn continues_dynamic_path(chars: &[char], i: usize) -> bool {
+    let before: String = chars[..i].iter().collect();
+    let before = before.trim_end();
+    before
+        .strip_suffix('.')
+        .is_some_and(|b| b.trim_end().ends_with(']'))
+}
+
+/// Whether the path ending at `end` is piped straight into a numeric filter.
+fn feeds_numeric_filter(chars: &[char], end: usize) -> bool {
+    let j = skip_ws(chars, end);
+    if chars.get(j) != Some(&'|') {
+        return false;
+    }
+    let k = skip_ws(chars, j + 1);
+    let (name, _) = read_ident(chars, k);
+    NUMERIC_FILTERS.contains(&name.as_str())
 }
 
 /// Makes a missing variable resolve to nil by inserting nulls (and the
 /// objects leading to them) into the context, so that undefined variables
-/// render as the empty string as they do in Studio.
-fn fill_missing(data: &mut Map<String, Value>, path: &[Seg]) {
-    let Some((Seg::Key(root), rest)) = path.split_first() else {
+/// render as the empty string as they do in Studio. A missing or null value
+/// piped into a numeric filter becomes 0 instead, as Studio's `nil | plus: 1`
+/// is 1 while the liquid crate rejects nil there.
+fn fill_missing(data: &mut Map<String, Value>, found: &PathUse) {
+    let Some((Seg::Key(root), rest)) = found.path.split_first() else {
         return;
     };
+    let leaf = if found.numeric {
+        Value::from(0)
+    } else {
+        Value::Null
+    };
     if rest.is_empty() {
-        data.entry(root.clone()).or_insert(Value::Null);
+        let slot = data.entry(root.clone()).or_insert(Value::Null);
+        if slot.is_null() {
+            *slot = leaf;
+        }
         return;
     }
     let mut cur = data
@@ -436,6 +550,9 @@ fn fill_missing(data: &mut Map<String, Value>, path: &[Seg]) {
             }
             _ => return,
         };
+    }
+    if cur.is_null() {
+        *cur = leaf;
     }
 }
 
@@ -686,6 +803,28 @@ mod tests {
         assert_eq!(
             render("{{flow.variables.count}}={{flow.variables.count", &ctx()).as_deref(),
             Ok("2={{flow.variables.count")
+        );
+    }
+
+    #[test]
+    fn nil_is_zero_for_numeric_filters() {
+        assert_eq!(
+            render("{{ flow.variables.nope | plus: 1 }}", &ctx()).as_deref(),
+            Ok("1")
+        );
+        let t = "{% assign i = flow.variables.idx | minus: 0 %}[{{ widgets.none.parsed.list[i] }}]";
+        assert_eq!(render(t, &ctx()).as_deref(), Ok("[]"));
+        assert_eq!(
+            render("{{ 5 | plus: flow.variables.nope }}", &ctx()).as_deref(),
+            Ok("5")
+        );
+        let t = "{% for i in (1..flow.variables.nope) %}{{i}}{% endfor %}";
+        assert_eq!(render(t, &ctx()).as_deref(), Ok(""));
+        let t = "{% assign i = 'x' %}[{{ widgets.get-name.parsed[i].y }}]";
+        assert_eq!(render(t, &ctx()).as_deref(), Ok("[]"));
+        assert_eq!(
+            render("[{{ flow.variables.nope | upcase }}]", &ctx()).as_deref(),
+            Ok("[]")
         );
     }
 

@@ -615,3 +615,46 @@ mod tests {
         assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     }
 }
+
+#[cfg(test)]
+mod corpus_render_tests {
+    use super::corpus_files;
+    use crate::engine::liquid;
+    use serde_json::{json, Value};
+
+    fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::String(s) if liquid::has_markup(s) => out.push(s),
+            Value::Array(items) => items.iter().for_each(|x| strings(x, out)),
+            Value::Object(map) => map.values().for_each(|x| strings(x, out)),
+            _ => {}
+        }
+    }
+
+    /// Every template of every corpus flow renders against an empty context,
+    /// since undefined variables must render as the empty string.
+    #[test]
+    fn corpus_templates_render_with_empty_context() {
+        let Some(files) = corpus_files() else {
+            return;
+        };
+        let ctx = json!({"trigger": {}, "widgets": {}, "flow": {"variables": {}}});
+        let mut failures = Vec::new();
+        let mut count = 0;
+        for (path, text) in &files {
+            let Ok(root) = serde_json::from_str::<Value>(text) else {
+                continue;
+            };
+            let mut out = Vec::new();
+            strings(&root, &mut out);
+            for t in out {
+                count += 1;
+                if let Err(e) = liquid::render(t, &ctx) {
+                    failures.push(format!("{path}: {t:?}: {e}"));
+                }
+            }
+        }
+        println!("rendered {count} corpus templates");
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}
