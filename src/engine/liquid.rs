@@ -829,6 +829,35 @@ mod tests {
     }
 
     #[test]
+    fn odd_inputs_never_panic() {
+        let nasty =
+            "é{{ a . b[ 'x' ] | to_json }}{% if widgets. \nx[i].y == 1 %}{{ (1..n) }}{% endif %}\
+                     {{ x[-1] | plus: y[ }}{{ 'q | to_json }}{% raw %}{{ z {% endraw %}{{";
+        let cut_points = nasty.char_indices().map(|(i, _)| i).chain([nasty.len()]);
+        for end in cut_points {
+            let t = &nasty[..end];
+            let _ = check(t);
+            let _ = render(t, &ctx());
+            let _ = render(&nasty[end..], &ctx());
+        }
+        for t in [
+            "{{",
+            "{%",
+            "{{}}",
+            "{%%}",
+            "{{ | to_json }}",
+            "{{ a[ }}",
+            "}}{{",
+            "{{ ... }}",
+        ] {
+            let _ = check(t);
+            let _ = render(t, &ctx());
+            let _ = render(t, &Value::Null);
+        }
+        assert!(render("{{a}}", &json!([1])).is_err());
+    }
+
+    #[test]
     fn plain_text_is_returned_as_is() {
         assert_eq!(
             render("no markup { here }", &ctx()).as_deref(),

@@ -170,6 +170,9 @@ fn structure(root: &Value, report: &mut ValidationReport) -> Option<FlowDefiniti
         None => report.errors.push(FlowProblem::flow("`states` is missing")),
     }
     match obj.get("initial_state") {
+        Some(Value::String(s)) if s.trim().is_empty() => report
+            .errors
+            .push(FlowProblem::flow("`initial_state` is empty")),
         Some(Value::String(_)) => {}
         Some(_) => report
             .errors
@@ -245,10 +248,16 @@ impl<'a> Checker<'a> {
             ));
         }
         let initial = self.def.initial_state.as_str();
-        if !initial.is_empty() && !self.names.contains(initial) {
-            self.report.errors.push(FlowProblem::flow(format!(
-                "initial_state {initial:?} is not a state of the flow"
-            )));
+        match self.def.state(initial) {
+            None if !initial.trim().is_empty() => {
+                self.report.errors.push(FlowProblem::flow(format!(
+                    "initial_state {initial:?} is not a state of the flow"
+                )));
+            }
+            Some(s) if s.widget_type != WidgetType::Trigger && triggers > 0 => {
+                self.warn(initial, None, "the initial state is not the trigger widget");
+            }
+            _ => {}
         }
     }
 
@@ -576,6 +585,10 @@ mod tests {
         let all = messages(&report.errors);
         assert!(all.contains("`initial_state` is missing"), "{all}");
         assert!(all.contains("x: malformed state"), "{all}");
+        let report = validate(r#"{"states": [], "initial_state": " "}"#);
+        assert!(messages(&report.errors).contains("`initial_state` is empty"));
+        let report = validate("[1, 2]");
+        assert!(messages(&report.errors).contains("must be a JSON object"));
     }
 
     #[test]
