@@ -55,7 +55,9 @@ pub fn is_known_type(kind: &str) -> bool {
     CONDITION_TYPES.contains(&kind)
 }
 
-/// Evaluates one condition against the rendered split input.
+/// Evaluates one condition against the rendered split input. The condition's
+/// `value` is compared as written; a caller that allows Liquid in values
+/// renders it first.
 pub fn evaluate(condition: &Condition, input: &str) -> Result<bool, SplitError> {
     let value = condition.value.as_str();
     let matched = match condition.kind.as_str() {
