@@ -9,6 +9,7 @@
 //! - `app`: `App`, the shared parts passed to handlers and threads.
 //! - `metrics`: Prometheus counters, the latency histogram and scrape-time gauges.
 //! - `http`: tiny_http pool, routing, auth, Twilio's wire conventions, parked requests, the API.
+//! - `flows`, `engine`: Studio flow definitions and validation; the execution engine (Liquid, splits).
 //! - `routing`: TaskRouter (the expression language, workflow configuration, …).
 //! - `web`: the pages under `static/`, compiled in.
 //!
@@ -18,7 +19,9 @@ pub mod account;
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod engine;
 pub mod events;
+pub mod flows;
 pub mod http;
 pub mod ids;
 pub mod logger;

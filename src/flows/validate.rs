@@ -1,0 +1,673 @@
+//! Validation of Studio flow definitions before the engine may run them.
+//!
+//! This module owns the rules a flow must satisfy and reports every problem at
+//! once: JSON syntax, structure, widget types, transitions, required
+//! properties, Liquid syntax, split conditions and reachability. Only a flow
+//! without errors becomes a `ValidatedFlow`, the type the engine accepts.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::engine::{liquid, split};
+use crate::flows::definition::{Certainty, FlowDefinition, State, WidgetType};
+
+/// One problem found in a flow, located by state and property when possible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowProblem {
+    /// The state the problem is in, if any.
+    pub state: Option<String>,
+    /// The property (or transition path) the problem is in, if any.
+    pub property: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl FlowProblem {
+    fn flow(message: impl Into<String>) -> Self {
+        FlowProblem {
+            state: None,
+            property: None,
+            message: message.into(),
+        }
+    }
+
+    fn at(state: &str, property: Option<String>, message: impl Into<String>) -> Self {
+        FlowProblem {
+            state: Some(state.to_string()),
+            property,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FlowProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.state, &self.property) {
+            (Some(s), Some(p)) => write!(f, "{s}.{p}: {}", self.message),
+            (Some(s), None) => write!(f, "{s}: {}", self.message),
+            (None, Some(p)) => write!(f, "{p}: {}", self.message),
+            (None, None) => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Everything wrong with a flow: errors block publishing, warnings do not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValidationReport {
+    /// Problems that make the flow unusable.
+    pub errors: Vec<FlowProblem>,
+    /// Suspicious but accepted constructs.
+    pub warnings: Vec<FlowProblem>,
+}
+
+impl ValidationReport {
+    /// Whether the flow has no errors.
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// A flow that passed validation; the only form the engine runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidatedFlow {
+    definition: FlowDefinition,
+}
+
+impl ValidatedFlow {
+    /// The validated definition.
+    pub fn definition(&self) -> &FlowDefinition {
+        &self.definition
+    }
+
+    /// The state executions start in; it exists by construction.
+    pub fn initial_state(&self) -> Option<&State> {
+        self.definition.state(&self.definition.initial_state)
+    }
+
+    /// Looks a state up by name.
+    pub fn state(&self, name: &str) -> Option<&State> {
+        self.definition.state(name)
+    }
+
+    /// Gives the definition back, e.g. for export.
+    pub fn into_definition(self) -> FlowDefinition {
+        self.definition
+    }
+}
+
+/// Validates flow JSON and reports every problem found.
+pub fn validate(def_json: &str) -> ValidationReport {
+    check(def_json).0
+}
+
+/// Validates flow JSON; on success returns the flow and its warnings,
+/// otherwise every error.
+pub fn parse_validated(
+    def_json: &str,
+) -> Result<(ValidatedFlow, Vec<FlowProblem>), Vec<FlowProblem>> {
+    match check(def_json) {
+        (report, Some(definition)) if report.is_ok() => {
+            Ok((ValidatedFlow { definition }, report.warnings))
+        }
+        (report, _) => Err(report.errors),
+    }
+}
+
+fn check(def_json: &str) -> (ValidationReport, Option<FlowDefinition>) {
+    let mut report = ValidationReport::default();
+    let root: Value = match serde_json::from_str(def_json) {
+        Ok(v) => v,
+        Err(e) => {
+            report.errors.push(FlowProblem::flow(format!(
+                "JSON is not parseable at line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            )));
+            return (report, None);
+        }
+    };
+    let Some(def) = structure(&root, &mut report) else {
+        return (report, None);
+    };
+    Checker::new(&def, &mut report).run();
+    (report, Some(def))
+}
+
+/// Checks the JSON shape and builds the typed definition from the states
+/// that have a valid shape.
+fn structure(root: &Value, report: &mut ValidationReport) -> Option<FlowDefinition> {
+    let Some(obj) = root.as_object() else {
+        report
+            .errors
+            .push(FlowProblem::flow("a flow definition must be a JSON object"));
+        return None;
+    };
+    let mut shell = obj.clone();
+    let states = shell.remove("states");
+    let mut parsed_states = Vec::new();
+    match states {
+        Some(Value::Array(items)) => {
+            for (i, item) in items.into_iter().enumerate() {
+                let label = item
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| format!("states[{i}]"), str::to_string);
+                match serde_json::from_value::<State>(item) {
+                    Ok(s) => parsed_states.push(s),
+                    Err(e) => report.errors.push(FlowProblem::at(
+                        &label,
+                        None,
+                        format!("malformed state: {e}"),
+                    )),
+                }
+            }
+        }
+        Some(_) => report
+            .errors
+            .push(FlowProblem::flow("`states` must be an array")),
+        None => report.errors.push(FlowProblem::flow("`states` is missing")),
+    }
+    match obj.get("initial_state") {
+        Some(Value::String(s)) if s.trim().is_empty() => report
+            .errors
+            .push(FlowProblem::flow("`initial_state` is empty")),
+        Some(Value::String(_)) => {}
+        Some(_) => report
+            .errors
+            .push(FlowProblem::flow("`initial_state` must be a string")),
+        None => report
+            .errors
+            .push(FlowProblem::flow("`initial_state` is missing")),
+    }
+    if shell.get("initial_state").is_some_and(|v| !v.is_string()) {
+        shell.remove("initial_state");
+    }
+    let mut def = match serde_json::from_value::<FlowDefinition>(Value::Object(shell)) {
+        Ok(d) => d,
+        Err(e) => {
+            report
+                .errors
+                .push(FlowProblem::flow(format!("malformed flow: {e}")));
+            return None;
+        }
+    };
+    def.states = parsed_states;
+    Some(def)
+}
+
+/// Runs the semantic checks over a structurally sound definition.
+struct Checker<'a> {
+    def: &'a FlowDefinition,
+    report: &'a mut ValidationReport,
+    names: HashSet<&'a str>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(def: &'a FlowDefinition, report: &'a mut ValidationReport) -> Self {
+        let names = def.states.iter().map(|s| s.name.as_str()).collect();
+        Checker { def, report, names }
+    }
+
+    fn error(&mut self, state: &str, property: Option<String>, message: impl Into<String>) {
+        self.report
+            .errors
+            .push(FlowProblem::at(state, property, message));
+    }
+
+    fn warn(&mut self, state: &str, property: Option<String>, message: impl Into<String>) {
+        self.report
+            .warnings
+            .push(FlowProblem::at(state, property, message));
+    }
+
+    fn run(mut self) {
+        self.check_entry();
+        self.check_duplicates();
+        for state in &self.def.states {
+            self.check_state(state);
+        }
+        self.check_reachability();
+    }
+
+    fn check_entry(&mut self) {
+        let triggers = self
+            .def
+            .states
+            .iter()
+            .filter(|s| s.widget_type == WidgetType::Trigger)
+            .count();
+        if triggers == 0 {
+            self.report
+                .errors
+                .push(FlowProblem::flow("the flow has no trigger state"));
+        } else if triggers > 1 {
+            self.report.errors.push(FlowProblem::flow(
+                "the flow has more than one trigger state",
+            ));
+        }
+        let initial = self.def.initial_state.as_str();
+        match self.def.state(initial) {
+            None if !initial.trim().is_empty() => {
+                self.report.errors.push(FlowProblem::flow(format!(
+                    "initial_state {initial:?} is not a state of the flow"
+                )));
+            }
+            Some(s) if s.widget_type != WidgetType::Trigger && triggers > 0 => {
+                self.warn(initial, None, "the initial state is not the trigger widget");
+            }
+            _ => {}
+        }
+    }
+
+    fn check_duplicates(&mut self) {
+        let mut seen = HashMap::new();
+        for s in &self.def.states {
+            *seen.entry(s.name.as_str()).or_insert(0usize) += 1;
+        }
+        let mut dups: Vec<_> = seen.into_iter().filter(|&(_, n)| n > 1).collect();
+        dups.sort();
+        for (name, n) in dups {
+            self.error(name, None, format!("state name is used by {n} states"));
+        }
+        for s in &self.def.states {
+            if s.name.trim().is_empty() {
+                self.report
+                    .errors
+                    .push(FlowProblem::flow("a state has an empty name"));
+            }
+        }
+    }
+
+    fn check_state(&mut self, state: &'a State) {
+        let name = state.name.as_str();
+        if !state.widget_type.is_known() {
+            self.error(
+                name,
+                Some("type".into()),
+                format!("unknown widget type {:?}", state.widget_type.as_str()),
+            );
+        }
+        self.check_transitions(state);
+        self.check_required(state);
+        for (key, value) in &state.properties {
+            self.check_liquid(name, key.clone(), value);
+        }
+    }
+
+    fn check_transitions(&mut self, state: &'a State) {
+        let name = state.name.as_str();
+        let (events, certainty) = state.widget_type.events();
+        for (i, t) in state.transitions.iter().enumerate() {
+            let prop = || Some(format!("transitions[{i}]"));
+            if let Some(next) = t.next.as_deref() {
+                if !self.names.contains(next) {
+                    self.error(
+                        name,
+                        prop(),
+                        format!("event {:?} goes to missing state {next:?}", t.event),
+                    );
+                }
+            }
+            if state.widget_type.is_known() && !events.contains(&t.event.as_str()) {
+                let msg = format!(
+                    "a {} widget cannot emit event {:?}",
+                    state.widget_type, t.event
+                );
+                match certainty {
+                    Certainty::Certain => self.error(name, prop(), msg),
+                    Certainty::Unsure => self.warn(name, prop(), msg),
+                }
+            }
+            self.check_conditions(state, i);
+        }
+    }
+
+    fn check_conditions(&mut self, state: &'a State, index: usize) {
+        let name = state.name.as_str();
+        let Some(t) = state.transitions.get(index) else {
+            return;
+        };
+        let conditions = t.conditions.as_deref().unwrap_or_default();
+        if state.widget_type == WidgetType::SplitBasedOn
+            && t.event == "match"
+            && conditions.is_empty()
+        {
+            self.warn(
+                name,
+                Some(format!("transitions[{index}]")),
+                "match transition without conditions never matches",
+            );
+        }
+        for (j, c) in conditions.iter().enumerate() {
+            let prop = format!("transitions[{index}].conditions[{j}]");
+            if !split::is_known_type(&c.kind) {
+                self.error(
+                    name,
+                    Some(prop.clone()),
+                    format!("unknown condition type {:?}", c.kind),
+                );
+            }
+            if c.kind == "regex" && !liquid::has_markup(&c.value) {
+                if let Err(e) = split::check_regex(&c.value) {
+                    // Studio accepts JavaScript regexes (e.g. lookaheads) that the
+                    // engine's regex crate does not, so this cannot be an error.
+                    self.warn(
+                        name,
+                        Some(format!("{prop}.value")),
+                        format!("regex is not supported by the engine and never matches: {e}"),
+                    );
+                }
+            }
+            for (k, arg) in c.arguments.iter().enumerate() {
+                self.check_template(name, format!("{prop}.arguments[{k}]"), arg);
+            }
+            self.check_template(name, format!("{prop}.value"), &c.value);
+        }
+    }
+
+    fn check_required(&mut self, state: &State) {
+        for alternatives in state.widget_type.required_properties() {
+            let present = alternatives
+                .iter()
+                .any(|k| state.properties.get(*k).is_some_and(|v| !v.is_null()));
+            if !present {
+                let wanted = alternatives.join("` or `");
+                self.error(
+                    &state.name,
+                    alternatives.first().map(|k| k.to_string()),
+                    format!("a {} widget needs property `{wanted}`", state.widget_type),
+                );
+            }
+        }
+    }
+
+    fn check_liquid(&mut self, state: &str, path: String, value: &Value) {
+        match value {
+            Value::String(s) => self.check_template(state, path, s),
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    self.check_liquid(state, format!("{path}[{i}]"), v);
+                }
+            }
+            Value::Object(map) => {
+                for (k, v) in map {
+                    self.check_liquid(state, format!("{path}.{k}"), v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check_template(&mut self, state: &str, path: String, text: &str) {
+        let Err(e) = liquid::check(text) else {
+            return;
+        };
+        // Studio exports values ending in an unclosed `{{` (a typo it does not
+        // reject); the engine renders that tail literally, so only warn.
+        let tolerated =
+            liquid::unterminated_tail(text).is_some_and(|(head, _)| liquid::check(head).is_ok());
+        if tolerated {
+            self.warn(
+                state,
+                Some(path),
+                "unterminated `{{` at the end of the value is rendered as literal text",
+            );
+        } else {
+            self.error(state, Some(path), format!("invalid Liquid: {e}"));
+        }
+    }
+
+    fn check_reachability(&mut self) {
+        let by_name: HashMap<&str, &State> = self
+            .def
+            .states
+            .iter()
+            .map(|s| (s.name.as_str(), s))
+            .collect();
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut queue: VecDeque<&str> = VecDeque::new();
+        if by_name.contains_key(self.def.initial_state.as_str()) {
+            queue.push_back(self.def.initial_state.as_str());
+        }
+        while let Some(name) = queue.pop_front() {
+            if !seen.insert(name) {
+                continue;
+            }
+            let Some(state) = by_name.get(name) else {
+                continue;
+            };
+            for next in state.transitions.iter().filter_map(|t| t.next.as_deref()) {
+                if by_name.contains_key(next) && !seen.contains(next) {
+                    queue.push_back(next);
+                }
+            }
+        }
+        if seen.is_empty() {
+            return;
+        }
+        for s in &self.def.states {
+            if !seen.contains(s.name.as_str()) {
+                self.warn(&s.name, None, "state is unreachable from the initial state");
+            }
+        }
+    }
+}
+
+/// Loads the corpus of real Studio flows for tests: from `SWITCHBOARD_CORPUS`
+/// if set, else `../shared/corpus/studio-flows` next to the crate. Returns
+/// `None` (after printing why) when the directory is absent.
+#[cfg(test)]
+pub(crate) fn corpus_files() -> Option<Vec<(String, String)>> {
+    let dir = std::env::var("SWITCHBOARD_CORPUS").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/studio-flows").to_string()
+    });
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        println!("skipping corpus test: {dir} is absent (set SWITCHBOARD_CORPUS)");
+        return None;
+    };
+    let mut files: Vec<(String, String)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).ok()?;
+            Some((p.display().to_string(), text))
+        })
+        .collect();
+    files.sort();
+    Some(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{
+      "description": "t",
+      "states": [
+        {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+         "transitions": [{"event": "incomingMessage", "next": "split"}, {"event": "incomingCall"},
+                         {"event": "incomingRequest"}]},
+        {"name": "split", "type": "split-based-on", "properties": {"input": "{{trigger.message.Body}}"},
+         "transitions": [{"event": "noMatch", "next": "reply"},
+                         {"event": "match", "next": "reply", "conditions": [
+                           {"friendly_name": "yes", "arguments": ["{{trigger.message.Body}}"],
+                            "type": "equal_to", "value": "yes"}]}]},
+        {"name": "reply", "type": "send-message",
+         "properties": {"body": "Hi {{trigger.message.From}}", "to": "{{contact.channel.address}}"},
+         "transitions": [{"event": "sent"}, {"event": "failed"}]}
+      ],
+      "initial_state": "Trigger",
+      "flags": {"allow_concurrent_calls": true}
+    }"#;
+
+    fn messages(problems: &[FlowProblem]) -> String {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn good_flow_validates() {
+        let report = validate(GOOD);
+        assert!(report.is_ok(), "{}", messages(&report.errors));
+        assert!(report.warnings.is_empty(), "{}", messages(&report.warnings));
+        let (flow, _) = parse_validated(GOOD).expect("valid");
+        assert_eq!(
+            flow.initial_state().map(|s| s.name.as_str()),
+            Some("Trigger")
+        );
+    }
+
+    #[test]
+    fn json_errors_have_line_and_column() {
+        let report = validate("{\n  \"states\": [,]\n}");
+        assert_eq!(report.errors.len(), 1);
+        assert!(
+            report.errors[0].message.contains("line 2"),
+            "{}",
+            report.errors[0]
+        );
+    }
+
+    #[test]
+    fn reports_every_problem_at_once() {
+        let json = r#"{
+          "states": [
+            {"name": "a", "type": "send-message", "properties": {"body": "{{ foo }", "to": "{{ foo"},
+             "transitions": [{"event": "sent", "next": "ghost"}, {"event": "answered"}]},
+            {"name": "a", "type": "teleport", "properties": {}, "transitions": []},
+            {"name": "h", "type": "make-http-request", "properties": {"body": "{% if x %}open"},
+             "transitions": []},
+            {"name": "f", "type": "send-to-flex", "properties": {}, "transitions": []},
+            {"name": "r", "type": "run-subflow", "properties": {}, "transitions": []},
+            {"name": "s", "type": "split-based-on", "properties": {"x": ["{% if %}{% endif %}"]},
+             "transitions": [{"event": "match", "conditions": [
+               {"arguments": ["{{x}}"], "type": "sounds_like", "value": "y"}]}]}
+          ],
+          "initial_state": "Trigger"
+        }"#;
+        let report = validate(json);
+        let all = messages(&report.errors);
+        for needle in [
+            "no trigger state",
+            "initial_state \"Trigger\" is not a state",
+            "a: state name is used by 2 states",
+            "unknown widget type \"teleport\"",
+            "missing state \"ghost\"",
+            "cannot emit event \"answered\"",
+            "a.body: invalid Liquid",
+            "h.body: invalid Liquid",
+            "h.url: a make-http-request widget needs property `url`",
+            "h.method:",
+            "f.workflow:",
+            "f.channel:",
+            "r.flow_sid:",
+            "s.input:",
+            "s.x[0]: invalid Liquid",
+            "unknown condition type \"sounds_like\"",
+        ] {
+            assert!(all.contains(needle), "missing {needle:?} in:\n{all}");
+        }
+        assert!(parse_validated(json).is_err());
+        let warnings = messages(&report.warnings);
+        assert!(warnings.contains("a.to: unterminated `{{`"), "{warnings}");
+    }
+
+    #[test]
+    fn missing_initial_state_and_bad_shapes() {
+        let report =
+            validate(r#"{"states": [{"name": "x"}, {"name":"Trigger","type":"trigger"}]}"#);
+        let all = messages(&report.errors);
+        assert!(all.contains("`initial_state` is missing"), "{all}");
+        assert!(all.contains("x: malformed state"), "{all}");
+        let report = validate(r#"{"states": [], "initial_state": " "}"#);
+        assert!(messages(&report.errors).contains("`initial_state` is empty"));
+        let report = validate("[1, 2]");
+        assert!(messages(&report.errors).contains("must be a JSON object"));
+    }
+
+    #[test]
+    fn unreachable_states_are_warnings() {
+        let json = GOOD.replace(
+            r#""initial_state": "Trigger""#,
+            r#""initial_state": "Trigger", "extra_field": 1"#,
+        );
+        let json = json.replace(
+            r#"{"name": "reply""#,
+            r#"{"name": "orphan", "type": "set-variables", "properties": {}, "transitions": [{"event":"next"}]},
+               {"name": "reply""#,
+        );
+        let (_, warnings) = parse_validated(&json).expect("valid");
+        assert_eq!(warnings.len(), 1, "{}", messages(&warnings));
+        assert_eq!(warnings[0].state.as_deref(), Some("orphan"));
+    }
+
+    #[test]
+    fn corpus_flows_validate_without_errors() {
+        let Some(files) = corpus_files() else {
+            return;
+        };
+        let mut failures = Vec::new();
+        let mut warning_count = 0;
+        for (path, text) in &files {
+            let report = validate(text);
+            warning_count += report.warnings.len();
+            for w in &report.warnings {
+                println!("warning {path}: {w}");
+            }
+            if !report.is_ok() {
+                failures.push(format!("{path}:\n{}", messages(&report.errors)));
+            }
+        }
+        println!("{} corpus flows, {warning_count} warnings", files.len());
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+}
+
+#[cfg(test)]
+mod corpus_render_tests {
+    use super::corpus_files;
+    use crate::engine::liquid;
+    use serde_json::{json, Value};
+
+    fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::String(s) if liquid::has_markup(s) => out.push(s),
+            Value::Array(items) => items.iter().for_each(|x| strings(x, out)),
+            Value::Object(map) => map.values().for_each(|x| strings(x, out)),
+            _ => {}
+        }
+    }
+
+    /// Every template of every corpus flow renders against an empty context,
+    /// since undefined variables must render as the empty string.
+    #[test]
+    fn corpus_templates_render_with_empty_context() {
+        let Some(files) = corpus_files() else {
+            return;
+        };
+        let ctx = json!({"trigger": {}, "widgets": {}, "flow": {"variables": {}}});
+        let mut failures = Vec::new();
+        let mut count = 0;
+        for (path, text) in &files {
+            let Ok(root) = serde_json::from_str::<Value>(text) else {
+                continue;
+            };
+            let mut out = Vec::new();
+            strings(&root, &mut out);
+            for t in out {
+                count += 1;
+                if let Err(e) = liquid::render(t, &ctx) {
+                    failures.push(format!("{path}: {t:?}: {e}"));
+                }
+            }
+        }
+        println!("rendered {count} corpus templates");
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}
