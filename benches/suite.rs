@@ -3,6 +3,7 @@
 //! - floor A: raw SQLite single-row insert transactions per second (rusqlite, WAL, same `synchronous`);
 //! - floor B: a bare tiny_http server with the same thread count answering a fixed JSON body,
 //!   loaded by the same in-repo load generator.
+//!
 //! Set `BENCH_SECONDS` to change how long each load runs (default 3).
 
 #[path = "loadgen.rs"]
