@@ -37,12 +37,13 @@ fn account_from_row(r: &Row) -> rusqlite::Result<Account> {
 
 /// The account, if the database has one yet.
 pub fn the_account(conn: &Connection) -> Result<Option<Account>> {
-    optional(conn.query_row(
-        "SELECT sid, friendly_name, auth_token, status, created_at, updated_at
-         FROM accounts ORDER BY created_at LIMIT 1",
-        [],
-        account_from_row,
-    ))
+    optional(
+        conn.prepare_cached(
+            "SELECT sid, friendly_name, auth_token, status, created_at, updated_at
+             FROM accounts ORDER BY created_at LIMIT 1",
+        )?
+        .query_row([], account_from_row),
+    )
 }
 
 pub fn insert_account(conn: &Connection, a: &Account) -> Result<()> {
@@ -109,11 +110,10 @@ pub fn insert_key(conn: &Connection, k: &ApiKey) -> Result<()> {
 }
 
 pub fn find_key(conn: &Connection, sid: &str) -> Result<Option<ApiKey>> {
-    optional(conn.query_row(
-        &format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE sid = ?1"),
-        [sid],
-        key_from_row,
-    ))
+    optional(
+        conn.prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE sid = ?1"))?
+            .query_row([sid], key_from_row),
+    )
 }
 
 pub fn list_keys(conn: &Connection, window: Window) -> Result<Page<ApiKey>> {
