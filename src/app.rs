@@ -13,6 +13,8 @@ pub struct App {
     pub bus: Arc<Bus>,
     pub timers: Arc<Timers>,
     pub metrics: crate::metrics::Metrics,
+    /// Per-source limit on the public routes marked `limited()`.
+    pub public_limiter: crate::http::limits::RateLimiter,
     /// The appliance's one account; its SID never changes (the token may rotate, so it is read
     /// from the store when checked).
     pub account_sid: String,

@@ -25,6 +25,9 @@ OPTIONS (each has an environment twin; flags win):
     --public-url URL  the base URL links are built from   SWITCHBOARD_PUBLIC_URL
                       default: taken from each request's Host header
 
+Public endpoints (web chat, carrier webhooks) are rate-limited per client address:
+    SWITCHBOARD_PUBLIC_BURST (default 120 requests) and SWITCHBOARD_PUBLIC_RATE (default 30/s).
+
 The log level comes from RUST_LOG (error, warn, info, debug, trace; default info).
 ";
 
@@ -46,6 +49,9 @@ pub struct Config {
     pub threads: usize,
     pub sync: Sync,
     pub public_url: Option<String>,
+    /// Per client address on the public endpoints (web chat, webhooks): burst and refill per second.
+    pub public_burst: u32,
+    pub public_rate: u32,
     /// Enables routes that only tests use (an injected panic). Off unless SWITCHBOARD_TEST_HOOKS=1.
     pub test_hooks: bool,
 }
@@ -60,6 +66,8 @@ impl Config {
             threads: default_threads(),
             sync: Sync::Normal,
             public_url: None,
+            public_burst: 120,
+            public_rate: 30,
             test_hooks: false,
         }
     }
@@ -81,6 +89,12 @@ impl Config {
         }
         c.public_url = env("SWITCHBOARD_PUBLIC_URL").filter(|s| !s.is_empty());
         c.test_hooks = env("SWITCHBOARD_TEST_HOOKS").as_deref() == Some("1");
+        if let Some(v) = env("SWITCHBOARD_PUBLIC_BURST") {
+            c.public_burst = parse_rate("SWITCHBOARD_PUBLIC_BURST", &v)?;
+        }
+        if let Some(v) = env("SWITCHBOARD_PUBLIC_RATE") {
+            c.public_rate = parse_rate("SWITCHBOARD_PUBLIC_RATE", &v)?;
+        }
 
         let mut it = args.iter();
         let mut positional = Vec::new();
@@ -140,6 +154,13 @@ fn parse_threads(s: &str) -> Result<usize, String> {
         _ => Err(format!(
             "--threads must be a number from 1 to 1024, not {s:?}"
         )),
+    }
+}
+
+fn parse_rate(name: &str, s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{name} must be a positive number, not {s:?}")),
     }
 }
 

@@ -66,12 +66,13 @@ pub fn start(config: Config) -> Result<Running, String> {
     let timers = Arc::new(timers::Timers::default());
     store.add_listener(timers.waker());
     let app = Arc::new(App {
-        config,
         store,
         bus,
         timers,
         metrics: metrics::Metrics::default(),
+        public_limiter: http::limits::RateLimiter::new(config.public_burst, config.public_rate),
         account_sid: account.sid.clone(),
+        config,
     });
     app.metrics.register_gauges(metrics::core_gauges);
 

@@ -95,6 +95,14 @@ impl ApiError {
         )
     }
 
+    pub fn too_many_requests() -> ApiError {
+        ApiError::new(
+            429,
+            code::TOO_MANY_REQUESTS,
+            "Too many requests from this address; slow down and retry",
+        )
+    }
+
     pub fn internal() -> ApiError {
         ApiError::new(
             500,

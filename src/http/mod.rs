@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod encoding;
 pub mod error;
+pub mod limits;
 pub mod park;
 pub mod request;
 pub mod router;
@@ -140,6 +141,13 @@ fn decode(
         Match::WrongMethod(_) => return Err(ApiError::method_not_allowed(method.as_str(), &path)),
         Match::NotFound => return Err(ApiError::not_found(&path)),
     };
+    if route.rate_limited {
+        if let Some(ip) = rq.remote_addr().map(|a| a.ip()) {
+            if !app.public_limiter.allow(ip) {
+                return Err(ApiError::too_many_requests());
+            }
+        }
+    }
     let headers: Vec<(String, String)> = rq
         .headers()
         .iter()

@@ -36,6 +36,8 @@ pub struct Route {
     pub pattern: &'static str,
     pub access: Access,
     pub handler: Handler,
+    /// Public routes customers and carriers call are rate-limited per source (`limited()`).
+    pub rate_limited: bool,
 }
 
 impl Route {
@@ -45,7 +47,14 @@ impl Route {
             pattern,
             access,
             handler,
+            rate_limited: false,
         }
+    }
+
+    /// Marks a public route as rate-limited per client address.
+    pub fn limited(mut self) -> Route {
+        self.rate_limited = true;
+        self
     }
 }
 

@@ -111,8 +111,10 @@ pub fn insert_key(conn: &Connection, k: &ApiKey) -> Result<()> {
 
 pub fn find_key(conn: &Connection, sid: &str) -> Result<Option<ApiKey>> {
     optional(
-        conn.prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE sid = ?1"))?
-            .query_row([sid], key_from_row),
+        conn.prepare_cached(&format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE sid = ?1"
+        ))?
+        .query_row([sid], key_from_row),
     )
 }
 
