@@ -11,6 +11,7 @@
 //! - `http`: tiny_http pool, routing, auth, Twilio's wire conventions, parked requests, the API.
 //! - `flows`, `engine`: Studio flow definitions and validation; the execution engine (Liquid, splits).
 //! - `routing`: TaskRouter (the expression language, workflow configuration, …).
+//! - `voice`: TwiML for the voice widgets.
 //! - `web`: the pages under `static/`, compiled in.
 //!
 //! `start` wires them together and returns a `Running` appliance.
@@ -29,6 +30,7 @@ pub mod metrics;
 pub mod routing;
 pub mod store;
 pub mod timers;
+pub mod voice;
 pub mod web;
 
 use app::App;
