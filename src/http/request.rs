@@ -95,11 +95,6 @@ impl Req {
             format!("{}{}?{}", self.base_url, self.path, self.raw_query)
         }
     }
-
-    /// The form body, or the JSON body's top-level string fields, whichever was sent.
-    pub fn input(&self) -> &Params {
-        &self.form
-    }
 }
 
 /// A response body.
