@@ -52,6 +52,48 @@ fn sqlite_floor(dir: &Path, sync: Sync, dur: Duration) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
+/// Single-row writes per second through `Store::write` from `writers` threads.
+fn store_writes(dir: &Path, sync: Sync, writers: usize, dur: Duration) -> f64 {
+    use switchboard::store::{Error, Store};
+    let store = std::sync::Arc::new(
+        Store::open(&dir.join(format!("writes-{}.db", sync.as_str())), sync).expect("open"),
+    );
+    store
+        .write(|tx| -> Result<(), Error> {
+            tx.execute_batch(
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, sid TEXT, body TEXT, at INTEGER)",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let start = Instant::now();
+    let threads: Vec<_> = (0..writers)
+        .map(|w| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while start.elapsed() < dur {
+                    store
+                        .write(|tx| -> Result<(), Error> {
+                            tx.prepare_cached("INSERT INTO t (sid, body, at) VALUES (?1, ?2, ?3)")?
+                                .execute(rusqlite::params![
+                                    format!("WT{w:08x}{n:024x}"),
+                                    "{\"k\":\"v\"}",
+                                    n as i64
+                                ])?;
+                            Ok(())
+                        })
+                        .unwrap();
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let total: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
 /// Floor B: a bare tiny_http server answering a fixed JSON body with `threads` threads.
 fn bare_http_server(threads: usize) -> (String, std::sync::Arc<tiny_http::Server>) {
     let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
@@ -143,6 +185,18 @@ fn main() {
         "".into(),
         "",
     );
+
+    // The store's write path (group commit) with 16 concurrent writers, at both sync settings.
+    for (sync, floor) in [(Sync::Normal, floor_normal), (Sync::Full, floor_full)] {
+        let rate = store_writes(&dir, sync, 16, dur);
+        row(
+            &format!("store.write, 16 writers ({})", sync.as_str().to_lowercase()),
+            format!("{rate:.0} tx/s"),
+            format!("{floor:.0} tx/s"),
+            format!("{:.0}%", 100.0 * rate / floor),
+            "group commit",
+        );
+    }
 
     // Scenario 3: authenticated GET at 64 connections vs floor B.
     let (bare_addr, _bare) = bare_http_server(threads);

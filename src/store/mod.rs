@@ -10,13 +10,14 @@
 pub mod accounts;
 pub mod error;
 pub mod events;
+pub mod group;
 pub mod migrate;
 pub mod timers;
 
 pub use error::{Error, ErrorKind, Result};
 
 use crossbeam_channel::Sender;
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -50,6 +51,7 @@ pub struct Store {
     path: PathBuf,
     sync: Sync,
     writer: Mutex<Connection>,
+    group: group::GroupCommit,
     readers: Mutex<Vec<Connection>>,
     listeners: Mutex<Vec<Sender<()>>>,
 }
@@ -67,6 +69,7 @@ impl Store {
             path: path.to_path_buf(),
             sync,
             writer: Mutex::new(writer),
+            group: group::GroupCommit::default(),
             readers: Mutex::new(Vec::new()),
             listeners: Mutex::new(Vec::new()),
         })
@@ -81,27 +84,41 @@ impl Store {
         lock(&self.listeners).push(tx);
     }
 
-    /// Runs `f` inside one immediate transaction and commits it; an `Err` rolls everything back.
-    pub fn write<T, E>(
-        &self,
-        f: impl FnOnce(&Transaction) -> std::result::Result<T, E>,
-    ) -> std::result::Result<T, E>
+    /// Runs `f` inside one immediate transaction and returns once it has committed; an `Err` (or a
+    /// panic) rolls back everything `f` wrote. Concurrent writes are committed together in one
+    /// transaction (group commit, `store::group`), each inside its own savepoint.
+    pub fn write<T, E, F>(&self, f: F) -> std::result::Result<T, E>
     where
-        E: From<Error>,
+        F: FnOnce(&Transaction) -> std::result::Result<T, E> + Send,
+        T: Send,
+        E: From<Error> + Send,
     {
-        let result = {
-            let mut conn = lock(&self.writer);
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(Error::from)?;
-            let value = f(&tx)?;
-            tx.commit().map_err(Error::from)?;
-            value
+        let mut f = Some(f);
+        let mut slot: Option<std::result::Result<T, E>> = None;
+        let mut job = |tx: &Transaction| -> bool {
+            let Some(f) = f.take() else { return false };
+            let result = f(tx);
+            let ok = result.is_ok();
+            slot = Some(result);
+            ok
         };
-        for listener in lock(&self.listeners).iter() {
-            let _ = listener.try_send(());
+        let completion = self.group.run(&self.writer, &mut job);
+        let result = match completion {
+            group::Completion::Committed => {
+                slot.unwrap_or_else(|| Err(Error::internal("a write did not run").into()))
+            }
+            group::Completion::Failed(e) => match slot {
+                Some(Err(own)) => Err(own),
+                _ => Err(e.into()),
+            },
+            group::Completion::Panicked(p) => std::panic::resume_unwind(p),
+        };
+        if result.is_ok() {
+            for listener in lock(&self.listeners).iter() {
+                let _ = listener.try_send(());
+            }
         }
-        Ok(result)
+        result
     }
 
     /// Runs `f` on a read connection; it sees a consistent snapshot if it starts a transaction.
