@@ -129,7 +129,12 @@ fn render_strict(template: &str, ctx: &Value) -> Result<String, TemplateError> {
                 "the render context must be a JSON object",
             ));
         };
-        let err = match parsed.render(&globals) {
+        let rendered =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parsed.render(&globals)))
+                .map_err(|_| {
+                    TemplateError::new("the template could not be rendered (liquid failed)")
+                })?;
+        let err = match rendered {
             Ok(out) => return Ok(out),
             Err(e) => e.to_string(),
         };
@@ -192,8 +197,15 @@ fn parse_cached(text: &str) -> Result<Arc<liquid::Template>, TemplateError> {
             return Ok(Arc::clone(t));
         }
     }
-    let parsed = parser()?
-        .parse(text)
+    let parser = parser()?;
+    // The liquid crate panics on some input (an integer literal too large for i64); a template is
+    // user input, so its panic becomes a template error, never a crashed request.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(text)))
+        .map_err(|_| {
+            TemplateError::new(
+                "the template contains a literal liquid cannot read (a number too large?)",
+            )
+        })?
         .map_err(|e| TemplateError::new(e.to_string()))?;
     let parsed = Arc::new(parsed);
     if let Ok(mut map) = cache().lock() {
@@ -702,6 +714,17 @@ mod tests {
             "widgets": {"ask": {"inbound": {"Body": " YES "}}, "get-name": {"parsed": {"name": "Ann", "list": [1, 2]}}},
             "flow": {"variables": {"count": 2}, "data": {}}
         })
+    }
+
+    #[test]
+    fn integer_literal_overflow_is_an_error_not_a_panic() {
+        // Found by tests/fuzz.rs: liquid-core panics on an integer literal beyond i64.
+        assert!(check("{{ 99999999999999999999 }}").is_err());
+        assert!(render(
+            "{% if 99999999999999999999 > 1 %}x{% endif %}",
+            &serde_json::json!({})
+        )
+        .is_err());
     }
 
     #[test]
