@@ -440,3 +440,42 @@ fn metrics_count_requests_by_route() {
     assert!(text.contains("switchboard_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
     assert!(text.contains("switchboard_timers_pending"));
 }
+
+#[test]
+fn a_full_disk_is_503_json_and_recovers_when_space_returns() {
+    let s = TestServer::start_with(&[("SWITCHBOARD_TEST_HOOKS", "1")]);
+    let keys = format!("{}/Keys.json", s.account_path());
+    s.post(&keys, &[("FriendlyName", "before")]).expect(201);
+    s.post("/__test/disk", &[("Full", "true")]).expect(200);
+    // Writes that need a new page now fail like on a full disk; a few fit in free space first.
+    let mut refused = None;
+    let mut stored_while_full = 0;
+    for i in 0..2000 {
+        let name = format!("while full {i} {}", "x".repeat(40));
+        let r = s.post(&keys, &[("FriendlyName", &name)]);
+        if r.status == 201 {
+            stored_while_full += 1;
+            continue;
+        }
+        refused = Some(r.expect_error(503));
+        break;
+    }
+    let err = refused.expect("the capped database never filled up");
+    assert_eq!(err["code"], 20503, "{err}");
+    assert!(err["message"].as_str().unwrap().contains("full"), "{err}");
+    // Reads and health go on meanwhile.
+    s.get("/healthz").expect(200);
+    let listed = s.get(&format!("{keys}?PageSize=1000")).expect(200).json();
+    assert_eq!(
+        listed["keys"].as_array().unwrap().len(),
+        1 + stored_while_full
+    );
+    // Space returns: writes succeed again, and nothing refused was half-written.
+    s.post("/__test/disk", &[("Full", "false")]).expect(200);
+    s.post(&keys, &[("FriendlyName", "after")]).expect(201);
+    let listed = s.get(&format!("{keys}?PageSize=1000")).expect(200).json();
+    assert_eq!(
+        listed["keys"].as_array().unwrap().len(),
+        2 + stored_while_full
+    );
+}

@@ -7,6 +7,10 @@ use serde_json::{json, Map, Value};
 
 /// At most this many parameters in a query string or form body.
 pub const MAX_PARAMS: usize = 1000;
+/// The deepest nesting a JSON-valued parameter may have.
+pub const MAX_JSON_DEPTH: usize = 32;
+/// The largest JSON object parameter (`Attributes`, `Context`…), in bytes.
+pub const MAX_ATTRIBUTES_BYTES: usize = 64 * 1024;
 
 /// Decoded `name=value` pairs, in order; repeated names make lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -83,22 +87,48 @@ impl Params {
         }
     }
 
-    /// A JSON-valued parameter (`Attributes`, `Definition`…) parsed; a bad document is a 400.
+    /// A JSON-valued parameter (`Definition`, `Configuration`…) parsed; a bad document, or one
+    /// nested deeper than `MAX_JSON_DEPTH`, is a 400.
     pub fn json(&self, name: &str) -> Result<Option<Value>, ApiError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(v) => serde_json::from_str(v)
-                .map(Some)
-                .map_err(|e| ApiError::bad_param(name, format!("not valid JSON: {e}"))),
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        let value: Value = serde_json::from_str(v)
+            .map_err(|e| ApiError::bad_param(name, format!("not valid JSON: {e}")))?;
+        if json_depth(&value) > MAX_JSON_DEPTH {
+            return Err(ApiError::bad_param(
+                name,
+                format!("nested deeper than {MAX_JSON_DEPTH} levels"),
+            ));
         }
+        Ok(Some(value))
     }
 
-    /// Like `json`, but the document must be an object (as `Attributes` must).
+    /// Like `json`, but the document must be an object of at most `MAX_ATTRIBUTES_BYTES` (as
+    /// `Attributes` must).
     pub fn json_object(&self, name: &str) -> Result<Option<Value>, ApiError> {
+        if self
+            .get(name)
+            .is_some_and(|v| v.len() > MAX_ATTRIBUTES_BYTES)
+        {
+            return Err(ApiError::bad_param(
+                name,
+                format!("longer than {MAX_ATTRIBUTES_BYTES} bytes"),
+            ));
+        }
         match self.json(name)? {
             Some(v) if !v.is_object() => Err(ApiError::bad_param(name, "must be a JSON object")),
             other => Ok(other),
         }
+    }
+}
+
+/// How deeply `v` nests arrays and objects (a scalar is 0).
+pub fn json_depth(v: &Value) -> usize {
+    match v {
+        Value::Array(items) => 1 + items.iter().map(json_depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(json_depth).max().unwrap_or(0),
+        _ => 0,
     }
 }
 
@@ -254,6 +284,24 @@ mod tests {
             percent_decode(percent_encode("a b/é+").as_bytes()).unwrap(),
             "a b/é+"
         );
+    }
+
+    #[test]
+    fn json_parameters_are_bounded_in_depth_and_size() {
+        let deep = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+        let ok = format!("{}1{}", "[".repeat(32), "]".repeat(32));
+        let big = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_ATTRIBUTES_BYTES));
+        let body = format!(
+            "Deep={}&Ok={}&Big={}",
+            percent_encode(&deep),
+            percent_encode(&ok),
+            percent_encode(&big)
+        );
+        let p = Params::decode(body.as_bytes()).unwrap();
+        assert!(p.json("Deep").unwrap_err().message.contains("deeper"));
+        assert!(p.json("Ok").unwrap().is_some());
+        assert!(p.json_object("Big").unwrap_err().message.contains("longer"));
+        assert!(p.json("Big").unwrap().is_some());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod group;
 pub mod migrate;
+pub mod space;
 pub mod timers;
 
 pub use error::{Error, ErrorKind, Result};

@@ -11,6 +11,7 @@ pub fn routes() -> Vec<Route> {
         Route::new(Method::Get, "/healthz", Access::Public, healthz),
         Route::new(Method::Get, "/metrics", Access::Account, metrics),
         Route::new(Method::Get, "/__test/panic", Access::Account, test_panic),
+        Route::new(Method::Post, "/__test/disk", Access::Account, test_disk),
     ]
 }
 
@@ -38,4 +39,18 @@ fn test_panic(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         return Err(ApiError::not_found(&req.path));
     }
     panic!("injected panic for a test");
+}
+
+/// Caps the database file at its current size (`Full=true`) or lifts the cap, so tests can see
+/// a full disk answered with 503 and the recovery (SWITCHBOARD_TEST_HOOKS=1 only).
+fn test_disk(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    if !app.config.test_hooks {
+        return Err(ApiError::not_found(&req.path));
+    }
+    let full = req.form.bool("Full")?.unwrap_or(false);
+    let cap = if full { Some(0) } else { None };
+    let pages = app
+        .store
+        .write(|tx| crate::store::space::set_max_page_count(tx, cap))?;
+    Ok(Reply::ok(json!({ "full": full, "page_count": pages })).into())
 }
