@@ -73,6 +73,9 @@ event_types! {
     ExecutionStep => "studio.execution.step",
     ExecutionWaiting => "studio.execution.waiting",
     ExecutionEnded => "studio.execution.ended",
+    // A send-message / send-and-wait-for-reply widget's outbound message; the channels layer
+    // delivers it (conversation message or carrier outbox) as a durable subscriber.
+    ExecutionSendMessage => "studio.execution.send-message",
     FlowPublished => "studio.flow.published",
     // Channels and conversations.
     ConversationCreated => "conversation.created",
