@@ -14,6 +14,7 @@ pub mod group;
 pub mod migrate;
 pub mod sessions;
 pub mod space;
+pub mod studio;
 pub mod timers;
 
 pub use error::{Error, ErrorKind, Result};

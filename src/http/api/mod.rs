@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod agent;
+pub mod studio;
 pub mod system;
 
 use super::encoding::{page_json, PageRequest};
@@ -19,6 +20,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(accounts::routes());
     all.extend(admin::routes());
     all.extend(agent::routes());
+    all.extend(studio::routes());
     all.extend(crate::web::routes());
     all
 }
