@@ -147,9 +147,14 @@ export function layout(graph, box = BOX) {
     };
   });
 
-  // 5. Edges: forward ones leave the bottom and enter the top; loops go round the right side.
-  const fanOut = graph.nodes.map(() => 0);
-  const fanTotal = graph.nodes.map((_, i) => out[i].filter((ei) => !back.has(ei)).length);
+  // 5. Edges: forward ones leave the bottom (slots ordered by where their targets are, so
+  //    siblings do not cross) and enter the top; loops go round the right side.
+  const slot = new Map();
+  graph.nodes.forEach((_, i) => {
+    const fwd = out[i].filter((ei) => !back.has(ei));
+    fwd.sort((p, q) => nodes[index.get(graph.edges[p].to)].x - nodes[index.get(graph.edges[q].to)].x || p - q);
+    fwd.forEach((ei, k) => slot.set(ei, [k, fwd.length]));
+  });
   let loopLane = 0;
   const edges = graph.edges.map((e, ei) => {
     const a = nodes[index.get(e.from)], b = nodes[index.get(e.to)];
@@ -163,8 +168,7 @@ export function layout(graph, box = BOX) {
         labelAt: { x: bulge - 4, y: (sy + ty) / 2 },
       };
     }
-    const i = fanOut[index.get(e.from)]++;
-    const k = fanTotal[index.get(e.from)];
+    const [i, k] = slot.get(ei);
     const sx = a.x + (a.w * (i + 1)) / (k + 1), sy = a.y + a.h;
     const tx = b.x + b.w / 2, ty = b.y - 6;
     const dy = Math.max(30, (ty - sy) / 2);

@@ -38,9 +38,9 @@ export async function context(browser, name, { allowConsole = [] } = {}) {
   page.allowConsole = allowConsole;
   page.on("console", (m) => {
     if (m.type() !== "error") return;
-    const text = m.text();
+    const text = `${m.text()} (${m.location().url})`;
     if (page.allowConsole.some((re) => re.test(text))) return;
-    problems.push(`${name} console error: ${text} (${m.location().url})`);
+    problems.push(`${name} console error: ${text}`);
   });
   page.on("pageerror", (e) => problems.push(`${name} uncaught: ${e.message}`));
   page.setDefaultTimeout(10000);
