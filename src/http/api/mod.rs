@@ -2,6 +2,7 @@
 //! request, call the domain module, encode the answer (`resource` helpers below).
 
 pub mod accounts;
+pub mod channels;
 pub mod system;
 
 use super::encoding::{page_json, PageRequest};
@@ -15,6 +16,7 @@ pub fn routes() -> Vec<Route> {
     let mut all = Vec::new();
     all.extend(system::routes());
     all.extend(accounts::routes());
+    all.extend(channels::routes());
     all.extend(crate::web::routes());
     all
 }
