@@ -52,7 +52,76 @@ CREATE TABLE timers (
 );
 CREATE INDEX timers_by_due ON timers(due_at);
 
--- step 3: channels: Flex Flows, conversations (participants, messages, webhooks), channel sessions, task links, the outbound HTTP outbox, web chats, interactions
+-- step 3: Studio flows with revisions, executions and their steps, outbound HTTP jobs of the engine, customer profiles
+CREATE TABLE flows (
+    sid          TEXT PRIMARY KEY,
+    revision     INTEGER NOT NULL,
+    published_revision INTEGER,
+    test_users   TEXT NOT NULL DEFAULT '[]',
+    created_at   INTEGER NOT NULL
+);
+CREATE TABLE flow_revisions (
+    flow_sid     TEXT NOT NULL REFERENCES flows(sid) ON DELETE CASCADE,
+    revision     INTEGER NOT NULL,
+    friendly_name TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    definition   TEXT NOT NULL,
+    commit_message TEXT,
+    valid        INTEGER NOT NULL,
+    errors       TEXT NOT NULL DEFAULT '[]',
+    warnings     TEXT NOT NULL DEFAULT '[]',
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (flow_sid, revision)
+);
+CREATE TABLE executions (
+    sid          TEXT PRIMARY KEY,
+    flow_sid     TEXT NOT NULL REFERENCES flows(sid) ON DELETE CASCADE,
+    revision     INTEGER NOT NULL,
+    contact      TEXT NOT NULL,
+    channel_address TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    context      TEXT NOT NULL,
+    wait         TEXT,
+    step_count   INTEGER NOT NULL DEFAULT 0,
+    parent_sid   TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX executions_by_flow ON executions(flow_sid, created_at);
+CREATE INDEX executions_active ON executions(flow_sid, contact) WHERE status = 'active';
+CREATE INDEX executions_by_parent ON executions(parent_sid) WHERE parent_sid IS NOT NULL;
+CREATE TABLE execution_steps (
+    sid          TEXT PRIMARY KEY,
+    execution_sid TEXT NOT NULL REFERENCES executions(sid) ON DELETE CASCADE,
+    flow_sid     TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    transitioned_from TEXT NOT NULL,
+    transitioned_to TEXT NOT NULL,
+    context      TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX steps_by_execution ON execution_steps(execution_sid, seq);
+CREATE TABLE studio_http_jobs (
+    execution_sid TEXT PRIMARY KEY REFERENCES executions(sid) ON DELETE CASCADE,
+    token        INTEGER NOT NULL,
+    request      TEXT NOT NULL,
+    running      INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL
+);
+CREATE TABLE profiles (
+    sid          TEXT PRIMARY KEY,
+    friendly_name TEXT NOT NULL,
+    phone        TEXT,
+    email        TEXT,
+    traits       TEXT NOT NULL DEFAULT '{}',
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX profiles_by_phone ON profiles(phone);
+CREATE INDEX profiles_by_email ON profiles(email);
+
+-- step 4: channels: Flex Flows, conversations (participants, messages, webhooks), channel sessions, task links, the outbound HTTP outbox, web chats, interactions
 CREATE TABLE conversation_services (
     sid          TEXT PRIMARY KEY,
     friendly_name TEXT NOT NULL,

@@ -14,6 +14,7 @@ pub mod events;
 pub mod group;
 pub mod migrate;
 pub mod space;
+pub mod studio;
 pub mod timers;
 
 pub use error::{Error, ErrorKind, Result};

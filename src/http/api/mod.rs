@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod channels;
+pub mod studio;
 pub mod system;
 
 use super::encoding::{page_json, PageRequest};
@@ -16,6 +17,7 @@ pub fn routes() -> Vec<Route> {
     let mut all = Vec::new();
     all.extend(system::routes());
     all.extend(accounts::routes());
+    all.extend(studio::routes());
     all.extend(channels::routes());
     all.extend(crate::web::routes());
     all
