@@ -8,6 +8,7 @@
 //! through bounded crossbeam channels; a nudge never blocks.
 
 pub mod accounts;
+pub mod channels;
 pub mod error;
 pub mod events;
 pub mod group;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod agent;
+pub mod channels;
 pub mod studio;
 pub mod system;
 
@@ -21,6 +22,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(admin::routes());
     all.extend(agent::routes());
     all.extend(studio::routes());
+    all.extend(channels::routes());
     all.extend(crate::web::routes());
     all
 }
