@@ -279,6 +279,7 @@ CREATE TABLE interaction_participants (
     participant_sid TEXT,
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL
+);
 
 -- step 5: sign-in sessions of the pages (admin console, agent desktop), stored only as hashes,
 -- and the agents' passwords (set by the admin per worker, stored salted and iterated)
