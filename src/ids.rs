@@ -36,6 +36,8 @@ pub enum Prefix {
     Call,
     Recording,
     User,
+    InteractionParticipant,
+    OutboundRequest,
 }
 
 impl Prefix {
@@ -69,6 +71,9 @@ impl Prefix {
             Prefix::Call => "CA",
             Prefix::Recording => "RE",
             Prefix::User => "US",
+            Prefix::InteractionParticipant => "UT",
+            // switchboard's own: a queued outbound carrier message or external Flex Flow post.
+            Prefix::OutboundRequest => "OB",
         }
     }
 }

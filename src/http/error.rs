@@ -212,3 +212,24 @@ impl From<crate::engine::Error> for ApiError {
         }
     }
 }
+
+impl From<crate::channels::Error> for ApiError {
+    fn from(e: crate::channels::Error) -> ApiError {
+        use crate::channels::Error as E;
+        match e {
+            E::NotFound(what) => ApiError::new(
+                404,
+                code::NOT_FOUND,
+                format!("The requested resource {what} was not found"),
+            ),
+            E::Invalid { param, problem } => ApiError::bad_param(&param, problem),
+            E::Conflict(m) => ApiError::conflict(m),
+            E::Forbidden(m) => ApiError::forbidden(m),
+            E::Integration(m) => {
+                log::error!("channels: {m}");
+                ApiError::internal()
+            }
+            E::Store(e) => e.into(),
+        }
+    }
+}

@@ -8,10 +8,12 @@
 //! through bounded crossbeam channels; a nudge never blocks.
 
 pub mod accounts;
+pub mod channels;
 pub mod error;
 pub mod events;
 pub mod group;
 pub mod migrate;
+pub mod sessions;
 pub mod space;
 pub mod studio;
 pub mod timers;

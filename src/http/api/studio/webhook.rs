@@ -26,6 +26,10 @@ fn flow_webhook(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     if req.param("AccountSid") != app.account_sid {
         return Err(ApiError::not_found(&req.path));
     }
+    // With the carrier's token configured, only requests it signed are processed (403 otherwise).
+    if let Some(token) = app.config.provider_token.as_deref() {
+        crate::http::auth::check_signature(req, token)?;
+    }
     let flow_sid = req.param("FlowSid");
     let params: Map<String, Value> = req
         .form
