@@ -344,29 +344,12 @@ fn end_tree(app: &App, tx: &Transaction, exec: db::Execution) -> store::Result<(
         if e.status != ExecutionStatus::Active {
             continue;
         }
-        let now = crate::clock::now_ms();
-        let mut r = Run::new(
-            app,
-            tx,
-            FlowDefinition::from_json("{}").unwrap_or_else(|_| empty_def()),
-            e,
-            0,
-        );
-        r.end()?;
-        r.exec.updated_at = now;
-        db::save(tx, &r.exec)?;
+        let mut e = e;
+        run::end_execution(app, tx, &mut e)?;
+        e.updated_at = crate::clock::now_ms();
+        db::save(tx, &e)?;
     }
     Ok(())
-}
-
-fn empty_def() -> FlowDefinition {
-    FlowDefinition {
-        description: None,
-        states: Vec::new(),
-        initial_state: String::new(),
-        flags: None,
-        extra: Map::new(),
-    }
 }
 
 /// The `ExecutionWait` timer: a send-and-wait-for-reply that got no reply in time takes
