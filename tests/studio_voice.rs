@@ -188,3 +188,37 @@ fn signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
     mac.update(data.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
+
+#[test]
+fn an_unknown_call_on_a_gather_action_gets_a_spoken_error() {
+    let s = TestServer::start();
+    let flow = flow_sid(&s, "Voice IVR");
+    let hook = format!("/v1/Accounts/{}/Flows/{flow}", s.sid);
+    let action = gather_action(&carrier(&s, &hook, CALL));
+    let other = carrier(
+        &s,
+        &action,
+        &[
+            ("CallSid", "CA99999999999999999999999999999999"),
+            ("Digits", "1"),
+        ],
+    );
+    assert!(
+        other.contains("<Say>") && other.contains("<Hangup/>"),
+        "{other}"
+    );
+    let unknown = carrier(
+        &s,
+        &format!(
+            "{hook}?FlowEvent=callback&ExecutionSid=FN00000000000000000000000000000000&Token=1"
+        ),
+        &[("CallSid", CALL[0].1), ("Digits", "1")],
+    );
+    assert!(
+        unknown.contains("<Say>") && unknown.contains("<Hangup/>"),
+        "{unknown}"
+    );
+    // The real call still continues.
+    let next = carrier(&s, &action, &[("CallSid", CALL[0].1), ("Digits", "7")]);
+    assert!(next.contains("<Gather"), "{next}");
+}

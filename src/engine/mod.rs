@@ -259,6 +259,14 @@ pub fn call_callback(
         let exec = db::fetch(tx, execution_sid)?
             .filter(|e| e.flow_sid == flow_sid)
             .ok_or_else(|| Error::NotFound(format!("execution {execution_sid}")))?;
+        let call_sid = exec.context["trigger"]["call"]["CallSid"].as_str();
+        let given = params.get("CallSid").and_then(Value::as_str);
+        if call_sid.is_none() || given.is_some_and(|g| Some(g) != call_sid) {
+            return Err(Error::NotFound(format!(
+                "call {} of execution {execution_sid}",
+                given.unwrap_or("")
+            )));
+        }
         let target = innermost(tx, exec.clone())?;
         let waiting = match target.wait.as_ref().and_then(Wait::from_json) {
             Some(Wait::Call { state, token: t }) if token.is_none_or(|x| x == t) => Some(state),
