@@ -36,6 +36,7 @@ pub enum Prefix {
     Call,
     Recording,
     User,
+    WorkerChannel,
 }
 
 impl Prefix {
@@ -69,6 +70,7 @@ impl Prefix {
             Prefix::Call => "CA",
             Prefix::Recording => "RE",
             Prefix::User => "US",
+            Prefix::WorkerChannel => "WC",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod events;
 pub mod group;
 pub mod migrate;
 pub mod space;
+pub mod taskrouter;
 pub mod timers;
 
 pub use error::{Error, ErrorKind, Result};

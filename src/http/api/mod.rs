@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod system;
+pub mod taskrouter;
 
 use super::encoding::{page_json, PageRequest};
 use super::request::Req;
@@ -15,6 +16,7 @@ pub fn routes() -> Vec<Route> {
     let mut all = Vec::new();
     all.extend(system::routes());
     all.extend(accounts::routes());
+    all.extend(taskrouter::routes());
     all.extend(crate::web::routes());
     all
 }
