@@ -52,7 +52,254 @@ CREATE TABLE timers (
 );
 CREATE INDEX timers_by_due ON timers(due_at);
 
--- step 3: TaskRouter (workspaces, activities, task channels, workers and their channels, task
+-- step 3: Studio flows with revisions, executions and their steps, outbound HTTP jobs of the engine, customer profiles
+CREATE TABLE flows (
+    sid          TEXT PRIMARY KEY,
+    revision     INTEGER NOT NULL,
+    published_revision INTEGER,
+    test_users   TEXT NOT NULL DEFAULT '[]',
+    created_at   INTEGER NOT NULL
+);
+CREATE TABLE flow_revisions (
+    flow_sid     TEXT NOT NULL REFERENCES flows(sid) ON DELETE CASCADE,
+    revision     INTEGER NOT NULL,
+    friendly_name TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    definition   TEXT NOT NULL,
+    commit_message TEXT,
+    valid        INTEGER NOT NULL,
+    errors       TEXT NOT NULL DEFAULT '[]',
+    warnings     TEXT NOT NULL DEFAULT '[]',
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (flow_sid, revision)
+);
+CREATE TABLE executions (
+    sid          TEXT PRIMARY KEY,
+    flow_sid     TEXT NOT NULL REFERENCES flows(sid) ON DELETE CASCADE,
+    revision     INTEGER NOT NULL,
+    contact      TEXT NOT NULL,
+    channel_address TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    context      TEXT NOT NULL,
+    wait         TEXT,
+    step_count   INTEGER NOT NULL DEFAULT 0,
+    parent_sid   TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX executions_by_flow ON executions(flow_sid, created_at);
+CREATE INDEX executions_active ON executions(flow_sid, contact) WHERE status = 'active';
+CREATE INDEX executions_by_parent ON executions(parent_sid) WHERE parent_sid IS NOT NULL;
+CREATE TABLE execution_steps (
+    sid          TEXT PRIMARY KEY,
+    execution_sid TEXT NOT NULL REFERENCES executions(sid) ON DELETE CASCADE,
+    flow_sid     TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    transitioned_from TEXT NOT NULL,
+    transitioned_to TEXT NOT NULL,
+    context      TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX steps_by_execution ON execution_steps(execution_sid, seq);
+CREATE TABLE studio_http_jobs (
+    execution_sid TEXT PRIMARY KEY REFERENCES executions(sid) ON DELETE CASCADE,
+    token        INTEGER NOT NULL,
+    request      TEXT NOT NULL,
+    running      INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL
+);
+CREATE TABLE profiles (
+    sid          TEXT PRIMARY KEY,
+    friendly_name TEXT NOT NULL,
+    phone        TEXT,
+    email        TEXT,
+    traits       TEXT NOT NULL DEFAULT '{}',
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX profiles_by_phone ON profiles(phone);
+CREATE INDEX profiles_by_email ON profiles(email);
+
+-- step 4: channels: Flex Flows, conversations (participants, messages, webhooks), channel sessions, task links, the outbound HTTP outbox, web chats, interactions
+CREATE TABLE conversation_services (
+    sid          TEXT PRIMARY KEY,
+    friendly_name TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE TABLE flex_flows (
+    sid          TEXT PRIMARY KEY,
+    friendly_name TEXT NOT NULL,
+    chat_service_sid TEXT NOT NULL,
+    channel_type TEXT NOT NULL,
+    contact_identity TEXT NOT NULL,
+    enabled      INTEGER NOT NULL,
+    integration_type TEXT NOT NULL,
+    integration  TEXT NOT NULL,
+    long_lived   INTEGER NOT NULL,
+    janitor_enabled INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX flex_flows_one_enabled_handler ON flex_flows(channel_type, contact_identity) WHERE enabled = 1;
+CREATE TABLE conversations (
+    sid          TEXT PRIMARY KEY,
+    chat_service_sid TEXT NOT NULL,
+    messaging_service_sid TEXT,
+    friendly_name TEXT,
+    unique_name  TEXT UNIQUE,
+    attributes   TEXT NOT NULL DEFAULT '{}',
+    state        TEXT NOT NULL,
+    timers       TEXT NOT NULL DEFAULT '{}',
+    flex_flow_sid TEXT,
+    next_index   INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX conversations_by_created ON conversations(created_at);
+CREATE TABLE conversation_participants (
+    sid          TEXT PRIMARY KEY,
+    conversation_sid TEXT NOT NULL REFERENCES conversations(sid) ON DELETE CASCADE,
+    identity     TEXT,
+    attributes   TEXT NOT NULL DEFAULT '{}',
+    binding_address TEXT,
+    proxy_address TEXT,
+    projected_address TEXT,
+    role_sid     TEXT,
+    last_read_message_index INTEGER,
+    last_read_timestamp TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX participants_by_identity ON conversation_participants(conversation_sid, identity) WHERE identity IS NOT NULL;
+CREATE UNIQUE INDEX participants_by_address ON conversation_participants(conversation_sid, binding_address) WHERE binding_address IS NOT NULL;
+CREATE TABLE conversation_messages (
+    sid          TEXT PRIMARY KEY,
+    conversation_sid TEXT NOT NULL REFERENCES conversations(sid) ON DELETE CASCADE,
+    idx          INTEGER NOT NULL,
+    author       TEXT NOT NULL,
+    body         TEXT,
+    attributes   TEXT NOT NULL DEFAULT '{}',
+    media        TEXT,
+    participant_sid TEXT,
+    external_sid TEXT UNIQUE,
+    delivery     TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (conversation_sid, idx)
+);
+CREATE TABLE conversation_webhooks (
+    sid          TEXT PRIMARY KEY,
+    conversation_sid TEXT NOT NULL REFERENCES conversations(sid) ON DELETE CASCADE,
+    target       TEXT NOT NULL,
+    configuration TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX conversation_webhooks_by_conversation ON conversation_webhooks(conversation_sid);
+CREATE TABLE channel_sessions (
+    sid          TEXT PRIMARY KEY,
+    flex_flow_sid TEXT NOT NULL,
+    channel_type TEXT NOT NULL,
+    contact      TEXT NOT NULL,
+    contact_identity TEXT NOT NULL,
+    conversation_sid TEXT NOT NULL,
+    task_sid     TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (channel_type, contact, contact_identity)
+);
+CREATE INDEX channel_sessions_by_conversation ON channel_sessions(conversation_sid);
+CREATE INDEX channel_sessions_by_task ON channel_sessions(task_sid);
+CREATE TABLE channel_tasks (
+    task_sid     TEXT PRIMARY KEY,
+    conversation_sid TEXT NOT NULL,
+    workspace_sid TEXT,
+    ended        TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX channel_tasks_by_conversation ON channel_tasks(conversation_sid);
+CREATE TABLE channel_handled_events (
+    event_sid    TEXT PRIMARY KEY,
+    handled_at   INTEGER NOT NULL
+);
+CREATE TABLE outbound_requests (
+    sid          TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL,
+    url          TEXT,
+    params       TEXT NOT NULL,
+    conversation_sid TEXT,
+    message_sid  TEXT,
+    status       TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER,
+    next_attempt_at INTEGER NOT NULL,
+    provider_sid TEXT,
+    last_error   TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX outbound_requests_due ON outbound_requests(status, next_attempt_at);
+CREATE TABLE webchats (
+    conversation_sid TEXT PRIMARY KEY REFERENCES conversations(sid) ON DELETE CASCADE,
+    identity     TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    token_hash   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE TABLE interactions (
+    sid          TEXT PRIMARY KEY,
+    channel      TEXT NOT NULL,
+    routing      TEXT NOT NULL,
+    interaction_context_sid TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE TABLE interaction_channels (
+    sid          TEXT PRIMARY KEY,
+    interaction_sid TEXT NOT NULL REFERENCES interactions(sid) ON DELETE CASCADE,
+    type         TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    conversation_sid TEXT,
+    task_sid     TEXT,
+    error_code   INTEGER,
+    error_message TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX interaction_channels_by_conversation ON interaction_channels(conversation_sid);
+CREATE TABLE interaction_participants (
+    sid          TEXT PRIMARY KEY,
+    interaction_sid TEXT NOT NULL,
+    channel_sid  TEXT NOT NULL REFERENCES interaction_channels(sid) ON DELETE CASCADE,
+    type         TEXT NOT NULL,
+    status       TEXT,
+    participant_sid TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+
+-- step 5: sign-in sessions of the pages (admin console, agent desktop), stored only as hashes,
+-- and the agents' passwords (set by the admin per worker, stored salted and iterated)
+CREATE TABLE web_sessions (
+    token_hash   TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    csrf_token   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+);
+CREATE INDEX web_sessions_by_expiry ON web_sessions(expires_at);
+CREATE TABLE agent_credentials (
+    worker_sid    TEXT PRIMARY KEY,
+    salt          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+
+-- step 6: TaskRouter (workspaces, activities, task channels, workers and their channels, task
 -- queues, workflows, tasks, reservations); the partial indexes keep routing cost proportional to
 -- the free workers and the heads of queues, not to the backlog.
 CREATE TABLE tr_workspaces (

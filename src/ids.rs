@@ -37,6 +37,8 @@ pub enum Prefix {
     Recording,
     User,
     WorkerChannel,
+    InteractionParticipant,
+    OutboundRequest,
 }
 
 impl Prefix {
@@ -71,6 +73,9 @@ impl Prefix {
             Prefix::Recording => "RE",
             Prefix::User => "US",
             Prefix::WorkerChannel => "WC",
+            Prefix::InteractionParticipant => "UT",
+            // switchboard's own: a queued outbound carrier message or external Flex Flow post.
+            Prefix::OutboundRequest => "OB",
         }
     }
 }

@@ -11,6 +11,7 @@
 //! - `http`: tiny_http pool, routing, auth, Twilio's wire conventions, parked requests, the API.
 //! - `flows`, `engine`: Studio flow definitions and validation; the execution engine (Liquid, splits).
 //! - `routing`: TaskRouter (workspaces, workers, queues, workflows, tasks, reservations, matching).
+//! - `channels`: Flex Flows, conversations, sessions, carrier webhook + outbox, web chat, janitor.
 //! - `voice`: TwiML for the voice widgets.
 //! - `web`: the pages under `static/`, compiled in.
 //!
@@ -18,6 +19,7 @@
 
 pub mod account;
 pub mod app;
+pub mod channels;
 pub mod clock;
 pub mod config;
 pub mod engine;
@@ -92,6 +94,8 @@ pub fn start(config: Config) -> Result<Running, String> {
         let (app, stop) = (app.clone(), stop_rx.clone());
         move || app.timers.run(&app, &stop)
     })?);
+    threads.extend(engine::start(&app, &stop_rx)?);
+    threads.extend(channels::start(&app, &stop_rx)?);
     let http = http::HttpServer::start(app.clone(), parking)?;
     Ok(Running {
         app,

@@ -1,6 +1,78 @@
-//! Twilio Studio flow definitions: the lossless serde model of the exported
-//! JSON and the validator that turns untrusted JSON into a `ValidatedFlow`.
-//! This module owns no I/O, SQL or HTTP; it only looks at text and values.
+//! Twilio Studio flow definitions: the lossless serde model of the exported JSON, the validator
+//! that turns untrusted JSON into a `ValidatedFlow`, flows with revisions (`revisions`) and the
+//! default flows a new appliance ships (`seed`). Flows are stored through `store::studio::flows`;
+//! nothing here speaks HTTP.
 
 pub mod definition;
+pub mod revisions;
+pub mod seed;
 pub mod validate;
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use std::fmt;
+
+/// A flow revision's status: only published revisions run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowStatus {
+    Draft,
+    Published,
+}
+
+impl FlowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowStatus::Draft => "draft",
+            FlowStatus::Published => "published",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FlowStatus> {
+        match s {
+            "draft" => Some(FlowStatus::Draft),
+            "published" => Some(FlowStatus::Published),
+            _ => None,
+        }
+    }
+}
+
+impl ToSql for FlowStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for FlowStatus {
+    fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+        FlowStatus::parse(v.as_str()?).ok_or(FromSqlError::InvalidType)
+    }
+}
+
+/// Why a flow operation failed.
+#[derive(Debug, Clone)]
+pub enum Error {
+    NotFound(String),
+    /// A parameter is missing or malformed; the first field names it.
+    BadParam(&'static str, String),
+    /// The definition has errors; every one of them, each with its location.
+    Invalid(Vec<serde_json::Value>),
+    Store(crate::store::Error),
+}
+
+impl From<crate::store::Error> for Error {
+    fn from(e: crate::store::Error) -> Error {
+        Error::Store(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotFound(what) => write!(f, "{what} was not found"),
+            Error::BadParam(p, m) => write!(f, "{p}: {m}"),
+            Error::Invalid(errors) => {
+                write!(f, "invalid flow definition ({} errors)", errors.len())
+            }
+            Error::Store(e) => e.fmt(f),
+        }
+    }
+}

@@ -9,6 +9,8 @@ pub struct ApiError {
     pub status: u16,
     pub code: u32,
     pub message: String,
+    /// Twilio's optional `details` object (e.g. every error of an invalid flow definition).
+    pub details: Option<serde_json::Value>,
 }
 
 /// Twilio's error codes where Twilio has one; switchboard's own codes keep Twilio's 20xxx shape.
@@ -31,7 +33,13 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            details: None,
         }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> ApiError {
+        self.details = Some(details);
+        self
     }
 
     /// 400 for a parameter; the message names it.
@@ -120,12 +128,16 @@ impl ApiError {
     }
 
     pub fn to_json(&self) -> serde_json::Value {
-        json!({
+        let mut v = json!({
             "code": self.code,
             "message": self.message,
             "more_info": self.more_info(),
             "status": self.status,
-        })
+        });
+        if let Some(d) = &self.details {
+            v["details"] = d.clone();
+        }
+        v
     }
 }
 
@@ -150,6 +162,74 @@ impl From<store::Error> for ApiError {
                 log::error!("{e}");
                 ApiError::internal()
             }
+        }
+    }
+}
+
+impl From<crate::flows::Error> for ApiError {
+    fn from(e: crate::flows::Error) -> ApiError {
+        use crate::flows::Error as E;
+        match e {
+            E::NotFound(what) => ApiError::new(
+                404,
+                code::NOT_FOUND,
+                format!("The requested resource {what} was not found"),
+            ),
+            E::BadParam(name, problem) => ApiError::bad_param(name, problem),
+            E::Invalid(errors) => ApiError::new(
+                400,
+                code::INVALID_PARAMETER,
+                format!(
+                    "Invalid Flow Definition: {}",
+                    errors
+                        .iter()
+                        .filter_map(|e| e["message"].as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            )
+            .with_details(json!({ "errors": errors })),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::engine::Error> for ApiError {
+    fn from(e: crate::engine::Error) -> ApiError {
+        use crate::engine::Error as E;
+        match e {
+            E::NotFound(what) => ApiError::new(
+                404,
+                code::NOT_FOUND,
+                format!("The requested resource {what} was not found"),
+            ),
+            E::NotPublished(sid) => {
+                ApiError::bad_request(format!("Flow {sid} has no published revision to execute"))
+            }
+            E::Busy(message) => ApiError::conflict(message),
+            E::BadParam(name, problem) => ApiError::bad_param(name, problem),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::channels::Error> for ApiError {
+    fn from(e: crate::channels::Error) -> ApiError {
+        use crate::channels::Error as E;
+        match e {
+            E::NotFound(what) => ApiError::new(
+                404,
+                code::NOT_FOUND,
+                format!("The requested resource {what} was not found"),
+            ),
+            E::Invalid { param, problem } => ApiError::bad_param(&param, problem),
+            E::Conflict(m) => ApiError::conflict(m),
+            E::Forbidden(m) => ApiError::forbidden(m),
+            E::Integration(m) => {
+                log::error!("channels: {m}");
+                ApiError::internal()
+            }
+            E::Store(e) => e.into(),
         }
     }
 }

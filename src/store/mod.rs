@@ -8,12 +8,15 @@
 //! through bounded crossbeam channels; a nudge never blocks.
 
 pub mod accounts;
+pub mod channels;
 pub mod error;
 pub mod events;
 pub mod group;
 pub mod migrate;
+pub mod sessions;
 pub mod space;
 pub mod taskrouter;
+pub mod studio;
 pub mod timers;
 
 pub use error::{Error, ErrorKind, Result};

@@ -2,6 +2,10 @@
 //! request, call the domain module, encode the answer (`resource` helpers below).
 
 pub mod accounts;
+pub mod admin;
+pub mod agent;
+pub mod channels;
+pub mod studio;
 pub mod system;
 pub mod taskrouter;
 
@@ -17,6 +21,10 @@ pub fn routes() -> Vec<Route> {
     all.extend(system::routes());
     all.extend(accounts::routes());
     all.extend(taskrouter::routes());
+    all.extend(admin::routes());
+    all.extend(agent::routes());
+    all.extend(studio::routes());
+    all.extend(channels::routes());
     all.extend(crate::web::routes());
     all
 }

@@ -1,0 +1,304 @@
+//! Conversations (Conversations v1): state `active` | `inactive` | `closed`, attributes, timers.
+//! An inbound message reactivates an inactive conversation; a closed one takes no messages.
+//! Also the functions the pages use to read and post messages.
+//! https://www.twilio.com/docs/conversations/api/conversation-resource
+
+use super::{messages, Error, Result};
+use crate::app::App;
+use crate::clock::now_ms;
+use crate::events::{EventType, NewEvent};
+use crate::ids::{new_sid, Prefix};
+use crate::store::channels::conversations as db;
+pub use crate::store::channels::conversations::{Conversation, Filter};
+pub use crate::store::channels::messages::Message;
+use rusqlite::Connection;
+use serde_json::{json, Value};
+
+pub const STATES: &[&str] = &["active", "inactive", "closed"];
+
+/// Fields of a create or update; `None` leaves a field alone.
+#[derive(Debug, Default, Clone)]
+pub struct Fields {
+    pub friendly_name: Option<String>,
+    pub unique_name: Option<String>,
+    pub attributes: Option<String>,
+    pub messaging_service_sid: Option<String>,
+    pub state: Option<String>,
+    pub timers_inactive: Option<String>,
+    pub timers_closed: Option<String>,
+    pub date_created: Option<i64>,
+}
+
+pub fn create(app: &App, fields: Fields) -> Result<Conversation> {
+    app.store
+        .write(|tx| create_in(tx, app, fields, None, crate::clock::now_ms()))
+}
+
+/// Creates a conversation inside the caller's transaction (`flex_flow_sid`: the handler that
+/// opened it, whose janitor settings then apply).
+pub fn create_in(
+    tx: &Connection,
+    app: &App,
+    fields: Fields,
+    flex_flow_sid: Option<&str>,
+    now: i64,
+) -> Result<Conversation> {
+    let mut c = Conversation {
+        sid: new_sid(Prefix::Conversation),
+        chat_service_sid: super::flex_flows::default_service_sid(tx)?,
+        messaging_service_sid: None,
+        friendly_name: None,
+        unique_name: None,
+        attributes: "{}".into(),
+        state: "active".into(),
+        timers: json!({}),
+        flex_flow_sid: flex_flow_sid.map(str::to_string),
+        created_at: fields.date_created.unwrap_or(now),
+        updated_at: now,
+    };
+    apply(&mut c, &fields)?;
+    if let Some(u) = &c.unique_name {
+        if db::find(tx, u)?.is_some() {
+            return Err(Error::Conflict(format!(
+                "A conversation with unique name {u} already exists"
+            )));
+        }
+    }
+    db::insert(tx, &c)?;
+    app.record(
+        tx,
+        &NewEvent::new(EventType::ConversationCreated, "conversation", &c.sid)
+            .describe("conversation created")
+            .data(event_data(&c)),
+    )?;
+    Ok(c)
+}
+
+pub fn fetch(conn: &Connection, sid: &str) -> Result<Conversation> {
+    db::find(conn, sid)?.ok_or_else(|| Error::not_found(sid))
+}
+
+pub fn update(app: &App, sid: &str, fields: Fields) -> Result<Conversation> {
+    app.store.write(|tx| {
+        let mut c = fetch(tx, sid)?;
+        let before = c.state.clone();
+        apply(&mut c, &fields)?;
+        if let Some(u) = &fields.unique_name {
+            if db::find(tx, u)?.is_some_and(|o| o.sid != c.sid) {
+                return Err(Error::Conflict(format!(
+                    "A conversation with unique name {u} already exists"
+                )));
+            }
+        }
+        c.updated_at = now_ms();
+        db::update(tx, &c)?;
+        if before != c.state {
+            record_state(tx, app, &c)?;
+        }
+        Ok(c)
+    })
+}
+
+/// Moves a conversation to `state` in the caller's transaction (and records it); a no-op if it
+/// is there already.
+pub fn set_state_in(tx: &Connection, app: &App, sid: &str, state: &str) -> Result<bool> {
+    let mut c = fetch(tx, sid)?;
+    if c.state == state {
+        return Ok(false);
+    }
+    c.state = state.to_string();
+    c.updated_at = now_ms();
+    db::set_state(tx, sid, state, c.updated_at)?;
+    record_state(tx, app, &c)?;
+    Ok(true)
+}
+
+fn record_state(tx: &Connection, app: &App, c: &Conversation) -> Result<()> {
+    let kind = if c.state == "closed" {
+        EventType::ConversationClosed
+    } else {
+        EventType::ConversationStateUpdated
+    };
+    app.record(
+        tx,
+        &NewEvent::new(kind, "conversation", &c.sid)
+            .describe(format!("conversation {}", c.state))
+            .data(event_data(c)),
+    )?;
+    Ok(())
+}
+
+pub fn delete(app: &App, sid: &str) -> Result<()> {
+    app.store.write(|tx| {
+        let c = fetch(tx, sid)?;
+        db::delete(tx, &c.sid)?;
+        Ok(())
+    })
+}
+
+pub fn list(
+    conn: &Connection,
+    f: &Filter,
+    w: crate::store::Window,
+) -> Result<crate::store::Page<Conversation>> {
+    Ok(db::list(conn, f, w)?)
+}
+
+/// Messages of a conversation with an index above `after_index` (all when `None`), oldest first.
+pub fn list_messages(
+    conn: &Connection,
+    conversation_sid: &str,
+    after_index: Option<i64>,
+    limit: u32,
+) -> Result<Vec<Message>> {
+    Ok(crate::store::channels::messages::after(
+        conn,
+        conversation_sid,
+        after_index,
+        limit,
+    )?)
+}
+
+/// Posts a message as `author` (an agent, the bot); delivered to the conversation's carrier
+/// bindings through the outbox.
+pub fn post_message(
+    app: &App,
+    conversation_sid: &str,
+    author: &str,
+    body: &str,
+) -> Result<Message> {
+    app.store.write(|tx| {
+        messages::add_in(
+            tx,
+            app,
+            conversation_sid,
+            messages::NewMessage {
+                author: author.to_string(),
+                body: Some(body.to_string()),
+                ..Default::default()
+            },
+        )
+    })
+}
+
+fn apply(c: &mut Conversation, f: &Fields) -> Result<()> {
+    if let Some(v) = &f.friendly_name {
+        c.friendly_name = Some(v.clone());
+    }
+    if let Some(v) = &f.unique_name {
+        c.unique_name = Some(v.clone()).filter(|s| !s.is_empty());
+    }
+    if let Some(v) = &f.attributes {
+        if serde_json::from_str::<Value>(v).is_err() {
+            return Err(Error::invalid("Attributes", "must be a JSON document"));
+        }
+        c.attributes = v.clone();
+    }
+    if let Some(v) = &f.messaging_service_sid {
+        c.messaging_service_sid = Some(v.clone());
+    }
+    if let Some(v) = &f.state {
+        if !STATES.contains(&v.as_str()) {
+            return Err(Error::invalid(
+                "State",
+                "must be active, inactive or closed",
+            ));
+        }
+        if c.state == "closed" && v != "closed" {
+            return Err(Error::Conflict(
+                "A closed conversation cannot be reopened".into(),
+            ));
+        }
+        c.state = v.clone();
+    }
+    let mut timers = c.timers.as_object().cloned().unwrap_or_default();
+    for (key, v) in [
+        ("inactive", &f.timers_inactive),
+        ("closed", &f.timers_closed),
+    ] {
+        if let Some(d) = v {
+            let now = now_ms();
+            let ms = parse_duration_ms(d).ok_or_else(|| {
+                Error::invalid(
+                    &format!("Timers.{}", cap(key)),
+                    "is not an ISO 8601 duration (PT5M)",
+                )
+            })?;
+            timers.insert(
+                format!("date_{key}"),
+                json!(crate::clock::iso8601(now + ms)),
+            );
+        }
+    }
+    c.timers = Value::Object(timers);
+    Ok(())
+}
+
+fn cap(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// Parses the ISO 8601 durations Twilio's timers take (`PT5M`, `P1D`, `PT1H30M`, `PT10S`).
+pub fn parse_duration_ms(s: &str) -> Option<i64> {
+    let rest = s.strip_prefix('P')?;
+    let (days, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, t),
+        None => (rest, ""),
+    };
+    let mut ms = 0i64;
+    let mut num = String::new();
+    for ch in days.chars() {
+        match ch {
+            '0'..='9' => num.push(ch),
+            'D' => ms += num.parse::<i64>().ok()? * 86_400_000,
+            'W' => ms += num.parse::<i64>().ok()? * 7 * 86_400_000,
+            _ => return None,
+        }
+        if !ch.is_ascii_digit() {
+            num.clear();
+        }
+    }
+    for ch in time.chars() {
+        match ch {
+            '0'..='9' => num.push(ch),
+            'H' => ms += num.parse::<i64>().ok()? * 3_600_000,
+            'M' => ms += num.parse::<i64>().ok()? * 60_000,
+            'S' => ms += num.parse::<i64>().ok()? * 1000,
+            _ => return None,
+        }
+        if !ch.is_ascii_digit() {
+            num.clear();
+        }
+    }
+    (num.is_empty() && s.len() > 1).then_some(ms)
+}
+
+pub fn event_data(c: &Conversation) -> Value {
+    json!({
+        "ConversationSid": c.sid,
+        "ChatServiceSid": c.chat_service_sid,
+        "State": c.state,
+        "FriendlyName": c.friendly_name,
+        "UniqueName": c.unique_name,
+        "Attributes": c.attributes,
+        "FlexFlowSid": c.flex_flow_sid,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration_ms;
+
+    #[test]
+    fn parses_twilio_timer_durations() {
+        assert_eq!(parse_duration_ms("PT5M"), Some(300_000));
+        assert_eq!(parse_duration_ms("P1D"), Some(86_400_000));
+        assert_eq!(parse_duration_ms("PT1H30M10S"), Some(5_410_000));
+        assert_eq!(parse_duration_ms("5M"), None);
+        assert_eq!(parse_duration_ms("PT5"), None);
+        assert_eq!(parse_duration_ms("P"), None);
+    }
+}

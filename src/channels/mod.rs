@@ -1,0 +1,43 @@
+//! Channels: how a customer's message reaches a flow or an agent and back.
+//!
+//! Owns Flex Flows (message handlers), Conversations (participants, messages, webhooks), channel
+//! sessions (an external address → its active conversation), the carrier messaging webhook and
+//! the outbound outbox, web chat, Interactions, the Channel Janitor and System Checkup.
+//! It knows no HTTP: `http::api::channels` decodes requests and calls the functions here.
+//! Tasks and executions belong to `routing` and `engine`; channels only links to them by SID
+//! (from `task.created` events) and reacts to their events.
+
+pub mod conversations;
+pub mod error;
+pub mod flex_flows;
+pub mod messages;
+pub mod outbox;
+pub mod participants;
+pub mod webhooks;
+
+pub use error::{Error, Result};
+
+use crate::app::App;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// Seeds the default handlers and starts the outbox sender (called once from `lib::start`).
+pub fn start(
+    app: &Arc<App>,
+    stop: &crossbeam_channel::Receiver<()>,
+) -> std::result::Result<Vec<JoinHandle<()>>, String> {
+    flex_flows::seed(app, |_, _| Ok(("task".to_string(), serde_json::json!({}))))
+        .map_err(|e| format!("cannot seed the Flex Flows: {e}"))?;
+    app.metrics.register_gauges(outbox::gauges);
+    let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
+    app.store.add_listener(wake_tx);
+    let mut threads = Vec::new();
+    let (a, s) = (app.clone(), stop.clone());
+    threads.push(
+        std::thread::Builder::new()
+            .name("outbox".into())
+            .spawn(move || outbox::run(&a, &s, &wake_rx))
+            .map_err(|e| format!("cannot start the outbox thread: {e}"))?,
+    );
+    Ok(threads)
+}

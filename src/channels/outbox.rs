@@ -1,0 +1,401 @@
+//! The outbound HTTP outbox: carrier messages (`POST {provider}/2010-04-01/Accounts/{SID}/Messages.json`),
+//! external Flex Flow posts and conversation webhooks are rows queued in the transaction that
+//! caused them, and a thread of its own (never the HTTP pool) sends them in order per
+//! conversation, retrying with doubling delays. A carrier that is down or unconfigured delays
+//! messages, never drops them; only a 4xx answer (other than 408/429) fails a carrier message.
+//! Each request carries `I-Twilio-Idempotency-Token: <OB sid>` so a receiver can recognise a
+//! resend after a crash between its answer and our commit.
+
+use super::Result;
+use crate::app::App;
+use crate::clock::now_ms;
+use crate::events::{EventType, NewEvent};
+use crate::ids::{new_sid, Prefix};
+use crate::store::channels::conversations::Conversation;
+use crate::store::channels::messages::{self as msg_db, Message};
+use crate::store::channels::outbox::{self as db, Outbound};
+use crate::store::channels::webhooks::Webhook;
+use crossbeam_channel::Receiver;
+use rusqlite::Connection;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// The longest wait between two attempts.
+const MAX_BACKOFF_MS: i64 = 60_000;
+/// How long one attempt may take.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Queues a carrier message (`From`, `To`, `Body`, `MediaUrl`?) in the caller's transaction.
+pub fn queue_carrier(
+    tx: &Connection,
+    app: &App,
+    params: Value,
+    conversation_sid: Option<&str>,
+    message_sid: Option<&str>,
+) -> Result<String> {
+    queue(
+        tx,
+        app,
+        "carrier",
+        None,
+        params,
+        conversation_sid,
+        message_sid,
+        None,
+    )
+}
+
+/// Queues a POST to an external URL, tried at most `max_attempts` times.
+pub fn queue_external(
+    tx: &Connection,
+    app: &App,
+    url: &str,
+    params: Value,
+    conversation_sid: Option<&str>,
+    max_attempts: i64,
+) -> Result<String> {
+    queue(
+        tx,
+        app,
+        "external",
+        Some(url),
+        params,
+        conversation_sid,
+        None,
+        Some(max_attempts.max(1)),
+    )
+}
+
+/// Queues a conversation webhook's `onMessageAdded` call when its filters ask for it.
+pub fn queue_conversation_webhook(
+    tx: &Connection,
+    app: &App,
+    hook: &Webhook,
+    conv: &Conversation,
+    m: &Message,
+) -> Result<()> {
+    if hook.target != "webhook" {
+        return Ok(());
+    }
+    let Some(url) = hook.configuration.get("url").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let filters: Vec<&str> = hook
+        .configuration
+        .get("filters")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if !filters.is_empty() && !filters.contains(&"onMessageAdded") {
+        return Ok(());
+    }
+    let params = message_event_params(app, conv, m);
+    queue_external(tx, app, url, params, Some(&conv.sid), 3)?;
+    Ok(())
+}
+
+/// The parameters Twilio posts for `onMessageAdded`.
+pub fn message_event_params(app: &App, conv: &Conversation, m: &Message) -> Value {
+    json!({
+        "EventType": "onMessageAdded",
+        "AccountSid": app.account_sid,
+        "ChatServiceSid": conv.chat_service_sid,
+        "ConversationSid": conv.sid,
+        "MessageSid": m.sid,
+        "Index": m.index.to_string(),
+        "Author": m.author,
+        "Body": m.body.clone().unwrap_or_default(),
+        "Attributes": m.attributes,
+        "ParticipantSid": m.participant_sid.clone().unwrap_or_default(),
+        "DateCreated": crate::clock::iso8601(m.created_at),
+        "Source": "SDK",
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn queue(
+    tx: &Connection,
+    app: &App,
+    kind: &str,
+    url: Option<&str>,
+    params: Value,
+    conversation_sid: Option<&str>,
+    message_sid: Option<&str>,
+    max_attempts: Option<i64>,
+) -> Result<String> {
+    let now = now_ms();
+    let o = Outbound {
+        sid: new_sid(Prefix::OutboundRequest),
+        kind: kind.into(),
+        url: url.map(str::to_string),
+        params,
+        conversation_sid: conversation_sid.map(str::to_string),
+        message_sid: message_sid.map(str::to_string),
+        status: "queued".into(),
+        attempts: 0,
+        max_attempts,
+        next_attempt_at: now,
+        provider_sid: None,
+        last_error: None,
+        created_at: now,
+        updated_at: now,
+    };
+    db::insert(tx, &o)?;
+    app.record(
+        tx,
+        &NewEvent::new(EventType::OutboundMessageQueued, "outbound", &o.sid)
+            .describe(format!("{kind} request queued"))
+            .data(
+                json!({"OutboundSid": o.sid, "Kind": kind, "ConversationSid": conversation_sid,
+                         "MessageSid": message_sid, "To": o.params.get("To")}),
+            ),
+    )?;
+    Ok(o.sid)
+}
+
+/// The sender loop; runs on its own thread until `stop`. `wake` is nudged after every commit.
+pub fn run(app: &App, stop: &Receiver<()>, wake: &Receiver<()>) {
+    let mut warned_unconfigured = false;
+    loop {
+        let now = now_ms();
+        let wait = match app.store.read(db::next_due) {
+            Ok(Some(due)) => (due - now).clamp(0, 30_000),
+            Ok(None) => 30_000,
+            Err(e) => {
+                log::error!("outbox: cannot read: {e}");
+                1_000
+            }
+        };
+        if wait > 0 {
+            crossbeam_channel::select! {
+                recv(wake) -> _ => continue,
+                recv(stop) -> _ => return,
+                default(Duration::from_millis(wait as u64)) => {},
+            }
+        }
+        let due = match app.store.read(|c| db::due(c, now_ms(), 50)) {
+            Ok(d) => d,
+            Err(e) => {
+                log::error!("outbox: cannot read due requests: {e}");
+                continue;
+            }
+        };
+        for o in due {
+            if stop.try_recv().is_err_and(|e| e.is_disconnected()) {
+                return;
+            }
+            if o.kind == "carrier" && app.config.provider_url.is_none() {
+                if !warned_unconfigured {
+                    log::warn!(
+                        "outbox: SWITCHBOARD_PROVIDER_URL is not set; carrier messages wait"
+                    );
+                    warned_unconfigured = true;
+                }
+                let _ = app.store.write(|tx| {
+                    db::record_attempt(
+                        tx,
+                        &o.sid,
+                        "queued",
+                        now_ms() + MAX_BACKOFF_MS,
+                        None,
+                        Some("no carrier configured"),
+                        now_ms(),
+                    )
+                });
+                continue;
+            }
+            attempt(app, &o);
+        }
+    }
+}
+
+enum Outcome {
+    Sent(Option<String>),
+    Retry(String),
+    Fail(String),
+}
+
+fn attempt(app: &App, o: &Outbound) {
+    let outcome = send(app, o);
+    let now = now_ms();
+    let result = app.store.write(|tx| -> Result<()> {
+        match &outcome {
+            Outcome::Sent(provider_sid) => {
+                db::record_attempt(tx, &o.sid, "sent", now, provider_sid.as_deref(), None, now)?;
+                set_delivery(tx, o, "all", now)?;
+                app.record(
+                    tx,
+                    &NewEvent::new(EventType::OutboundMessageSent, "outbound", &o.sid)
+                        .describe(format!("{} request sent", o.kind))
+                        .data(json!({"OutboundSid": o.sid, "Kind": o.kind, "ConversationSid": o.conversation_sid,
+                                     "MessageSid": o.message_sid, "ProviderSid": provider_sid})),
+                )?;
+            }
+            Outcome::Retry(e) | Outcome::Fail(e) => {
+                let attempts = o.attempts + 1;
+                let give_up = matches!(outcome, Outcome::Fail(_))
+                    || o.max_attempts.is_some_and(|m| attempts >= m);
+                if give_up {
+                    db::record_attempt(tx, &o.sid, "failed", now, None, Some(e), now)?;
+                    set_delivery(tx, o, "failed", now)?;
+                    app.record(
+                        tx,
+                        &NewEvent::new(EventType::OutboundMessageFailed, "outbound", &o.sid)
+                            .describe(format!("{} request failed: {e}", o.kind))
+                            .data(json!({"OutboundSid": o.sid, "Kind": o.kind,
+                                         "ConversationSid": o.conversation_sid, "MessageSid": o.message_sid,
+                                         "Error": e})),
+                    )?;
+                } else {
+                    let base = app.config.retry_base_ms as i64;
+                    let delay = (base << o.attempts.clamp(0, 16)).min(MAX_BACKOFF_MS);
+                    db::record_attempt(tx, &o.sid, "queued", now + delay, None, Some(e), now)?;
+                }
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        log::error!("outbox: could not record attempt of {}: {e}", o.sid);
+    }
+    if let Outcome::Retry(e) = &outcome {
+        log::warn!(
+            "outbox: {} {} attempt {} failed: {e}",
+            o.kind,
+            o.sid,
+            o.attempts + 1
+        );
+    }
+}
+
+fn set_delivery(tx: &Connection, o: &Outbound, how: &str, now: i64) -> Result<()> {
+    let Some(sid) = &o.message_sid else {
+        return Ok(());
+    };
+    if let Some(m) = msg_db::find_by_sid(tx, sid)? {
+        let mut d = m.delivery.unwrap_or_else(|| json!({"total": 1}));
+        if how == "all" {
+            d["sent"] = json!("all");
+        } else {
+            d["failed"] = json!("all");
+            d["undelivered"] = json!("all");
+        }
+        msg_db::set_delivery(tx, sid, &d, now)?;
+    }
+    Ok(())
+}
+
+fn send(app: &App, o: &Outbound) -> Outcome {
+    let (url, auth) = match o.kind.as_str() {
+        "carrier" => {
+            let base = app.config.provider_url.clone().unwrap_or_default();
+            let sid = app
+                .config
+                .provider_sid
+                .clone()
+                .unwrap_or_else(|| app.account_sid.clone());
+            let url = format!(
+                "{}/2010-04-01/Accounts/{sid}/Messages.json",
+                base.trim_end_matches('/')
+            );
+            let token = app.config.provider_token.clone().unwrap_or_default();
+            (url, Some(crate_basic(&sid, &token)))
+        }
+        _ => (o.url.clone().unwrap_or_default(), None),
+    };
+    let mut pairs: Vec<(String, String)> = o
+        .params
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if o.kind == "carrier" {
+        if let Some(base) = &app.config.public_url {
+            pairs.push((
+                "StatusCallback".into(),
+                format!("{}/webhooks/messaging/status", base.trim_end_matches('/')),
+            ));
+        }
+    }
+    let agent = ureq::AgentBuilder::new().timeout(ATTEMPT_TIMEOUT).build();
+    let mut req = agent
+        .post(&url)
+        .set("I-Twilio-Idempotency-Token", &o.sid)
+        .set("User-Agent", "switchboard");
+    if let Some(a) = &auth {
+        req = req.set("Authorization", a);
+    } else if let Ok(Some(acct)) = app.store.read(crate::store::accounts::the_account) {
+        let sig = signature(&acct.auth_token, &url, &pairs);
+        req = req.set("X-Twilio-Signature", &sig);
+    }
+    let form: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    match req.send_form(&form) {
+        Ok(resp) => {
+            let provider_sid = resp
+                .into_string()
+                .ok()
+                .and_then(|b| serde_json::from_str::<Value>(&b).ok())
+                .and_then(|v| v.get("sid").and_then(Value::as_str).map(str::to_string));
+            Outcome::Sent(provider_sid)
+        }
+        Err(ureq::Error::Status(code, _))
+            if o.kind == "carrier" && (400..500).contains(&code) && code != 408 && code != 429 =>
+        {
+            Outcome::Fail(format!("the carrier refused the message ({code})"))
+        }
+        Err(ureq::Error::Status(code, _)) => Outcome::Retry(format!("HTTP {code} from {url}")),
+        Err(e) => Outcome::Retry(format!("{url}: {e}")),
+    }
+}
+
+/// X-Twilio-Signature over `url` and the sorted parameters, as receivers of our webhooks check it.
+fn signature(token: &str, url: &str, params: &[(String, String)]) -> String {
+    use base64::Engine;
+    let mut sorted: Vec<&(String, String)> = params.iter().collect();
+    sorted.sort();
+    let mut data = url.to_string();
+    for (k, v) in sorted {
+        data.push_str(k);
+        data.push_str(v);
+    }
+    base64::engine::general_purpose::STANDARD
+        .encode(crate::ids::hmac_sha1(token.as_bytes(), data.as_bytes()))
+}
+
+fn crate_basic(user: &str, pass: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+    )
+}
+
+/// Outbox gauges for `/metrics`.
+pub fn gauges(app: &App) -> Vec<crate::metrics::Gauge> {
+    let Ok(counts) = app.store.read(db::counts) else {
+        return Vec::new();
+    };
+    counts
+        .into_iter()
+        .map(|(status, n)| crate::metrics::Gauge {
+            name: "switchboard_outbound_requests",
+            help: "Outbound carrier messages and webhook posts by status.",
+            labels: vec![("status", status)],
+            value: n as f64,
+        })
+        .collect()
+}

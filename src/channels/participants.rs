@@ -1,0 +1,165 @@
+//! Conversation participants: a chat identity (an agent, a web chat customer) or a messaging
+//! binding (the customer's address + our proxy address) the carrier delivers to.
+//! https://www.twilio.com/docs/conversations/api/conversation-participant-resource
+
+use super::{Error, Result};
+use crate::app::App;
+use crate::clock::now_ms;
+use crate::events::{EventType, NewEvent};
+use crate::ids::{new_sid, Prefix};
+use crate::store::channels::participants as db;
+pub use crate::store::channels::participants::Participant;
+use rusqlite::Connection;
+use serde_json::{json, Value};
+
+#[derive(Debug, Default, Clone)]
+pub struct Fields {
+    pub identity: Option<String>,
+    pub binding_address: Option<String>,
+    pub proxy_address: Option<String>,
+    pub projected_address: Option<String>,
+    pub attributes: Option<String>,
+    pub role_sid: Option<String>,
+    pub last_read_message_index: Option<i64>,
+    pub last_read_timestamp: Option<String>,
+}
+
+pub fn add(app: &App, conversation_sid: &str, f: Fields) -> Result<Participant> {
+    app.store.write(|tx| add_in(tx, app, conversation_sid, f))
+}
+
+/// Adds a participant in the caller's transaction; a duplicate identity or address is 409.
+pub fn add_in(
+    tx: &Connection,
+    app: &App,
+    conversation_sid: &str,
+    f: Fields,
+) -> Result<Participant> {
+    let conv = super::conversations::fetch(tx, conversation_sid)?;
+    if f.identity.is_none() && f.binding_address.is_none() && f.projected_address.is_none() {
+        return Err(Error::invalid(
+            "Identity",
+            "a participant needs an Identity or a MessagingBinding.Address",
+        ));
+    }
+    if f.binding_address.is_some() && f.proxy_address.is_none() {
+        return Err(Error::invalid(
+            "MessagingBinding.ProxyAddress",
+            "is required with MessagingBinding.Address",
+        ));
+    }
+    if let Some(id) = &f.identity {
+        if id.is_empty() || id.chars().count() > 256 {
+            return Err(Error::invalid("Identity", "must be 1 to 256 characters"));
+        }
+        if db::find(tx, &conv.sid, id)?.is_some() {
+            return Err(Error::Conflict(format!(
+                "Participant {id} is already in conversation {}",
+                conv.sid
+            )));
+        }
+    }
+    if let Some(a) = &f.binding_address {
+        if db::find_by_address(tx, &conv.sid, a)?.is_some() {
+            return Err(Error::Conflict(format!(
+                "A participant with address {a} is already in conversation {}",
+                conv.sid
+            )));
+        }
+    }
+    check_attributes(&f.attributes)?;
+    let now = now_ms();
+    let p = Participant {
+        sid: new_sid(Prefix::Participant),
+        conversation_sid: conv.sid.clone(),
+        identity: f.identity,
+        attributes: f.attributes.unwrap_or_else(|| "{}".into()),
+        binding_address: f.binding_address,
+        proxy_address: f.proxy_address,
+        projected_address: f.projected_address,
+        role_sid: f.role_sid,
+        last_read_message_index: f.last_read_message_index,
+        last_read_timestamp: f.last_read_timestamp,
+        created_at: now,
+        updated_at: now,
+    };
+    db::save(tx, &p)?;
+    app.record(
+        tx,
+        &NewEvent::new(EventType::ParticipantAdded, "participant", &p.sid)
+            .describe("participant added")
+            .data(event_data(&p)),
+    )?;
+    Ok(p)
+}
+
+pub fn fetch(conn: &Connection, conversation_sid: &str, key: &str) -> Result<Participant> {
+    db::find(conn, conversation_sid, key)?.ok_or_else(|| Error::not_found(key))
+}
+
+pub fn update(app: &App, conversation_sid: &str, key: &str, f: Fields) -> Result<Participant> {
+    app.store.write(|tx| {
+        let mut p = fetch(tx, conversation_sid, key)?;
+        check_attributes(&f.attributes)?;
+        if let Some(id) = f.identity {
+            if db::find(tx, conversation_sid, &id)?.is_some_and(|o| o.sid != p.sid) {
+                return Err(Error::Conflict(format!("Participant {id} already exists")));
+            }
+            p.identity = Some(id);
+        }
+        if let Some(v) = f.attributes {
+            p.attributes = v;
+        }
+        if let Some(v) = f.proxy_address {
+            p.proxy_address = Some(v);
+        }
+        if let Some(v) = f.projected_address {
+            p.projected_address = Some(v);
+        }
+        if let Some(v) = f.role_sid {
+            p.role_sid = Some(v);
+        }
+        if let Some(v) = f.last_read_message_index {
+            p.last_read_message_index = Some(v);
+        }
+        if let Some(v) = f.last_read_timestamp {
+            p.last_read_timestamp = Some(v);
+        }
+        p.updated_at = now_ms();
+        db::save(tx, &p)?;
+        Ok(p)
+    })
+}
+
+pub fn remove(app: &App, conversation_sid: &str, key: &str) -> Result<()> {
+    app.store.write(|tx| {
+        let p = fetch(tx, conversation_sid, key)?;
+        db::delete(tx, &p.sid)?;
+        app.record(
+            tx,
+            &NewEvent::new(EventType::ParticipantRemoved, "participant", &p.sid)
+                .describe("participant removed")
+                .data(event_data(&p)),
+        )?;
+        Ok(())
+    })
+}
+
+fn check_attributes(a: &Option<String>) -> Result<()> {
+    match a {
+        Some(a) if serde_json::from_str::<Value>(a).is_err() => {
+            Err(Error::invalid("Attributes", "must be a JSON document"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn event_data(p: &Participant) -> Value {
+    json!({
+        "ConversationSid": p.conversation_sid,
+        "ParticipantSid": p.sid,
+        "Identity": p.identity,
+        "MessagingBinding.Address": p.binding_address,
+        "MessagingBinding.ProxyAddress": p.proxy_address,
+    })
+}

@@ -1,0 +1,90 @@
+//! An execution's states: `ExecutionStatus` (active | ended, as Studio v2 reports it) and `Wait`,
+//! what an active execution is waiting for. Both are stored with the execution, so a waiting
+//! execution resumes after a restart.
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use serde::{Deserialize, Serialize};
+
+/// Studio v2's execution status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutionStatus {
+    Active,
+    Ended,
+}
+
+impl ExecutionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionStatus::Active => "active",
+            ExecutionStatus::Ended => "ended",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ExecutionStatus> {
+        match s {
+            "active" => Some(ExecutionStatus::Active),
+            "ended" => Some(ExecutionStatus::Ended),
+            _ => None,
+        }
+    }
+}
+
+impl ToSql for ExecutionStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for ExecutionStatus {
+    fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+        ExecutionStatus::parse(v.as_str()?).ok_or(FromSqlError::InvalidType)
+    }
+}
+
+/// What a waiting execution waits for, in which state. `token` is the execution's step count
+/// when it started waiting: an answer (timer, HTTP reply, callback) carrying another token is
+/// stale and ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Wait {
+    /// send-and-wait-for-reply: the contact's next message (or the timeout timer).
+    Reply { state: String, token: i64 },
+    /// A voice widget's carrier callback (gathered digits, a finished dial or recording…).
+    Call { state: String, token: i64 },
+    /// run-subflow: the child execution's end.
+    Subflow {
+        state: String,
+        token: i64,
+        child: String,
+    },
+    /// make-http-request / run-function: the HTTP worker's answer.
+    Http { state: String, token: i64 },
+}
+
+impl Wait {
+    pub fn state(&self) -> &str {
+        match self {
+            Wait::Reply { state, .. }
+            | Wait::Call { state, .. }
+            | Wait::Subflow { state, .. }
+            | Wait::Http { state, .. } => state,
+        }
+    }
+
+    pub fn token(&self) -> i64 {
+        match self {
+            Wait::Reply { token, .. }
+            | Wait::Call { token, .. }
+            | Wait::Subflow { token, .. }
+            | Wait::Http { token, .. } => *token,
+        }
+    }
+
+    pub fn from_json(v: &serde_json::Value) -> Option<Wait> {
+        serde_json::from_value(v.clone()).ok()
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}

@@ -1,0 +1,33 @@
+//! Channels' SQL: Flex Flows, conversations and their participants, messages and webhooks, channel
+//! sessions and task links, the outbound HTTP outbox, web chats and interactions. One file per
+//! aggregate; `crate::channels` holds the rules.
+
+pub mod conversations;
+pub mod flex_flows;
+pub mod interactions;
+pub mod messages;
+pub mod outbox;
+pub mod participants;
+pub mod sessions;
+pub mod webchats;
+pub mod webhooks;
+
+use super::Result;
+use rusqlite::{params, Connection};
+
+/// Records that a durable subscriber handled `event_sid`; false if it had already (so the
+/// subscriber skips it). Runs in the same transaction as the handling's effects.
+pub fn mark_handled(conn: &Connection, event_sid: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO channel_handled_events (event_sid, handled_at) VALUES (?1, ?2)",
+        )?
+        .execute(params![event_sid, crate::clock::now_ms()])?
+        == 1)
+}
+
+/// Parses a stored JSON column; a damaged value reads as `{}` rather than failing the row.
+pub(crate) fn json_col(s: Option<String>) -> serde_json::Value {
+    s.and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_else(|| serde_json::json!({}))
+}

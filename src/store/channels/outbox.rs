@@ -1,0 +1,135 @@
+//! The outbound HTTP outbox: carrier messages and external Flex Flow posts, retried until sent.
+
+use super::json_col;
+use crate::store::{optional, Result};
+use rusqlite::{params, Connection, Row};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outbound {
+    pub sid: String,
+    /// `carrier` (the provider's Messages API) or `external` (a Flex Flow's `Integration.Url`).
+    pub kind: String,
+    pub url: Option<String>,
+    /// The form parameters to post.
+    pub params: Value,
+    pub conversation_sid: Option<String>,
+    pub message_sid: Option<String>,
+    /// `queued` | `sent` | `failed`.
+    pub status: String,
+    pub attempts: i64,
+    /// `None`: retry until it goes through (carrier messages are never dropped).
+    pub max_attempts: Option<i64>,
+    pub next_attempt_at: i64,
+    pub provider_sid: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "sid, kind, url, params, conversation_sid, message_sid, status, attempts, \
+     max_attempts, next_attempt_at, provider_sid, last_error, created_at, updated_at";
+
+fn from_row(r: &Row) -> rusqlite::Result<Outbound> {
+    Ok(Outbound {
+        sid: r.get(0)?,
+        kind: r.get(1)?,
+        url: r.get(2)?,
+        params: json_col(r.get(3)?),
+        conversation_sid: r.get(4)?,
+        message_sid: r.get(5)?,
+        status: r.get(6)?,
+        attempts: r.get(7)?,
+        max_attempts: r.get(8)?,
+        next_attempt_at: r.get(9)?,
+        provider_sid: r.get(10)?,
+        last_error: r.get(11)?,
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
+    })
+}
+
+pub fn insert(conn: &Connection, o: &Outbound) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT INTO outbound_requests ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+    ))?
+    .execute(params![
+        o.sid,
+        o.kind,
+        o.url,
+        o.params.to_string(),
+        o.conversation_sid,
+        o.message_sid,
+        o.status,
+        o.attempts,
+        o.max_attempts,
+        o.next_attempt_at,
+        o.provider_sid,
+        o.last_error,
+        o.created_at,
+        o.updated_at
+    ])?;
+    Ok(())
+}
+
+pub fn find(conn: &Connection, sid: &str) -> Result<Option<Outbound>> {
+    optional(
+        conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM outbound_requests WHERE sid = ?1"
+        ))?
+        .query_row([sid], from_row),
+    )
+}
+
+/// Queued requests due at or before `now`, oldest first.
+pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Outbound>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM outbound_requests WHERE status = 'queued' AND next_attempt_at <= ?1
+         ORDER BY next_attempt_at, created_at LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![now, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The earliest due time of a queued request.
+pub fn next_due(conn: &Connection) -> Result<Option<i64>> {
+    Ok(conn.query_row(
+        "SELECT MIN(next_attempt_at) FROM outbound_requests WHERE status = 'queued'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Records an attempt's outcome.
+pub fn record_attempt(
+    conn: &Connection,
+    sid: &str,
+    status: &str,
+    next_attempt_at: i64,
+    provider_sid: Option<&str>,
+    error: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE outbound_requests SET status = ?2, attempts = attempts + 1, next_attempt_at = ?3,
+             provider_sid = COALESCE(?4, provider_sid), last_error = ?5, updated_at = ?6
+         WHERE sid = ?1",
+    )?
+    .execute(params![
+        sid,
+        status,
+        next_attempt_at,
+        provider_sid,
+        error,
+        now
+    ])?;
+    Ok(())
+}
+
+/// Counts by status (for `/metrics`).
+pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT status, COUNT(*) FROM outbound_requests GROUP BY status")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
