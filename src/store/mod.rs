@@ -15,8 +15,8 @@ pub mod group;
 pub mod migrate;
 pub mod sessions;
 pub mod space;
-pub mod taskrouter;
 pub mod studio;
+pub mod taskrouter;
 pub mod timers;
 
 pub use error::{Error, ErrorKind, Result};
