@@ -58,7 +58,9 @@ function signedOut() {
 async function signedIn(session) {
   setCsrf(session.csrf_token);
   ctx.accountSid = session.account_sid;
-  document.getElementById("who").textContent = session.account_sid;
+  const who = document.getElementById("who");
+  who.textContent = `${session.account_sid.slice(0, 6)}…${session.account_sid.slice(-4)}`;
+  who.title = session.account_sid;
   document.getElementById("login").classList.add("hidden");
   document.getElementById("console").classList.remove("hidden");
   await show();
