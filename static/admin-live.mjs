@@ -37,9 +37,10 @@ export async function dashboard(root, ctx) {
   }
   await refresh();
   // Waiting times grow without events; a slow tick keeps "longest wait" honest.
-  const tick = setInterval(refresh, 15000);
+  const quiet = () => refresh().catch(() => { /* the next event or tick tries again */ });
+  const tick = setInterval(quiet, 15000);
   ctx.stop.push(() => clearInterval(tick));
-  ctx.stop.push(follow("/admin/api/events", ws, () => refresh()));
+  ctx.stop.push(follow("/admin/api/events", ws, quiet));
 }
 
 export async function flexFlows(root) {

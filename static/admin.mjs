@@ -83,8 +83,10 @@ document.getElementById("login-form").addEventListener("submit", async (ev) => {
 });
 
 document.getElementById("logout").addEventListener("click", async () => {
+  ctx.accountSid = null;
+  for (const stop of ctx.stop.splice(0)) stop();
   try { await api("DELETE", "/admin/api/session"); } catch { /* signed out anyway */ }
-  location.hash = "";
+  history.replaceState(null, "", "/admin");
   location.reload();
 });
 
