@@ -280,3 +280,21 @@ CREATE TABLE interaction_participants (
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL
 );
+
+-- step 5: sign-in sessions of the pages (admin console, agent desktop), stored only as hashes,
+-- and the agents' passwords (set by the admin per worker, stored salted and iterated)
+CREATE TABLE web_sessions (
+    token_hash   TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    csrf_token   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+);
+CREATE INDEX web_sessions_by_expiry ON web_sessions(expires_at);
+CREATE TABLE agent_credentials (
+    worker_sid    TEXT PRIMARY KEY,
+    salt          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    updated_at    INTEGER NOT NULL
+);

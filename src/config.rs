@@ -29,6 +29,8 @@ OPTIONS (each has an environment twin; flags win):
 
 Public endpoints (web chat, carrier webhooks) are rate-limited per client address:
     SWITCHBOARD_PUBLIC_BURST (default 120 requests) and SWITCHBOARD_PUBLIC_RATE (default 30/s).
+Sign-in sessions of the admin console and agent desktop last SWITCHBOARD_SESSION_TTL seconds
+(default 43200, 12 hours).
 
 The carrier (SMS, WhatsApp): SWITCHBOARD_PROVIDER_URL (its REST base, e.g. https://api.twilio.com),
     SWITCHBOARD_PROVIDER_SID and SWITCHBOARD_PROVIDER_TOKEN (its credentials; with a token set,
@@ -65,6 +67,8 @@ pub struct Config {
     pub public_rate: u32,
     /// Enables routes that only tests use (an injected panic). Off unless SWITCHBOARD_TEST_HOOKS=1.
     pub test_hooks: bool,
+    /// How long a sign-in session of the admin console or the agent desktop lasts (seconds).
+    pub session_ttl_secs: i64,
     /// The carrier's REST base URL and credentials (SWITCHBOARD_PROVIDER_URL, _SID, _TOKEN).
     /// With a token set, inbound carrier webhooks must be signed with it.
     pub provider_url: Option<String>,
@@ -88,6 +92,7 @@ impl Config {
             public_burst: 120,
             public_rate: 30,
             test_hooks: false,
+            session_ttl_secs: 12 * 3600,
             provider_url: None,
             provider_sid: None,
             provider_token: None,
@@ -120,6 +125,16 @@ impl Config {
         }
         if let Some(v) = env("SWITCHBOARD_PUBLIC_BURST") {
             c.public_burst = parse_rate("SWITCHBOARD_PUBLIC_BURST", &v)?;
+        }
+        if let Some(v) = env("SWITCHBOARD_SESSION_TTL") {
+            c.session_ttl_secs =
+                v.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| {
+                        format!("SWITCHBOARD_SESSION_TTL must be a number of seconds, not {v:?}")
+                    })?;
         }
         if let Some(v) = env("SWITCHBOARD_PUBLIC_RATE") {
             c.public_rate = parse_rate("SWITCHBOARD_PUBLIC_RATE", &v)?;

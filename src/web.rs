@@ -1,4 +1,8 @@
-//! The pages under `static/`, compiled into the binary so it runs from any folder.
+//! The pages under `static/`, compiled into the binary so it runs from any folder: the admin
+//! console (`/admin`), the agent desktop (`/agent`), the customer web chat (`/chat`) and its
+//! embeddable snippet (`/chat/embed.js`). Every answer carries a Content-Security-Policy that
+//! allows only this origin's scripts and styles, so injected markup could not run even if some
+//! text were ever inserted as HTML (the pages insert data with textContent only).
 
 use crate::app::App;
 use crate::http::error::ApiError;
@@ -12,23 +16,36 @@ struct Asset {
     bytes: &'static [u8],
 }
 
-const ASSETS: &[Asset] = &[
-    Asset {
-        path: "/admin",
-        content_type: "text/html; charset=utf-8",
-        bytes: include_bytes!("../static/admin.html"),
-    },
-    Asset {
-        path: "/static/app.css",
-        content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../static/app.css"),
-    },
-    Asset {
-        path: "/static/admin.js",
-        content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../static/admin.js"),
-    },
-];
+const HTML: &str = "text/html; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+macro_rules! assets {
+    ($($path:literal => $ty:ident $file:literal,)*) => {
+        const ASSETS: &[Asset] = &[$(Asset { path: $path, content_type: $ty, bytes: include_bytes!(concat!("../static/", $file)) },)*];
+    };
+}
+
+assets! {
+    "/admin" => HTML "admin.html",
+    "/agent" => HTML "agent.html",
+    "/chat" => HTML "chat.html",
+    "/chat/embed.js" => JS "embed.js",
+    "/static/app.css" => CSS "app.css",
+    "/static/common.mjs" => JS "common.mjs",
+    "/static/flowgraph.mjs" => JS "flowgraph.mjs",
+    "/static/admin.mjs" => JS "admin.mjs",
+    "/static/admin-studio.mjs" => JS "admin-studio.mjs",
+    "/static/admin-routing.mjs" => JS "admin-routing.mjs",
+    "/static/admin-live.mjs" => JS "admin-live.mjs",
+    "/static/agent.mjs" => JS "agent.mjs",
+    "/static/chat.mjs" => JS "chat.mjs",
+}
+
+/// Pages may not be framed by other sites, except the customer chat, which the office's own site
+/// embeds (`/chat/embed.js` adds it as an iframe).
+const CSP: &str = "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP_CHAT: &str = "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors *";
 
 pub fn routes() -> Vec<Route> {
     let mut r = vec![Route::new(Method::Get, "/", Access::Public, root)];
@@ -50,12 +67,29 @@ fn asset(_: &App, req: &Req) -> Result<Outcome, ApiError> {
         .iter()
         .find(|a| a.path == req.path)
         .ok_or_else(|| ApiError::not_found(&req.path))?;
-    Ok(Reply::bytes(200, a.content_type, a.bytes)
+    let csp = if a.path == "/chat" { CSP_CHAT } else { CSP };
+    let mut reply = Reply::bytes(200, a.content_type, a.bytes)
         .with_header("Cache-Control", "no-cache")
         .with_header("X-Content-Type-Options", "nosniff")
-        .with_header(
-            "Content-Security-Policy",
-            "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-        )
-        .into())
+        .with_header("Referrer-Policy", "same-origin")
+        .with_header("Content-Security-Policy", csp);
+    if a.path == "/chat/embed.js" {
+        // The snippet is loaded by the office's own site.
+        reply = reply.with_header("Access-Control-Allow-Origin", "*");
+    }
+    Ok(reply.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_asset_has_a_distinct_path_and_content() {
+        let mut seen = std::collections::HashSet::new();
+        for a in ASSETS {
+            assert!(seen.insert(a.path), "{} twice", a.path);
+            assert!(!a.bytes.is_empty(), "{} is empty", a.path);
+        }
+    }
 }

@@ -1,7 +1,9 @@
-//! HTTP Basic authentication for the REST API, and X-Twilio-Signature for carrier webhooks.
+//! HTTP Basic authentication for the REST API (or the admin console's session, `session.rs`),
+//! and X-Twilio-Signature for carrier webhooks.
 
 use super::error::ApiError;
 use super::request::Req;
+use super::session;
 use crate::account::{self, Principal};
 use crate::app::App;
 use base64::Engine;
@@ -19,8 +21,14 @@ pub fn basic_credentials(header: &str) -> Option<(String, String)> {
     Some((user.to_string(), pass.to_string()))
 }
 
-/// The principal of an account-authenticated request, or 401.
+/// The principal of an account-authenticated request, or 401. Without an `Authorization` header
+/// the admin console's session cookie counts as the account, with its CSRF token on anything but
+/// GET (403 without it).
 pub fn require_account(app: &App, req: &Req) -> Result<Principal, ApiError> {
+    if req.header("Authorization").is_none() && session::has_cookie(req, session::Kind::Admin) {
+        session::require(app, req, session::Kind::Admin)?;
+        return Ok(Principal::Account);
+    }
     let (user, pass) = req
         .header("Authorization")
         .and_then(basic_credentials)

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod park;
 pub mod request;
 pub mod router;
+pub mod session;
 
 use crate::app::App;
 use encoding::Params;

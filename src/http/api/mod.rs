@@ -2,6 +2,8 @@
 //! request, call the domain module, encode the answer (`resource` helpers below).
 
 pub mod accounts;
+pub mod admin;
+pub mod agent;
 pub mod channels;
 pub mod studio;
 pub mod system;
@@ -17,6 +19,8 @@ pub fn routes() -> Vec<Route> {
     let mut all = Vec::new();
     all.extend(system::routes());
     all.extend(accounts::routes());
+    all.extend(admin::routes());
+    all.extend(agent::routes());
     all.extend(studio::routes());
     all.extend(channels::routes());
     all.extend(crate::web::routes());

@@ -1,0 +1,170 @@
+//! The admin console's own routes under `/admin/api/`: sign-in and sign-out (a session cookie that
+//! then stands in for the account's credentials on every REST route, see `http::session`), the
+//! live event feed the dashboard long-polls, and setting a worker's agent password.
+
+use crate::account;
+use crate::app::App;
+use crate::clock::iso8601;
+use crate::events::Event;
+use crate::http::error::ApiError;
+use crate::http::park::{topics_of, Parked};
+use crate::http::request::{Method, Reply, Req};
+use crate::http::router::{Access, Outcome, Route};
+use crate::http::session::{self, Kind};
+use crate::store;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+pub fn routes() -> Vec<Route> {
+    use Method::*;
+    vec![
+        Route::new(Post, "/admin/api/session", Access::Public, sign_in).limited(),
+        Route::new(Get, "/admin/api/session", Access::Public, whoami),
+        Route::new(Delete, "/admin/api/session", Access::Public, sign_out),
+        Route::new(Get, "/admin/api/events", Access::Account, events),
+        Route::new(
+            Post,
+            "/admin/api/workers/{WorkerSid}/password",
+            Access::Account,
+            set_password,
+        ),
+    ]
+}
+
+/// `POST /admin/api/session` with `AccountSid` + `AuthToken` (or an API key SID + secret).
+fn sign_in(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let user = req.form.require("AccountSid")?;
+    let pass = req.form.require("AuthToken")?;
+    if account::authenticate(&app.store, user, pass)?.is_none() {
+        return Err(ApiError::unauthorized());
+    }
+    let (token, s) = session::create(app, Kind::Admin, &app.account_sid)?;
+    Ok(Reply::created(session_json(app, &s))
+        .with_header(
+            "Set-Cookie",
+            session::set_cookie(app, req, Kind::Admin, &token),
+        )
+        .with_header("Cache-Control", "no-store")
+        .into())
+}
+
+/// `GET /admin/api/session`: the signed-in session with its CSRF token (which only this origin
+/// can read), or `{"signed_in": false}` (a 200, so a signed-out page logs no failed request).
+fn whoami(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let body = match session::current(app, req, Kind::Admin)? {
+        Some(s) => session_json(app, &s),
+        None => json!({ "signed_in": false }),
+    };
+    Ok(Reply::ok(body)
+        .with_header("Cache-Control", "no-store")
+        .into())
+}
+
+/// `DELETE /admin/api/session`: signs out (needs the CSRF token).
+fn sign_out(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    if let Some(s) = session::current(app, req, Kind::Admin)? {
+        session::check_csrf(req, &s)?;
+        session::end(app, req, Kind::Admin)?;
+    }
+    Ok(Reply::no_content()
+        .with_header("Set-Cookie", session::clear_cookie(Kind::Admin))
+        .into())
+}
+
+fn session_json(app: &App, s: &store::sessions::Session) -> Value {
+    json!({
+        "signed_in": true,
+        "account_sid": app.account_sid,
+        "csrf_token": s.csrf_token,
+        "date_expires": iso8601(s.expires_at),
+    })
+}
+
+/// `POST /admin/api/workers/{WorkerSid}/password` with `Password`: the worker's agent sign-in.
+fn set_password(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let worker_sid = req.param("WorkerSid");
+    crate::http::api::agent::worker_exists(app, worker_sid)?;
+    session::set_agent_password(app, worker_sid, req.form.require("Password")?)?;
+    Ok(Reply::ok(json!({ "worker_sid": worker_sid, "password_set": true })).into())
+}
+
+/// How many events one answer of the feed carries at most.
+const FEED_BATCH: u32 = 200;
+
+/// `GET /admin/api/events?Topic=SID&After=SEQ[&Wait=S]`: events after `After` that concern `Topic`
+/// (a workspace, task, execution, conversation… SID). Without `After` it answers at once with the
+/// newest sequence number to start from; with it, and nothing new yet, the request is parked
+/// (no pool thread) until such an event commits or `Wait` (default 25, at most 30 s) passes.
+fn events(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    feed(app, req, |_| true)
+}
+
+/// The long-poll feed shared by the admin console and the agent desktop: `allow` filters events.
+pub fn feed(app: &App, req: &Req, allow: fn(&Event) -> bool) -> Result<Outcome, ApiError> {
+    let topic = req.query.get("Topic").unwrap_or("").to_string();
+    let wait = req.query.parse::<u64>("Wait")?.unwrap_or(25).min(30);
+    let Some(after) = req.query.parse::<i64>("After")? else {
+        return Ok(latest(app)?.into());
+    };
+    if topic.is_empty() {
+        return Err(ApiError::missing_param("Topic"));
+    }
+    let mut cursor = after;
+    let check = move |app: &App, timed_out: bool| -> Option<Result<Reply, ApiError>> {
+        match scan(app, &topic, cursor, allow) {
+            Err(e) => Some(Err(e)),
+            Ok((found, last)) => {
+                cursor = last;
+                if !found.is_empty() || timed_out {
+                    Some(Ok(Reply::ok(json!({ "events": found, "last_seq": last }))))
+                } else {
+                    None
+                }
+            }
+        }
+    };
+    Ok(Outcome::Park(Parked::new(
+        vec![req.query.get("Topic").unwrap_or("").to_string()],
+        Duration::from_secs(wait),
+        Box::new(check),
+    )))
+}
+
+fn latest(app: &App) -> Result<Reply, ApiError> {
+    let last = app.store.read(store::events::max_seq)?;
+    Ok(Reply::ok(json!({ "events": [], "last_seq": last })))
+}
+
+/// Events after `after` naming `topic`, and the last sequence number looked at.
+fn scan(
+    app: &App,
+    topic: &str,
+    after: i64,
+    allow: fn(&Event) -> bool,
+) -> Result<(Vec<Value>, i64), ApiError> {
+    let batch = app
+        .store
+        .read(|c| store::events::after(c, after, FEED_BATCH))?;
+    let last = batch.last().map(|e| e.seq).unwrap_or(after);
+    let found = batch
+        .iter()
+        .filter(|e| allow(e) && topics_of(e).iter().any(|t| t == topic))
+        .map(event_json)
+        .collect();
+    Ok((found, last))
+}
+
+pub fn event_json(e: &Event) -> Value {
+    json!({
+        "seq": e.seq,
+        "sid": e.sid,
+        "event_type": e.kind.as_str(),
+        "resource_type": e.resource_type,
+        "resource_sid": e.resource_sid,
+        "workspace_sid": e.workspace_sid,
+        "actor_sid": e.actor_sid,
+        "description": e.description,
+        "data": e.data,
+        "date_created": iso8601(e.created_at),
+    })
+}

@@ -1,0 +1,97 @@
+// The live dashboard (per queue: waiting tasks, longest wait, available workers; tasks by status),
+// updated without reload by long-polling the workspace's events; Flex Flows with their janitor and
+// long-lived switches; and the System Checkup.
+import { api, el, h, listAll, follow, duration, toast } from "/static/common.mjs";
+
+export async function dashboard(root, ctx) {
+  const ws = await ctx.workspace();
+  if (!ws) throw new Error("no TaskRouter workspace yet");
+  const base = `/v1/Workspaces/${ws}`;
+  const totals = h("div", { class: "stats", id: "status-totals" });
+  const tbody = h("tbody", { id: "queue-stats" });
+  const updated = el("span", "", "muted");
+  root.append(h("section", { class: "card" }, h("div", { class: "row" }, el("h2", "Live dashboard"), h("span", { class: "spacer" }), updated), totals,
+    h("table", { id: "dashboard" }, h("thead", {}, h("tr", {}, ...["Queue", "Waiting", "Longest wait", "Available workers", "Reserved", "Assigned", "Wrapping"].map((t) => el("th", t)))), tbody)));
+
+  let busy = false, again = false;
+  async function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    try {
+      const [wsStats, queues] = await Promise.all([api("GET", `${base}/RealTimeStatistics`), listAll(`${base}/TaskQueues`, "task_queues")]);
+      const byStatus = wsStats.tasks_by_status || {};
+      totals.replaceChildren(...["pending", "reserved", "assigned", "wrapping", "completed", "canceled"].filter((k) => k in byStatus || ["pending", "reserved", "assigned", "wrapping"].includes(k))
+        .map((k) => h("div", { class: "stat", dataset: { status: k } }, el("b", byStatus[k] ?? 0), el("span", k))));
+      const stats = await Promise.all(queues.map((q) => api("GET", `${base}/TaskQueues/${q.sid}/RealTimeStatistics`).catch(() => ({}))));
+      tbody.replaceChildren(...queues.map((q, i) => {
+        const s = stats[i] || {};
+        const t = s.tasks_by_status || {};
+        return h("tr", { dataset: { queue: q.friendly_name } }, el("td", q.friendly_name), el("td", t.pending ?? 0, "num waiting"), el("td", duration(s.longest_task_waiting_age || 0)),
+          el("td", s.total_available_workers ?? 0, "num available"), el("td", t.reserved ?? 0, "num"), el("td", t.assigned ?? 0, "num"), el("td", t.wrapping ?? 0, "num"));
+      }));
+      updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
+    } finally {
+      busy = false;
+      if (again) { again = false; refresh(); }
+    }
+  }
+  await refresh();
+  // Waiting times grow without events; a slow tick keeps "longest wait" honest.
+  const tick = setInterval(refresh, 15000);
+  ctx.stop.push(() => clearInterval(tick));
+  ctx.stop.push(follow("/admin/api/events", ws, () => refresh()));
+}
+
+export async function flexFlows(root) {
+  const list = await listAll("/v1/FlexFlows", "flex_flows");
+  const toggle = (f, field, param) => {
+    const box = h("input", { type: "checkbox", "aria-label": `${param} ${f.friendly_name}`, dataset: { field: param } });
+    box.checked = !!f[field];
+    box.addEventListener("change", async () => {
+      try {
+        await api("POST", `/v1/FlexFlows/${f.sid}`, { [param]: box.checked });
+        toast(`${f.friendly_name}: ${param} ${box.checked ? "on" : "off"}`);
+      } catch (e) {
+        box.checked = !box.checked;
+        toast(e.message, true);
+      }
+    });
+    return h("td", {}, box);
+  };
+  const rows = list.map((f) => h("tr", { dataset: { sid: f.sid } }, el("td", f.friendly_name), el("td", f.channel_type), el("td", f.contact_identity || "", "mono"),
+    el("td", f.integration_type), toggle(f, "enabled", "Enabled"), toggle(f, "janitor_enabled", "JanitorEnabled"), toggle(f, "long_lived", "LongLived"), el("td", f.sid, "mono muted")));
+  root.append(h("section", { class: "card" }, el("h2", "Flex Flows (message handlers)"),
+    h("table", { id: "flexflows" }, h("thead", {}, h("tr", {}, ...["Name", "Channel", "Contact identity", "Integration", "Enabled", "Janitor", "Long-lived", "SID"].map((t) => el("th", t)))), h("tbody", {}, ...rows))));
+}
+
+/** Where the System Checkup runs (the channels module's admin action). */
+export const CHECKUP_PATH = "/v1/Checkup";
+
+export async function system(root) {
+  const out = h("div", { id: "checkup-result" });
+  const run = h("button", { type: "button", id: "run-checkup", onclick: async () => {
+    run.disabled = true;
+    out.replaceChildren(el("p", "Running…", "muted"));
+    try {
+      const r = await api("POST", CHECKUP_PATH, { Fix: true });
+      out.replaceChildren(checkupReport(r));
+    } catch (e) {
+      out.replaceChildren(el("p", `Checkup failed: ${e.message}`, "error"));
+    } finally {
+      run.disabled = false;
+    }
+  } }, "Run System Checkup");
+  root.append(h("section", { class: "card" }, el("h2", "System Checkup"),
+    el("p", "Finds channel sessions and conversations whose tasks are gone, and cleans them.", "muted"), run, out));
+}
+
+function checkupReport(r) {
+  const box = h("div");
+  const items = [];
+  for (const [k, v] of Object.entries(r || {})) {
+    if (Array.isArray(v)) items.push([k, v.length ? v.map((x) => (typeof x === "object" ? x.sid || JSON.stringify(x) : String(x))).join(", ") : "none"]);
+    else if (typeof v !== "object") items.push([k, String(v)]);
+  }
+  box.append(h("table", {}, h("tbody", {}, ...items.map(([k, v]) => h("tr", {}, el("th", k), el("td", v, "mono"))))));
+  return box;
+}

@@ -1,0 +1,95 @@
+// The admin console: sign-in (a session cookie; the CSRF token lives only in this page's memory),
+// then one view per hash route. Each view module renders into #view from API data, with
+// textContent only. Views: admin-studio.mjs, admin-routing.mjs, admin-live.mjs (dashboard,
+// Flex Flows, System).
+import { api, setCsrf, ApiError } from "/static/common.mjs";
+import * as studio from "/static/admin-studio.mjs";
+import * as routing from "/static/admin-routing.mjs";
+import * as live from "/static/admin-live.mjs";
+
+const views = {
+  dashboard: live.dashboard,
+  studio: studio.view,
+  flexflows: live.flexFlows,
+  workers: routing.workers,
+  queues: routing.queues,
+  workflows: routing.workflows,
+  activities: routing.activities,
+  channels: routing.channels,
+  tasks: routing.tasks,
+  system: live.system,
+};
+
+const ctx = { workspaceSid: null, accountSid: null, stop: [] };
+
+async function workspace() {
+  if (!ctx.workspaceSid) {
+    const list = await api("GET", "/v1/Workspaces?PageSize=50");
+    const ws = (list.workspaces || []).find((w) => w.friendly_name === "Flex Task Assignment") || (list.workspaces || [])[0];
+    ctx.workspaceSid = ws ? ws.sid : null;
+  }
+  return ctx.workspaceSid;
+}
+ctx.workspace = workspace;
+
+async function show() {
+  for (const stop of ctx.stop.splice(0)) stop();
+  const [name, ...rest] = (location.hash.slice(1) || "dashboard").split("/");
+  const view = views[name] || views.dashboard;
+  for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("active", a.getAttribute("href") === `#${name}`);
+  const root = document.getElementById("view");
+  root.replaceChildren();
+  try {
+    await view(root, ctx, rest);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return signedOut();
+    const card = document.createElement("section");
+    card.className = "card error";
+    card.textContent = `Could not load this page: ${e.message}`;
+    root.append(card);
+  }
+}
+
+function signedOut() {
+  document.getElementById("console").classList.add("hidden");
+  document.getElementById("login").classList.remove("hidden");
+}
+
+async function signedIn(session) {
+  setCsrf(session.csrf_token);
+  ctx.accountSid = session.account_sid;
+  document.getElementById("who").textContent = session.account_sid;
+  document.getElementById("login").classList.add("hidden");
+  document.getElementById("console").classList.remove("hidden");
+  await show();
+}
+
+document.getElementById("login-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const err = document.getElementById("login-error");
+  err.textContent = "";
+  try {
+    const session = await api("POST", "/admin/api/session", {
+      AccountSid: document.getElementById("sid").value.trim(),
+      AuthToken: document.getElementById("token").value.trim(),
+    });
+    document.getElementById("token").value = "";
+    await signedIn(session);
+  } catch (e) {
+    err.textContent = e.status === 401 ? "Those credentials are not right." : `Sign-in failed: ${e.message}`;
+  }
+});
+
+document.getElementById("logout").addEventListener("click", async () => {
+  try { await api("DELETE", "/admin/api/session"); } catch { /* signed out anyway */ }
+  location.hash = "";
+  location.reload();
+});
+
+window.addEventListener("hashchange", () => { if (ctx.accountSid) show(); });
+
+// A reload keeps the session (the cookie); the CSRF token is fetched again.
+fetch("/admin/api/session", { credentials: "same-origin" })
+  .then((r) => (r.ok ? r.json() : null))
+  .then((s) => (s && s.signed_in ? signedIn(s) : signedOut()))
+  .catch(signedOut);

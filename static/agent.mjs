@@ -1,0 +1,1 @@
+// The agent desktop (being built).

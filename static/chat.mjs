@@ -1,0 +1,1 @@
+// The customer web chat (being built).

@@ -1,0 +1,1 @@
+// The embeddable web chat snippet (being built).

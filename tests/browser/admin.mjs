@@ -1,0 +1,123 @@
+// Admin console scenarios: sign-in, Studio (a flow created, its picture, a validation error shown
+// at its state), TaskRouter (a worker created, its agent password set), the live dashboard.
+
+const FLOW = {
+  description: "Browser test flow",
+  initial_state: "Trigger",
+  flags: { allow_concurrent_calls: true },
+  states: [
+    { name: "Trigger", type: "trigger", properties: { offset: { x: 0, y: 0 } }, transitions: [{ event: "incomingMessage", next: "ask" }, { event: "incomingCall" }, { event: "incomingRequest" }] },
+    { name: "ask", type: "send-and-wait-for-reply", properties: { offset: { x: 0, y: 200 }, body: "Sales or support?", timeout: "3600" },
+      transitions: [{ event: "incomingMessage", next: "route" }, { event: "timeout" }, { event: "deliveryFailure" }] },
+    { name: "route", type: "split-based-on", properties: { offset: { x: 0, y: 400 }, input: "{{widgets.ask.inbound.Body}}" },
+      transitions: [{ event: "noMatch", next: "ask" },
+        { event: "match", next: "sales", conditions: [{ friendly_name: "sales", arguments: ["{{widgets.ask.inbound.Body}}"], type: "equal_to", value: "sales" }] },
+        { event: "match", next: "support", conditions: [{ friendly_name: "support", arguments: ["{{widgets.ask.inbound.Body}}"], type: "equal_to", value: "support" }] }] },
+    { name: "sales", type: "send-message", properties: { offset: { x: -200, y: 600 }, body: "Sales it is." }, transitions: [{ event: "sent" }, { event: "failed" }] },
+    { name: "support", type: "send-message", properties: { offset: { x: 200, y: 600 }, body: "Support it is." }, transitions: [{ event: "sent" }, { event: "failed" }] },
+  ],
+};
+
+export async function adminScenarios(t) {
+  const { browser, context, shot, rest, assert, waitFor, scenario, SID, TOKEN } = t;
+  const studio = (await rest("GET", "/v2/Flows")).status === 200;
+  const taskrouter = (await rest("GET", "/v1/Workspaces")).status === 200;
+  // Until every API is on this build, the console's calls to a missing one are expected 404s.
+  const missing = studio && taskrouter ? [] : [/status of 404/];
+  const { page } = await context(browser, "admin", { allowConsole: [/status of 401/, ...missing] });
+
+  await scenario("admin signs in; a wrong token is refused", async () => {
+    await page.goto(`${t.BASE}/admin`);
+    await page.waitForSelector("#login-form");
+    await shot(page, "admin-sign-in");
+    await page.fill("#sid", SID);
+    await page.fill("#token", "0".repeat(32));
+    await page.click("#login-form button");
+    await waitFor("the refusal", async () => (await page.textContent("#login-error")).includes("not right"));
+    await page.fill("#token", TOKEN);
+    await page.click("#login-form button");
+    await page.waitForSelector("#console:not(.hidden)");
+    const cookies = await page.context().cookies();
+    const c = cookies.find((x) => x.name === "sb_admin");
+    assert(c && c.httpOnly && c.sameSite === "Strict", "the session cookie is HttpOnly and SameSite=Strict");
+    // A reload keeps the session.
+    await page.reload();
+    await page.waitForSelector("#console:not(.hidden)");
+  });
+  page.allowConsole = missing;
+
+  if (studio) {
+    await scenario("admin creates a flow and sees its picture; an error is shown at its state", async () => {
+      await page.goto(`${t.BASE}/admin#studio`);
+      await page.click("#new-flow");
+      await page.waitForSelector("#flow-json");
+      await page.fill("#flow-name", "Browser test flow");
+      await page.fill("#flow-json", JSON.stringify(FLOW, null, 2));
+      await waitFor("five boxes", async () => (await page.locator("#flow-picture g.fg-state").count()) === 5);
+      const labels = await page.locator("#flow-picture text.fg-label").allTextContents();
+      assert(labels.includes("sales") && labels.includes("noMatch"), `transition labels drawn: ${labels}`);
+      await waitFor("no problems", async () => (await page.textContent("#flow-problems")).includes("No problems"));
+      // A transition to a state that does not exist: the error appears under that state and its box turns red.
+      // (Validate answers that with a 400, which the browser logs; that one is expected.)
+      page.allowConsole = [...missing, /status of 400.*\/v2\/Flows\/Validate/];
+      const broken = structuredClone(FLOW);
+      broken.states[3].transitions[0].next = "nowhere";
+      await page.fill("#flow-json", JSON.stringify(broken, null, 2));
+      await page.waitForSelector('#flow-problems .problem-group[data-state="sales"]');
+      await page.waitForSelector('#flow-picture g.fg-error[data-state="sales"]');
+      await shot(page, "admin-flow-error");
+      await page.fill("#flow-json", JSON.stringify(FLOW, null, 2));
+      await waitFor("no problems again", async () => (await page.textContent("#flow-problems")).includes("No problems"));
+      page.allowConsole = missing;
+      await page.click("#publish");
+      await page.waitForSelector("#revisions");
+      const flows = (await rest("GET", "/v2/Flows")).json.flows;
+      const f = flows.find((x) => x.friendly_name === "Browser test flow");
+      assert(f && f.status === "published", "the flow is published");
+      await page.waitForSelector("#flow-picture g.fg-state >> nth=4");
+      await shot(page, "admin-flow-picture");
+    });
+  } else {
+    console.log("skip Studio scenario: /v2/Flows is not on this build yet");
+  }
+
+  if (taskrouter) {
+    await scenario("admin creates a worker and sets its agent password", async () => {
+      await page.goto(`${t.BASE}/admin#workers`);
+      await page.waitForSelector("#worker-form");
+      await page.fill('#worker-form [name="FriendlyName"]', "alice");
+      await page.fill('#worker-form [name="Attributes"]', '{"contact_uri":"client:alice","languages":["en"]}');
+      await page.click("#worker-form button");
+      await page.waitForSelector('#workers a:text("alice")');
+      await page.click('#workers a:text("alice")');
+      await page.waitForSelector("#password-form");
+      await page.fill("#agent-password", "correct horse");
+      await page.click("#password-form button");
+      await page.waitForSelector('.toast:text("Agent password set")');
+      await shot(page, "admin-worker");
+    });
+    await scenario("the dashboard updates live when a task is created", async () => {
+      await page.goto(`${t.BASE}/admin#dashboard`);
+      await page.waitForSelector('#queue-stats tr[data-queue="Everyone"]');
+      const ws = (await rest("GET", "/v1/Workspaces")).json.workspaces[0].sid;
+      const before = Number(await page.textContent('#status-totals [data-status="pending"] b'));
+      // A worker that is offline leaves the task pending.
+      const wf = (await rest("GET", `/v1/Workspaces/${ws}/Workflows`)).json.workflows[0].sid;
+      const created = await rest("POST", `/v1/Workspaces/${ws}/Tasks`, { WorkflowSid: wf, Attributes: '{"dashboard":"test"}' });
+      assert(created.status === 201, `task created: ${JSON.stringify(created.json)}`);
+      await waitFor("the pending count to rise without a reload", async () =>
+        Number(await page.textContent('#status-totals [data-status="pending"] b')) > before);
+      await shot(page, "admin-dashboard");
+      await rest("POST", `/v1/Workspaces/${ws}/Tasks/${created.json.sid}`, { AssignmentStatus: "canceled", Reason: "test over" });
+    });
+  } else {
+    console.log("skip TaskRouter scenarios: /v1/Workspaces is not on this build yet");
+  }
+
+  await scenario("admin signs out and the session is gone", async () => {
+    await page.click("#logout");
+    await page.waitForSelector("#login:not(.hidden)");
+    const r = await page.evaluate(async () => (await fetch("/admin/api/session")).json());
+    assert(r.signed_in === false, "signed out");
+  });
+}

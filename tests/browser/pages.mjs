@@ -1,0 +1,24 @@
+// The pages in headless Chromium, scenario by scenario (run by tests/browser.rs against the real
+// binary): the admin console, the agent desktop and the customer web chat.
+import { launch, context, shot, rest, assert, waitFor, scenario, finish, BASE, SID, TOKEN } from "./harness.mjs";
+import { adminScenarios } from "./admin.mjs";
+import { chatScenarios } from "./chat.mjs";
+
+const browser = await launch();
+try {
+  await scenario("pages answer with a CSP and no outside references", async () => {
+    for (const path of ["/admin", "/agent", "/chat"]) {
+      const res = await fetch(BASE + path);
+      assert(res.status === 200, `${path} answers 200`);
+      const csp = res.headers.get("content-security-policy") || "";
+      assert(csp.includes("script-src 'self'"), `${path} has a CSP`);
+      const html = await res.text();
+      assert(!/https?:\/\//.test(html.replace(/http:\/\/www\.w3\.org\/[^"]*/g, "")), `${path} names no outside host`);
+    }
+  });
+  await adminScenarios({ browser, context, shot, rest, assert, waitFor, scenario, BASE, SID, TOKEN });
+  await chatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, BASE, SID, TOKEN });
+} finally {
+  await browser.close();
+  finish();
+}
