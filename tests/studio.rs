@@ -3,39 +3,9 @@
 //! default flows a new appliance ships.
 
 mod common;
+mod studio_common;
 use common::*;
-
-/// The corpus of real Studio flows (`../shared/corpus/studio-flows`, or `SWITCHBOARD_CORPUS`).
-pub fn corpus() -> Vec<(String, Value)> {
-    let candidates = [
-        std::env::var("SWITCHBOARD_CORPUS").unwrap_or_default(),
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/studio-flows").to_string(),
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/corpus/studio-flows"
-        )
-        .to_string(),
-    ];
-    let dir = candidates
-        .iter()
-        .find(|d| !d.is_empty() && std::path::Path::new(d).is_dir())
-        .expect("the studio-flows corpus (set SWITCHBOARD_CORPUS)");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).unwrap();
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, serde_json::from_str(&text).unwrap())
-        })
-        .collect()
-}
+use studio_common::corpus;
 
 fn create_flow(s: &TestServer, name: &str, def: &Value, status: &str) -> Resp {
     s.post(

@@ -194,6 +194,25 @@ impl From<crate::flows::Error> for ApiError {
     }
 }
 
+impl From<crate::engine::Error> for ApiError {
+    fn from(e: crate::engine::Error) -> ApiError {
+        use crate::engine::Error as E;
+        match e {
+            E::NotFound(what) => ApiError::new(
+                404,
+                code::NOT_FOUND,
+                format!("The requested resource {what} was not found"),
+            ),
+            E::NotPublished(sid) => {
+                ApiError::bad_request(format!("Flow {sid} has no published revision to execute"))
+            }
+            E::Busy(message) => ApiError::conflict(message),
+            E::BadParam(name, problem) => ApiError::bad_param(name, problem),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::channels::Error> for ApiError {
     fn from(e: crate::channels::Error) -> ApiError {
         use crate::channels::Error as E;

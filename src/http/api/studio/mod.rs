@@ -2,13 +2,17 @@
 //! the flow webhook a carrier number points at, and local customer profiles.
 //! https://www.twilio.com/docs/studio/rest-api/v2
 
+pub mod executions;
 pub mod flows;
 pub mod profiles;
+pub mod webhook;
 
 use crate::http::router::Route;
 
 pub fn routes() -> Vec<Route> {
     let mut all = flows::routes();
+    all.extend(executions::routes());
+    all.extend(webhook::routes());
     all.extend(profiles::routes());
     all
 }

@@ -1,0 +1,190 @@
+//! The engine's outbound HTTP (make-http-request, run-function), off the HTTP pool: a waiting
+//! execution's request is a row (`store::studio::http_jobs`); a few worker threads claim rows,
+//! perform the request with a timeout, and resume the execution with the answer in one write.
+//! Workers wake on the bus (`studio.execution.waiting` with an `http` wait) and every 30 s;
+//! requests that were running when the process stopped run again after a restart.
+
+use super::execution::{ExecutionStatus, Wait};
+use super::{run, widgets};
+use crate::app::App;
+use crate::events::{Delivery, EventType};
+use crate::store;
+use crate::store::studio::{executions as db, http_jobs};
+use crossbeam_channel::{Receiver, Sender};
+use serde_json::{json, Value};
+use std::io::Read;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Worker threads performing requests at once.
+const WORKERS: usize = 4;
+/// The most of a response body kept in the context.
+const MAX_BODY: u64 = 256 * 1024;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+pub fn start(app: &Arc<App>, stop: &Receiver<()>) -> Result<Vec<JoinHandle<()>>, String> {
+    app.store
+        .write(|tx| http_jobs::requeue_running(tx))
+        .map_err(|e| format!("cannot requeue Studio HTTP jobs: {e}"))?;
+    let sub = app
+        .bus
+        .subscribe("studio-http-jobs", Delivery::Ephemeral)
+        .map_err(|e| format!("cannot subscribe the Studio HTTP workers: {e}"))?;
+    let (wake_tx, wake_rx) = crossbeam_channel::unbounded::<()>();
+    let mut threads = Vec::new();
+    let bridge = {
+        let (stop, wake_tx) = (stop.clone(), wake_tx.clone());
+        move || loop {
+            crossbeam_channel::select! {
+                recv(sub.events) -> ev => match ev {
+                    Ok(ev) if ev.kind == EventType::ExecutionWaiting
+                        && ev.data["Wait"]["kind"] == "http" => { let _ = wake_tx.send(()); }
+                    Ok(_) => {}
+                    Err(_) => return,
+                },
+                recv(stop) -> _ => return,
+            }
+        }
+    };
+    threads.push(spawn("studio-http-bus", bridge)?);
+    let agent = ureq::AgentBuilder::new()
+        .timeout_connect(CONNECT_TIMEOUT)
+        .timeout(TIMEOUT)
+        .redirects(3)
+        .build();
+    for i in 0..WORKERS {
+        let _ = wake_tx.send(());
+        let (app, stop, wake_rx, agent) =
+            (app.clone(), stop.clone(), wake_rx.clone(), agent.clone());
+        threads.push(spawn(&format!("studio-http-{i}"), move || {
+            worker(&app, &agent, &wake_rx, &stop)
+        })?);
+    }
+    drop::<Sender<()>>(wake_tx);
+    Ok(threads)
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, String> {
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(f)
+        .map_err(|e| format!("cannot start the {name} thread: {e}"))
+}
+
+fn worker(app: &App, agent: &ureq::Agent, wake: &Receiver<()>, stop: &Receiver<()>) {
+    loop {
+        loop {
+            let job = match app.store.write(|tx| http_jobs::claim(tx)) {
+                Ok(Some(job)) => job,
+                Ok(None) => break,
+                Err(e) => {
+                    log::error!("Studio HTTP worker cannot claim a job: {e}");
+                    break;
+                }
+            };
+            let (event_ok, outputs) = perform(agent, &job.request);
+            if let Err(e) = finish(app, &job, event_ok, outputs) {
+                log::error!(
+                    "Studio HTTP worker cannot resume {}: {e}",
+                    job.execution_sid
+                );
+            }
+        }
+        crossbeam_channel::select! {
+            recv(wake) -> _ => {},
+            recv(stop) -> _ => return,
+            default(Duration::from_secs(30)) => {},
+        }
+    }
+}
+
+/// Resumes the execution with the answer, unless it moved on meanwhile (stopped, say).
+fn finish(app: &App, job: &http_jobs::Job, ok: bool, outputs: Value) -> store::Result<()> {
+    let function = job.request["kind"] == "function";
+    let event = match (ok, function) {
+        (true, _) => "success",
+        (false, true) => "fail",
+        (false, false) => "failed",
+    };
+    app.store.write(|tx| {
+        http_jobs::finish(tx, &job.execution_sid, job.token)?;
+        let Some(exec) = db::fetch(tx, &job.execution_sid)? else {
+            return Ok(());
+        };
+        let current = exec.wait.as_ref().and_then(Wait::from_json);
+        let due = matches!(current, Some(Wait::Http { token, .. }) if token == job.token);
+        if exec.status != ExecutionStatus::Active || !due {
+            return Ok(());
+        }
+        let Some(mut r) = run::load(app, tx, exec, 0)? else {
+            return Ok(());
+        };
+        r.resume(event, outputs.clone())?;
+        widgets::finish_child(app, tx, &r.exec)?;
+        Ok(())
+    })
+}
+
+fn form_encode(params: &[(String, String)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                crate::http::encoding::percent_encode(k),
+                crate::http::encoding::percent_encode(v)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Performs the request; answers whether it succeeded (2xx) and the widget's outputs.
+pub fn perform(agent: &ureq::Agent, request: &Value) -> (bool, Value) {
+    let s = |k: &str| request[k].as_str().unwrap_or("").to_string();
+    let (method, mut url, content_type, body) =
+        (s("method"), s("url"), s("content_type"), s("body"));
+    let params: Vec<(String, String)> =
+        serde_json::from_value(request["params"].clone()).unwrap_or_default();
+    let sends_body = matches!(method.as_str(), "POST" | "PUT" | "PATCH");
+    if !sends_body && !params.is_empty() {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(&form_encode(&params));
+    }
+    let req = agent.request(&method, &url);
+    let result = if !sends_body {
+        req.call()
+    } else if content_type.to_ascii_lowercase().contains("json") {
+        req.set("Content-Type", "application/json")
+            .send_string(&body)
+    } else if params.is_empty() && !body.is_empty() {
+        let ct = if content_type.is_empty() {
+            "text/plain"
+        } else {
+            &content_type
+        };
+        req.set("Content-Type", ct).send_string(&body)
+    } else {
+        req.set("Content-Type", "application/x-www-form-urlencoded")
+            .send_string(&form_encode(&params))
+    };
+    let response = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => return (false, json!({"error": {"message": e.to_string()}})),
+    };
+    let status = response.status();
+    let content_type = response.header("Content-Type").unwrap_or("").to_string();
+    let mut text = String::new();
+    let _ = response
+        .into_reader()
+        .take(MAX_BODY)
+        .read_to_string(&mut text);
+    let mut outputs = json!({"status_code": status, "content_type": content_type, "body": text});
+    if let Ok(parsed) = serde_json::from_str::<Value>(&text) {
+        outputs["parsed"] = parsed;
+    }
+    ((200..300).contains(&status), outputs)
+}

@@ -1,0 +1,135 @@
+//! send-to-flex and enqueue-call: hand the contact to TaskRouter. The task is created in the
+//! execution's own transaction (`routing::tasks::create_in`), with the widget's rendered
+//! `attributes` plus what Flex adds (`conversationSid`, `channelType`, `from`, `name`,
+//! `call_sid`, `flow_execution_sid`). Then Studio leaves the engagement: the execution ends.
+
+use super::{props, Fail, Outcome, WaitFor, WidgetResult};
+use crate::engine::context::{text, trigger_payload};
+use crate::engine::run::Run;
+use crate::flows::definition::State;
+use crate::voice::twiml::Element;
+use serde_json::{json, Map, Value};
+
+/// What the widget asks TaskRouter for.
+pub struct TaskRequest {
+    pub workflow: String,
+    pub channel: String,
+    pub attributes: Value,
+    pub priority: Option<i64>,
+    pub timeout: Option<i64>,
+}
+
+fn number(p: &Map<String, Value>, key: &str) -> Option<i64> {
+    text(p, key).trim().parse::<f64>().ok().map(|n| n as i64)
+}
+
+/// The widget's attributes JSON with Flex's defaults added where the flow did not set them.
+fn attributes(run: &Run, p: &Map<String, Value>, key: &str) -> Result<Value, Fail> {
+    let raw = text(p, key);
+    let mut attrs: Value = if raw.trim().is_empty() {
+        json!({})
+    } else {
+        serde_json::from_str(&raw)
+            .map_err(|e| Fail::widget(format!("{key} is not a JSON object: {e}")))?
+    };
+    let Some(obj) = attrs.as_object_mut() else {
+        return Err(Fail::widget(format!("{key} is not a JSON object")));
+    };
+    let ctx = run.ctx();
+    let contact = ctx["contact"]["channel"]["address"].as_str().unwrap_or("");
+    let payload = trigger_payload(ctx).cloned().unwrap_or_default();
+    let get = |k: &str| payload.get(k).and_then(Value::as_str).map(str::to_string);
+    let mut defaults: Vec<(&str, Option<String>)> = vec![
+        ("conversationSid", get("ConversationSid")),
+        (
+            "channelType",
+            get("ChannelType")
+                .or_else(|| {
+                    payload
+                        .get("ChannelAttributes")?
+                        .get("channel_type")?
+                        .as_str()
+                        .map(str::to_string)
+                })
+                .or_else(|| run.is_call().then(|| "voice".to_string())),
+        ),
+        ("from", Some(contact.to_string()).filter(|s| !s.is_empty())),
+        ("name", Some(contact.to_string()).filter(|s| !s.is_empty())),
+        ("flow_execution_sid", Some(run.exec.sid.clone())),
+    ];
+    if run.is_call() {
+        defaults.push(("call_sid", get("CallSid")));
+    }
+    for (k, v) in defaults {
+        let unset = obj
+            .get(k)
+            .is_none_or(|x| x.is_null() || x.as_str() == Some(""));
+        if let (true, Some(v)) = (unset, v) {
+            obj.insert(k.to_string(), Value::String(v));
+        }
+    }
+    Ok(attrs)
+}
+
+pub fn send_to_flex(run: &mut Run, state: &State) -> WidgetResult {
+    let p = props(run, state)?;
+    let request = TaskRequest {
+        workflow: text(&p, "workflow").trim().to_string(),
+        channel: text(&p, "channel").trim().to_string(),
+        attributes: attributes(run, &p, "attributes")?,
+        priority: number(&p, "priority"),
+        timeout: number(&p, "timeout"),
+    };
+    let task_sid = create_task(run, &request)?;
+    if run.is_call() {
+        run.twiml.push(hold(&task_sid, &text(&p, "waitUrl")));
+    }
+    Ok(Outcome::End {
+        event: "taskCreated".into(),
+        outputs: json!({"TaskSid": task_sid, "attributes": request.attributes}),
+    })
+}
+
+/// enqueue-call: with a `workflow_sid`, a TaskRouter task like send-to-flex (the caller waits in
+/// a queue named after the task); with only `queue_name`, the carrier's plain queue. Either
+/// way the execution waits for the call's `callComplete`.
+pub fn enqueue_call(run: &mut Run, state: &State) -> WidgetResult {
+    if !run.is_call() {
+        return Err(Fail::widget("enqueue-call needs a call"));
+    }
+    let p = props(run, state)?;
+    let workflow = text(&p, "workflow_sid").trim().to_string();
+    let queue = if workflow.is_empty() {
+        text(&p, "queue_name").trim().to_string()
+    } else {
+        let request = TaskRequest {
+            workflow,
+            channel: "voice".into(),
+            attributes: attributes(run, &p, "task_attributes")?,
+            priority: number(&p, "priority"),
+            timeout: number(&p, "timeout"),
+        };
+        create_task(run, &request)?
+    };
+    run.twiml.push(hold(&queue, &text(&p, "wait_url")));
+    Ok(Outcome::Wait {
+        wait: WaitFor::Call,
+        outputs: json!({"QueueName": queue}),
+    })
+}
+
+/// `<Enqueue>` into the queue named `queue`, hearing `wait_url` (if any) meanwhile.
+fn hold(queue: &str, wait_url: &str) -> Element {
+    Element::new("Enqueue")
+        .attr("waitUrl", wait_url.trim())
+        .text(queue)
+}
+
+/// Creates the TaskRouter task for the widget; answers its SID.
+fn create_task(_run: &mut Run, r: &TaskRequest) -> Result<String, Fail> {
+    Err(Fail::widget(format!(
+        "TaskRouter is not available for a task on workflow {:?}, channel {:?} (priority {:?}, \
+         timeout {:?}, attributes {})",
+        r.workflow, r.channel, r.priority, r.timeout, r.attributes
+    )))
+}
