@@ -55,14 +55,31 @@ pub enum Trigger {
 /// Hands a message to a Studio flow: resumes the contact's waiting execution or starts one.
 /// Returns the execution's SID.
 pub fn studio_inbound(
-    _app: &App,
+    app: &App,
     flow_sid: &str,
-    _trigger: Trigger,
-    _contact: &str,
-    _channel_address: &str,
-    _payload: Value,
+    trigger: Trigger,
+    contact: &str,
+    channel_address: &str,
+    payload: Value,
 ) -> Result<String> {
-    Err(Error::Integration(format!(
-        "the Studio engine is not available yet (flow {flow_sid})"
-    )))
+    let trigger = match trigger {
+        Trigger::Message => crate::engine::TriggerKind::IncomingMessage,
+        Trigger::Conversation => crate::engine::TriggerKind::IncomingConversationMessage,
+    };
+    crate::engine::handle_inbound(
+        app,
+        crate::engine::Inbound {
+            flow_sid: flow_sid.to_string(),
+            trigger,
+            contact: contact.to_string(),
+            channel_address: channel_address.to_string(),
+            payload,
+        },
+    )
+    .map(|h| h.execution_sid)
+    .map_err(|e| {
+        Error::Integration(format!(
+            "Studio flow {flow_sid} did not take the message: {e}"
+        ))
+    })
 }
