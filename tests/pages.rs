@@ -216,3 +216,51 @@ fn five_hundred_waiting_clients_do_not_block_the_api() {
     assert_eq!(answered, 500);
     assert!(started.elapsed() < Duration::from_secs(15));
 }
+
+#[test]
+fn a_parked_feed_answers_when_an_event_about_its_topic_commits() {
+    let s = TestServer::start();
+    let conv = s.post("/v1/Conversations", &[("FriendlyName", "feed test")]);
+    if conv.status == 404 {
+        return; // Conversations are not on this build.
+    }
+    let conv = conv.expect(201).json()["sid"].as_str().unwrap().to_string();
+    let after = s.get("/admin/api/events").json()["last_seq"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/admin/api/events?Topic={conv}&After={after}&Wait=20");
+    let mut sock = open_poll(&s.addr, &s.auth(), &path);
+    // An event about another conversation does not wake it; one about this one does, at once.
+    let other = s.post("/v1/Conversations", &[("FriendlyName", "other")]);
+    let other = other.json()["sid"].as_str().unwrap().to_string();
+    s.post(
+        &format!("/v1/Conversations/{other}/Messages"),
+        &[("Author", "x"), ("Body", "not for you")],
+    )
+    .expect(201);
+    let t = Instant::now();
+    s.post(
+        &format!("/v1/Conversations/{conv}/Messages"),
+        &[("Author", "x"), ("Body", "hello")],
+    )
+    .expect(201);
+    let mut raw = Vec::new();
+    sock.read_to_end(&mut raw).unwrap();
+    let took = t.elapsed();
+    let text = String::from_utf8_lossy(&raw);
+    let body: Value = serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let events = body["events"].as_array().unwrap();
+    assert!(!events.is_empty(), "{body}");
+    assert!(events.iter().all(|e| text_has(e, &conv)), "{body}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event_type"] == "conversation.message.added"),
+        "{body}"
+    );
+    assert!(took < Duration::from_secs(3), "answered after {took:?}");
+}
+
+fn text_has(v: &Value, needle: &str) -> bool {
+    v.to_string().contains(needle)
+}

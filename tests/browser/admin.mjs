@@ -114,6 +114,23 @@ export async function adminScenarios(t) {
     console.log("skip TaskRouter scenarios: /v1/Workspaces is not on this build yet");
   }
 
+  if ((await rest("GET", "/v1/FlexFlows")).status === 200) {
+    await scenario("admin switches a Flex Flow's janitor and long-lived flags", async () => {
+      await page.goto(`${t.BASE}/admin#flexflows`);
+      await page.waitForSelector("#flexflows tbody tr");
+      const row = page.locator("#flexflows tbody tr").first();
+      const sid = await row.getAttribute("data-sid");
+      const before = (await rest("GET", `/v1/FlexFlows/${sid}`)).json;
+      await row.locator('input[data-field="JanitorEnabled"]').click();
+      await waitFor("the janitor switch to be saved", async () => (await rest("GET", `/v1/FlexFlows/${sid}`)).json.janitor_enabled === !before.janitor_enabled);
+      await row.locator('input[data-field="LongLived"]').click();
+      await waitFor("the long-lived switch to be saved", async () => (await rest("GET", `/v1/FlexFlows/${sid}`)).json.long_lived === !before.long_lived);
+      await shot(page, "admin-flex-flows");
+      // Put them back for the chat scenarios.
+      await rest("POST", `/v1/FlexFlows/${sid}`, { JanitorEnabled: String(before.janitor_enabled), LongLived: String(before.long_lived) });
+    });
+  }
+
   await scenario("admin signs out and the session is gone", async () => {
     await page.click("#logout");
     await page.waitForSelector("#login:not(.hidden)");

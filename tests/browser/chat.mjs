@@ -1,2 +1,162 @@
-// Customer web chat and agent desktop scenarios (filled in as the channels API lands).
-export async function chatScenarios() {}
+// The customer web chat and the agent desktop, end to end in two browser contexts: a customer
+// starts a chat, the Webchat Flow's bot answers, the hand-off reaches the agent's page, the agent
+// accepts, both exchange messages live (one of them an XSS attempt that must stay text), the agent
+// ends the chat and completes the task; the customer's reload reconnects; another agent cannot
+// open the task by URL.
+
+const XSS = "<img src=x onerror=alert(1)>";
+
+/** The seeded Webchat Flow with a greeting before the hand-off, so the bot answers. */
+function webchatFlow(workflowSid) {
+  return {
+    description: "Webchat Flow",
+    initial_state: "Trigger",
+    flags: { allow_concurrent_calls: true },
+    states: [
+      { name: "Trigger", type: "trigger", properties: { offset: { x: 0, y: 0 } },
+        transitions: [{ event: "incomingMessage", next: "greet" }, { event: "incomingCall" }, { event: "incomingConversationMessage", next: "greet" }, { event: "incomingRequest" }, { event: "incomingParent" }] },
+      { name: "greet", type: "send-message", properties: { offset: { x: 0, y: 200 }, body: "Hi {{trigger.conversation.FriendlyName | default: 'there'}}! I am the bot. Connecting you to an agent.", from: "{{flow.channel.address}}", to: "{{contact.channel.address}}" },
+        transitions: [{ event: "sent", next: "to_agent" }, { event: "failed", next: "to_agent" }] },
+      { name: "to_agent", type: "send-to-flex", properties: { offset: { x: 0, y: 400 }, workflow: workflowSid, channel: "chat", attributes: "{\"name\": \"{{trigger.conversation.FriendlyName}}\", \"channelType\": \"web\"}" },
+        transitions: [{ event: "callComplete" }, { event: "failedToEnqueue" }, { event: "callFailure" }] },
+    ],
+  };
+}
+
+export async function chatScenarios(t) {
+  const { browser, context, shot, rest, assert, waitFor, scenario } = t;
+  const have = async (path) => (await rest("GET", path)).status === 200;
+  if (!(await have("/v1/Workspaces")) || !(await have("/v2/Flows")) || (await rest("POST", "/webchat/chats", {})).status === 404) {
+    console.log("skip chat scenarios: TaskRouter, Studio or web chat is not on this build yet");
+    return;
+  }
+  const ws = (await rest("GET", "/v1/Workspaces")).json.workspaces.find((w) => w.friendly_name === "Flex Task Assignment");
+  const base = `/v1/Workspaces/${ws.sid}`;
+  const workflow = (await rest("GET", `${base}/Workflows`)).json.workflows.find((w) => w.friendly_name === "Assign to Anyone");
+  const flows = (await rest("GET", "/v2/Flows")).json.flows;
+  const webchat = flows.find((f) => f.friendly_name === "Webchat Flow");
+  assert(webchat, "the seeded Webchat Flow exists");
+  const upd = await rest("POST", `/v2/Flows/${webchat.sid}`, { Status: "published", Definition: JSON.stringify(webchatFlow(workflow.sid)), CommitMessage: "greeting for the browser test" });
+  assert(upd.status === 200, `Webchat Flow updated: ${JSON.stringify(upd.json)}`);
+
+  // Two agents: dana (who will take the chat) and erin (who must not see it).
+  const mk = async (name) => {
+    const w = await rest("POST", `${base}/Workers`, { FriendlyName: name, Attributes: JSON.stringify({ contact_uri: `client:${name}` }) });
+    assert(w.status === 201, `worker ${name}: ${JSON.stringify(w.json)}`);
+    const p = await rest("POST", `/admin/api/workers/${w.json.sid}/password`, { Password: `${name}-password` });
+    assert(p.status === 200, `password for ${name}`);
+    return w.json;
+  };
+  const dana = await mk("dana");
+  await mk("erin");
+
+  const agent = await context(browser, "agent");
+  const customer = await context(browser, "customer");
+  const dialogs = [];
+  for (const p of [agent.page, customer.page]) p.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
+  let taskSid = null;
+  let reservationSid = null;
+
+  await scenario("agent signs in and becomes available", async () => {
+    const p = agent.page;
+    await p.goto(`${t.BASE}/agent`);
+    await p.waitForSelector("#login-form");
+    await shot(p, "agent-sign-in");
+    await p.fill("#worker", "dana");
+    await p.fill("#password", "dana-password");
+    await p.click("#login-form button");
+    await p.waitForSelector("#desk:not(.hidden)");
+    const available = await p.locator("#activity option", { hasText: "Available" }).getAttribute("value");
+    await p.selectOption("#activity", available);
+    await waitFor("dana to be available", async () => (await rest("GET", `${base}/Workers/${dana.sid}`)).json.activity_name === "Available");
+  });
+
+  await scenario("customer starts a web chat and the bot answers", async () => {
+    const p = customer.page;
+    await p.goto(`${t.BASE}/chat`);
+    await p.waitForSelector("#chat-start:not(.hidden)");
+    await p.fill("#chat-name", "Carol");
+    await p.fill("#chat-first", "Hello, I need help with my order");
+    await p.click("#chat-start button");
+    await p.waitForSelector("#chat-room:not(.hidden)");
+    await waitFor("the bot's greeting", async () => (await p.locator("#chat-log .theirs").allTextContents()).some((x) => x.includes("I am the bot")), 15000);
+    await shot(p, "chat-bot");
+  });
+
+  await scenario("the hand-off reaches the agent's page live; the agent accepts", async () => {
+    const p = agent.page;
+    await p.waitForSelector("#incoming .work-item", { timeout: 15000 });
+    const item = p.locator("#incoming .work-item").first();
+    taskSid = await item.getAttribute("data-task");
+    reservationSid = await item.getAttribute("data-reservation");
+    await waitFor("a countdown", async () => /left/.test(await item.locator(".countdown").textContent()));
+    assert((await item.textContent()).includes("Carol"), "the task's attributes are shown");
+    await shot(p, "agent-incoming");
+    await item.locator("button.accept").click();
+    await p.waitForSelector("#transcript");
+    await waitFor("the history in the transcript", async () => (await p.textContent("#transcript")).includes("Hello, I need help"));
+  });
+
+  await scenario("agent and customer exchange messages live; markup stays text", async () => {
+    const a = agent.page, c = customer.page;
+    await a.fill("#reply", "Hi Carol, this is Dana. How can I help?");
+    await a.click("#reply-form button");
+    await waitFor("the agent's message at the customer", async () => (await c.locator("#chat-log .theirs").allTextContents()).some((x) => x.includes("this is Dana")));
+    await c.fill("#chat-text", XSS);
+    await c.click("#chat-send button");
+    await waitFor("the customer's message at the agent", async () => (await a.locator("#transcript .chat-body").allTextContents()).includes(XSS));
+    assert((await a.locator("#transcript img").count()) === 0, "no <img> was created at the agent");
+    assert((await c.locator("#chat-log img").count()) === 0, "no <img> was created at the customer");
+    await c.fill("#chat-text", "Thanks!");
+    await c.click("#chat-send button");
+    await waitFor("delivery shown", async () => (await c.locator("#chat-log .mine .chat-meta").allTextContents()).every((x) => x === "delivered" || x === "sent"));
+    await waitFor("the second message at the agent", async () => (await a.textContent("#transcript")).includes("Thanks!"));
+    await shot(a, "agent-chat");
+    await shot(c, "chat-agent");
+    assert(dialogs.length === 0, `no dialog opened: ${dialogs}`);
+  });
+
+  await scenario("another agent cannot open the task by URL", async () => {
+    const other = await context(browser, "erin", { allowConsole: [/status of 40[34]/] });
+    const p = other.page;
+    await p.goto(`${t.BASE}/agent`);
+    await p.fill("#worker", "erin");
+    await p.fill("#password", "erin-password");
+    await p.click("#login-form button");
+    await p.waitForSelector("#desk:not(.hidden)");
+    const res = await p.evaluate(async ([task, rsv]) => {
+      const csrf = (await (await fetch("/agent/api/session")).json()).csrf_token;
+      const a = await fetch(`/agent/api/tasks/${task}`);
+      const b = await fetch(`/agent/api/tasks/${task}/messages`);
+      const c = await fetch(`/agent/api/tasks/${task}/messages`, { method: "POST", headers: { "X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded" }, body: "Body=hijack" });
+      const d = await fetch(`/agent/api/reservations/${rsv}`, { method: "POST", headers: { "X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded" }, body: "ReservationStatus=completed" });
+      return [a.status, b.status, c.status, d.status];
+    }, [taskSid, reservationSid]);
+    assert(res.every((s) => s === 404 || s === 403), `erin got ${res}`);
+    assert(!(await agent.page.textContent("#transcript")).includes("hijack"), "nothing was posted");
+    await other.ctx.close();
+  });
+
+  await scenario("customer reloads and the chat reconnects with its history", async () => {
+    const c = customer.page;
+    await c.reload();
+    await c.waitForSelector("#chat-room:not(.hidden)");
+    await waitFor("the history after reload", async () => (await c.textContent("#chat-log")).includes("this is Dana"));
+    await agent.page.fill("#reply", "Still here after your reload.");
+    await agent.page.click("#reply-form button");
+    await waitFor("a live message after reload", async () => (await c.textContent("#chat-log")).includes("after your reload"));
+  });
+
+  await scenario("agent ends the chat and completes the task", async () => {
+    const a = agent.page;
+    await a.click("#task-wrapping");
+    await waitFor("the task to be wrapping", async () => (await rest("GET", `${base}/Tasks/${taskSid}`)).json.assignment_status === "wrapping");
+    await a.click("#task-completed");
+    await waitFor("the task to be completed", async () => (await rest("GET", `${base}/Tasks/${taskSid}`)).json.assignment_status === "completed");
+    await waitFor("the task to leave the desk", async () => (await a.locator(`#mine [data-task="${taskSid}"]`).count()) === 0);
+    await shot(a, "agent-done");
+  });
+
+  await agent.ctx.close();
+  await customer.ctx.close();
+}

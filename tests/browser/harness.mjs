@@ -13,6 +13,8 @@ export const ARTIFACTS = process.env.ARTIFACTS || "target/browser-artifacts";
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const origin = new URL(BASE).origin;
+/** The same server under another name: a second origin, as the office's own site for the snippet. */
+export const OTHER_ORIGIN = origin.replace("127.0.0.1", "localhost");
 const problems = [];
 export const outsideRequests = [];
 
@@ -30,7 +32,7 @@ export async function context(browser, name, { allowConsole = [] } = {}) {
   const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   await ctx.route("**/*", (route) => {
     const url = route.request().url();
-    if (url.startsWith(origin) || url.startsWith("data:") || url.startsWith("about:")) return route.continue();
+    if (url.startsWith(origin) || url.startsWith(OTHER_ORIGIN) || url.startsWith("data:") || url.startsWith("about:")) return route.continue();
     outsideRequests.push(`${name}: ${url}`);
     return route.abort();
   });

@@ -1,6 +1,6 @@
 // The pages in headless Chromium, scenario by scenario (run by tests/browser.rs against the real
 // binary): the admin console, the agent desktop and the customer web chat.
-import { launch, context, shot, rest, assert, waitFor, scenario, finish, BASE, SID, TOKEN } from "./harness.mjs";
+import { launch, context, shot, rest, assert, waitFor, scenario, finish, BASE, SID, TOKEN, OTHER_ORIGIN } from "./harness.mjs";
 import { adminScenarios } from "./admin.mjs";
 import { chatScenarios } from "./chat.mjs";
 
@@ -15,6 +15,18 @@ try {
       const html = await res.text();
       assert(!/https?:\/\//.test(html.replace(/http:\/\/www\.w3\.org\/[^"]*/g, "")), `${path} names no outside host`);
     }
+  });
+  await scenario("the embeddable snippet opens the chat in an iframe on another page", async () => {
+    const { page, ctx } = await context(browser, "embed");
+    // The office's site: another origin (the same server named localhost), with the snippet on it.
+    await page.goto(`${OTHER_ORIGIN}/healthz`);
+    await page.setContent(`<!doctype html><title>The office</title><h1>Our office</h1><script src="${BASE}/chat/embed.js"></script>`);
+    await page.click("text=Chat with us");
+    const frame = await (await page.waitForSelector("iframe")).contentFrame();
+    await frame.waitForSelector("#chat-start:not(.hidden)");
+    assert(await frame.evaluate(() => document.body.classList.contains("embedded")), "compact layout in the iframe");
+    await shot(page, "chat-embedded");
+    await ctx.close();
   });
   await adminScenarios({ browser, context, shot, rest, assert, waitFor, scenario, BASE, SID, TOKEN });
   await chatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, BASE, SID, TOKEN });

@@ -96,22 +96,29 @@ const FEED_BATCH: u32 = 200;
 /// newest sequence number to start from; with it, and nothing new yet, the request is parked
 /// (no pool thread) until such an event commits or `Wait` (default 25, at most 30 s) passes.
 fn events(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    feed(app, req, |_| true)
+    let topic = req.query.get("Topic").unwrap_or("").to_string();
+    if topic.is_empty() && req.query.has("After") {
+        return Err(ApiError::missing_param("Topic"));
+    }
+    feed(app, req, vec![topic], |_| true)
 }
 
-/// The long-poll feed shared by the admin console and the agent desktop: `allow` filters events.
-pub fn feed(app: &App, req: &Req, allow: fn(&Event) -> bool) -> Result<Outcome, ApiError> {
-    let topic = req.query.get("Topic").unwrap_or("").to_string();
+/// The long-poll feed shared by the admin console and the agent desktop: events after the query's
+/// `After` that name one of `topics` and pass `allow`, as `{"events": [...], "last_seq": N}`.
+pub fn feed(
+    app: &App,
+    req: &Req,
+    topics: Vec<String>,
+    allow: fn(&Event) -> bool,
+) -> Result<Outcome, ApiError> {
     let wait = req.query.parse::<u64>("Wait")?.unwrap_or(25).min(30);
     let Some(after) = req.query.parse::<i64>("After")? else {
         return Ok(latest(app)?.into());
     };
-    if topic.is_empty() {
-        return Err(ApiError::missing_param("Topic"));
-    }
     let mut cursor = after;
+    let wanted = topics.clone();
     let check = move |app: &App, timed_out: bool| -> Option<Result<Reply, ApiError>> {
-        match scan(app, &topic, cursor, allow) {
+        match scan(app, &wanted, cursor, allow) {
             Err(e) => Some(Err(e)),
             Ok((found, last)) => {
                 cursor = last;
@@ -124,7 +131,7 @@ pub fn feed(app: &App, req: &Req, allow: fn(&Event) -> bool) -> Result<Outcome, 
         }
     };
     Ok(Outcome::Park(Parked::new(
-        vec![req.query.get("Topic").unwrap_or("").to_string()],
+        topics,
         Duration::from_secs(wait),
         Box::new(check),
     )))
@@ -135,10 +142,10 @@ fn latest(app: &App) -> Result<Reply, ApiError> {
     Ok(Reply::ok(json!({ "events": [], "last_seq": last })))
 }
 
-/// Events after `after` naming `topic`, and the last sequence number looked at.
+/// Events after `after` naming one of `topics`, and the last sequence number looked at.
 fn scan(
     app: &App,
-    topic: &str,
+    topics: &[String],
     after: i64,
     allow: fn(&Event) -> bool,
 ) -> Result<(Vec<Value>, i64), ApiError> {
@@ -148,7 +155,7 @@ fn scan(
     let last = batch.last().map(|e| e.seq).unwrap_or(after);
     let found = batch
         .iter()
-        .filter(|e| allow(e) && topics_of(e).iter().any(|t| t == topic))
+        .filter(|e| allow(e) && topics_of(e).iter().any(|t| topics.contains(t)))
         .map(event_json)
         .collect();
     Ok((found, last))
