@@ -36,6 +36,7 @@ pub enum Prefix {
     Call,
     Recording,
     User,
+    WorkerChannel,
     InteractionParticipant,
     OutboundRequest,
 }
@@ -71,6 +72,7 @@ impl Prefix {
             Prefix::Call => "CA",
             Prefix::Recording => "RE",
             Prefix::User => "US",
+            Prefix::WorkerChannel => "WC",
             Prefix::InteractionParticipant => "UT",
             // switchboard's own: a queued outbound carrier message or external Flex Flow post.
             Prefix::OutboundRequest => "OB",

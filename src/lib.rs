@@ -10,7 +10,7 @@
 //! - `metrics`: Prometheus counters, the latency histogram and scrape-time gauges.
 //! - `http`: tiny_http pool, routing, auth, Twilio's wire conventions, parked requests, the API.
 //! - `flows`, `engine`: Studio flow definitions and validation; the execution engine (Liquid, splits).
-//! - `routing`: TaskRouter (the expression language, workflow configuration, …).
+//! - `routing`: TaskRouter (workspaces, workers, queues, workflows, tasks, reservations, matching).
 //! - `channels`: Flex Flows, conversations, sessions, carrier webhook + outbox, web chat, janitor.
 //! - `voice`: TwiML for the voice widgets.
 //! - `web`: the pages under `static/`, compiled in.
@@ -83,6 +83,7 @@ pub fn start(config: Config) -> Result<Running, String> {
     // Every thread stops when `stop_tx` is dropped (its receivers then see a disconnect).
     let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
     let mut threads = Vec::new();
+    threads.extend(routing::start(&app, stop_rx.clone())?);
     let (parking, parking_thread) = http::park::Parking::start(app.clone(), stop_rx.clone())?;
     threads.push(parking_thread);
     threads.push(spawn("dispatcher", {

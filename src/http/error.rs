@@ -233,3 +233,19 @@ impl From<crate::channels::Error> for ApiError {
         }
     }
 }
+
+impl From<crate::routing::Error> for ApiError {
+    fn from(e: crate::routing::Error) -> ApiError {
+        use crate::routing::ErrorKind;
+        if let Some(store) = e.as_store() {
+            return store.into();
+        }
+        match e.kind {
+            ErrorKind::NotFound => ApiError::new(404, code::NOT_FOUND, e.message),
+            ErrorKind::Invalid => ApiError::bad_request(e.to_string()),
+            ErrorKind::IllegalTransition => ApiError::bad_request(e.message),
+            ErrorKind::Conflict => ApiError::conflict(e.message),
+            _ => ApiError::internal(),
+        }
+    }
+}

@@ -1,6 +1,57 @@
-//! Pure TaskRouter building blocks: the expression language and the Workflow configuration.
+//! TaskRouter: workspaces, activities, task channels, workers, queues, workflows, tasks and
+//! reservations, and the matching that hands tasks to workers.
 //!
-//! Nothing in this module performs I/O, touches SQL or speaks HTTP; callers feed it JSON values
-//! and strings and get back parsed, validated structures and boolean decisions.
+//! - `expr`, `workflow_config`: pure — the expression language and the workflow configuration.
+//! - `states`: the task and reservation life cycles.
+//! - `workspaces`, `workers`, `queues`, `workflows`, `tasks`, `reservations`: one file per
+//!   resource; each change runs in one `Store::write` transaction with its events.
+//! - `routes` (workflow filters and targets), `assign` (matching tasks with free workers).
+//! - `stats`, `callbacks` (event_callback_url delivery on its own thread), `seed` (defaults).
+//!
+//! Nothing here speaks HTTP; SQL is in `store::taskrouter`.
+
+pub mod assign;
+pub mod callbacks;
+pub mod error;
 pub mod expr;
+pub mod payload;
+pub mod queues;
+pub mod reservations;
+pub mod routes;
+pub mod seed;
+pub mod states;
+pub mod stats;
+pub mod tasks;
+pub mod workers;
 pub mod workflow_config;
+pub mod workflows;
+pub mod workspaces;
+
+pub use error::{Error, ErrorKind, Result};
+
+use crate::app::App;
+use crate::timers::TimerKind;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// Start-up: seeds the default workspace, registers the timer handlers (reservation timeout,
+/// task TTL, workflow target timeout) and starts the event-callback delivery thread.
+pub fn start(
+    app: &Arc<App>,
+    stop: crossbeam_channel::Receiver<()>,
+) -> std::result::Result<Vec<JoinHandle<()>>, String> {
+    seed::ensure_defaults(app).map_err(|e| format!("cannot seed the TaskRouter defaults: {e}"))?;
+    app.timers
+        .register(TimerKind::ReservationTimeout, |app, t| {
+            reservations::timed_out(app, &t.target).map_err(|e| e.to_string())
+        });
+    app.timers.register(TimerKind::TaskTtl, |app, t| {
+        tasks::ttl_passed(app, &t.target).map_err(|e| e.to_string())
+    });
+    app.timers
+        .register(TimerKind::WorkflowTargetTimeout, |app, t| {
+            routes::target_timed_out(app, &t.target, &t.data).map_err(|e| e.to_string())
+        });
+    let delivery = callbacks::start(app.clone(), stop)?;
+    Ok(vec![delivery])
+}

@@ -16,6 +16,7 @@ pub mod migrate;
 pub mod sessions;
 pub mod space;
 pub mod studio;
+pub mod taskrouter;
 pub mod timers;
 
 pub use error::{Error, ErrorKind, Result};

@@ -7,6 +7,7 @@ pub mod agent;
 pub mod channels;
 pub mod studio;
 pub mod system;
+pub mod taskrouter;
 
 use super::encoding::{page_json, PageRequest};
 use super::request::Req;
@@ -19,6 +20,7 @@ pub fn routes() -> Vec<Route> {
     let mut all = Vec::new();
     all.extend(system::routes());
     all.extend(accounts::routes());
+    all.extend(taskrouter::routes());
     all.extend(admin::routes());
     all.extend(agent::routes());
     all.extend(studio::routes());

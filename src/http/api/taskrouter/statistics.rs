@@ -1,0 +1,383 @@
+//! Statistics of the workspace, its queues and workers, and the Events list.
+//! https://www.twilio.com/docs/taskrouter/api/workspace-statistics, …/api/event
+
+use super::{filter, json, workspace};
+use crate::app::App;
+use crate::http::api::list_reply;
+use crate::http::encoding::PageRequest;
+use crate::http::error::ApiError;
+use crate::http::request::{Method, Reply, Req};
+use crate::http::router::{Access, Outcome, Route};
+use crate::routing::stats::{self, Window};
+use crate::routing::{queues, workers, workflows};
+use crate::store::events::{self as ev_db, EventFilter};
+use crate::store::taskrouter::queues as queue_db;
+use crate::store::Page;
+use serde_json::{json, Value};
+
+pub fn routes() -> Vec<Route> {
+    use Method::*;
+    let a = Access::Account;
+    vec![
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/Statistics",
+            a,
+            workspace_stats,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/RealTimeStatistics",
+            a,
+            workspace_realtime,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/CumulativeStatistics",
+            a,
+            workspace_cumulative,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/TaskQueues/Statistics",
+            a,
+            queues_stats,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/TaskQueues/{TaskQueueSid}/Statistics",
+            a,
+            queue_stats,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/TaskQueues/{TaskQueueSid}/RealTimeStatistics",
+            a,
+            queue_realtime,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/TaskQueues/{TaskQueueSid}/CumulativeStatistics",
+            a,
+            queue_cumulative,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/Workers/Statistics",
+            a,
+            workers_stats,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/Workers/RealTimeStatistics",
+            a,
+            workers_realtime,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/Workers/CumulativeStatistics",
+            a,
+            workers_cumulative,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/Workers/{WorkerSid}/Statistics",
+            a,
+            worker_stats,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/Workflows/{WorkflowSid}/Statistics",
+            a,
+            workflow_stats,
+        ),
+        Route::new(Get, "/v1/Workspaces/{WorkspaceSid}/Events", a, list_events),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/Events/{Sid}",
+            a,
+            fetch_event,
+        ),
+    ]
+}
+
+/// `Minutes` (default 15), or `StartDate` / `EndDate` (ISO 8601).
+fn window(req: &Req) -> Result<Window, ApiError> {
+    let now = crate::clock::now_ms();
+    let date = |name: &str| -> Result<Option<i64>, ApiError> {
+        match filter(req, name) {
+            None => Ok(None),
+            Some(s) => crate::clock::parse_iso8601(&s)
+                .map(Some)
+                .ok_or_else(|| ApiError::bad_param(name, format!("{s:?} is not an ISO 8601 date"))),
+        }
+    };
+    let end = date("EndDate")?.unwrap_or(now);
+    let start = match (date("StartDate")?, req.query.parse::<i64>("Minutes")?) {
+        (Some(s), _) => s,
+        (None, Some(m)) if (1..=60 * 24 * 30).contains(&m) => end - m * 60_000,
+        (None, Some(_)) => return Err(ApiError::bad_param("Minutes", "must be from 1 to 43200")),
+        (None, None) => Window::last_minutes(15, end).start,
+    };
+    if start > end {
+        return Err(ApiError::bad_param("StartDate", "is after EndDate"));
+    }
+    Ok(Window { start, end })
+}
+
+fn with_ids(mut v: Value, app: &App, req: &Req, ws: &str, extra: &[(&str, &str)]) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.insert("account_sid".into(), json!(app.account_sid));
+        o.insert("workspace_sid".into(), json!(ws));
+        for (k, val) in extra {
+            o.insert(k.to_string(), json!(val));
+        }
+        o.insert("url".into(), json!(req.url(&req.path)));
+    }
+    v
+}
+
+fn workspace_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let w = window(req)?;
+    let now = crate::clock::now_ms();
+    let (rt, cu) = app.store.read(|c| -> crate::routing::Result<_> {
+        Ok((
+            stats::workspace_realtime(c, &ws.sid, now)?,
+            stats::cumulative(c, &ws.sid, w, None)?,
+        ))
+    })?;
+    Ok(Reply::ok(with_ids(
+        json!({"realtime": rt, "cumulative": cu}),
+        app,
+        req,
+        &ws.sid,
+        &[],
+    ))
+    .into())
+}
+
+fn workspace_realtime(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let rt = app
+        .store
+        .read(|c| stats::workspace_realtime(c, &ws.sid, crate::clock::now_ms()))?;
+    Ok(Reply::ok(with_ids(rt, app, req, &ws.sid, &[])).into())
+}
+
+fn workspace_cumulative(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let w = window(req)?;
+    let cu = app.store.read(|c| stats::cumulative(c, &ws.sid, w, None))?;
+    Ok(Reply::ok(with_ids(cu, app, req, &ws.sid, &[])).into())
+}
+
+fn one_queue(app: &App, ws: &str, q: &str, w: Window) -> Result<Value, ApiError> {
+    let now = crate::clock::now_ms();
+    let (rt, cu) = app.store.read(|c| -> crate::routing::Result<_> {
+        Ok((
+            stats::queue_realtime(c, ws, q, now)?,
+            stats::cumulative(c, ws, w, Some(("TaskQueueSid", q)))?,
+        ))
+    })?;
+    Ok(
+        json!({"account_sid": app.account_sid, "workspace_sid": ws, "task_queue_sid": q,
+              "realtime": rt, "cumulative": cu}),
+    )
+}
+
+fn queues_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let w = window(req)?;
+    let pr = PageRequest::from_query(&req.query)?;
+    let name = filter(req, "FriendlyName");
+    let page = app
+        .store
+        .read(|c| queue_db::list(c, &ws.sid, name.as_deref(), pr.window()))?;
+    let mut items = Vec::new();
+    for q in &page.items {
+        items.push(one_queue(app, &ws.sid, &q.sid, w)?);
+    }
+    Ok(Reply::ok(list_reply(
+        req,
+        "task_queues_statistics",
+        Page {
+            items,
+            has_more: page.has_more,
+        },
+        pr,
+    ))
+    .into())
+}
+
+fn queue_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let q = app
+        .store
+        .read(|c| queues::get(c, &ws.sid, req.param("TaskQueueSid")))?;
+    let mut v = one_queue(app, &ws.sid, &q.sid, window(req)?)?;
+    v["url"] = json!(req.url(&req.path));
+    Ok(Reply::ok(v).into())
+}
+
+fn queue_realtime(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let q = app
+        .store
+        .read(|c| queues::get(c, &ws.sid, req.param("TaskQueueSid")))?;
+    let rt = app
+        .store
+        .read(|c| stats::queue_realtime(c, &ws.sid, &q.sid, crate::clock::now_ms()))?;
+    Ok(Reply::ok(with_ids(
+        rt,
+        app,
+        req,
+        &ws.sid,
+        &[("task_queue_sid", &q.sid)],
+    ))
+    .into())
+}
+
+fn queue_cumulative(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let q = app
+        .store
+        .read(|c| queues::get(c, &ws.sid, req.param("TaskQueueSid")))?;
+    let w = window(req)?;
+    let cu = app
+        .store
+        .read(|c| stats::cumulative(c, &ws.sid, w, Some(("TaskQueueSid", &q.sid))))?;
+    Ok(Reply::ok(with_ids(
+        cu,
+        app,
+        req,
+        &ws.sid,
+        &[("task_queue_sid", &q.sid)],
+    ))
+    .into())
+}
+
+fn workers_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let w = window(req)?;
+    let (rt, cu) = app.store.read(|c| -> crate::routing::Result<_> {
+        Ok((
+            stats::workers_realtime(c, &ws.sid)?,
+            stats::cumulative(c, &ws.sid, w, None)?,
+        ))
+    })?;
+    Ok(Reply::ok(with_ids(
+        json!({"realtime": rt, "cumulative": cu}),
+        app,
+        req,
+        &ws.sid,
+        &[],
+    ))
+    .into())
+}
+
+fn workers_realtime(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let rt = app.store.read(|c| stats::workers_realtime(c, &ws.sid))?;
+    Ok(Reply::ok(with_ids(rt, app, req, &ws.sid, &[])).into())
+}
+
+fn workers_cumulative(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let w = window(req)?;
+    let cu = app.store.read(|c| stats::cumulative(c, &ws.sid, w, None))?;
+    Ok(Reply::ok(with_ids(cu, app, req, &ws.sid, &[])).into())
+}
+
+fn worker_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let wk = app
+        .store
+        .read(|c| workers::get(c, &ws.sid, req.param("WorkerSid")))?;
+    let w = window(req)?;
+    let cu = app
+        .store
+        .read(|c| stats::cumulative(c, &ws.sid, w, Some(("WorkerSid", &wk.sid))))?;
+    Ok(Reply::ok(with_ids(
+        json!({"cumulative": cu}),
+        app,
+        req,
+        &ws.sid,
+        &[("worker_sid", &wk.sid)],
+    ))
+    .into())
+}
+
+fn workflow_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let wf = app
+        .store
+        .read(|c| workflows::get(c, &ws.sid, req.param("WorkflowSid")))?;
+    let w = window(req)?;
+    let cu = app
+        .store
+        .read(|c| stats::cumulative(c, &ws.sid, w, Some(("WorkflowSid", &wf.sid))))?;
+    Ok(Reply::ok(with_ids(
+        json!({"cumulative": cu, "realtime": {}}),
+        app,
+        req,
+        &ws.sid,
+        &[("workflow_sid", &wf.sid)],
+    ))
+    .into())
+}
+
+fn list_events(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let pr = PageRequest::from_query(&req.query)?;
+    let mut f = EventFilter {
+        workspace_sid: Some(ws.sid.clone()),
+        ..Default::default()
+    };
+    if let Some(t) = filter(req, "EventType") {
+        for name in t.split(',').map(str::trim) {
+            if crate::events::EventType::parse(name).is_none() {
+                return Err(ApiError::bad_param(
+                    "EventType",
+                    format!("{name:?} is not an event type"),
+                ));
+            }
+            f.event_types.push(name.to_string());
+        }
+    }
+    for (param, field) in [
+        ("TaskSid", "TaskSid"),
+        ("WorkerSid", "WorkerSid"),
+        ("ReservationSid", "ReservationSid"),
+        ("TaskQueueSid", "TaskQueueSid"),
+        ("WorkflowSid", "WorkflowSid"),
+    ] {
+        if let Some(v) = filter(req, param) {
+            if f.related_sid.is_some() {
+                return Err(ApiError::bad_param(param, "only one of TaskSid, WorkerSid, ReservationSid, TaskQueueSid, WorkflowSid may be given"));
+            }
+            f.related_sid = Some((field.to_string(), v));
+        }
+    }
+    if filter(req, "StartDate").is_some()
+        || filter(req, "EndDate").is_some()
+        || filter(req, "Minutes").is_some()
+    {
+        let w = window(req)?;
+        f.start_ms = Some(w.start);
+        f.end_ms = Some(w.end);
+    }
+    let page = app.store.read(|c| ev_db::list(c, &f, pr.window()))?;
+    let page = page.map(|e| json::event(req, &e));
+    Ok(Reply::ok(list_reply(req, "events", page, pr)).into())
+}
+
+fn fetch_event(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let e = app
+        .store
+        .read(|c| ev_db::find(c, req.param("Sid")))?
+        .filter(|e| e.workspace_sid.as_deref() == Some(ws.sid.as_str()))
+        .ok_or_else(|| ApiError::not_found(&req.path))?;
+    Ok(Reply::ok(json::event(req, &e)).into())
+}

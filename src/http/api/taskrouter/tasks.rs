@@ -1,0 +1,251 @@
+//! Tasks and their reservations. https://www.twilio.com/docs/taskrouter/api/task
+
+use super::workers::{reservation_update, status_filter};
+use super::{filter, json, text, workspace};
+use crate::app::App;
+use crate::http::api::list_reply;
+use crate::http::encoding::PageRequest;
+use crate::http::error::ApiError;
+use crate::http::request::{Method, Reply, Req};
+use crate::http::router::{Access, Outcome, Route};
+use crate::routing::reservations::{self, Scope};
+use crate::routing::states::TaskStatus;
+use crate::routing::tasks::{self as domain, NewTask, Task, TaskFilter, TaskUpdate};
+use crate::routing::{expr, queues};
+use crate::store::taskrouter::{
+    queues as queue_db, reservations as res_db, tasks as db, workflows as wf_db,
+};
+use crate::store::Page;
+
+pub fn routes() -> Vec<Route> {
+    use Method::*;
+    let a = Access::Account;
+    vec![
+        Route::new(Get, "/v1/Workspaces/{WorkspaceSid}/Tasks", a, list),
+        Route::new(Post, "/v1/Workspaces/{WorkspaceSid}/Tasks", a, create),
+        Route::new(Get, "/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}", a, fetch),
+        Route::new(Post, "/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}", a, update),
+        Route::new(
+            Delete,
+            "/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}",
+            a,
+            delete,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations",
+            a,
+            list_reservations,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations/{Sid}",
+            a,
+            fetch_reservation,
+        ),
+        Route::new(
+            Post,
+            "/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations/{Sid}",
+            a,
+            update_reservation,
+        ),
+    ]
+}
+
+fn render(app: &App, req: &Req, t: &Task) -> Result<serde_json::Value, ApiError> {
+    let (q, w) = app.store.read(|c| -> crate::store::Result<_> {
+        let q = match &t.queue_sid {
+            Some(s) => queue_db::find(c, &t.workspace_sid, s)?.map(|q| q.friendly_name),
+            None => None,
+        };
+        let w = match &t.workflow_sid {
+            Some(s) => wf_db::find(c, &t.workspace_sid, s)?.map(|w| w.friendly_name),
+            None => None,
+        };
+        Ok((q, w))
+    })?;
+    Ok(json::task(
+        req,
+        &app.account_sid,
+        t,
+        (q, w),
+        crate::clock::now_ms(),
+    ))
+}
+
+fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let pr = PageRequest::from_query(&req.query)?;
+    let mut f = TaskFilter {
+        newest_first: filter(req, "Ordering").is_some_and(|o| o.contains("desc")),
+        ..Default::default()
+    };
+    for s in req
+        .query
+        .get_all("AssignmentStatus")
+        .into_iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        if TaskStatus::parse(s).is_none() {
+            return Err(ApiError::bad_param(
+                "AssignmentStatus",
+                format!("{s:?} is not a task status"),
+            ));
+        }
+        f.statuses.push(s.to_string());
+    }
+    f.workflow_sid = filter(req, "WorkflowSid");
+    if let Some(name) = filter(req, "WorkflowName") {
+        f.workflow_sid = Some(
+            app.store
+                .read(|c| wf_db::find_by_name(c, &ws.sid, &name))?
+                .map(|w| w.sid)
+                .unwrap_or_default(),
+        );
+    }
+    f.queue_sid = filter(req, "TaskQueueSid");
+    if let Some(name) = filter(req, "TaskQueueName") {
+        f.queue_sid = Some(
+            app.store
+                .read(|c| queue_db::find_by_name(c, &ws.sid, &name))?
+                .map(|q| q.sid)
+                .unwrap_or_default(),
+        );
+    }
+    if let Some(ch) = filter(req, "TaskChannel") {
+        f.channel_sid = Some(
+            app.store
+                .read(|c| crate::store::taskrouter::channels::find(c, &ws.sid, &ch))?
+                .map(|c| c.sid)
+                .unwrap_or_default(),
+        );
+    }
+    let page = match filter(req, "EvaluateTaskAttributes") {
+        None => app
+            .store
+            .read(|c| db::list(c, &ws.sid, &f, Some(pr.window())))?,
+        Some(src) => {
+            let e = queues::check_expression("EvaluateTaskAttributes", &src)?;
+            let all = app.store.read(|c| db::list(c, &ws.sid, &f, None))?.items;
+            let rows: Vec<_> = all
+                .into_iter()
+                .filter(|t| {
+                    e.eval(&expr::Scope {
+                        task: Some(&t.attributes),
+                        worker: None,
+                        default: expr::Root::Task,
+                    })
+                })
+                .skip(pr.window().offset as usize)
+                .take(pr.window().limit as usize + 1)
+                .collect();
+            Page::from_rows(rows, pr.window())
+        }
+    };
+    let mut items = Vec::new();
+    for t in &page.items {
+        items.push(render(app, req, t)?);
+    }
+    Ok(Reply::ok(list_reply(
+        req,
+        "tasks",
+        Page {
+            items,
+            has_more: page.has_more,
+        },
+        pr,
+    ))
+    .into())
+}
+
+fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let new = NewTask {
+        workflow_sid: text(req, "WorkflowSid"),
+        attributes: req.form.json_object("Attributes")?.unwrap_or_default(),
+        task_channel: text(req, "TaskChannel"),
+        priority: req.form.parse("Priority")?,
+        timeout: req.form.parse("Timeout")?,
+    };
+    let t = domain::create(app, &ws.sid, new)?;
+    Ok(Reply::created(render(app, req, &t)?).into())
+}
+
+fn fetch(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let t = app
+        .store
+        .read(|c| domain::get(c, &ws.sid, req.param("Sid")))?;
+    Ok(Reply::ok(render(app, req, &t)?).into())
+}
+
+fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let status = match req.form.get("AssignmentStatus") {
+        None => None,
+        Some(s) => Some(TaskStatus::parse(s).ok_or_else(|| {
+            ApiError::bad_param("AssignmentStatus", format!("{s:?} is not a task status"))
+        })?),
+    };
+    let u = TaskUpdate {
+        attributes: req.form.json_object("Attributes")?,
+        priority: req.form.parse("Priority")?,
+        assignment_status: status,
+        reason: text(req, "Reason"),
+    };
+    let t = domain::update(app, &ws.sid, req.param("Sid"), u)?;
+    Ok(Reply::ok(render(app, req, &t)?).into())
+}
+
+fn delete(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    domain::delete(app, &ws.sid, req.param("Sid"))?;
+    Ok(Reply::no_content().into())
+}
+
+fn list_reservations(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let pr = PageRequest::from_query(&req.query)?;
+    let t = app
+        .store
+        .read(|c| domain::get(c, &ws.sid, req.param("TaskSid")))?;
+    let status = status_filter(req)?;
+    let all = app.store.read(|c| res_db::of_task(c, &t.sid))?;
+    let w = pr.window();
+    let rows: Vec<_> = all
+        .into_iter()
+        .filter(|r| status.is_none_or(|s| r.status == s))
+        .skip(w.offset as usize)
+        .take(w.limit as usize + 1)
+        .collect();
+    let page =
+        Page::from_rows(rows, w).map(|r| json::reservation(req, &app.account_sid, &r, false));
+    Ok(Reply::ok(list_reply(req, "reservations", page, pr)).into())
+}
+
+fn fetch_reservation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let r = app.store.read(|c| {
+        reservations::get(
+            c,
+            &ws.sid,
+            Scope::Task(req.param("TaskSid")),
+            req.param("Sid"),
+        )
+    })?;
+    Ok(Reply::ok(json::reservation(req, &app.account_sid, &r, false)).into())
+}
+
+fn update_reservation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let r = reservations::update(
+        app,
+        &ws.sid,
+        Scope::Task(req.param("TaskSid")),
+        req.param("Sid"),
+        reservation_update(req),
+    )?;
+    Ok(Reply::ok(json::reservation(req, &app.account_sid, &r, false)).into())
+}

@@ -1,0 +1,256 @@
+//! Moving a task through its workflow: choosing the filter, walking targets (`skip_if`,
+//! `timeout` escalation, the default filter last), entering the target's queue.
+//! https://www.twilio.com/docs/taskrouter/workflow-configuration
+
+use super::assign::{self, Plans};
+use super::payload::{self, emit};
+use super::states::TaskStatus;
+use super::workflow_config::WorkflowConfig;
+use super::{expr, Result};
+use crate::app::App;
+use crate::events::EventType;
+use crate::store::taskrouter::{
+    tasks::{self, Task},
+    workers,
+    workflows::Workflow,
+};
+use crate::timers::{self, TimerKind};
+use rusqlite::Connection;
+use serde_json::json;
+
+/// A monotonic-enough key for queue order: microseconds since the epoch.
+fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// Routes a task from the start of its workflow (on creation, or when its attributes change).
+pub(crate) fn enter_workflow(
+    conn: &Connection,
+    app: &App,
+    plans: &mut Plans,
+    t: &mut Task,
+) -> Result<()> {
+    let Some(wsid) = t.workflow_sid.clone() else {
+        return Ok(());
+    };
+    let Some(wf) = plans.workflow(conn, &t.workspace_sid, &wsid)? else {
+        return Ok(());
+    };
+    let now = crate::clock::now_ms();
+    let mut d = payload::task(t, now);
+    d.insert("WorkflowName".into(), json!(wf.0.friendly_name));
+    emit(
+        conn,
+        app,
+        EventType::WorkflowEntered,
+        &t.workspace_sid,
+        "task",
+        &t.sid,
+        format!("Task {} entered workflow {}", t.sid, wf.0.friendly_name),
+        d,
+    )?;
+    let filter = wf.1.filters.iter().position(|f| f.matches(&t.attributes));
+    go_to_target(conn, app, plans, t, &wf.0, &wf.1, filter, 0)
+}
+
+/// Sends the task to target `ti` of filter `fi` (`None`: the default filter), skipping targets
+/// whose `skip_if` holds and falling back to the default filter when the filter's targets run out.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn go_to_target(
+    conn: &Connection,
+    app: &App,
+    plans: &mut Plans,
+    t: &mut Task,
+    wf: &Workflow,
+    cfg: &WorkflowConfig,
+    mut fi: Option<usize>,
+    mut ti: usize,
+) -> Result<()> {
+    let now = crate::clock::now_ms();
+    let chosen = loop {
+        let targets: &[_] = match fi {
+            Some(i) => &cfg.filters[i].targets,
+            None => cfg.default_filter.as_slice(),
+        };
+        let Some(target) = targets.get(ti) else {
+            if fi.is_some() && cfg.default_filter.is_some() {
+                fi = None;
+                ti = 0;
+                continue;
+            }
+            break None;
+        };
+        let Some(q) = plans.queue(conn, &t.workspace_sid, &target.queue_sid)? else {
+            ti += 1;
+            continue;
+        };
+        if let Some(skip) = &target.skip_if {
+            let (mut count, mut available) = (0u64, 0u64);
+            for (_, attrs, avail) in workers::all_attributes(conn, &t.workspace_sid)? {
+                let scope = expr::Scope {
+                    task: Some(&t.attributes),
+                    worker: Some(&attrs),
+                    default: expr::Root::Worker,
+                };
+                if q.1.eval(&scope) && target.expression.as_ref().is_none_or(|e| e.eval(&scope)) {
+                    count += 1;
+                    available += avail as u64;
+                }
+            }
+            if skip.should_skip(available, count) {
+                let mut d = payload::task(t, now);
+                d.insert("TaskQueueSid".into(), json!(q.0.sid));
+                d.insert("WorkflowName".into(), json!(wf.friendly_name));
+                d.insert("TargetIndex".into(), json!(ti));
+                emit(
+                    conn,
+                    app,
+                    EventType::WorkflowSkipped,
+                    &t.workspace_sid,
+                    "task",
+                    &t.sid,
+                    format!("Task {} skipped target {ti} ({})", t.sid, skip.source()),
+                    d,
+                )?;
+                ti += 1;
+                continue;
+            }
+        }
+        break Some((target.clone(), q));
+    };
+    let Some((target, q)) = chosen else {
+        timers::cancel(conn, TimerKind::WorkflowTargetTimeout, &t.sid)?;
+        return Ok(());
+    };
+    let previous = t.queue_sid.clone();
+    t.queue_sid = Some(q.0.sid.clone());
+    t.filter_index = fi.map(|i| i as i64);
+    t.target_index = Some(ti as i64);
+    t.route_priority = target.priority.unwrap_or(t.priority);
+    t.queue_entered_at = Some(now);
+    t.order_key = if q.0.task_order == "LIFO" {
+        -now_us()
+    } else {
+        now_us()
+    };
+    t.updated_at = now;
+    tasks::update(conn, t)?;
+    let filter_name = fi
+        .map(|i| cfg.filters[i].name.clone())
+        .unwrap_or_else(|| "Default Filter".into());
+    let mut d = payload::task(t, now);
+    d.insert("TaskQueueName".into(), json!(q.0.friendly_name));
+    d.insert(
+        "TaskQueueTargetExpression".into(),
+        json!(q.0.target_workers),
+    );
+    d.insert("WorkflowName".into(), json!(wf.friendly_name));
+    d.insert("WorkflowFilterName".into(), json!(filter_name));
+    d.insert("WorkflowFilterTargetIndex".into(), json!(ti));
+    if let Some(e) = &target.expression {
+        d.insert("WorkflowFilterTargetExpression".into(), json!(e.source()));
+    }
+    emit(
+        conn,
+        app,
+        EventType::WorkflowTargetMatched,
+        &t.workspace_sid,
+        "task",
+        &t.sid,
+        format!("Task {} matched target {ti} of filter {filter_name}", t.sid),
+        d.clone(),
+    )?;
+    match previous.filter(|p| *p != q.0.sid) {
+        Some(p) => {
+            d.insert("TaskQueueSidPrevious".into(), json!(p));
+            emit(
+                conn,
+                app,
+                EventType::TaskQueueMoved,
+                &t.workspace_sid,
+                "task",
+                &t.sid,
+                format!("Task {} moved to queue {}", t.sid, q.0.friendly_name),
+                d,
+            )?;
+        }
+        None => {
+            emit(
+                conn,
+                app,
+                EventType::TaskQueueEntered,
+                &t.workspace_sid,
+                "task",
+                &t.sid,
+                format!("Task {} entered queue {}", t.sid, q.0.friendly_name),
+                d,
+            )?;
+        }
+    }
+    match target.timeout {
+        Some(secs) => timers::schedule(
+            conn,
+            TimerKind::WorkflowTargetTimeout,
+            &t.sid,
+            now + secs as i64 * 1000,
+            &json!({"filter": fi, "target": ti}),
+        )?,
+        None => timers::cancel(conn, TimerKind::WorkflowTargetTimeout, &t.sid)?,
+    }
+    assign::route_task(conn, app, plans, t)
+}
+
+/// The `WorkflowTargetTimeout` timer: the task waited `timeout` seconds in its target without
+/// being assigned, so it escalates to the next one.
+pub(crate) fn target_timed_out(app: &App, task_sid: &str, data: &serde_json::Value) -> Result<()> {
+    app.store.write(|tx| {
+        let Some(mut t) = tasks::find(tx, task_sid)? else {
+            return Ok(());
+        };
+        if !matches!(
+            t.assignment_status,
+            TaskStatus::Pending | TaskStatus::Reserved
+        ) {
+            return Ok(());
+        }
+        let fi = data["filter"].as_i64();
+        let ti = data["target"].as_i64();
+        if fi != t.filter_index || ti != t.target_index {
+            return Ok(());
+        }
+        let mut plans = Plans::default();
+        let Some(wsid) = t.workflow_sid.clone() else {
+            return Ok(());
+        };
+        let Some(wf) = plans.workflow(tx, &t.workspace_sid, &wsid)? else {
+            return Ok(());
+        };
+        let now = crate::clock::now_ms();
+        let mut d = payload::task(&t, now);
+        d.insert("WorkflowName".into(), json!(wf.0.friendly_name));
+        emit(
+            tx,
+            app,
+            EventType::WorkflowTimeout,
+            &t.workspace_sid,
+            "task",
+            &t.sid,
+            format!("Task {} timed out of target {}", t.sid, ti.unwrap_or(0)),
+            d,
+        )?;
+        let next = ti.unwrap_or(0) as usize + 1;
+        go_to_target(
+            tx,
+            app,
+            &mut plans,
+            &mut t,
+            &wf.0,
+            &wf.1,
+            fi.map(|i| i as usize),
+            next,
+        )
+    })
+}

@@ -1,0 +1,88 @@
+//! Counting queries behind TaskRouter's real-time and cumulative statistics.
+
+use crate::store::Result;
+use rusqlite::{params, Connection};
+
+/// Live tasks grouped by `(status, priority)`, in a workspace or one queue.
+pub fn live_tasks(
+    conn: &Connection,
+    ws: &str,
+    queue_sid: Option<&str>,
+) -> Result<Vec<(String, i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT assignment_status, priority, COUNT(*) FROM tr_tasks
+         WHERE workspace_sid = ?1 AND (?2 IS NULL OR queue_sid = ?2)
+           AND assignment_status IN ('pending','reserved','assigned','wrapping')
+         GROUP BY assignment_status, priority",
+    )?;
+    let rows = stmt.query_map(params![ws, queue_sid], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The longest-waiting (pending or reserved) task: `(sid, created_at)`.
+pub fn oldest_waiting(
+    conn: &Connection,
+    ws: &str,
+    queue_sid: Option<&str>,
+) -> Result<Option<(String, i64)>> {
+    crate::store::optional(
+        conn.prepare_cached(
+            "SELECT sid, created_at FROM tr_tasks
+         WHERE workspace_sid = ?1 AND (?2 IS NULL OR queue_sid = ?2)
+           AND assignment_status IN ('pending','reserved')
+         ORDER BY created_at LIMIT 1",
+        )?
+        .query_row(params![ws, queue_sid], |r| Ok((r.get(0)?, r.get(1)?))),
+    )
+}
+
+/// Events per type in `[start, end]` for a workspace; `related` restricts to events whose
+/// payload field (chosen by code, e.g. `TaskQueueSid`) equals the value.
+pub fn event_counts(
+    conn: &Connection,
+    ws: &str,
+    start: i64,
+    end: i64,
+    related: Option<(&str, &str)>,
+) -> Result<Vec<(String, i64)>> {
+    let mut sql = "SELECT event_type, COUNT(*) FROM events
+         WHERE workspace_sid = ?1 AND created_at >= ?2 AND created_at <= ?3"
+        .to_string();
+    let mut args: Vec<rusqlite::types::Value> =
+        vec![ws.to_string().into(), start.into(), end.into()];
+    if let Some((field, value)) = related {
+        // `field` is chosen by code (TaskQueueSid, WorkerSid), never taken from a request.
+        sql.push_str(&format!(" AND json_extract(data, '$.{field}') = ?4"));
+        args.push(value.to_string().into());
+    }
+    sql.push_str(" GROUP BY event_type");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// `(count, sum, min, max)` of accept times (ms) of reservations accepted in the window.
+pub fn accept_times(
+    conn: &Connection,
+    ws: &str,
+    start: i64,
+    end: i64,
+    queue_sid: Option<&str>,
+    worker_sid: Option<&str>,
+) -> Result<(i64, i64, i64, i64)> {
+    Ok(conn.prepare_cached(
+        "SELECT COUNT(*), COALESCE(SUM(r.updated_at - r.created_at), 0),
+                COALESCE(MIN(r.updated_at - r.created_at), 0), COALESCE(MAX(r.updated_at - r.created_at), 0)
+         FROM tr_reservations r JOIN tr_tasks t ON t.sid = r.task_sid
+         WHERE r.workspace_sid = ?1 AND r.status IN ('accepted','wrapping','completed')
+           AND r.updated_at >= ?2 AND r.updated_at <= ?3
+           AND (?4 IS NULL OR t.queue_sid = ?4) AND (?5 IS NULL OR r.worker_sid = ?5)",
+    )?
+    .query_row(params![ws, start, end, queue_sid, worker_sid], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?)
+}
