@@ -17,8 +17,18 @@ pub enum TaskState {
     Missing,
 }
 
-pub fn task_state(_conn: &Connection, _task_sid: &str) -> Result<TaskState> {
-    Ok(TaskState::Missing)
+pub fn task_state(conn: &Connection, task_sid: &str) -> Result<TaskState> {
+    use crate::routing::states::TaskStatus::*;
+    let task = crate::routing::tasks::fetch(conn, task_sid).map_err(routing_error)?;
+    Ok(match task.map(|t| t.assignment_status) {
+        None => TaskState::Missing,
+        Some(Pending | Reserved | Assigned) => TaskState::Live,
+        Some(_) => TaskState::Finished,
+    })
+}
+
+fn routing_error(e: crate::routing::Error) -> Error {
+    Error::Integration(format!("TaskRouter: {e}"))
 }
 
 /// A new task for a conversation, created in the caller's transaction; returns its SID.
@@ -31,18 +41,71 @@ pub struct TaskSpec {
     pub attributes: Value,
 }
 
-pub fn create_task_in(_tx: &Transaction, _app: &App, _spec: TaskSpec) -> Result<String> {
-    Err(Error::Integration("TaskRouter is not available yet".into()))
+pub fn create_task_in(tx: &Transaction, app: &App, spec: TaskSpec) -> Result<String> {
+    let workspace = match spec.workspace_sid {
+        Some(w) => w,
+        None => crate::routing::workspaces::default_sid(tx)
+            .map_err(routing_error)?
+            .ok_or_else(|| {
+                Error::Integration("no TaskRouter workspace to create the task in".into())
+            })?,
+    };
+    let task = crate::routing::tasks::create_in(
+        tx,
+        app,
+        &workspace,
+        crate::routing::tasks::NewTask {
+            workflow_sid: spec.workflow_sid,
+            attributes: spec.attributes,
+            task_channel: spec.task_channel,
+            priority: spec.priority,
+            timeout: spec.timeout,
+        },
+    )
+    .map_err(|e| match e.kind {
+        crate::routing::ErrorKind::NotFound | crate::routing::ErrorKind::Invalid => {
+            Error::invalid("Integration", format!("the task could not be created: {e}"))
+        }
+        _ => routing_error(e),
+    })?;
+    Ok(task.sid)
 }
 
-/// Moves a task to wrapping or completed (Interactions closing a channel).
-pub fn finish_task(_app: &App, _task_sid: &str, _complete: bool) -> Result<()> {
+/// Moves a task to wrapping or completed (Interactions closing a channel); a task already past
+/// that point is left alone.
+pub fn finish_task(app: &App, task_sid: &str, complete: bool) -> Result<()> {
+    use crate::routing::states::TaskStatus::*;
+    let Some(task) = app
+        .store
+        .read(|c| crate::routing::tasks::fetch(c, task_sid))
+        .map_err(routing_error)?
+    else {
+        return Ok(());
+    };
+    let to = match (task.assignment_status, complete) {
+        (Pending | Reserved, _) => Canceled,
+        (Assigned, false) => Wrapping,
+        (Assigned | Wrapping, true) => Completed,
+        _ => return Ok(()),
+    };
+    crate::routing::tasks::update_status(app, task_sid, to, Some("interaction channel closed"))
+        .map_err(routing_error)?;
     Ok(())
 }
 
 /// How a worker appears in a conversation: its friendly name, else `attributes.contact_uri`.
-pub fn worker_identity(_conn: &Connection, _worker_sid: &str) -> Result<Option<String>> {
-    Ok(None)
+pub fn worker_identity(conn: &Connection, worker_sid: &str) -> Result<Option<String>> {
+    let worker = crate::routing::workers::fetch(conn, worker_sid).map_err(routing_error)?;
+    Ok(worker.and_then(|w| {
+        Some(w.friendly_name.clone())
+            .filter(|n| !n.is_empty())
+            .or_else(|| {
+                w.attributes
+                    .get("contact_uri")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            })
+    }))
 }
 
 /// Which Studio trigger an inbound message fires.
