@@ -259,6 +259,14 @@ pub fn call_callback(
         let exec = db::fetch(tx, execution_sid)?
             .filter(|e| e.flow_sid == flow_sid)
             .ok_or_else(|| Error::NotFound(format!("execution {execution_sid}")))?;
+        let call_sid = exec.context["trigger"]["call"]["CallSid"].as_str();
+        let given = params.get("CallSid").and_then(Value::as_str);
+        if call_sid.is_none() || given.is_some_and(|g| Some(g) != call_sid) {
+            return Err(Error::NotFound(format!(
+                "call {} of execution {execution_sid}",
+                given.unwrap_or("")
+            )));
+        }
         let target = innermost(tx, exec.clone())?;
         let waiting = match target.wait.as_ref().and_then(Wait::from_json) {
             Some(Wait::Call { state, token: t }) if token.is_none_or(|x| x == t) => Some(state),
@@ -344,29 +352,12 @@ fn end_tree(app: &App, tx: &Transaction, exec: db::Execution) -> store::Result<(
         if e.status != ExecutionStatus::Active {
             continue;
         }
-        let now = crate::clock::now_ms();
-        let mut r = Run::new(
-            app,
-            tx,
-            FlowDefinition::from_json("{}").unwrap_or_else(|_| empty_def()),
-            e,
-            0,
-        );
-        r.end()?;
-        r.exec.updated_at = now;
-        db::save(tx, &r.exec)?;
+        let mut e = e;
+        run::end_execution(app, tx, &mut e)?;
+        e.updated_at = crate::clock::now_ms();
+        db::save(tx, &e)?;
     }
     Ok(())
-}
-
-fn empty_def() -> FlowDefinition {
-    FlowDefinition {
-        description: None,
-        states: Vec::new(),
-        initial_state: String::new(),
-        flags: None,
-        extra: Map::new(),
-    }
 }
 
 /// The `ExecutionWait` timer: a send-and-wait-for-reply that got no reply in time takes

@@ -282,28 +282,30 @@ impl<'a> Run<'a> {
 
     /// Ends the execution (it stays readable with its steps and context).
     pub fn end(&mut self) -> store::Result<()> {
-        if self.exec.status == ExecutionStatus::Ended {
-            return Ok(());
-        }
-        if let Some(w) = self.exec.wait.as_ref().and_then(Wait::from_json) {
-            self.clear_wait(&w)?;
-        }
-        self.exec.status = ExecutionStatus::Ended;
-        self.exec.wait = None;
-        self.app.record(
-            self.tx,
-            &NewEvent::new(
-                EventType::ExecutionEnded,
-                "execution",
-                self.exec.sid.clone(),
-            )
-            .data(
-                json!({"ExecutionSid": self.exec.sid, "FlowSid": self.exec.flow_sid,
-                             "Steps": self.exec.step_count}),
-            ),
-        )?;
-        Ok(())
+        end_execution(self.app, self.tx, &mut self.exec)
     }
+}
+
+/// Ends an execution in `tx`: no more waiting (its timer and HTTP job go), `ended`, and the
+/// `studio.execution.ended` event. The caller saves the row.
+pub fn end_execution(app: &App, tx: &Transaction, exec: &mut db::Execution) -> store::Result<()> {
+    if exec.status == ExecutionStatus::Ended {
+        return Ok(());
+    }
+    match exec.wait.as_ref().and_then(Wait::from_json) {
+        Some(Wait::Reply { .. }) => timers::cancel(tx, TimerKind::ExecutionWait, &exec.sid)?,
+        Some(Wait::Http { .. }) => http_jobs::cancel(tx, &exec.sid)?,
+        _ => {}
+    }
+    exec.status = ExecutionStatus::Ended;
+    exec.wait = None;
+    app.record(
+        tx,
+        &NewEvent::new(EventType::ExecutionEnded, "execution", exec.sid.clone()).data(
+            json!({"ExecutionSid": exec.sid, "FlowSid": exec.flow_sid, "Steps": exec.step_count}),
+        ),
+    )?;
+    Ok(())
 }
 
 /// `studio.execution.started` for a new execution.

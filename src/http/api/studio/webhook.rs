@@ -44,8 +44,17 @@ fn flow_webhook(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             "return" | "poll" => None,
             _ => req.query.get("Token").and_then(|t| t.parse().ok()),
         };
-        let handled = engine::call_callback(app, flow_sid, sid, token, params)?;
-        return Ok(answer(handled.twiml));
+        // The carrier expects TwiML whatever happens: an unknown call or execution is told so.
+        return Ok(
+            match engine::call_callback(app, flow_sid, sid, token, params) {
+                Ok(handled) => answer(handled.twiml),
+                Err(engine::Error::NotFound(what)) => Reply::twiml(twiml::error_document(
+                    &format!("Sorry, this call is not known here ({what})."),
+                ))
+                .into(),
+                Err(e) => return Err(e.into()),
+            },
+        );
     }
     let is_call = req.form.has("CallSid") && !req.form.has("Body") && !req.form.has("MessageSid");
     let inbound = Inbound {
