@@ -37,9 +37,10 @@ export async function dashboard(root, ctx) {
   }
   await refresh();
   // Waiting times grow without events; a slow tick keeps "longest wait" honest.
-  const tick = setInterval(refresh, 15000);
+  const quiet = () => refresh().catch(() => { /* the next event or tick tries again */ });
+  const tick = setInterval(quiet, 15000);
   ctx.stop.push(() => clearInterval(tick));
-  ctx.stop.push(follow("/admin/api/events", ws, () => refresh()));
+  ctx.stop.push(follow("/admin/api/events", ws, quiet));
 }
 
 export async function flexFlows(root) {
@@ -69,29 +70,39 @@ export const CHECKUP_PATH = "/v1/Checkup";
 
 export async function system(root) {
   const out = h("div", { id: "checkup-result" });
-  const run = h("button", { type: "button", id: "run-checkup", onclick: async () => {
-    run.disabled = true;
+  const go = (fix) => async () => {
+    for (const b of root.querySelectorAll("button")) b.disabled = true;
     out.replaceChildren(el("p", "Running…", "muted"));
     try {
-      const r = await api("POST", CHECKUP_PATH, { Fix: true });
-      out.replaceChildren(checkupReport(r));
+      out.replaceChildren(checkupReport(await api("POST", CHECKUP_PATH, { Fix: fix })));
     } catch (e) {
       out.replaceChildren(el("p", `Checkup failed: ${e.message}`, "error"));
     } finally {
-      run.disabled = false;
+      for (const b of root.querySelectorAll("button")) b.disabled = false;
     }
-  } }, "Run System Checkup");
+  };
   root.append(h("section", { class: "card" }, el("h2", "System Checkup"),
-    el("p", "Finds channel sessions and conversations whose tasks are gone, and cleans them.", "muted"), run, out));
+    el("p", "Finds channel sessions and conversations whose tasks are gone (a crash, or the janitor off), and cleans them.", "muted"),
+    h("div", { class: "row" },
+      h("button", { type: "button", id: "run-checkup", onclick: go(true) }, "Run System Checkup and clean"),
+      h("button", { type: "button", class: "secondary", id: "check-only", onclick: go(false) }, "Only report")),
+    out));
 }
 
 function checkupReport(r) {
+  const sessions = r.stale_sessions || [];
+  const convs = r.stale_conversations || [];
+  const verb = r.fixed ? "Cleaned" : "Found";
   const box = h("div");
-  const items = [];
-  for (const [k, v] of Object.entries(r || {})) {
-    if (Array.isArray(v)) items.push([k, v.length ? v.map((x) => (typeof x === "object" ? x.sid || JSON.stringify(x) : String(x))).join(", ") : "none"]);
-    else if (typeof v !== "object") items.push([k, String(v)]);
+  box.append(el("p", sessions.length + convs.length === 0 ? "Everything is in order: nothing stale." :
+    `${verb} ${sessions.length} stale channel session(s) and ${convs.length} stale conversation(s).`, sessions.length + convs.length ? "" : "ok"));
+  if (sessions.length) {
+    box.append(h("table", { id: "stale-sessions" }, h("thead", {}, h("tr", {}, el("th", "Session"), el("th", "Conversation"), el("th", "Why"))),
+      h("tbody", {}, ...sessions.map((x) => h("tr", {}, el("td", x.sid, "mono"), el("td", x.conversation_sid, "mono"), el("td", x.reason))))));
   }
-  box.append(h("table", {}, h("tbody", {}, ...items.map(([k, v]) => h("tr", {}, el("th", k), el("td", v, "mono"))))));
+  if (convs.length) {
+    box.append(h("table", { id: "stale-conversations" }, h("thead", {}, h("tr", {}, el("th", "Conversation"), el("th", "Why"))),
+      h("tbody", {}, ...convs.map((x) => h("tr", {}, el("td", x.sid, "mono"), el("td", x.reason))))));
+  }
   return box;
 }

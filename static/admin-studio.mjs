@@ -1,7 +1,7 @@
 // Studio in the admin console: the flows list, the JSON editor with live validation (errors shown
 // at the state they concern, and marked on the picture), publish, revisions, the flow as a picture,
 // and executions with their steps and context. Talks to Twilio's Studio v2 shapes (/v2/Flows…).
-import { api, el, h, listAll, pretty, toast, ApiError } from "/static/common.mjs";
+import { api, el, h, listAll, pretty, toast, follow, ApiError } from "/static/common.mjs";
 import { renderSvg } from "/static/flowgraph.mjs";
 
 const STARTER = {
@@ -20,7 +20,16 @@ const STARTER = {
 
 export async function view(root, ctx, [sid, sub, subSid]) {
   if (!sid) return list(root);
-  if (sub === "executions" && subSid) return execution(root, sid, subSid);
+  if (sub === "executions" && subSid) {
+    await execution(root, sid, subSid);
+    // New steps appear as they happen (the feed parks until the execution records something).
+    ctx.stop.push(follow("/admin/api/events", subSid, async () => {
+      const fresh = document.createElement("div");
+      await execution(fresh, sid, subSid);
+      root.replaceChildren(...fresh.children);
+    }));
+    return;
+  }
   return editor(root, ctx, sid === "new" ? null : sid);
 }
 

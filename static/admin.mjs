@@ -58,7 +58,9 @@ function signedOut() {
 async function signedIn(session) {
   setCsrf(session.csrf_token);
   ctx.accountSid = session.account_sid;
-  document.getElementById("who").textContent = session.account_sid;
+  const who = document.getElementById("who");
+  who.textContent = `${session.account_sid.slice(0, 6)}…${session.account_sid.slice(-4)}`;
+  who.title = session.account_sid;
   document.getElementById("login").classList.add("hidden");
   document.getElementById("console").classList.remove("hidden");
   await show();
@@ -81,8 +83,10 @@ document.getElementById("login-form").addEventListener("submit", async (ev) => {
 });
 
 document.getElementById("logout").addEventListener("click", async () => {
+  ctx.accountSid = null;
+  for (const stop of ctx.stop.splice(0)) stop();
   try { await api("DELETE", "/admin/api/session"); } catch { /* signed out anyway */ }
-  location.hash = "";
+  history.replaceState(null, "", "/admin");
   location.reload();
 });
 

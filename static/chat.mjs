@@ -4,9 +4,9 @@
 // long-poll (the server parks the request until one comes). Text goes in with textContent only.
 import { el } from "/static/common.mjs";
 
-// The channels module's customer endpoints (per-chat token in X-Chat-Token).
-const START = "/webchat/chats";
-const messagesPath = (sid) => `/webchat/chats/${sid}/messages`;
+// The channels module's customer endpoints (the per-chat token as a Bearer token).
+const START = "/webchat/start";
+const messagesPath = (sid) => `/webchat/${sid}/messages`;
 const KEY = "switchboard.webchat";
 
 const $ = (id) => document.getElementById(id);
@@ -17,7 +17,7 @@ const pending = new Map();
 
 async function call(method, path, params, token) {
   const headers = {};
-  if (token) headers["X-Chat-Token"] = token;
+  if (token) headers.Authorization = `Bearer ${token}`;
   let body;
   if (params) {
     headers["Content-Type"] = "application/x-www-form-urlencoded";

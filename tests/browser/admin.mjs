@@ -6,7 +6,7 @@ const FLOW = {
   initial_state: "Trigger",
   flags: { allow_concurrent_calls: true },
   states: [
-    { name: "Trigger", type: "trigger", properties: { offset: { x: 0, y: 0 } }, transitions: [{ event: "incomingMessage", next: "ask" }, { event: "incomingCall" }, { event: "incomingRequest" }] },
+    { name: "Trigger", type: "trigger", properties: { offset: { x: 0, y: 0 } }, transitions: [{ event: "incomingMessage", next: "ask" }, { event: "incomingCall" }, { event: "incomingRequest", next: "ask" }] },
     { name: "ask", type: "send-and-wait-for-reply", properties: { offset: { x: 0, y: 200 }, body: "Sales or support?", timeout: "3600" },
       transitions: [{ event: "incomingMessage", next: "route" }, { event: "timeout" }, { event: "deliveryFailure" }] },
     { name: "route", type: "split-based-on", properties: { offset: { x: 0, y: 400 }, input: "{{widgets.ask.inbound.Body}}" },
@@ -76,6 +76,16 @@ export async function adminScenarios(t) {
       assert(f && f.status === "published", "the flow is published");
       await page.waitForSelector("#flow-picture g.fg-state >> nth=4");
       await shot(page, "admin-flow-picture");
+      // An execution through the REST trigger, then its steps and context in the console.
+      const x = await rest("POST", `/v2/Flows/${f.sid}/Executions`, { To: "+15550001111", From: "+15550002222", Parameters: '{"order":"A-17"}' });
+      assert(x.status === 201, `execution started: ${JSON.stringify(x.json)}`);
+      await page.reload();
+      await page.click(`#executions a:text("${x.json.sid}")`);
+      await page.waitForSelector("#steps tbody tr");
+      const steps = await page.textContent("#steps");
+      assert(steps.includes("Trigger") && steps.includes("ask"), `steps shown: ${steps}`);
+      assert((await page.textContent("pre.context")).includes("A-17"), "the context shows flow.data");
+      await shot(page, "admin-execution");
     });
   } else {
     console.log("skip Studio scenario: /v2/Flows is not on this build yet");
@@ -128,6 +138,15 @@ export async function adminScenarios(t) {
       await shot(page, "admin-flex-flows");
       // Put them back for the chat scenarios.
       await rest("POST", `/v1/FlexFlows/${sid}`, { JanitorEnabled: String(before.janitor_enabled), LongLived: String(before.long_lived) });
+    });
+  }
+
+  if ((await rest("POST", "/v1/Checkup", { Fix: "false" })).status === 200) {
+    await scenario("admin runs the System Checkup and sees what it cleaned", async () => {
+      await page.goto(`${t.BASE}/admin#system`);
+      await page.click("#run-checkup");
+      await waitFor("the checkup report", async () => /Everything is in order|Cleaned/.test(await page.textContent("#checkup-result")));
+      await shot(page, "admin-checkup");
     });
   }
 

@@ -1,19 +1,350 @@
 //! The agent desktop's routes under `/agent/api/`: sign-in with the password the admin set for a
-//! worker, then only that worker's own reservations, tasks and conversations.
+//! worker, then only that worker's own reservations, tasks and conversations. A task is the
+//! agent's when the agent holds a reservation for it; anything else answers 404, exactly like a
+//! task that does not exist, so SIDs cannot be probed. Handlers call routing and channels.
 
 use crate::app::App;
+use crate::clock::{iso8601, now_ms};
+use crate::events::{Event, EventType};
+use crate::http::api::admin::feed;
 use crate::http::error::ApiError;
-use crate::http::router::Route;
+use crate::http::park::Parked;
+use crate::http::request::{Method, Reply, Req};
+use crate::http::router::{Access, Outcome, Route};
+use crate::http::session::{self, Kind};
 use crate::ids::{is_sid, Prefix};
+use crate::routing::reservations::{self, Reservation, ReservationUpdate, Scope};
+use crate::routing::states::ReservationStatus;
+use crate::routing::tasks::{self, Task};
+use crate::routing::workers::{self, Worker, WorkerUpdate};
+use crate::store::taskrouter::{activities, reservations as reservation_db, workers as worker_db};
+use serde_json::{json, Value};
+use std::time::Duration;
 
 pub fn routes() -> Vec<Route> {
-    Vec::new()
+    use Method::*;
+    let p = Access::Public;
+    vec![
+        Route::new(Post, "/agent/api/session", p, sign_in).limited(),
+        Route::new(Get, "/agent/api/session", p, whoami),
+        Route::new(Delete, "/agent/api/session", p, sign_out),
+        Route::new(Post, "/agent/api/activity", p, set_activity),
+        Route::new(Get, "/agent/api/work", p, work),
+        Route::new(Get, "/agent/api/updates", p, updates),
+        Route::new(
+            Post,
+            "/agent/api/reservations/{ReservationSid}",
+            p,
+            move_reservation,
+        ),
+        Route::new(Get, "/agent/api/tasks/{TaskSid}", p, fetch_task),
+        Route::new(Get, "/agent/api/tasks/{TaskSid}/messages", p, messages),
+        Route::new(Post, "/agent/api/tasks/{TaskSid}/messages", p, send),
+    ]
 }
 
 /// 404 unless `sid` names a worker.
-pub fn worker_exists(_app: &App, sid: &str) -> Result<(), ApiError> {
+pub fn worker_exists(app: &App, sid: &str) -> Result<(), ApiError> {
+    let missing = || ApiError::not_found(&format!("/Workers/{sid}"));
     if !is_sid(Prefix::Worker, sid) {
-        return Err(ApiError::not_found(&format!("/Workers/{sid}")));
+        return Err(missing());
     }
-    Ok(())
+    app.store
+        .read(|c| workers::fetch(c, sid))?
+        .map(|_| ())
+        .ok_or_else(missing)
+}
+
+/// The signed-in agent's worker (401 without a session; CSRF checked on changes).
+fn me(app: &App, req: &Req) -> Result<Worker, ApiError> {
+    let s = session::require(app, req, Kind::Agent)?;
+    app.store
+        .read(|c| workers::fetch(c, &s.subject))?
+        .ok_or_else(ApiError::unauthorized)
+}
+
+/// Finds a worker by SID or by its (unique per workspace) friendly name.
+fn find_worker(app: &App, who: &str) -> Result<Option<Worker>, ApiError> {
+    if is_sid(Prefix::Worker, who) {
+        return Ok(app.store.read(|c| workers::fetch(c, who))?);
+    }
+    let Some(ws) = app.store.read(crate::routing::workspaces::default_sid)? else {
+        return Ok(None);
+    };
+    let filter = worker_db::WorkerFilter {
+        friendly_name: Some(who.to_string()),
+        ..Default::default()
+    };
+    let page = app.store.read(|c| worker_db::list(c, &ws, &filter, None))?;
+    Ok(page.items.into_iter().next())
+}
+
+fn session_json(app: &App, w: &Worker, csrf: &str) -> Result<Value, ApiError> {
+    let acts = app
+        .store
+        .read(|c| activities::all(c, &w.workspace_sid))?
+        .into_iter()
+        .map(|a| json!({"sid": a.sid, "friendly_name": a.friendly_name, "available": a.available}))
+        .collect::<Vec<_>>();
+    Ok(json!({
+        "signed_in": true,
+        "csrf_token": csrf,
+        "worker": worker_json(w),
+        "activities": acts,
+    }))
+}
+
+fn worker_json(w: &Worker) -> Value {
+    json!({
+        "sid": w.sid,
+        "friendly_name": w.friendly_name,
+        "activity_sid": w.activity_sid,
+        "activity_name": w.activity_name,
+        "available": w.available,
+        "workspace_sid": w.workspace_sid,
+    })
+}
+
+/// `POST /agent/api/session` with `Worker` (name or SID) and `Password`.
+fn sign_in(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let who = req.form.require("Worker")?.trim();
+    let password = req.form.require("Password")?;
+    let worker = find_worker(app, who)?;
+    let sid = worker.as_ref().map(|w| w.sid.as_str()).unwrap_or("");
+    // The password is checked (or the same time spent) whether or not the worker exists.
+    if !session::check_agent_password(app, sid, password)? {
+        return Err(ApiError::unauthorized());
+    }
+    let worker = worker.ok_or_else(ApiError::unauthorized)?;
+    let (token, s) = session::create(app, Kind::Agent, &worker.sid)?;
+    Ok(Reply::created(session_json(app, &worker, &s.csrf_token)?)
+        .with_header(
+            "Set-Cookie",
+            session::set_cookie(app, req, Kind::Agent, &token),
+        )
+        .with_header("Cache-Control", "no-store")
+        .into())
+}
+
+/// `GET /agent/api/session`: the signed-in worker, or `{"signed_in": false}`.
+fn whoami(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let body = match session::current(app, req, Kind::Agent)? {
+        Some(s) => match app.store.read(|c| workers::fetch(c, &s.subject))? {
+            Some(w) => session_json(app, &w, &s.csrf_token)?,
+            None => json!({"signed_in": false}),
+        },
+        None => json!({"signed_in": false}),
+    };
+    Ok(Reply::ok(body)
+        .with_header("Cache-Control", "no-store")
+        .into())
+}
+
+fn sign_out(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    if let Some(s) = session::current(app, req, Kind::Agent)? {
+        session::check_csrf(req, &s)?;
+        session::end(app, req, Kind::Agent)?;
+    }
+    Ok(Reply::no_content()
+        .with_header("Set-Cookie", session::clear_cookie(Kind::Agent))
+        .into())
+}
+
+/// `POST /agent/api/activity` with `ActivitySid`.
+fn set_activity(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let w = me(app, req)?;
+    let update = WorkerUpdate {
+        activity_sid: Some(req.form.require("ActivitySid")?.to_string()),
+        ..Default::default()
+    };
+    let w = workers::update(app, &w.workspace_sid, &w.sid, update)?;
+    Ok(Reply::ok(worker_json(&w)).into())
+}
+
+/// The conversation a task's channel lives in (`conversationSid` in its attributes).
+fn conversation_of(t: &Task) -> Option<String> {
+    ["conversationSid", "conversation_sid", "ConversationSid"]
+        .iter()
+        .find_map(|k| t.attributes.get(*k).and_then(Value::as_str))
+        .map(str::to_string)
+}
+
+fn item_json(r: &Reservation, t: &Task, now: i64) -> Value {
+    json!({
+        "sid": r.sid,
+        "status": r.status.as_str(),
+        "timeout_at": iso8601(r.created_at + r.timeout * 1000),
+        "date_created": iso8601(r.created_at),
+        "task": {
+            "sid": t.sid,
+            "assignment_status": t.assignment_status.as_str(),
+            "attributes": t.attributes,
+            "task_channel_unique_name": t.task_channel_unique_name,
+            "priority": t.priority,
+            "age": (now - t.created_at) / 1000,
+            "conversation_sid": conversation_of(t),
+        },
+    })
+}
+
+/// The worker's live reservations (pending, accepted, wrapping) with their tasks, oldest first.
+fn live_work(app: &App, w: &Worker) -> Result<Vec<(Reservation, Task)>, ApiError> {
+    let mut out = Vec::new();
+    app.store.read(|c| {
+        for st in [
+            ReservationStatus::Pending,
+            ReservationStatus::Accepted,
+            ReservationStatus::Wrapping,
+        ] {
+            for r in reservation_db::of_worker_in(c, &w.sid, st)? {
+                if let Some(t) = tasks::fetch(c, &r.task_sid)? {
+                    out.push((r, t));
+                }
+            }
+        }
+        Ok::<_, ApiError>(())
+    })?;
+    out.sort_by_key(|(r, _)| r.created_at);
+    Ok(out)
+}
+
+/// `GET /agent/api/work`: what the desktop shows.
+fn work(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let w = me(app, req)?;
+    let now = now_ms();
+    let items: Vec<Value> = live_work(app, &w)?
+        .iter()
+        .map(|(r, t)| item_json(r, t, now))
+        .collect();
+    Ok(Reply::ok(json!({
+        "server_time": iso8601(now),
+        "worker": worker_json(&w),
+        "reservations": items,
+    }))
+    .into())
+}
+
+/// `GET /agent/api/updates?After=SEQ`: one parked long-poll for everything the desktop shows —
+/// events naming this worker, and messages of its live conversations.
+fn updates(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let w = me(app, req)?;
+    let mut topics = vec![w.sid.clone()];
+    for (_, t) in live_work(app, &w)? {
+        topics.push(t.sid.clone());
+        topics.extend(conversation_of(&t));
+    }
+    feed(app, req, topics, relevant)
+}
+
+fn relevant(e: &Event) -> bool {
+    use EventType::*;
+    !matches!(
+        e.kind,
+        ExecutionStep | ExecutionSendMessage | OutboundMessageQueued
+    )
+}
+
+/// The agent's reservation for a task (the newest live one), or 404 as if the task did not exist.
+fn owned(app: &App, w: &Worker, task_sid: &str) -> Result<(Reservation, Task), ApiError> {
+    let missing = || ApiError::not_found(&format!("/agent/api/tasks/{task_sid}"));
+    if !is_sid(Prefix::Task, task_sid) {
+        return Err(missing());
+    }
+    let found = app.store.read(|c| {
+        let rs = reservation_db::of_task(c, task_sid)?;
+        let mine = rs
+            .into_iter()
+            .filter(|r| r.worker_sid == w.sid)
+            .max_by_key(|r| r.created_at);
+        match mine {
+            Some(r) => Ok::<_, ApiError>(tasks::fetch(c, task_sid)?.map(|t| (r, t))),
+            None => Ok(None),
+        }
+    })?;
+    found.ok_or_else(missing)
+}
+
+/// `POST /agent/api/reservations/{ReservationSid}` with `ReservationStatus` (accepted, rejected,
+/// wrapping = end the chat, completed). Only the agent's own reservations (else 404).
+fn move_reservation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let w = me(app, req)?;
+    let sid = req.param("ReservationSid");
+    let status = req.form.require("ReservationStatus")?;
+    let update = ReservationUpdate {
+        status: Some(status.to_string()),
+        ..Default::default()
+    };
+    let r = reservations::update(app, &w.workspace_sid, Scope::Worker(&w.sid), sid, update)?;
+    Ok(Reply::ok(json!({"sid": r.sid, "status": r.status.as_str()})).into())
+}
+
+/// `GET /agent/api/tasks/{TaskSid}`.
+fn fetch_task(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let w = me(app, req)?;
+    let (r, t) = owned(app, &w, req.param("TaskSid"))?;
+    Ok(Reply::ok(item_json(&r, &t, now_ms())).into())
+}
+
+fn message_json(m: &crate::store::channels::messages::Message) -> Value {
+    json!({
+        "sid": m.sid,
+        "index": m.index,
+        "author": m.author,
+        "body": m.body,
+        "date_created": iso8601(m.created_at),
+    })
+}
+
+/// `GET /agent/api/tasks/{TaskSid}/messages[?After=INDEX&Wait=S]`: the transcript (history of a
+/// long-lived channel included); with `After` and `Wait`, parked until a newer message comes.
+fn messages(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let w = me(app, req)?;
+    let (_, t) = owned(app, &w, req.param("TaskSid"))?;
+    let conv = conversation_of(&t).ok_or_else(|| ApiError::not_found("this task's chat"))?;
+    let after = req.query.parse::<i64>("After")?;
+    let wait = req.query.parse::<u64>("Wait")?.unwrap_or(0).min(30);
+    let now = transcript(app, &conv, after)?;
+    if !now.is_empty() || wait == 0 {
+        return Ok(Reply::ok(json!({"messages": now})).into());
+    }
+    Ok(Outcome::Park(Parked::new(
+        vec![conv.clone()],
+        Duration::from_secs(wait),
+        Box::new(move |app, timed_out| match transcript(app, &conv, after) {
+            Ok(found) if !found.is_empty() || timed_out => {
+                Some(Ok(Reply::ok(json!({"messages": found}))))
+            }
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        }),
+    )))
+}
+
+fn transcript(app: &App, conv: &str, after: Option<i64>) -> Result<Vec<Value>, ApiError> {
+    Ok(app
+        .store
+        .read(|c| crate::channels::conversations::list_messages(c, conv, after, 500))?
+        .iter()
+        .map(message_json)
+        .collect())
+}
+
+/// `POST /agent/api/tasks/{TaskSid}/messages` with `Body`: only while the task is the agent's
+/// and accepted.
+fn send(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let w = me(app, req)?;
+    let (r, t) = owned(app, &w, req.param("TaskSid"))?;
+    if r.status != ReservationStatus::Accepted {
+        return Err(ApiError::conflict("This chat has ended"));
+    }
+    let conv = conversation_of(&t).ok_or_else(|| ApiError::not_found("this task's chat"))?;
+    let body = req.form.require("Body")?;
+    if body.trim().is_empty() || body.chars().count() > 1600 {
+        return Err(ApiError::bad_param(
+            "Body",
+            "must have 1 to 1600 characters",
+        ));
+    }
+    let m = crate::channels::conversations::post_message(app, &conv, &w.friendly_name, body)?;
+    Ok(Reply::created(message_json(&m)).into())
 }
