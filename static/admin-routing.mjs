@@ -101,14 +101,14 @@ async function worker(root, base, sid) {
         toast(`Channel ${c.task_channel_unique_name} updated`);
       } catch (e) { toast(e.message, true); }
     } }, "Update");
-    return h("tr", {}, el("td", c.task_channel_unique_name), h("td", {}, cap), el("td", c.available_capacity), h("td", {}, on), h("td", {}, upd));
+    return h("tr", {}, el("td", c.task_channel_unique_name), h("td", {}, cap), el("td", c.assigned_tasks ?? 0), el("td", `${c.available_capacity_percentage ?? 0}%`), h("td", {}, on), h("td", {}, upd));
   });
   root.append(
     h("section", { class: "card" }, h("div", { class: "row" }, h("a", { href: "#workers", text: "← Workers" }), el("h2", w.friendly_name), el("span", w.sid, "mono muted")),
       h("div", { class: "grid2" },
         h("div", {}, h("label", {}, "Name"), name, h("label", {}, "Activity"), activity, h("label", {}, "Attributes (JSON)"), attributes, h("p", {}, save, err)),
         h("div", {}, el("h3", "Agent sign-in"), el("p", "The agent signs in at /agent with this worker's name and this password.", "muted"), setPw,
-          el("h3", "Channels"), table("worker-channels", ["Channel", "Capacity", "Free", "Available", ""], chanRows)))),
+          el("h3", "Channels"), table("worker-channels", ["Channel", "Capacity", "Assigned", "Free", "Available", ""], chanRows)))),
   );
 }
 

@@ -106,13 +106,14 @@ fn chatbot_reaches_the_backend_and_one_execution_per_contact() {
     let e = wait_ended(&s, &flow, &sid);
     let st = steps(&s, &flow, &sid);
     assert_eq!(
-        path(&st)[..5].to_vec(),
+        path(&st),
         vec![
             p("incomingRequest", "Trigger", "ask_name"),
             p("incomingMessage", "ask_name", "topic"),
             p("match", "topic", "lookup"),
             p("success", "lookup", "remember"),
             p("next", "remember", "to_flex"),
+            p("taskCreated", "to_flex", "Ended"),
         ]
     );
     // The backend saw the rendered JSON body.
@@ -160,6 +161,27 @@ fn chatbot_reaches_the_backend_and_one_execution_per_contact() {
     assert_eq!(sc["context"]["parsed"]["tier"], "gold");
     assert_eq!(sc["step_sid"], lookup["sid"]);
     assert_eq!(e["status"], "ended");
+    // Send to Flex created the task: its attributes field by field.
+    let task_sid = c["widgets"]["to_flex"]["TaskSid"].as_str().unwrap();
+    let t = task(&s, task_sid);
+    let attrs: Value = serde_json::from_str(t["attributes"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        attrs,
+        json!({
+            "customer": "Ann, billing please",
+            "tier": "gold",
+            "topic": "billing",
+            "from": contact,
+            "name": contact,
+            "flow_execution_sid": sid,
+        })
+    );
+    let (_, workflow) = flex_workspace(&s);
+    assert_eq!(t["workflow_sid"], workflow);
+    assert_eq!(t["task_channel_unique_name"], "sms");
+    assert_eq!(t["priority"], 5);
+    assert_eq!(t["timeout"], 600);
+    assert_eq!(t["assignment_status"], "pending");
     // The ended execution lets the contact start again.
     execute(&s, &flow, contact, json!({"timeout": 3600})).expect(201);
 }
@@ -436,4 +458,56 @@ fn executions_can_be_stopped_listed_and_deleted() {
         &[("To", "+1"), ("From", "+2"), ("Parameters", "[1]")],
     )
     .expect_error(400);
+}
+
+#[test]
+fn send_to_flex_refused_by_taskrouter_takes_failed_to_enqueue() {
+    let s = TestServer::start();
+    let def = json!({
+        "description": "refused",
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {},
+             "transitions": [{"event": "incomingRequest", "next": "flex"}]},
+            {"name": "flex", "type": "send-to-flex",
+             "properties": {"workflow": "", "channel": "carrier-pigeon", "attributes": "{}"},
+             "transitions": [{"event": "callComplete"}, {"event": "failedToEnqueue", "next": "sorry"},
+                             {"event": "callFailure"}]},
+            {"name": "sorry", "type": "send-message", "properties": {"body": "Nobody can take this"},
+             "transitions": [{"event": "sent"}]}
+        ],
+        "initial_state": "Trigger"
+    });
+    let flow = create(&s, "refused", &def);
+    let e = execute(&s, &flow, "+15551230010", json!({}))
+        .expect(201)
+        .json();
+    let st = steps(&s, &flow, e["sid"].as_str().unwrap());
+    assert_eq!(
+        path(&st),
+        vec![
+            p("incomingRequest", "Trigger", "flex"),
+            p("failedToEnqueue", "flex", "sorry"),
+            p("sent", "sorry", "Ended"),
+        ]
+    );
+    assert!(st[1]["context"]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("carrier-pigeon"));
+    // The seeded flows send to the seeded workflow.
+    let (_, workflow) = flex_workspace(&s);
+    let flows = s.get("/v2/Flows").expect(200).json();
+    for f in flows["flows"].as_array().unwrap() {
+        if ["Messaging Flow", "Webchat Flow", "Voice IVR"]
+            .contains(&f["friendly_name"].as_str().unwrap())
+        {
+            let flex = f["definition"]["states"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["type"] == "send-to-flex")
+                .unwrap();
+            assert_eq!(flex["properties"]["workflow"], workflow);
+        }
+    }
 }

@@ -112,7 +112,30 @@ fn voice_ivr_gathers_digits_and_repeats_on_a_wrong_one() {
     assert_eq!(names[0], p("keypress", "greeting", "route"));
     assert_eq!(names[1], p("match", "route", "set_support"));
     assert_eq!(names[2], p("next", "set_support", "SendCallToAgent"));
-    assert!(last.contains("<Response>"), "{last}");
+    assert_eq!(names[3], p("taskCreated", "SendCallToAgent", "Ended"));
+    let task_sid = e["context"]["widgets"]["SendCallToAgent"]["TaskSid"]
+        .as_str()
+        .unwrap();
+    // The caller waits in a queue named after the task.
+    assert!(
+        last.contains(&format!("<Enqueue>{task_sid}</Enqueue>")),
+        "{last}"
+    );
+    let t = task(&s, task_sid);
+    let attrs: Value = serde_json::from_str(t["attributes"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        attrs,
+        json!({
+            "type": "inbound",
+            "name": "+15551239999",
+            "department": "support",
+            "call_sid": CALL[0].1,
+            "channelType": "voice",
+            "from": "+15551239999",
+            "flow_execution_sid": exec_sid,
+        })
+    );
+    assert_eq!(t["task_channel_unique_name"], "voice");
 }
 
 #[test]

@@ -19,15 +19,15 @@ fn trigger(transitions: Value, y: i64) -> Value {
 }
 
 /// A send-to-flex widget. An empty `workflow` means the default workspace's default workflow.
-fn send_to_flex(name: &str, channel: &str, attributes: &str, y: i64) -> Value {
+fn send_to_flex(name: &str, workflow: &str, channel: &str, attributes: &str, y: i64) -> Value {
     json!({"name": name, "type": "send-to-flex",
            "transitions": [{"event": "callComplete"}, {"event": "failedToEnqueue"},
                            {"event": "callFailure"}],
-           "properties": {"offset": {"x": 0, "y": y}, "workflow": "", "channel": channel,
+           "properties": {"offset": {"x": 0, "y": y}, "workflow": workflow, "channel": channel,
                           "attributes": attributes}})
 }
 
-fn messaging(channel: &str) -> Value {
+fn messaging(workflow: &str, channel: &str) -> Value {
     json!({
         "description": "Routes every inbound message to an agent",
         "states": [
@@ -38,7 +38,7 @@ fn messaging(channel: &str) -> Value {
                 {"event": "incomingRequest"},
                 {"event": "incomingParent"}
             ]), 0),
-            send_to_flex("SendMessageToAgent", channel,
+            send_to_flex("SendMessageToAgent", workflow, channel,
                 "{\"name\": \"{{contact.channel.address}}\", \"channelType\": \"{{trigger.message.ChannelType}}{{trigger.conversation.ChannelType}}\"}",
                 200),
         ],
@@ -47,7 +47,7 @@ fn messaging(channel: &str) -> Value {
     })
 }
 
-fn voice_ivr() -> Value {
+fn voice_ivr(workflow: &str) -> Value {
     let digit = |name: &str, value: &str, next: &str| {
         json!({"friendly_name": name, "next": next, "event": "match", "conditions": [
             {"friendly_name": name, "arguments": ["{{widgets.greeting.Digits}}"],
@@ -83,7 +83,7 @@ fn voice_ivr() -> Value {
              "properties": {"offset": {"x": 0, "y": 400}, "input": "{{widgets.greeting.Digits}}"}},
             set("set_sales", "sales", 600),
             set("set_support", "support", 600),
-            send_to_flex("SendCallToAgent", "voice",
+            send_to_flex("SendCallToAgent", workflow, "voice",
                 "{\"type\": \"inbound\", \"name\": \"{{trigger.call.From}}\", \"department\": \"{{flow.variables.department}}\", \"call_sid\": \"{{trigger.call.CallSid}}\"}",
                 800),
         ],
@@ -92,19 +92,34 @@ fn voice_ivr() -> Value {
     })
 }
 
-/// The default flows by name with their definitions.
-pub fn defaults() -> Vec<(&'static str, Value)> {
+/// The default flows by name with their definitions, sending to `workflow` (a `WW…` SID, or
+/// empty for the default workspace's default workflow).
+pub fn defaults(workflow: &str) -> Vec<(&'static str, Value)> {
     vec![
-        (MESSAGING_FLOW, messaging("sms")),
-        (WEBCHAT_FLOW, messaging("chat")),
-        (VOICE_IVR, voice_ivr()),
+        (MESSAGING_FLOW, messaging(workflow, "sms")),
+        (WEBCHAT_FLOW, messaging(workflow, "chat")),
+        (VOICE_IVR, voice_ivr(workflow)),
     ]
+}
+
+/// The seeded TaskRouter workspace's default workflow ("Assign to Anyone"), if TaskRouter has one.
+fn default_workflow(app: &App) -> String {
+    app.store
+        .read(|c| -> crate::routing::Result<Option<String>> {
+            match crate::routing::workspaces::default_sid(c)? {
+                Some(ws) => crate::routing::workflows::default_sid(c, &ws),
+                None => Ok(None),
+            }
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 /// Creates whichever default flow does not exist yet (by name); returns how many it created.
 pub fn ensure_defaults(app: &App) -> Result<usize, Error> {
     let mut created = 0;
-    for (name, definition) in defaults() {
+    for (name, definition) in defaults(&default_workflow(app)) {
         if app.store.read(|c| db::find_by_name(c, name))?.is_some() {
             continue;
         }
@@ -126,7 +141,7 @@ pub fn ensure_defaults(app: &App) -> Result<usize, Error> {
 mod tests {
     #[test]
     fn default_flows_validate_without_warnings() {
-        for (name, def) in super::defaults() {
+        for (name, def) in super::defaults("") {
             let checked = super::revisions::check(&def);
             assert!(checked.valid, "{name}: {:?}", checked.errors);
             assert!(

@@ -106,6 +106,24 @@ export async function adminScenarios(t) {
       await page.waitForSelector('.toast:text("Agent password set")');
       await shot(page, "admin-worker");
     });
+    await scenario("the workflow editor shows the server's expression error", async () => {
+      await page.goto(`${t.BASE}/admin#workflows`);
+      await page.waitForSelector("#workflow-config");
+      const ws = (await rest("GET", "/v1/Workspaces")).json.workspaces[0].sid;
+      const queue = (await rest("GET", `/v1/Workspaces/${ws}/TaskQueues`)).json.task_queues[0].sid;
+      await page.fill("#workflow-name", "Spanish first");
+      const bad = { task_routing: { filters: [{ filter_friendly_name: "es", expression: "language ==", targets: [{ queue }] }], default_filter: { queue } } };
+      await page.fill("#workflow-config", JSON.stringify(bad, null, 2));
+      page.allowConsole = [...missing, /status of 400/];
+      await page.click("#workflow-save");
+      await waitFor("the expression error", async () => /expression/i.test(await page.textContent("#workflow-errors")));
+      await shot(page, "admin-workflow-error");
+      page.allowConsole = missing;
+      bad.task_routing.filters[0].expression = 'language == "es"';
+      await page.fill("#workflow-config", JSON.stringify(bad, null, 2));
+      await page.click("#workflow-save");
+      await page.waitForSelector('#workflows a:text("Spanish first")');
+    });
     await scenario("the dashboard updates live when a task is created", async () => {
       await page.goto(`${t.BASE}/admin#dashboard`);
       await page.waitForSelector('#queue-stats tr[data-queue="Everyone"]');

@@ -66,7 +66,7 @@ export async function chatScenarios(t) {
     await p.fill("#password", "dana-password");
     await p.click("#login-form button");
     await p.waitForSelector("#desk:not(.hidden)");
-    const available = await p.locator("#activity option", { hasText: "Available" }).getAttribute("value");
+    const available = await p.locator("#activity option", { hasText: /^Available$/ }).getAttribute("value");
     await p.selectOption("#activity", available);
     await waitFor("dana to be available", async () => (await rest("GET", `${base}/Workers/${dana.sid}`)).json.activity_name === "Available");
   });

@@ -3,6 +3,7 @@
 import { launch, context, shot, rest, assert, waitFor, scenario, finish, BASE, SID, TOKEN, OTHER_ORIGIN } from "./harness.mjs";
 import { adminScenarios } from "./admin.mjs";
 import { chatScenarios } from "./chat.mjs";
+import { agentScenarios } from "./agent.mjs";
 
 const browser = await launch();
 try {
@@ -29,6 +30,7 @@ try {
     await ctx.close();
   });
   await adminScenarios({ browser, context, shot, rest, assert, waitFor, scenario, BASE, SID, TOKEN });
+  await agentScenarios({ browser, context, shot, rest, assert, waitFor, scenario, BASE, SID, TOKEN });
   await chatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, BASE, SID, TOKEN });
 } finally {
   await browser.close();

@@ -170,3 +170,39 @@ pub fn backend() -> Backend {
     });
     Backend { addr, seen }
 }
+
+/// The seeded "Flex Task Assignment" workspace and its default workflow.
+pub fn flex_workspace(s: &TestServer) -> (String, String) {
+    let v = s.get("/v1/Workspaces").expect(200).json();
+    let ws = v["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["friendly_name"] == "Flex Task Assignment")
+        .expect("the seeded workspace")["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v = s
+        .get(&format!("/v1/Workspaces/{ws}/Workflows"))
+        .expect(200)
+        .json();
+    let wf = v["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["friendly_name"] == "Assign to Anyone")
+        .expect("the seeded workflow")["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (ws, wf)
+}
+
+/// The task with `sid` in the seeded workspace.
+pub fn task(s: &TestServer, sid: &str) -> Value {
+    let (ws, _) = flex_workspace(s);
+    s.get(&format!("/v1/Workspaces/{ws}/Tasks/{sid}"))
+        .expect(200)
+        .json()
+}

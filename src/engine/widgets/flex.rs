@@ -7,6 +7,8 @@ use super::{props, Fail, Outcome, WaitFor, WidgetResult};
 use crate::engine::context::{text, trigger_payload};
 use crate::engine::run::Run;
 use crate::flows::definition::State;
+use crate::routing;
+use crate::store;
 use crate::voice::twiml::Element;
 use serde_json::{json, Map, Value};
 
@@ -125,11 +127,30 @@ fn hold(queue: &str, wait_url: &str) -> Element {
         .text(queue)
 }
 
-/// Creates the TaskRouter task for the widget; answers its SID.
-fn create_task(_run: &mut Run, r: &TaskRequest) -> Result<String, Fail> {
-    Err(Fail::widget(format!(
-        "TaskRouter is not available for a task on workflow {:?}, channel {:?} (priority {:?}, \
-         timeout {:?}, attributes {})",
-        r.workflow, r.channel, r.priority, r.timeout, r.attributes
-    )))
+/// Creates the TaskRouter task in the execution's transaction, in the default ("Flex Task
+/// Assignment") workspace: the widget's workflow when it names one by SID, else the workspace's
+/// default workflow; the channel by unique name or SID. Answers the task's SID. TaskRouter's
+/// refusals (unknown channel, bad priority…) are the widget's failure; store errors abort.
+fn create_task(run: &mut Run, r: &TaskRequest) -> Result<String, Fail> {
+    let routing_err = |e: routing::Error| match e.kind {
+        routing::ErrorKind::Store(kind) => Fail::Store(store::Error::new(kind, e.message)),
+        _ => Fail::widget(format!("TaskRouter refused the task: {}", e.message)),
+    };
+    let workspace = routing::workspaces::default_sid(run.tx)
+        .map_err(routing_err)?
+        .ok_or_else(|| Fail::widget("there is no default TaskRouter workspace"))?;
+    let workflow = if crate::ids::is_sid(crate::ids::Prefix::Workflow, &r.workflow) {
+        Some(r.workflow.clone())
+    } else {
+        routing::workflows::default_sid(run.tx, &workspace).map_err(routing_err)?
+    };
+    let new = routing::tasks::NewTask {
+        workflow_sid: workflow,
+        attributes: r.attributes.clone(),
+        task_channel: Some(r.channel.clone()).filter(|c| !c.is_empty()),
+        priority: r.priority,
+        timeout: r.timeout,
+    };
+    let task = routing::tasks::create_in(run.tx, run.app, &workspace, new).map_err(routing_err)?;
+    Ok(task.sid)
 }

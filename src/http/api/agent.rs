@@ -187,6 +187,31 @@ fn item_json(r: &Reservation, t: &Task, now: i64) -> Value {
     })
 }
 
+/// The newest recorded status of a voice task's call (`call.status-updated`), if any.
+fn call_status(app: &App, t: &Task) -> Result<Option<String>, ApiError> {
+    let Some(call) = t.attributes.get("call_sid").and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let filter = crate::store::events::EventFilter {
+        event_types: vec![EventType::CallStatusUpdated.as_str().to_string()],
+        related_sid: Some(("CallSid".to_string(), call.to_string())),
+        ..Default::default()
+    };
+    let window = crate::store::Window {
+        offset: 0,
+        limit: 1,
+    };
+    let page = app
+        .store
+        .read(|c| crate::store::events::list(c, &filter, window))?;
+    Ok(page.items.first().and_then(|e| {
+        e.data
+            .get("CallStatus")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }))
+}
+
 /// The worker's live reservations (pending, accepted, wrapping) with their tasks, oldest first.
 fn live_work(app: &App, w: &Worker) -> Result<Vec<(Reservation, Task)>, ApiError> {
     let mut out = Vec::new();
@@ -212,10 +237,12 @@ fn live_work(app: &App, w: &Worker) -> Result<Vec<(Reservation, Task)>, ApiError
 fn work(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
     let now = now_ms();
-    let items: Vec<Value> = live_work(app, &w)?
-        .iter()
-        .map(|(r, t)| item_json(r, t, now))
-        .collect();
+    let mut items = Vec::new();
+    for (r, t) in live_work(app, &w)? {
+        let mut v = item_json(&r, &t, now);
+        v["call_status"] = json!(call_status(app, &t)?);
+        items.push(v);
+    }
     Ok(Reply::ok(json!({
         "server_time": iso8601(now),
         "worker": worker_json(&w),
@@ -282,7 +309,9 @@ fn move_reservation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 fn fetch_task(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
     let (r, t) = owned(app, &w, req.param("TaskSid"))?;
-    Ok(Reply::ok(item_json(&r, &t, now_ms())).into())
+    let mut v = item_json(&r, &t, now_ms());
+    v["call_status"] = json!(call_status(app, &t)?);
+    Ok(Reply::ok(v).into())
 }
 
 fn message_json(m: &crate::store::channels::messages::Message) -> Value {
