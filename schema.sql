@@ -446,3 +446,6 @@ CREATE TABLE calls (
     updated_at   INTEGER NOT NULL
 );
 CREATE INDEX calls_by_task ON calls(task_sid) WHERE task_sid IS NOT NULL;
+
+-- step 8: the tasks list pages by creation time (newest or oldest first) without sorting the whole workspace (EXPLAIN QUERY PLAN showed a temp B-tree over every task)
+CREATE INDEX tr_tasks_by_created ON tr_tasks(workspace_sid, created_at);
