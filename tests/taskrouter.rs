@@ -99,3 +99,121 @@ fn task_life_cycle_reserve_accept_wrap_complete() {
     ];
     assert_eq!(evs, expected);
 }
+
+/// A one-thread HTTP listener that records form posts; the first `fail_first` answers are 500.
+fn callback_listener(
+    fail_first: usize,
+) -> (String, std::sync::mpsc::Receiver<Vec<(String, String)>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/cb", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = 0;
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut len = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            let _ = reader.read_exact(&mut body);
+            seen += 1;
+            let status = if seen <= fail_first {
+                "500 Oops"
+            } else {
+                "200 OK"
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            if seen > fail_first {
+                let form = String::from_utf8_lossy(&body)
+                    .split('&')
+                    .filter_map(|p| p.split_once('='))
+                    .map(|(k, v)| (k.to_string(), urldecode(v)))
+                    .collect();
+                if tx.send(form).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    (url, rx)
+}
+
+fn urldecode(s: &str) -> String {
+    let b = s.replace('+', " ");
+    let bytes = b.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            out.push(u8::from_str_radix(&b[i + 1..i + 3], 16).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn event_callbacks_are_posted_with_twilio_fields_honouring_the_filter_and_retried() {
+    let s = TestServer::start();
+    let (url, rx) = callback_listener(1);
+    let ws = s
+        .post(
+            "/v1/Workspaces",
+            &[
+                ("FriendlyName", "callbacks"),
+                ("EventCallbackUrl", &url),
+                ("EventsFilter", "task.created,reservation.created"),
+            ],
+        )
+        .expect(201)
+        .json();
+    assert_eq!(ws["event_callback_url"], url.as_str());
+    let tr = Tr::existing(&s, ws["sid"].as_str().unwrap());
+    let q = tr.queue("q", "1==1", &[]);
+    let wf = tr.simple_workflow(&q);
+    let w = tr.worker("cb", json!({}));
+    let t = tr.task(&wf, json!({"customer": "x"}), &[]);
+    let first = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("a callback (after one retry)");
+    let get =
+        |f: &Vec<(String, String)>, k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    assert_eq!(get(&first, "EventType").as_deref(), Some("task.created"));
+    assert_eq!(get(&first, "TaskSid").as_deref(), t["sid"].as_str());
+    assert_eq!(
+        get(&first, "WorkspaceSid").as_deref(),
+        tr.ws.as_str().into()
+    );
+    assert_eq!(get(&first, "ResourceType").as_deref(), Some("Task"));
+    let attrs: Value = serde_json::from_str(&get(&first, "TaskAttributes").unwrap()).unwrap();
+    assert_eq!(attrs, json!({"customer": "x"}));
+    assert!(get(&first, "Timestamp").is_some());
+    let second = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("reservation.created");
+    assert_eq!(
+        get(&second, "EventType").as_deref(),
+        Some("reservation.created")
+    );
+    assert_eq!(get(&second, "WorkerSid").as_deref(), Some(w.as_str()));
+    assert!(get(&second, "ReservationSid").is_some_and(|r| r.starts_with("WR")));
+    // Nothing outside the filter (workflow.entered, task-queue.entered…) was posted.
+    assert!(rx
+        .recv_timeout(std::time::Duration::from_millis(300))
+        .is_err());
+}

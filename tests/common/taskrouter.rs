@@ -31,6 +31,19 @@ impl<'a> Tr<'a> {
         tr
     }
 
+    /// A workspace created elsewhere.
+    pub fn existing(s: &'a TestServer, ws: &str) -> Tr<'a> {
+        let mut tr = Tr {
+            s,
+            ws: ws.to_string(),
+            offline: String::new(),
+            available: String::new(),
+        };
+        tr.offline = tr.activity("Offline");
+        tr.available = tr.activity("Available");
+        tr
+    }
+
     /// The default "Flex Task Assignment" workspace.
     pub fn default(s: &'a TestServer) -> Tr<'a> {
         let list = s
