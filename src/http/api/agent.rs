@@ -208,11 +208,7 @@ fn enriched(app: &App, r: &Reservation, t: &Task, now: i64) -> Result<Value, Api
             v["task"]["conversation_state"] = json!(conv.state);
         }
     }
-    v["task"]["customer_identity"] = t
-        .attributes
-        .get("from")
-        .cloned()
-        .unwrap_or(Value::Null);
+    v["task"]["customer_identity"] = t.attributes.get("from").cloned().unwrap_or(Value::Null);
     Ok(v)
 }
 
