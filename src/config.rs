@@ -13,6 +13,8 @@ USAGE:
     switchboard rotate-token [--db FILE] replace the Auth Token (the old one stops working)
     switchboard backup FILE [--db FILE] copy the database with SQLite's online backup (safe while serving)
     switchboard restore FILE [--db FILE] replace the database with a backup (stop the server first)
+    switchboard checkup [--db FILE] [--fix]  System Checkup: stale channel sessions and
+                                        conversations (--fix cleans them)
     switchboard help                    this text
 
 OPTIONS (each has an environment twin; flags win):
@@ -45,6 +47,10 @@ pub enum Command {
     RotateToken,
     Backup(PathBuf),
     Restore(PathBuf),
+    /// System Checkup of channel state; `fix` cleans what it finds.
+    Checkup {
+        fix: bool,
+    },
     Help,
 }
 
@@ -136,6 +142,7 @@ impl Config {
 
         let mut it = args.iter();
         let mut positional = Vec::new();
+        let mut fix = false;
         while let Some(arg) = it.next() {
             let (flag, inline) = match arg.split_once('=') {
                 Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
@@ -153,6 +160,7 @@ impl Config {
                 "--threads" => c.threads = parse_threads(&value()?)?,
                 "--sync" => c.sync = parse_sync(&value()?)?,
                 "--public-url" => c.public_url = Some(value()?),
+                "--fix" => fix = true,
                 "-h" | "--help" => positional.insert(0, "help".to_string()),
                 f if f.starts_with('-') => return Err(format!("unknown option {f}")),
                 _ => positional.push(arg.clone()),
@@ -169,6 +177,7 @@ impl Config {
             Some("restore") => Command::Restore(PathBuf::from(
                 words.next().ok_or("restore needs the backup FILE")?,
             )),
+            Some("checkup") => Command::Checkup { fix },
             Some("help") => Command::Help,
             Some(other) => return Err(format!("unknown command {other}")),
         };

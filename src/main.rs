@@ -48,6 +48,17 @@ fn run(config: Config) -> Result<(), String> {
             println!("restored {} from {}", config.db.display(), src.display());
             Ok(())
         }
+        Command::Checkup { fix } => {
+            let s = open(&config)?;
+            let (a, _) = account::ensure(&s).map_err(|e| e.message)?;
+            let report = switchboard::channels::checkup::run(&s, &a.sid, fix)
+                .map_err(|e| format!("checkup failed: {e}"))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
+            );
+            Ok(())
+        }
         Command::Backup(dest) => {
             let s = open(&config)?;
             s.backup_to(&dest).map_err(|e| e.message)?;

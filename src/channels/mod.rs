@@ -7,12 +7,19 @@
 //! Tasks and executions belong to `routing` and `engine`; channels only links to them by SID
 //! (from `task.created` events) and reacts to their events.
 
+pub mod checkup;
 pub mod conversations;
 pub mod error;
 pub mod flex_flows;
+pub mod integrations;
+pub mod interactions;
+pub mod janitor;
 pub mod messages;
+pub mod messaging_webhook;
 pub mod outbox;
 pub mod participants;
+pub mod sessions;
+pub mod webchat;
 pub mod webhooks;
 
 pub use error::{Error, Result};
@@ -21,17 +28,32 @@ use crate::app::App;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-/// Seeds the default handlers and starts the outbox sender (called once from `lib::start`).
+/// Seeds the default handlers and starts the janitor and the outbox sender (called once from `lib::start`).
 pub fn start(
     app: &Arc<App>,
     stop: &crossbeam_channel::Receiver<()>,
 ) -> std::result::Result<Vec<JoinHandle<()>>, String> {
-    flex_flows::seed(app, |_, _| Ok(("task".to_string(), serde_json::json!({}))))
-        .map_err(|e| format!("cannot seed the Flex Flows: {e}"))?;
+    flex_flows::seed(app, |conn, channel| {
+        let name = if channel == "web" {
+            crate::flows::seed::WEBCHAT_FLOW
+        } else {
+            crate::flows::seed::MESSAGING_FLOW
+        };
+        Ok(
+            match crate::store::studio::flows::find_by_name(conn, name)? {
+                Some(f) => (
+                    "studio".to_string(),
+                    serde_json::json!({"flow_sid": f.latest.flow_sid}),
+                ),
+                None => ("task".to_string(), serde_json::json!({})),
+            },
+        )
+    })
+    .map_err(|e| format!("cannot seed the Flex Flows: {e}"))?;
     app.metrics.register_gauges(outbox::gauges);
     let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
     app.store.add_listener(wake_tx);
-    let mut threads = Vec::new();
+    let mut threads = vec![janitor::start(app, stop)?];
     let (a, s) = (app.clone(), stop.clone());
     threads.push(
         std::thread::Builder::new()

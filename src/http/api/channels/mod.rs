@@ -2,10 +2,14 @@
 //! the default `Services/{IS…}`), the carrier messaging webhook, web chat and System Checkup.
 //! Handlers decode, call `crate::channels`, encode.
 
+pub mod checkup;
 pub mod conversations;
 pub mod flex_flows;
+pub mod interactions;
 pub mod messages;
+pub mod messaging;
 pub mod participants;
+pub mod webchat;
 pub mod webhooks;
 
 use crate::app::App;
@@ -21,6 +25,10 @@ pub fn routes() -> Vec<Route> {
     r.extend(participants::routes());
     r.extend(messages::routes());
     r.extend(webhooks::routes());
+    r.extend(interactions::routes());
+    r.extend(messaging::routes());
+    r.extend(webchat::routes());
+    r.extend(checkup::routes());
     r
 }
 

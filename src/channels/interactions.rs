@@ -1,0 +1,374 @@
+//! Interactions (Flex v1): `POST /v1/Interactions` with `Channel` and `Routing` JSON binds a
+//! conversation (an existing one by `properties.media_channel_sid`, or a new one with the given
+//! participants) to a task created through TaskRouter. Without routing properties the
+//! conversation waits for the customer: their reply goes through the channel's Flex Flow, which
+//! creates the task ("task on customer response"). Channel status `closed` / `inactive` closes
+//! the conversation / parks it, and moves its task to completed / wrapping.
+//! https://www.twilio.com/docs/flex/developer/conversations/interactions-api
+
+use super::integrations::{self, TaskSpec};
+use super::{conversations, flex_flows, participants, Error, Result};
+use crate::app::App;
+use crate::clock::now_ms;
+use crate::events::{EventType, NewEvent};
+use crate::ids::{new_sid, Prefix};
+use crate::store::channels::interactions::{self as db, Channel, ChannelParticipant, Interaction};
+use crate::store::channels::sessions::{self as session_db, Session};
+use rusqlite::Connection;
+use serde_json::{json, Value};
+
+pub const CHANNEL_TYPES: &[&str] = &[
+    "voice",
+    "sms",
+    "email",
+    "web",
+    "whatsapp",
+    "chat",
+    "messenger",
+    "gbm",
+];
+
+pub struct Created {
+    pub interaction: Interaction,
+    pub channel: Channel,
+}
+
+pub fn create(
+    app: &App,
+    channel: Value,
+    routing: Option<Value>,
+    context_sid: Option<String>,
+) -> Result<Created> {
+    let kind = channel
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::invalid("Channel", "needs a type"))?
+        .to_string();
+    if !CHANNEL_TYPES.contains(&kind.as_str()) {
+        return Err(Error::invalid(
+            "Channel",
+            format!("type must be one of {}", CHANNEL_TYPES.join(", ")),
+        ));
+    }
+    let routing = routing.unwrap_or_else(|| json!({}));
+    if !routing.is_object() {
+        return Err(Error::invalid("Routing", "must be a JSON object"));
+    }
+    let props = routing
+        .get("properties")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    app.store.write(|tx| {
+        let now = now_ms();
+        let existing = channel
+            .pointer("/properties/media_channel_sid")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let flow = flex_flows::handler_for(tx, &flow_channel(&kind), "*")?;
+        let conv = match existing {
+            Some(sid) => conversations::fetch(tx, &sid)?,
+            None => conversations::create_in(
+                tx,
+                app,
+                conversations::Fields {
+                    friendly_name: Some(format!("{kind} interaction")),
+                    ..Default::default()
+                },
+                None,
+                now,
+            )?,
+        };
+        let interaction = Interaction {
+            sid: new_sid(Prefix::Interaction),
+            channel: channel.clone(),
+            routing: routing.clone(),
+            interaction_context_sid: context_sid.clone(),
+            created_at: now,
+        };
+        db::insert(tx, &interaction)?;
+        let mut ch = Channel {
+            sid: new_sid(Prefix::InteractionChannel),
+            interaction_sid: interaction.sid.clone(),
+            channel_type: kind.clone(),
+            status: "active".into(),
+            conversation_sid: Some(conv.sid.clone()),
+            task_sid: None,
+            error_code: None,
+            error_message: None,
+            created_at: now,
+            updated_at: now,
+        };
+        db::save_channel(tx, &ch)?;
+        for p in channel
+            .get("participants")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+        {
+            let f = participants::Fields {
+                identity: p
+                    .get("identity")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                binding_address: p.get("address").and_then(Value::as_str).map(str::to_string),
+                proxy_address: p
+                    .get("proxy_address")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                ..Default::default()
+            };
+            let added = participants::add_in(tx, app, &conv.sid, f.clone())?;
+            add_channel_participant_in(tx, &ch, "customer", Some(&added.sid))?;
+            // The customer's replies find this conversation through a session.
+            if let (Some(address), Some(proxy), Some(flow)) =
+                (&f.binding_address, &f.proxy_address, &flow)
+            {
+                if session_db::find_for_contact(tx, &flow.channel_type, address, proxy)?.is_none() {
+                    session_db::insert(
+                        tx,
+                        &Session {
+                            sid: new_sid(Prefix::ChannelSession),
+                            flex_flow_sid: flow.sid.clone(),
+                            channel_type: flow.channel_type.clone(),
+                            contact: address.clone(),
+                            contact_identity: proxy.clone(),
+                            conversation_sid: conv.sid.clone(),
+                            task_sid: None,
+                            created_at: now,
+                            updated_at: now,
+                        },
+                    )?;
+                }
+            }
+        }
+        let mut routing_out = routing.clone();
+        if props.get("workspace_sid").is_some()
+            || props.get("workflow_sid").is_some()
+            || props.get("task_channel_unique_name").is_some()
+        {
+            let mut attributes = props
+                .get("attributes")
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            if let Value::String(s) = &attributes {
+                attributes = serde_json::from_str(s)
+                    .map_err(|_| Error::invalid("Routing", "properties.attributes is not JSON"))?;
+            }
+            if !attributes.is_object() {
+                return Err(Error::invalid(
+                    "Routing",
+                    "properties.attributes must be an object",
+                ));
+            }
+            let obj = attributes.as_object_mut().expect("checked above");
+            obj.entry("conversationSid").or_insert(json!(conv.sid));
+            obj.entry("channelType").or_insert(json!(kind));
+            obj.insert("flexInteractionSid".into(), json!(interaction.sid));
+            obj.insert("flexInteractionChannelSid".into(), json!(ch.sid));
+            if let Some(w) = props.get("worker_sid") {
+                obj.entry("known_worker_sid").or_insert(w.clone());
+            }
+            let get = |k: &str| props.get(k).and_then(Value::as_str).map(str::to_string);
+            let task = integrations::create_task_in(
+                tx,
+                app,
+                TaskSpec {
+                    workspace_sid: get("workspace_sid"),
+                    workflow_sid: get("workflow_sid"),
+                    task_channel: get("task_channel_unique_name").or(get("task_channel_sid")),
+                    priority: props.get("priority").and_then(Value::as_i64),
+                    timeout: props.get("timeout").and_then(Value::as_i64),
+                    attributes,
+                },
+            )?;
+            session_db::link_task(tx, &task, &conv.sid, get("workspace_sid").as_deref(), now)?;
+            ch.task_sid = Some(task.clone());
+            db::save_channel(tx, &ch)?;
+            routing_out["properties"]["sid"] = json!(task);
+            db::set_routing(tx, &interaction.sid, &routing_out)?;
+        }
+        app.record(
+            tx,
+            &NewEvent::new(
+                EventType::InteractionCreated,
+                "interaction",
+                &interaction.sid,
+            )
+            .describe("interaction created")
+            .data(
+                json!({"InteractionSid": interaction.sid, "InteractionChannelSid": ch.sid,
+                             "ConversationSid": conv.sid, "TaskSid": ch.task_sid}),
+            ),
+        )?;
+        Ok(Created {
+            interaction: Interaction {
+                routing: routing_out,
+                ..interaction
+            },
+            channel: ch,
+        })
+    })
+}
+
+/// The Flex Flow channel type that carries an interaction channel type's replies.
+fn flow_channel(kind: &str) -> String {
+    match kind {
+        "chat" => "web".into(),
+        k => k.into(),
+    }
+}
+
+pub fn fetch(conn: &Connection, sid: &str) -> Result<Interaction> {
+    db::find(conn, sid)?.ok_or_else(|| Error::not_found(sid))
+}
+
+pub fn fetch_channel(conn: &Connection, interaction_sid: &str, sid: &str) -> Result<Channel> {
+    db::find_channel(conn, interaction_sid, sid)?.ok_or_else(|| Error::not_found(sid))
+}
+
+/// Sets a channel's status to `closed` or `inactive`: the conversation follows, and the task
+/// goes to completed (routing status `closed`) or wrapping.
+pub fn update_channel(
+    app: &App,
+    interaction_sid: &str,
+    sid: &str,
+    status: &str,
+    routing: Option<Value>,
+) -> Result<Channel> {
+    if status != "closed" && status != "inactive" {
+        return Err(Error::invalid("Status", "must be closed or inactive"));
+    }
+    let complete = routing
+        .as_ref()
+        .and_then(|r| r.get("status"))
+        .and_then(Value::as_str)
+        == Some("closed");
+    let ch = app.store.write(|tx| {
+        let mut ch = fetch_channel(tx, interaction_sid, sid)?;
+        ch.status = status.into();
+        ch.updated_at = now_ms();
+        db::save_channel(tx, &ch)?;
+        if let Some(conv) = &ch.conversation_sid {
+            if conversations::fetch(tx, conv).is_ok() {
+                conversations::set_state_in(tx, app, conv, status)?;
+                if status == "closed" {
+                    for s in session_db::for_conversation(tx, conv)? {
+                        super::sessions::close(tx, app, &s, "interaction channel closed")?;
+                    }
+                }
+            }
+        }
+        app.record(
+            tx,
+            &NewEvent::new(EventType::InteractionChannelUpdated, "interaction_channel", &ch.sid)
+                .describe(format!("interaction channel {status}"))
+                .data(json!({"InteractionSid": ch.interaction_sid, "InteractionChannelSid": ch.sid,
+                             "ConversationSid": ch.conversation_sid, "TaskSid": ch.task_sid, "Status": status})),
+        )?;
+        Ok::<_, Error>(ch)
+    })?;
+    if let Some(task) = &ch.task_sid {
+        integrations::finish_task(app, task, complete || status == "closed")?;
+    }
+    Ok(ch)
+}
+
+/// Records an interaction channel participant (idempotent per conversation participant).
+pub fn add_channel_participant_in(
+    tx: &Connection,
+    ch: &Channel,
+    kind: &str,
+    participant_sid: Option<&str>,
+) -> Result<ChannelParticipant> {
+    if let Some(p) = participant_sid {
+        let page = db::participants(
+            tx,
+            &ch.sid,
+            crate::store::Window {
+                offset: 0,
+                limit: 1000,
+            },
+        )?;
+        if let Some(existing) = page
+            .items
+            .into_iter()
+            .find(|x| x.participant_sid.as_deref() == Some(p))
+        {
+            return Ok(existing);
+        }
+    }
+    let p = ChannelParticipant {
+        sid: new_sid(Prefix::InteractionParticipant),
+        interaction_sid: ch.interaction_sid.clone(),
+        channel_sid: ch.sid.clone(),
+        participant_type: kind.into(),
+        status: None,
+        participant_sid: participant_sid.map(str::to_string),
+        created_at: now_ms(),
+    };
+    db::save_participant(tx, &p)?;
+    Ok(p)
+}
+
+/// `POST …/Participants`: `Type` and `MediaProperties` (`identity`, or `address` + `proxy_address`).
+pub fn add_participant(
+    app: &App,
+    interaction_sid: &str,
+    channel_sid: &str,
+    kind: &str,
+    media: Value,
+) -> Result<ChannelParticipant> {
+    if !["supervisor", "customer", "external", "agent", "unknown"].contains(&kind) {
+        return Err(Error::invalid(
+            "Type",
+            "must be supervisor, customer, external, agent or unknown",
+        ));
+    }
+    app.store.write(|tx| {
+        let ch = fetch_channel(tx, interaction_sid, channel_sid)?;
+        let conv = ch
+            .conversation_sid
+            .clone()
+            .ok_or_else(|| Error::not_found("the channel's conversation"))?;
+        let s = |k: &str| media.get(k).and_then(Value::as_str).map(str::to_string);
+        let p = participants::add_in(
+            tx,
+            app,
+            &conv,
+            participants::Fields {
+                identity: s("identity"),
+                binding_address: s("address").or(s("messaging_binding.address")),
+                proxy_address: s("proxy_address").or(s("messaging_binding.proxy_address")),
+                ..Default::default()
+            },
+        )?;
+        add_channel_participant_in(tx, &ch, kind, Some(&p.sid))
+    })
+}
+
+/// `POST …/Participants/{sid}` with `Status` closed | wrapup: a closed participant leaves the conversation.
+pub fn update_participant(
+    app: &App,
+    interaction_sid: &str,
+    channel_sid: &str,
+    sid: &str,
+    status: &str,
+) -> Result<ChannelParticipant> {
+    if status != "closed" && status != "wrapup" {
+        return Err(Error::invalid("Status", "must be closed or wrapup"));
+    }
+    app.store.write(|tx| {
+        let ch = fetch_channel(tx, interaction_sid, channel_sid)?;
+        let mut p = db::find_participant(tx, &ch.sid, sid)?.ok_or_else(|| Error::not_found(sid))?;
+        p.status = Some(status.into());
+        db::save_participant(tx, &p)?;
+        if status == "closed" {
+            if let (Some(conv), Some(ps)) = (&ch.conversation_sid, &p.participant_sid) {
+                if crate::store::channels::participants::find(tx, conv, ps)?.is_some() {
+                    crate::store::channels::participants::delete(tx, ps)?;
+                }
+            }
+        }
+        Ok(p)
+    })
+}

@@ -1,0 +1,295 @@
+//! The Channel Janitor: a durable bus subscriber on its own thread. It
+//! - links tasks to conversations from `task.created` (`conversationSid` in `TaskAttributes`);
+//! - adds the worker as a participant of the task's conversation on `reservation.accepted`;
+//! - on `task.canceled`, `task.wrapup`, `task.completed` and `task.system-deleted`, if the
+//!   conversation's Flex Flow has `JanitorEnabled`, deletes the channel session and marks the
+//!   conversation inactive (history stays readable) — with `LongLived` the conversation stays
+//!   active and only the session goes. `task.deleted` never cleans (Flex's rule);
+//! - delivers Studio's outbound widget messages (`studio.execution.send-message`): appended to
+//!   the conversation as the bot, and sent by the carrier for SMS/WhatsApp.
+//!
+//! Every event is handled in one transaction that also records its SID as handled, so a replay
+//! after a crash does nothing twice.
+
+use super::integrations;
+use super::messages::{self, NewMessage};
+use super::{conversations, outbox, participants, sessions, Result};
+use crate::app::App;
+use crate::clock::now_ms;
+use crate::events::{Delivery, Event, EventType};
+use crate::store::channels::{self as store, conversations as conv_db, flex_flows as flow_db};
+use crate::store::channels::{interactions as inter_db, sessions as session_db};
+use crossbeam_channel::Receiver;
+use rusqlite::Connection;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The author of messages Studio's widgets send.
+pub const BOT_AUTHOR: &str = "bot";
+
+pub const SUBSCRIBER: &str = "channels-janitor";
+
+/// Subscribes (durably) and starts the janitor thread.
+pub fn start(
+    app: &Arc<App>,
+    stop: &Receiver<()>,
+) -> std::result::Result<std::thread::JoinHandle<()>, String> {
+    let sub = app
+        .bus
+        .subscribe(SUBSCRIBER, Delivery::Durable)
+        .map_err(|e| format!("the janitor cannot subscribe: {e}"))?;
+    let (app, stop) = (app.clone(), stop.clone());
+    std::thread::Builder::new()
+        .name("janitor".into())
+        .spawn(move || loop {
+            crossbeam_channel::select! {
+                recv(sub.events) -> ev => {
+                    let Ok(ev) = ev else { return };
+                    if handle_with_retries(&app, &ev) {
+                        if let Err(e) = sub.ack(ev.seq) {
+                            log::error!("janitor: cannot ack event {}: {e}", ev.seq);
+                        }
+                    }
+                }
+                recv(stop) -> _ => return,
+            }
+        })
+        .map_err(|e| format!("cannot start the janitor thread: {e}"))
+}
+
+/// Handles an event, retrying a failing store a few times; false if it never went through (the
+/// event is then replayed at the next start, since its cursor did not move).
+fn handle_with_retries(app: &App, ev: &Event) -> bool {
+    for attempt in 0..5u64 {
+        match app.store.write(|tx| handle_in(tx, app, ev)) {
+            Ok(()) => return true,
+            Err(e) => {
+                log::warn!(
+                    "janitor: event {} {} failed (attempt {}): {e}",
+                    ev.seq,
+                    ev.kind.as_str(),
+                    attempt + 1
+                );
+                std::thread::sleep(Duration::from_millis(50 << attempt));
+            }
+        }
+    }
+    false
+}
+
+fn handle_in(tx: &Connection, app: &App, ev: &Event) -> Result<()> {
+    use EventType::*;
+    if !matches!(
+        ev.kind,
+        TaskCreated
+            | ReservationAccepted
+            | TaskCanceled
+            | TaskWrapup
+            | TaskCompleted
+            | TaskSystemDeleted
+            | TaskDeleted
+            | ExecutionSendMessage
+    ) {
+        return Ok(());
+    }
+    if !store::mark_handled(tx, &ev.sid)? {
+        return Ok(());
+    }
+    let task_sid = ev
+        .data
+        .get("TaskSid")
+        .and_then(Value::as_str)
+        .unwrap_or(&ev.resource_sid);
+    match ev.kind {
+        TaskCreated => {
+            if let Some(conv) = task_conversation(&ev.data) {
+                if conv_db::find(tx, &conv)?.is_some() {
+                    session_db::link_task(
+                        tx,
+                        task_sid,
+                        &conv,
+                        ev.workspace_sid.as_deref(),
+                        now_ms(),
+                    )?;
+                    session_db::set_task_for_conversation(tx, &conv, task_sid, now_ms())?;
+                    for mut ch in inter_db::channels_for_conversation(tx, &conv)? {
+                        if ch.task_sid.is_none() {
+                            ch.task_sid = Some(task_sid.to_string());
+                            ch.updated_at = now_ms();
+                            inter_db::save_channel(tx, &ch)?;
+                        }
+                    }
+                }
+            }
+        }
+        ReservationAccepted => {
+            let conv = task_conversation(&ev.data)
+                .or(session_db::find_task(tx, task_sid)?.map(|l| l.conversation_sid));
+            let worker = ev
+                .data
+                .get("WorkerSid")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if let Some(conv) = conv {
+                add_agent(tx, app, &conv, worker)?;
+            }
+        }
+        TaskDeleted => session_db::end_task(tx, task_sid, ev.kind.as_str(), now_ms())?,
+        ExecutionSendMessage => deliver_studio_message(tx, app, ev)?,
+        _ => clean(
+            tx,
+            app,
+            task_sid,
+            task_conversation(&ev.data),
+            ev.kind.as_str(),
+        )?,
+    }
+    Ok(())
+}
+
+/// `conversationSid` of a task event's `TaskAttributes` (a JSON string, or an object).
+pub fn task_conversation(data: &Value) -> Option<String> {
+    let attrs = match data.get("TaskAttributes") {
+        Some(Value::String(s)) => serde_json::from_str::<Value>(s).ok()?,
+        Some(v) => v.clone(),
+        None => return None,
+    };
+    attrs
+        .get("conversationSid")
+        .or_else(|| attrs.get("conversation_sid"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+fn add_agent(tx: &Connection, app: &App, conv: &str, worker_sid: &str) -> Result<()> {
+    let Some(c) = conv_db::find(tx, conv)? else {
+        return Ok(());
+    };
+    if c.state == "closed" {
+        return Ok(());
+    }
+    let identity =
+        integrations::worker_identity(tx, worker_sid)?.unwrap_or_else(|| worker_sid.to_string());
+    let participant = match participants::fetch(tx, &c.sid, &identity) {
+        Ok(p) => p,
+        Err(_) => participants::add_in(
+            tx,
+            app,
+            &c.sid,
+            participants::Fields {
+                identity: Some(identity),
+                attributes: Some(json!({"worker_sid": worker_sid, "role": "agent"}).to_string()),
+                ..Default::default()
+            },
+        )?,
+    };
+    for ch in inter_db::channels_for_conversation(tx, &c.sid)? {
+        super::interactions::add_channel_participant_in(tx, &ch, "agent", Some(&participant.sid))?;
+    }
+    Ok(())
+}
+
+/// The janitor's cleanup after a task ended (`why`: the event type).
+pub fn clean(
+    tx: &Connection,
+    app: &App,
+    task_sid: &str,
+    conv_hint: Option<String>,
+    why: &str,
+) -> Result<()> {
+    let link = session_db::find_task(tx, task_sid)?;
+    session_db::end_task(tx, task_sid, why, now_ms())?;
+    let Some(conv_sid) = link.map(|l| l.conversation_sid).or(conv_hint) else {
+        return Ok(());
+    };
+    let Some(conv) = conv_db::find(tx, &conv_sid)? else {
+        return Ok(());
+    };
+    let Some(flow) = conv
+        .flex_flow_sid
+        .as_deref()
+        .map(|f| flow_db::find(tx, f))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(());
+    };
+    if !flow.janitor_enabled {
+        return Ok(());
+    }
+    for s in session_db::for_conversation(tx, &conv.sid)? {
+        if s.task_sid.is_none() || s.task_sid.as_deref() == Some(task_sid) {
+            sessions::close(tx, app, &s, &format!("janitor: {why}"))?;
+        }
+    }
+    let others_live = session_db::live_tasks(tx, &conv.sid)?
+        .into_iter()
+        .any(|t| t != task_sid);
+    if !flow.long_lived && !others_live && conv.state == "active" {
+        conversations::set_state_in(tx, app, &conv.sid, "inactive")?;
+    }
+    Ok(())
+}
+
+/// A Studio send-message widget's message: into its conversation (as the bot), or straight to
+/// the carrier when the execution has no conversation (a flow triggered by the flow webhook).
+fn deliver_studio_message(tx: &Connection, app: &App, ev: &Event) -> Result<()> {
+    let get = |k: &str| ev.data.get(k).and_then(Value::as_str).map(str::to_string);
+    let body = get("Body").unwrap_or_default();
+    let media: Vec<String> = match ev.data.get("MediaUrl") {
+        Some(Value::String(u)) if !u.is_empty() => vec![u.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let (to, from) = (
+        get("To").unwrap_or_default(),
+        get("From").unwrap_or_default(),
+    );
+    let conv = match get("ConversationSid") {
+        Some(c) => conv_db::find(tx, &c)?,
+        None => session_db::find_for_contact(tx, "web", &to, &from)?
+            .map(|s| s.conversation_sid)
+            .map(|c| conv_db::find(tx, &c))
+            .transpose()?
+            .flatten(),
+    };
+    if let Some(conv) = conv.filter(|c| c.state != "closed") {
+        messages::add_in(
+            tx,
+            app,
+            &conv.sid,
+            NewMessage {
+                author: BOT_AUTHOR.into(),
+                body: Some(body),
+                media_urls: media,
+                attributes: Some(
+                    json!({"execution_sid": get("ExecutionSid"), "flow_sid": get("FlowSid")})
+                        .to_string(),
+                ),
+                ..Default::default()
+            },
+        )?;
+        return Ok(());
+    }
+    let channel = get("ChannelType").unwrap_or_default();
+    if matches!(channel.as_str(), "sms" | "whatsapp" | "")
+        && !to.is_empty()
+        && !to.starts_with("webchat-")
+    {
+        let mut params = json!({"To": to, "From": from, "Body": body});
+        if let Some(u) = media.first() {
+            params["MediaUrl"] = json!(u);
+        }
+        outbox::queue_carrier(tx, app, params, None, None)?;
+    } else {
+        log::warn!(
+            "janitor: a Studio message for {to} has no conversation or carrier address; dropped"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Issue 5: a Flex Flow with the studio integration routes inbound SMS into a Studio flow; the
+//! flow's send-message widgets come back as bot messages in the conversation and go out through
+//! the carrier, in order.
+
+mod carrier;
+mod common;
+use carrier::Carrier;
+use common::*;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn ask_flow() -> Value {
+    json!({
+        "description": "asks for an order number",
+        "initial_state": "Trigger",
+        "flags": {"allow_concurrent_calls": true},
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+             "transitions": [{"event": "incomingMessage", "next": "ask"}, {"event": "incomingCall"},
+                             {"event": "incomingConversationMessage", "next": "ask"},
+                             {"event": "incomingRequest"}, {"event": "incomingParent"}]},
+            {"name": "ask", "type": "send-and-wait-for-reply",
+             "properties": {"offset": {"x": 0, "y": 200}, "body": "Hi! What is your order number?", "timeout": "3600"},
+             "transitions": [{"event": "incomingMessage", "next": "thanks"}, {"event": "timeout"}, {"event": "deliveryFailure"}]},
+            {"name": "thanks", "type": "send-message",
+             "properties": {"offset": {"x": 0, "y": 400}, "body": "Thanks, looking up {{widgets.ask.inbound.Body}}"},
+             "transitions": [{"event": "sent"}, {"event": "failed"}]}
+        ]
+    })
+}
+
+pub fn create_flow(s: &TestServer, definition: &Value) -> String {
+    s.post(
+        "/v2/Flows",
+        &[
+            ("FriendlyName", "ask"),
+            ("Status", "published"),
+            ("Definition", &definition.to_string()),
+        ],
+    )
+    .expect(201)
+    .json()["sid"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn sms(s: &TestServer, from: &str, to: &str, body: &str, sid: &str) {
+    let params = [
+        ("From", from),
+        ("To", to),
+        ("Body", body),
+        ("MessageSid", sid),
+    ];
+    let r = s
+        .request(
+            "POST",
+            "/webhooks/messaging",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            form_encode(&params).as_bytes(),
+        )
+        .expect(200);
+    assert!(r.text().contains("<Response/>"));
+}
+
+#[test]
+fn studio_integration_runs_the_flow_and_its_replies_reach_the_customer() {
+    let carrier = Carrier::start();
+    let s = TestServer::start_with(&[
+        ("SWITCHBOARD_PROVIDER_URL", &carrier.url),
+        ("SWITCHBOARD_RETRY_BASE_MS", "50"),
+    ]);
+    let flow = create_flow(&s, &ask_flow());
+    s.post(
+        "/v1/FlexFlows",
+        &[
+            ("FriendlyName", "studio sms"),
+            ("ChannelType", "sms"),
+            ("ContactIdentity", "+15550002222"),
+            ("IntegrationType", "studio"),
+            ("Integration.FlowSid", &flow),
+        ],
+    )
+    .expect(201);
+
+    sms(
+        &s,
+        "+15551230001",
+        "+15550002222",
+        "hello",
+        "SM10000000000000000000000000000001",
+    );
+    let question = wait_until(WAIT, || carrier.accepted().into_iter().next());
+    assert_eq!(
+        question.param("Body"),
+        Some("Hi! What is your order number?")
+    );
+    assert_eq!(question.param("To"), Some("+15551230001"));
+    assert_eq!(question.param("From"), Some("+15550002222"));
+
+    // The reply resumes the waiting execution; its answer goes out second.
+    sms(
+        &s,
+        "+15551230001",
+        "+15550002222",
+        "A-42",
+        "SM10000000000000000000000000000002",
+    );
+    wait_until(WAIT, || (carrier.accepted().len() == 2).then_some(()));
+    assert_eq!(
+        carrier.accepted()[1].param("Body"),
+        Some("Thanks, looking up A-42")
+    );
+
+    // The conversation holds all four messages in order, the flow's as the bot.
+    let convs = s.get("/v1/Conversations").expect(200).json();
+    let conv = convs["conversations"][0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let msgs = s
+        .get(&format!("/v1/Conversations/{conv}/Messages"))
+        .expect(200)
+        .json();
+    let seen: Vec<(String, String)> = msgs["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["author"].as_str().unwrap().to_string(),
+                m["body"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("+15551230001".to_string(), "hello".to_string()),
+            (
+                "bot".to_string(),
+                "Hi! What is your order number?".to_string()
+            ),
+            ("+15551230001".to_string(), "A-42".to_string()),
+            ("bot".to_string(), "Thanks, looking up A-42".to_string()),
+        ]
+    );
+    let executions = s
+        .get(&format!("/v2/Flows/{flow}/Executions"))
+        .expect(200)
+        .json();
+    assert_eq!(
+        executions["executions"].as_array().unwrap().len(),
+        1,
+        "{executions}"
+    );
+}
