@@ -208,6 +208,9 @@ pub fn set_activity_in(
         }
         return Ok(());
     }
+    // Pending reservations are rejected after the move, so the worker, now unavailable, is not
+    // offered the tasks they release.
+    let mut to_reject = Vec::new();
     if !act.available {
         let pending_rs = reservations::of_worker_in(conn, worker_sid, ReservationStatus::Pending)?;
         match pending {
@@ -216,16 +219,13 @@ pub fn set_activity_in(
                     "worker {worker_sid} has {} pending reservation(s); reject them first or pass RejectPendingReservations=true",
                     pending_rs.len())));
             }
-            Pending::Reject => {
-                for r in &pending_rs {
-                    domain_reservations::reject_in(conn, app, r, None)?;
-                }
-            }
+            Pending::Reject => to_reject = pending_rs,
             _ => {}
         }
     }
     let now = crate::clock::now_ms();
     let previous = (w.activity_sid.clone(), w.activity_name.clone());
+    let time_in_previous = (now - w.status_changed_at).max(0) / 1000;
     let became_available = act.available && !w.available;
     w.activity_sid = act.sid.clone();
     w.activity_name = act.friendly_name.clone();
@@ -244,7 +244,7 @@ pub fn set_activity_in(
     d.insert("WorkerPreviousActivityName".into(), json!(previous.1));
     d.insert(
         "WorkerTimeInPreviousActivity".into(),
-        json!((now - w.status_changed_at).max(0) / 1000),
+        json!(time_in_previous),
     );
     emit(
         conn,
@@ -259,6 +259,9 @@ pub fn set_activity_in(
         ),
         d,
     )?;
+    for r in &to_reject {
+        domain_reservations::reject_in(conn, app, r, None)?;
+    }
     if offer && w.available {
         assign::offer_worker(conn, app, &mut Plans::default(), worker_sid)?;
     }
@@ -268,6 +271,14 @@ pub fn set_activity_in(
 pub fn delete(app: &App, ws: &str, sid: &str) -> Result<()> {
     app.store.write(|tx| {
         let w = get(tx, ws, sid)?;
+        for held in [ReservationStatus::Accepted, ReservationStatus::Wrapping] {
+            if let Some(r) = reservations::of_worker_in(tx, sid, held)?.first() {
+                return Err(Error::conflict(format!(
+                    "Worker {sid} still holds task {} ({held}); complete it before deleting the worker",
+                    r.task_sid
+                )));
+            }
+        }
         for r in reservations::of_worker_in(tx, sid, ReservationStatus::Pending)? {
             domain_reservations::reject_in(tx, app, &r, None)?;
         }

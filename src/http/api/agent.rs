@@ -187,6 +187,31 @@ fn item_json(r: &Reservation, t: &Task, now: i64) -> Value {
     })
 }
 
+/// `item_json` plus what the desktop shows beside the task: the customer's name and the chat's
+/// state (from the conversation), or the call's status.
+fn enriched(app: &App, r: &Reservation, t: &Task, now: i64) -> Result<Value, ApiError> {
+    let mut v = item_json(r, t, now);
+    v["call_status"] = json!(call_status(app, t)?);
+    if let Some(sid) = conversation_of(t) {
+        let conv = app
+            .store
+            .read(|c| crate::channels::conversations::fetch(c, &sid))
+            .ok();
+        if let Some(conv) = conv {
+            let attrs: Value = serde_json::from_str(&conv.attributes).unwrap_or(Value::Null);
+            let name = attrs
+                .get("customer_name")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or(conv.friendly_name.clone());
+            v["task"]["customer_name"] = json!(name);
+            v["task"]["conversation_state"] = json!(conv.state);
+        }
+    }
+    v["task"]["customer_identity"] = t.attributes.get("from").cloned().unwrap_or(Value::Null);
+    Ok(v)
+}
+
 /// The newest recorded status of a voice task's call (`call.status-updated`), if any.
 fn call_status(app: &App, t: &Task) -> Result<Option<String>, ApiError> {
     let Some(call) = t.attributes.get("call_sid").and_then(Value::as_str) else {
@@ -239,9 +264,7 @@ fn work(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let now = now_ms();
     let mut items = Vec::new();
     for (r, t) in live_work(app, &w)? {
-        let mut v = item_json(&r, &t, now);
-        v["call_status"] = json!(call_status(app, &t)?);
-        items.push(v);
+        items.push(enriched(app, &r, &t, now)?);
     }
     Ok(Reply::ok(json!({
         "server_time": iso8601(now),
@@ -271,7 +294,8 @@ fn relevant(e: &Event) -> bool {
     )
 }
 
-/// The agent's reservation for a task (the newest live one), or 404 as if the task did not exist.
+/// The agent's live reservation for a task (pending, accepted or wrapping), or 404 as if the task
+/// did not exist: a reservation the agent rejected, let time out or completed opens nothing.
 fn owned(app: &App, w: &Worker, task_sid: &str) -> Result<(Reservation, Task), ApiError> {
     let missing = || ApiError::not_found(&format!("/agent/api/tasks/{task_sid}"));
     if !is_sid(Prefix::Task, task_sid) {
@@ -281,7 +305,7 @@ fn owned(app: &App, w: &Worker, task_sid: &str) -> Result<(Reservation, Task), A
         let rs = reservation_db::of_task(c, task_sid)?;
         let mine = rs
             .into_iter()
-            .filter(|r| r.worker_sid == w.sid)
+            .filter(|r| r.worker_sid == w.sid && is_live(r.status))
             .max_by_key(|r| r.created_at);
         match mine {
             Some(r) => Ok::<_, ApiError>(tasks::fetch(c, task_sid)?.map(|t| (r, t))),
@@ -289,6 +313,13 @@ fn owned(app: &App, w: &Worker, task_sid: &str) -> Result<(Reservation, Task), A
         }
     })?;
     found.ok_or_else(missing)
+}
+
+fn is_live(s: ReservationStatus) -> bool {
+    matches!(
+        s,
+        ReservationStatus::Pending | ReservationStatus::Accepted | ReservationStatus::Wrapping
+    )
 }
 
 /// `POST /agent/api/reservations/{ReservationSid}` with `ReservationStatus` (accepted, rejected,
@@ -309,9 +340,7 @@ fn move_reservation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 fn fetch_task(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
     let (r, t) = owned(app, &w, req.param("TaskSid"))?;
-    let mut v = item_json(&r, &t, now_ms());
-    v["call_status"] = json!(call_status(app, &t)?);
-    Ok(Reply::ok(v).into())
+    Ok(Reply::ok(enriched(app, &r, &t, now_ms())?).into())
 }
 
 fn message_json(m: &crate::store::channels::messages::Message) -> Value {
@@ -328,7 +357,13 @@ fn message_json(m: &crate::store::channels::messages::Message) -> Value {
 /// long-lived channel included); with `After` and `Wait`, parked until a newer message comes.
 fn messages(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
-    let (_, t) = owned(app, &w, req.param("TaskSid"))?;
+    let (r, t) = owned(app, &w, req.param("TaskSid"))?;
+    // The customer's words are the agent's to read once the agent has taken the task.
+    if r.status == ReservationStatus::Pending {
+        return Err(ApiError::forbidden(
+            "Accept the reservation to read this chat",
+        ));
+    }
     let conv = conversation_of(&t).ok_or_else(|| ApiError::not_found("this task's chat"))?;
     let after = req.query.parse::<i64>("After")?;
     let wait = req.query.parse::<u64>("Wait")?.unwrap_or(0).min(30);
