@@ -148,7 +148,8 @@ impl Conn {
             return true;
         }
         let mut b = [0u8; 1];
-        let ready = !matches!(s.peek(&mut b), Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock);
+        let ready =
+            !matches!(s.peek(&mut b), Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock);
         let _ = s.set_nonblocking(false);
         ready
     }

@@ -53,7 +53,10 @@ pub fn carrier(threads: usize, waiters: HashMap<String, Sender<()>>) -> String {
 }
 
 /// The customers' numbers and the channels their replies arrive on.
-pub fn customers() -> (Vec<(String, Receiver<()>)>, HashMap<String, Sender<()>>) {
+/// Each customer's number with the channel its replies arrive on.
+pub type Customers = Vec<(String, Receiver<()>)>;
+
+pub fn customers() -> (Customers, HashMap<String, Sender<()>>) {
     let mut clients = Vec::new();
     let mut waiters = HashMap::new();
     for i in 0..CONVERSATIONS {
@@ -94,7 +97,9 @@ pub fn configure(addr: &str, auth: &str) {
         ("Status", "published"),
         ("Definition", &flow.to_string()),
     ]);
-    let (st, b) = c.call("POST", "/v2/Flows", &h, body.as_bytes()).expect("flow");
+    let (st, b) = c
+        .call("POST", "/v2/Flows", &h, body.as_bytes())
+        .expect("flow");
     assert_eq!(st, 201, "{}", String::from_utf8_lossy(&b));
     let v: serde_json::Value = serde_json::from_slice(&b).expect("json");
     let flow_sid = v["sid"].as_str().expect("sid").to_string();
@@ -113,7 +118,7 @@ pub fn configure(addr: &str, auth: &str) {
 
 /// Every customer sends one message and waits for its reply, for `dur` (after one warm-up round
 /// that starts each conversation and its execution).
-pub fn measure(addr: &str, clients: Vec<(String, Receiver<()>)>, dur: Duration) -> Outcome {
+pub fn measure(addr: &str, clients: Customers, dur: Duration) -> Outcome {
     let ready = Arc::new(Barrier::new(clients.len() + 1));
     let go = Arc::new(Barrier::new(clients.len() + 1));
     let threads: Vec<_> = clients

@@ -96,14 +96,22 @@ pub struct Waiting {
 pub fn waiting_clients(dir: &Path, clients: usize, keep_alive: bool, dur: Duration) -> Waiting {
     let db = dir.join(format!("waiting-{keep_alive}.db"));
     let (sid, token) = credentials(&db);
-    let auth = format!("Basic {}", crate::base64_encode(format!("{sid}:{token}").as_bytes()));
+    let auth = format!(
+        "Basic {}",
+        crate::base64_encode(format!("{sid}:{token}").as_bytes())
+    );
     let s = spawn(&db);
     until_healthy(&s, Duration::from_secs(10)).expect("server up");
     let pid = s.child.id();
     let threads_idle = threads_of(pid).unwrap_or(0);
     let mut c = Conn::open(&s.addr).expect("connect");
     let (_, body) = c
-        .call("GET", "/admin/api/events", &[("Authorization", auth.clone())], b"")
+        .call(
+            "GET",
+            "/admin/api/events",
+            &[("Authorization", auth.clone())],
+            b"",
+        )
         .expect("feed");
     let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
     let after = v["last_seq"].as_i64().unwrap_or(0);
@@ -123,7 +131,11 @@ pub fn waiting_clients(dir: &Path, clients: usize, keep_alive: bool, dur: Durati
     }
     // Let the server read and park every request, then check none was answered.
     std::thread::sleep(Duration::from_secs(2));
-    let parked = open.iter_mut().map(|c| !c.readable_now()).filter(|p| *p).count();
+    let parked = open
+        .iter_mut()
+        .map(|c| !c.readable_now())
+        .filter(|p| *p)
+        .count();
     let threads = threads_of(pid).unwrap_or(0);
     let rss = rss_kb(pid).unwrap_or(0);
     let path = format!("/2010-04-01/Accounts/{sid}.json");
@@ -170,7 +182,10 @@ pub fn cold_start(dir: &Path, tasks: u64) -> ColdStart {
     // warm (just written); the start-up measured is the process's own work.
     let s = spawn(&db);
     let healthz = until_healthy(&s, Duration::from_secs(60)).expect("server up");
-    let auth = format!("Basic {}", crate::base64_encode(format!("{sid}:{token}").as_bytes()));
+    let auth = format!(
+        "Basic {}",
+        crate::base64_encode(format!("{sid}:{token}").as_bytes())
+    );
     let h = [("Authorization", auth)];
     let path = format!("/v1/Workspaces/{ws}/Tasks?PageSize=50");
     let mut c = Conn::open(&s.addr).expect("connect");
@@ -199,7 +214,8 @@ pub fn cold_start(dir: &Path, tasks: u64) -> ColdStart {
 /// Inserts `n` finished tasks (completed, some canceled) into workspace `ws` in one transaction.
 fn bulk_tasks(db: &Path, ws: &str, n: u64) {
     let conn = rusqlite::Connection::open(db).expect("open");
-    conn.pragma_update(None, "synchronous", "OFF").expect("pragma");
+    conn.pragma_update(None, "synchronous", "OFF")
+        .expect("pragma");
     let (wf, ch, chname, q): (String, String, String, String) = conn
         .query_row(
             "SELECT w.sid, c.sid, c.unique_name, q.sid FROM tr_workflows w, tr_task_channels c,

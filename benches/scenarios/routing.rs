@@ -1,5 +1,5 @@
 //! Scenarios 1 and 2: task create → reservation created, through the library core (the HTTP layer
-//! is not what is measured). A workspace with `WORKERS` available workers (capacity 50 on the
+//! is not what is measured). A workspace with `workers()` available workers (capacity 50 on the
 //! default channel, so every new task finds a free one) and a backlog of tasks queued in a queue
 //! no worker matches; creator threads call `routing::tasks::create`, which returns after the
 //! commit that holds the task, its events, its TTL timer and its reservation.
@@ -18,7 +18,10 @@ use switchboard::routing::{
     workspaces::{self, WorkspaceParams},
 };
 
-pub const WORKERS: usize = 1_000;
+/// Workers per workspace (`BENCH_WORKERS` overrides it, e.g. for a profile under callgrind).
+pub fn workers() -> usize {
+    crate::env_num("BENCH_WORKERS", 1_000) as usize
+}
 /// Threads creating tasks at once (each waits for its own commit).
 pub const CREATORS: usize = 8;
 /// Threads used to build the fixture (their writes share commits).
@@ -41,7 +44,7 @@ pub struct Outcome {
     pub unreserved: u64,
 }
 
-/// Builds a workspace: two queues, a workflow, `WORKERS` workers (offline while the backlog is
+/// Builds a workspace: two queues, a workflow, `workers()` workers (offline while the backlog is
 /// created, so backlog routing does not walk them), `backlog` queued tasks, then workers available.
 pub fn build(app: &Arc<App>, name: &str, backlog: usize) -> Fixture {
     let ws = workspaces::create(
@@ -96,7 +99,7 @@ pub fn build(app: &Arc<App>, name: &str, backlog: usize) -> Fixture {
     .expect("workflow");
 
     // Workers, offline, with capacity 50 on the default channel.
-    let worker_sids: Vec<String> = parallel(WORKERS, |i| {
+    let worker_sids: Vec<String> = parallel(workers(), |i| {
         let w = workers::create(
             app,
             &ws.sid,
@@ -105,8 +108,7 @@ pub fn build(app: &Arc<App>, name: &str, backlog: usize) -> Fixture {
             Some(&offline),
         )
         .expect("worker");
-        workers::update_channel(app, &ws.sid, &w.sid, "default", Some(50), None)
-            .expect("capacity");
+        workers::update_channel(app, &ws.sid, &w.sid, "default", Some(50), None).expect("capacity");
         w.sid
     });
 

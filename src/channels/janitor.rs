@@ -46,16 +46,47 @@ pub fn start(
             crossbeam_channel::select! {
                 recv(sub.events) -> ev => {
                     let Ok(ev) = ev else { return };
-                    if handle_with_retries(&app, &ev) {
-                        if let Err(e) = sub.ack(ev.seq) {
-                            log::error!("janitor: cannot ack event {}: {e}", ev.seq);
+                    let mut batch = vec![ev];
+                    while batch.len() < BATCH {
+                        match sub.events.try_recv() {
+                            Ok(ev) => batch.push(ev),
+                            Err(_) => break,
                         }
                     }
+                    handle_batch(&app, &sub, &batch);
                 }
                 recv(stop) -> _ => return,
             }
         })
         .map_err(|e| format!("cannot start the janitor thread: {e}"))
+}
+
+/// The most events one janitor transaction handles.
+const BATCH: usize = 256;
+
+/// Handles the events waiting at once in one transaction that also moves the cursor (one commit
+/// instead of two per event); if that fails, each event goes alone, with retries.
+fn handle_batch(app: &App, sub: &crate::events::Subscription, batch: &[Arc<Event>]) {
+    let Some(last) = batch.last().map(|ev| ev.seq) else {
+        return;
+    };
+    let together = app.store.write(|tx| -> Result<()> {
+        for ev in batch {
+            handle_in(tx, app, ev)?;
+        }
+        crate::store::events::set_cursor(tx, SUBSCRIBER, last)?;
+        Ok(())
+    });
+    if together.is_ok() {
+        return;
+    }
+    for ev in batch {
+        if handle_with_retries(app, ev) {
+            if let Err(e) = sub.ack(ev.seq) {
+                log::error!("janitor: cannot ack event {}: {e}", ev.seq);
+            }
+        }
+    }
 }
 
 /// Handles an event, retrying a failing store a few times; false if it never went through (the
