@@ -431,3 +431,18 @@ CREATE TABLE tr_reservations (
 );
 CREATE INDEX tr_reservations_by_task ON tr_reservations(task_sid, created_at);
 CREATE INDEX tr_reservations_by_worker ON tr_reservations(worker_sid, status, created_at);
+
+-- step 7: voice calls the appliance answers: the carrier's CallSid, its flow execution, the task Send to Flex created and the agent it was bridged to
+CREATE TABLE calls (
+    sid          TEXT PRIMARY KEY,
+    flow_sid     TEXT NOT NULL,
+    execution_sid TEXT,
+    task_sid     TEXT,
+    from_address TEXT NOT NULL,
+    to_address   TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    bridged_to   TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX calls_by_task ON calls(task_sid) WHERE task_sid IS NOT NULL;

@@ -95,6 +95,7 @@ pub fn start(config: Config) -> Result<Running, String> {
         move || app.timers.run(&app, &stop)
     })?);
     threads.extend(engine::start(&app, &stop_rx)?);
+    threads.extend(voice::start(&app, &stop_rx)?);
     threads.extend(channels::start(&app, &stop_rx)?);
     let http = http::HttpServer::start(app.clone(), parking)?;
     Ok(Running {

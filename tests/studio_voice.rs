@@ -118,7 +118,7 @@ fn voice_ivr_gathers_digits_and_repeats_on_a_wrong_one() {
         .unwrap();
     // The caller waits in a queue named after the task.
     assert!(
-        last.contains(&format!("<Enqueue>{task_sid}</Enqueue>")),
+        last.contains(&format!("\">{task_sid}</Enqueue></Response>")),
         "{last}"
     );
     let t = task(&s, task_sid);

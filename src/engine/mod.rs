@@ -203,6 +203,18 @@ fn start_in(
     };
     db::insert(tx, &exec)?;
     app.record(tx, &run::started_event(&exec))?;
+    if inbound.trigger == TriggerKind::IncomingCall {
+        if let Some(call_sid) = inbound.payload["CallSid"].as_str() {
+            crate::voice::calls::record_incoming(
+                tx,
+                call_sid,
+                flow.sid(),
+                &sid,
+                &inbound.contact,
+                &inbound.channel_address,
+            )?;
+        }
+    }
     let mut r = Run::new(app, tx, def, exec, 0);
     r.start()?;
     Ok((r.exec, r.twiml))
@@ -293,8 +305,13 @@ fn handled(app: &App, exec: &db::Execution, mut verbs: Vec<Element>) -> Handled 
     let twiml = is_call.then(|| {
         let wait = exec.wait.as_ref().and_then(Wait::from_json);
         match (exec.status, wait) {
-            (ExecutionStatus::Ended, _) if verbs.is_empty() => verbs.push(twiml::hangup()),
-            (ExecutionStatus::Active, Some(Wait::Call { .. })) | (ExecutionStatus::Ended, _) => {}
+            // The end of a flow hangs up, unless the caller waits in a queue for an agent.
+            (ExecutionStatus::Ended, _) => {
+                if verbs.last().is_none_or(|v| v.name != "Enqueue") {
+                    verbs.push(twiml::hangup());
+                }
+            }
+            (ExecutionStatus::Active, Some(Wait::Call { .. })) => {}
             // The execution works on something else (HTTP, a subflow): the caller waits a
             // moment and asks again.
             (ExecutionStatus::Active, _) => {
@@ -338,6 +355,14 @@ pub fn delete(app: &App, flow_sid: &str, sid: &str) -> Result<(), Error> {
         db::delete(tx, sid)?;
         Ok(())
     })
+}
+
+/// Ends an execution and its subflows inside the caller's transaction (a caller hung up, say).
+pub fn end_in(app: &App, tx: &Transaction, execution_sid: &str) -> store::Result<()> {
+    match db::fetch(tx, execution_sid)? {
+        Some(e) => end_tree(app, tx, e),
+        None => Ok(()),
+    }
 }
 
 fn end_tree(app: &App, tx: &Transaction, exec: db::Execution) -> store::Result<()> {

@@ -18,6 +18,7 @@ pub mod space;
 pub mod studio;
 pub mod taskrouter;
 pub mod timers;
+pub mod voice;
 
 pub use error::{Error, ErrorKind, Result};
 

@@ -120,10 +120,16 @@ pub fn enqueue_call(run: &mut Run, state: &State) -> WidgetResult {
     })
 }
 
-/// `<Enqueue>` into the queue named `queue`, hearing `wait_url` (if any) meanwhile.
+/// `<Enqueue>` into the queue named `queue`, hearing `wait_url` meanwhile (by default the
+/// appliance's own hold music).
 fn hold(queue: &str, wait_url: &str) -> Element {
+    let wait_url = match wait_url.trim() {
+        "" => crate::voice::hold::WAIT_PATH,
+        url => url,
+    };
     Element::new("Enqueue")
-        .attr("waitUrl", wait_url.trim())
+        .attr("waitUrl", wait_url)
+        .attr("waitUrlMethod", "POST")
         .text(queue)
 }
 
@@ -152,5 +158,8 @@ fn create_task(run: &mut Run, r: &TaskRequest) -> Result<String, Fail> {
         timeout: r.timeout,
     };
     let task = routing::tasks::create_in(run.tx, run.app, &workspace, new).map_err(routing_err)?;
+    if let Some(call_sid) = run.ctx()["trigger"]["call"]["CallSid"].as_str() {
+        crate::voice::calls::attach_task(run.tx, call_sid, &task.sid)?;
+    }
     Ok(task.sid)
 }

@@ -8,6 +8,7 @@ pub mod channels;
 pub mod studio;
 pub mod system;
 pub mod taskrouter;
+pub mod voice;
 
 use super::encoding::{page_json, PageRequest};
 use super::request::Req;
@@ -24,6 +25,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(admin::routes());
     all.extend(agent::routes());
     all.extend(studio::routes());
+    all.extend(voice::routes());
     all.extend(channels::routes());
     all.extend(crate::web::routes());
     all
