@@ -89,7 +89,7 @@ async function refresh() {
 
 function summary(t) {
   const a = t.attributes || {};
-  const who = a.name || a.customer_name || a.from || a.caller || "";
+  const who = t.customer_name || a.customer_name || a.name || a.from || a.caller || "";
   return `${t.task_channel_unique_name}${who ? " · " + who : ""}`;
 }
 
@@ -199,7 +199,8 @@ async function drawTask(r, fresh = false) {
     const chat = fresh || !state.chats.has(t.sid) ? await loadMessages(t.sid) : state.chats.get(t.sid);
     chat.unread = 0;
     const log = h("ol", { class: "chat-log", id: "transcript", "aria-live": "polite" });
-    for (const m of chat.messages) log.append(message(m));
+    chat.customer = { identity: t.customer_identity, name: t.customer_name };
+    for (const m of chat.messages) log.append(message(m, chat.customer));
     const input = h("input", { id: "reply", maxlength: 1600, autocomplete: "off", placeholder: r.status === "accepted" ? "Reply" : "The chat has ended", "aria-label": "Reply" });
     const send = h("form", { class: "chat-send", id: "reply-form", onsubmit: async (ev) => {
       ev.preventDefault();
@@ -222,11 +223,12 @@ async function drawTask(r, fresh = false) {
   if (keepFocus && $("reply")) { $("reply").value = draft; $("reply").focus(); }
 }
 
-function message(m) {
+function message(m, customer) {
   const mine = m.author === (state.me && state.me.friendly_name);
+  const who = mine ? "You" : customer && customer.identity && m.author === customer.identity ? customer.name || "Customer" : m.author;
   const li = el("li", null, `chat-msg ${mine ? "mine" : "theirs"}`);
   li.dataset.index = m.index;
-  li.append(el("span", mine ? "You" : m.author, "chat-who"), el("p", m.body || "", "chat-body"),
+  li.append(el("span", who, "chat-who"), el("p", m.body || "", "chat-body"),
     el("span", new Date(m.date_created).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), "chat-meta"));
   return li;
 }
@@ -237,7 +239,7 @@ async function onMessages(taskSid) {
     const log = $("transcript");
     if (log) {
       const have = new Set([...log.children].map((li) => Number(li.dataset.index)));
-      for (const m of chat.messages) if (!have.has(m.index)) log.append(message(m));
+      for (const m of chat.messages) if (!have.has(m.index)) log.append(message(m, chat.customer));
       log.scrollTop = log.scrollHeight;
     }
     chat.unread = 0;

@@ -51,14 +51,14 @@ function render(m) {
   if (mine && pending.has(m.body)) {
     const li = pending.get(m.body);
     pending.delete(m.body);
-    li.querySelector(".chat-meta").textContent = "delivered";
+    li.querySelector(".chat-meta").textContent = `delivered · ${time(m.date_created)}`;
     li.dataset.index = m.index;
     return;
   }
   const who = mine ? "You" : m.author_name || (m.author && m.author.startsWith("webchat-") ? "You" : m.author) || "";
   const li = el("li", null, `chat-msg ${mine ? "mine" : "theirs"}`);
   li.dataset.index = m.index;
-  li.append(el("span", who, "chat-who"), el("p", m.body || "", "chat-body"), el("span", time(m.date_created), "chat-meta"));
+  li.append(el("span", who, "chat-who"), el("p", m.body || "", "chat-body"), el("span", mine ? `delivered · ${time(m.date_created)}` : time(m.date_created), "chat-meta"));
   $("chat-log").append(li);
   li.scrollIntoView({ block: "end" });
 }

@@ -136,7 +136,34 @@ export async function adminScenarios(t) {
       await waitFor("the pending count to rise without a reload", async () =>
         Number(await page.textContent('#status-totals [data-status="pending"] b')) > before);
       await shot(page, "admin-dashboard");
+      // The task and its events in the console.
+      await page.goto(`${t.BASE}/admin#tasks`);
+      await page.click(`#tasks a:text("${created.json.sid}")`);
+      await waitFor("the task's events", async () => (await page.textContent("#task-events")).includes("task.created"));
+      await shot(page, "admin-task");
       await rest("POST", `/v1/Workspaces/${ws}/Tasks/${created.json.sid}`, { AssignmentStatus: "canceled", Reason: "test over" });
+    });
+    await scenario("admin creates a queue (a bad target expression is refused), an activity and a task channel", async () => {
+      await page.goto(`${t.BASE}/admin#queues`);
+      await page.fill('#queue-form [name="FriendlyName"]', "Spanish");
+      await page.fill('#queue-form [name="TargetWorkers"]', "languages HAS");
+      page.allowConsole = [...missing, /status of 400/];
+      await page.click("#queue-form button");
+      await waitFor("the expression error", async () => (await page.textContent("#queue-form .error")).length > 0);
+      page.allowConsole = missing;
+      await page.fill('#queue-form [name="TargetWorkers"]', 'languages HAS "es"');
+      await page.click("#queue-form button");
+      await page.waitForSelector('#queues td:text("Spanish")');
+      await shot(page, "admin-queues");
+      await page.goto(`${t.BASE}/admin#activities`);
+      await page.fill('#activity-form [name="FriendlyName"]', "Lunch");
+      await page.click("#activity-form button");
+      await page.waitForSelector('#activities td:text("Lunch")');
+      await page.goto(`${t.BASE}/admin#channels`);
+      await page.fill('#channel-form [name="UniqueName"]', "video");
+      await page.fill('#channel-form [name="FriendlyName"]', "Video");
+      await page.click("#channel-form button");
+      await page.waitForSelector('#channels td:text("video")');
     });
   } else {
     console.log("skip TaskRouter scenarios: /v1/Workspaces is not on this build yet");

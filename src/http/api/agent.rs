@@ -187,6 +187,31 @@ fn item_json(r: &Reservation, t: &Task, now: i64) -> Value {
     })
 }
 
+/// `item_json` plus what the desktop shows beside the task: the customer's name and the chat's
+/// state (from the conversation), or the call's status.
+fn enriched(app: &App, r: &Reservation, t: &Task, now: i64) -> Result<Value, ApiError> {
+    let mut v = item_json(r, t, now);
+    v["call_status"] = json!(call_status(app, t)?);
+    if let Some(sid) = conversation_of(t) {
+        let conv = app
+            .store
+            .read(|c| crate::channels::conversations::fetch(c, &sid))
+            .ok();
+        if let Some(conv) = conv {
+            let attrs: Value = serde_json::from_str(&conv.attributes).unwrap_or(Value::Null);
+            let name = attrs
+                .get("customer_name")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or(conv.friendly_name.clone());
+            v["task"]["customer_name"] = json!(name);
+            v["task"]["conversation_state"] = json!(conv.state);
+        }
+    }
+    v["task"]["customer_identity"] = t.attributes.get("from").cloned().unwrap_or(Value::Null);
+    Ok(v)
+}
+
 /// The newest recorded status of a voice task's call (`call.status-updated`), if any.
 fn call_status(app: &App, t: &Task) -> Result<Option<String>, ApiError> {
     let Some(call) = t.attributes.get("call_sid").and_then(Value::as_str) else {
@@ -239,9 +264,7 @@ fn work(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let now = now_ms();
     let mut items = Vec::new();
     for (r, t) in live_work(app, &w)? {
-        let mut v = item_json(&r, &t, now);
-        v["call_status"] = json!(call_status(app, &t)?);
-        items.push(v);
+        items.push(enriched(app, &r, &t, now)?);
     }
     Ok(Reply::ok(json!({
         "server_time": iso8601(now),
@@ -309,9 +332,7 @@ fn move_reservation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 fn fetch_task(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
     let (r, t) = owned(app, &w, req.param("TaskSid"))?;
-    let mut v = item_json(&r, &t, now_ms());
-    v["call_status"] = json!(call_status(app, &t)?);
-    Ok(Reply::ok(v).into())
+    Ok(Reply::ok(enriched(app, &r, &t, now_ms())?).into())
 }
 
 fn message_json(m: &crate::store::channels::messages::Message) -> Value {
