@@ -103,6 +103,7 @@ fn task_life_cycle_reserve_accept_wrap_complete() {
 /// A one-thread HTTP listener that records form posts; the first `fail_first` answers are 500.
 fn callback_listener(
     fail_first: usize,
+    answer: &'static str,
 ) -> (String, std::sync::mpsc::Receiver<Vec<(String, String)>>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -133,7 +134,8 @@ fn callback_listener(
             };
             let _ = write!(
                 stream,
-                "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
             );
             if seen > fail_first {
                 let form = String::from_utf8_lossy(&body)
@@ -170,7 +172,7 @@ fn urldecode(s: &str) -> String {
 #[test]
 fn event_callbacks_are_posted_with_twilio_fields_honouring_the_filter_and_retried() {
     let s = TestServer::start();
-    let (url, rx) = callback_listener(1);
+    let (url, rx) = callback_listener(1, "");
     let ws = s
         .post(
             "/v1/Workspaces",
@@ -216,4 +218,67 @@ fn event_callbacks_are_posted_with_twilio_fields_honouring_the_filter_and_retrie
     assert!(rx
         .recv_timeout(std::time::Duration::from_millis(300))
         .is_err());
+}
+
+#[test]
+fn an_assignment_callback_answering_accept_accepts_the_reservation() {
+    let s = TestServer::start();
+    let (url, rx) = callback_listener(0, r#"{"instruction": "accept"}"#);
+    let tr = Tr::new(&s, "assignment");
+    let q = tr.queue("q", "1==1", &[]);
+    let wf = tr.workflow(
+        "cb",
+        json!({"task_routing": {"default_filter": {"queue": q}}}),
+        &[("AssignmentCallbackUrl", &url)],
+    );
+    let w = tr.worker("auto", json!({}));
+    let t = tr.task(&wf, json!({"k": 1}), &[]);
+    let task = t["sid"].as_str().unwrap();
+    let posted = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("assignment callback");
+    let get = |k: &str| posted.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    assert_eq!(get("TaskSid").as_deref(), Some(task));
+    assert_eq!(get("WorkerSid").as_deref(), Some(w.as_str()));
+    assert!(get("ReservationSid").is_some());
+    wait_until(std::time::Duration::from_secs(10), || {
+        (tr.fetch_task(task)["assignment_status"] == "assigned").then_some(())
+    });
+}
+
+#[test]
+fn re_evaluating_a_workflow_reroutes_its_pending_tasks_and_busy_workers_cannot_be_deleted() {
+    let s = TestServer::start();
+    let tr = Tr::new(&s, "reeval");
+    let a = tr.queue("a", "team == 'a'", &[]);
+    let b = tr.queue("b", "team == 'b'", &[]);
+    let wf = tr.simple_workflow(&a);
+    let t = tr.task(&wf, json!({}), &[]);
+    let task = t["sid"].as_str().unwrap();
+    assert_eq!(tr.fetch_task(task)["task_queue_sid"], a.as_str());
+    let cfg = json!({"task_routing": {"default_filter": {"queue": b}}}).to_string();
+    s.post(
+        &tr.path(&format!("/Workflows/{wf}")),
+        &[("Configuration", &cfg), ("ReEvaluateTasks", "true")],
+    )
+    .expect(200);
+    assert_eq!(tr.fetch_task(task)["task_queue_sid"], b.as_str());
+    let w = tr.worker("bee", json!({"team": "b"}));
+    let r = tr.wait_reservation(task);
+    tr.update_reservation(
+        task,
+        r["sid"].as_str().unwrap(),
+        &[("ReservationStatus", "accepted")],
+    )
+    .expect(200);
+    let e = s
+        .delete(&tr.path(&format!("/Workers/{w}")))
+        .expect_error(409);
+    assert!(e["message"].as_str().unwrap().contains(task), "{e}");
+    s.post(
+        &tr.path(&format!("/Tasks/{task}")),
+        &[("AssignmentStatus", "completed")],
+    )
+    .expect(200);
+    s.delete(&tr.path(&format!("/Workers/{w}"))).expect(204);
 }

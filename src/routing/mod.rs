@@ -6,11 +6,13 @@
 //! - `workspaces`, `workers`, `queues`, `workflows`, `tasks`, `reservations`: one file per
 //!   resource; each change runs in one `Store::write` transaction with its events.
 //! - `routes` (workflow filters and targets), `assign` (matching tasks with free workers).
-//! - `stats`, `callbacks` (event_callback_url delivery on its own thread), `seed` (defaults).
+//! - `stats`, `callbacks` (event_callback_url delivery on its own thread), `assignment_callbacks`
+//!   (a workflow's assignment_callback_url and the instruction it answers), `seed` (defaults).
 //!
 //! Nothing here speaks HTTP; SQL is in `store::taskrouter`.
 
 pub mod assign;
+pub mod assignment_callbacks;
 pub mod callbacks;
 pub mod error;
 pub mod expr;
@@ -52,6 +54,7 @@ pub fn start(
         .register(TimerKind::WorkflowTargetTimeout, |app, t| {
             routes::target_timed_out(app, &t.target, &t.data).map_err(|e| e.to_string())
         });
-    let delivery = callbacks::start(app.clone(), stop)?;
-    Ok(vec![delivery])
+    let delivery = callbacks::start(app.clone(), stop.clone())?;
+    let assignment = assignment_callbacks::start(app.clone(), stop)?;
+    Ok(vec![delivery, assignment])
 }

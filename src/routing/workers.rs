@@ -226,6 +226,7 @@ pub fn set_activity_in(
     }
     let now = crate::clock::now_ms();
     let previous = (w.activity_sid.clone(), w.activity_name.clone());
+    let time_in_previous = (now - w.status_changed_at).max(0) / 1000;
     let became_available = act.available && !w.available;
     w.activity_sid = act.sid.clone();
     w.activity_name = act.friendly_name.clone();
@@ -244,7 +245,7 @@ pub fn set_activity_in(
     d.insert("WorkerPreviousActivityName".into(), json!(previous.1));
     d.insert(
         "WorkerTimeInPreviousActivity".into(),
-        json!((now - w.status_changed_at).max(0) / 1000),
+        json!(time_in_previous),
     );
     emit(
         conn,
@@ -268,6 +269,14 @@ pub fn set_activity_in(
 pub fn delete(app: &App, ws: &str, sid: &str) -> Result<()> {
     app.store.write(|tx| {
         let w = get(tx, ws, sid)?;
+        for held in [ReservationStatus::Accepted, ReservationStatus::Wrapping] {
+            if let Some(r) = reservations::of_worker_in(tx, sid, held)?.first() {
+                return Err(Error::conflict(format!(
+                    "Worker {sid} still holds task {} ({held}); complete it before deleting the worker",
+                    r.task_sid
+                )));
+            }
+        }
         for r in reservations::of_worker_in(tx, sid, ReservationStatus::Pending)? {
             domain_reservations::reject_in(tx, app, &r, None)?;
         }

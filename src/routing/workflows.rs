@@ -29,6 +29,8 @@ pub struct WorkflowParams {
     pub assignment_callback_url: Option<String>,
     pub fallback_assignment_callback_url: Option<String>,
     pub task_reservation_timeout: Option<i64>,
+    /// On update: route the workflow's pending tasks again under the new configuration.
+    pub re_evaluate_tasks: bool,
 }
 
 /// Validates a configuration: all problems at once, in one 400 naming `Configuration`.
@@ -123,11 +125,23 @@ pub fn create(app: &App, ws: &str, p: WorkflowParams) -> Result<Workflow> {
 }
 
 pub fn update(app: &App, ws: &str, sid: &str, p: WorkflowParams) -> Result<Workflow> {
+    let re_evaluate = p.re_evaluate_tasks;
     app.store.write(|tx| {
         let mut w = get(tx, ws, sid)?;
         apply(tx, &mut w, p)?;
         w.updated_at = crate::clock::now_ms();
         db::update(tx, &w)?;
+        if re_evaluate {
+            let filter = crate::store::taskrouter::tasks::TaskFilter {
+                statuses: vec!["pending".into()],
+                workflow_sid: Some(w.sid.clone()),
+                ..Default::default()
+            };
+            let mut plans = super::assign::Plans::default();
+            for mut t in crate::store::taskrouter::tasks::list(tx, ws, &filter, None)?.items {
+                super::routes::enter_workflow(tx, app, &mut plans, &mut t)?;
+            }
+        }
         Ok(w)
     })
 }

@@ -192,6 +192,7 @@ fn wf_params(req: &Req) -> Result<WorkflowParams, ApiError> {
         assignment_callback_url: text(req, "AssignmentCallbackUrl"),
         fallback_assignment_callback_url: text(req, "FallbackAssignmentCallbackUrl"),
         task_reservation_timeout: req.form.parse("TaskReservationTimeout")?,
+        re_evaluate_tasks: req.form.bool("ReEvaluateTasks")?.unwrap_or(false),
     })
 }
 
