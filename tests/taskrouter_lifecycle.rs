@@ -327,3 +327,60 @@ fn bad_expressions_unknown_sids_and_illegal_transitions_are_4xx_naming_the_probl
         .expect_error(409);
     assert!(e["message"].as_str().unwrap().contains("\"w\""), "{e}");
 }
+
+#[test]
+fn reservation_timeouts_and_ttls_survive_a_restart() {
+    let mut s = TestServer::start();
+    let (ws, t, t_ttl, r) = {
+        let tr = Tr::new(&s, "restart");
+        let q = tr.queue("q", "1==1", &[]);
+        let wf = tr.workflow(
+            "slow",
+            json!({"task_routing": {"default_filter": {"queue": q}}}),
+            &[("TaskReservationTimeout", "2")],
+        );
+        tr.worker("a", json!({}));
+        let t = sid(&tr.task(&wf, json!({}), &[]));
+        let r = sid(&tr.wait_reservation(&t));
+        let t_ttl = sid(&tr.task(&wf, json!({}), &[("Timeout", "2")]));
+        (tr.ws.clone(), t, t_ttl, r)
+    };
+    s.restart();
+    let tr = Tr::existing(&s, &ws);
+    wait_until(Duration::from_secs(10), || {
+        let v = s
+            .get(&tr.path(&format!("/Tasks/{t}/Reservations/{r}")))
+            .expect(200)
+            .json();
+        (v["reservation_status"] == "timeout").then_some(())
+    });
+    assert_eq!(tr.fetch_task(&t)["assignment_status"], "pending");
+    wait_until(Duration::from_secs(10), || {
+        (s.get(&tr.path(&format!("/Tasks/{t_ttl}"))).status == 404).then_some(())
+    });
+}
+
+#[test]
+fn going_offline_with_reject_pending_reservations_hands_the_tasks_on() {
+    let s = TestServer::start();
+    let tr = Tr::new(&s, "offline");
+    let q = tr.queue("q", "1==1", &[]);
+    let wf = tr.simple_workflow(&q);
+    let a = tr.worker("a", json!({}));
+    s.post(&tr.path(&format!("/Workers/{a}/Channels/chat")), &[("Capacity", "2")]).expect(200);
+    let t1 = sid(&tr.task(&wf, json!({}), &[("TaskChannel", "chat")]));
+    let t2 = sid(&tr.task(&wf, json!({}), &[("TaskChannel", "chat")]));
+    assert_eq!(tr.reservations_of_worker(&a, "pending").len(), 2);
+    let w = s
+        .post(&tr.path(&format!("/Workers/{a}")), &[("ActivitySid", &tr.offline), ("RejectPendingReservations", "true")])
+        .expect(200)
+        .json();
+    assert_eq!(w["available"], false);
+    assert_eq!(tr.reservations_of_worker(&a, "pending").len(), 0);
+    assert_eq!(tr.reservations_of_worker(&a, "rejected").len(), 2);
+    for t in [&t1, &t2] {
+        assert_eq!(tr.fetch_task(t)["assignment_status"], "pending");
+    }
+    let b = tr.worker("b", json!({}));
+    assert_eq!(tr.wait_reservation(&t1)["worker_sid"], b.as_str());
+}

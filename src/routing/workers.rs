@@ -208,6 +208,9 @@ pub fn set_activity_in(
         }
         return Ok(());
     }
+    // Pending reservations are rejected after the move, so the worker, now unavailable, is not
+    // offered the tasks they release.
+    let mut to_reject = Vec::new();
     if !act.available {
         let pending_rs = reservations::of_worker_in(conn, worker_sid, ReservationStatus::Pending)?;
         match pending {
@@ -216,11 +219,7 @@ pub fn set_activity_in(
                     "worker {worker_sid} has {} pending reservation(s); reject them first or pass RejectPendingReservations=true",
                     pending_rs.len())));
             }
-            Pending::Reject => {
-                for r in &pending_rs {
-                    domain_reservations::reject_in(conn, app, r, None)?;
-                }
-            }
+            Pending::Reject => to_reject = pending_rs,
             _ => {}
         }
     }
@@ -260,6 +259,9 @@ pub fn set_activity_in(
         ),
         d,
     )?;
+    for r in &to_reject {
+        domain_reservations::reject_in(conn, app, r, None)?;
+    }
     if offer && w.available {
         assign::offer_worker(conn, app, &mut Plans::default(), worker_sid)?;
     }
