@@ -263,7 +263,10 @@ async function updates() {
       const convs = new Set(r.events.filter((e) => e.event_type === "conversation.message.added").map((e) => e.data.ConversationSid || e.resource_sid));
       const other = r.events.some((e) => e.event_type !== "conversation.message.added");
       if (other) await refresh();
-      for (const res of state.work) if (res.task.conversation_sid && convs.has(res.task.conversation_sid)) await onMessages(res.task.sid);
+      for (const res of state.work) {
+        if (res.status === "pending" || !res.task.conversation_sid || !convs.has(res.task.conversation_sid)) continue;
+        await onMessages(res.task.sid);
+      }
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return signedOut();
       await new Promise((res) => setTimeout(res, backoff));

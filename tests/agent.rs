@@ -184,11 +184,41 @@ fn an_agent_sees_and_moves_only_its_own_work() {
     .expect_error(404);
     bob.get(&s, &format!("/agent/api/tasks/WT{}", "0".repeat(32)))
         .expect_error(404);
-    // Amy accepts, wraps up and completes.
+    // Amy rejects it once: it goes back to the queue and comes to her again when she is free.
+    amy.post(
+        &s,
+        &format!("/agent/api/reservations/{rsv}"),
+        &[("ReservationStatus", "rejected")],
+    )
+    .expect(200);
+    let pending = |a: &Agent| {
+        a.get(&s, "/agent/api/work").json()["reservations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["status"] == "pending")
+            .count()
+    };
+    assert_eq!(pending(&amy), 0, "a rejected reservation leaves the desk");
     amy.get(&s, &format!("/agent/api/tasks/{task_sid}"))
+        .expect_error(404);
+    let t = s
+        .get(&format!("/v1/Workspaces/{ws}/Tasks/{task_sid}"))
+        .json();
+    assert_eq!(t["assignment_status"], "pending", "{t}");
+    // Bob takes the re-queued task instead.
+    bob.post(&s, "/agent/api/activity", &[("ActivitySid", &available)])
+        .expect(200);
+    let bob_rsv = wait_until(std::time::Duration::from_secs(5), || {
+        let w = bob.get(&s, "/agent/api/work").json();
+        w["reservations"][0]["sid"].as_str().map(str::to_string)
+    });
+    let rsv = bob_rsv;
+    // Bob accepts, wraps up and completes.
+    bob.get(&s, &format!("/agent/api/tasks/{task_sid}"))
         .expect(200);
     for st in ["accepted", "wrapping", "completed"] {
-        amy.post(
+        bob.post(
             &s,
             &format!("/agent/api/reservations/{rsv}"),
             &[("ReservationStatus", st)],

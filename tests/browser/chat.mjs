@@ -158,6 +158,52 @@ export async function chatScenarios(t) {
     await shot(a, "agent-done");
   });
 
+  await scenario("the agent handles two chats at once, with unread counts", async () => {
+    const chan = (await rest("GET", `${base}/Workers/${dana.sid}/Channels`)).json.channels.find((c) => c.task_channel_unique_name === "chat");
+    const cap = await rest("POST", `${base}/Workers/${dana.sid}/Channels/${chan.sid}`, { Capacity: "2" });
+    assert(cap.status === 200, `chat capacity 2: ${JSON.stringify(cap.json)}`);
+    const a = agent.page;
+    const customers = [];
+    for (const name of ["Gus", "Hana"]) {
+      const c = await context(browser, `customer-${name}`);
+      await c.page.goto(`${t.BASE}/chat`);
+      await c.page.fill("#chat-name", name);
+      await c.page.fill("#chat-first", `Hi, ${name} here`);
+      await c.page.click("#chat-start button");
+      await c.page.waitForSelector("#chat-room:not(.hidden)");
+      customers.push(c);
+    }
+    await waitFor("two offers", async () => (await a.locator("#incoming .work-item").count()) === 2, 15000);
+    for (let i = 0; i < 2; i++) await a.locator("#incoming .work-item button.accept").first().click().then(() => waitFor("accepted", async () => (await a.locator("#incoming .work-item").count()) === 1 - i));
+    await waitFor("two chats on the desk", async () => (await a.locator("#mine .work-item").count()) === 2);
+    const gus = a.locator("#mine .work-item", { hasText: "Gus" });
+    const hana = a.locator("#mine .work-item", { hasText: "Hana" });
+    await gus.click();
+    await waitFor("Gus's transcript", async () => (await a.textContent("#transcript")).includes("Gus here"));
+    await customers[1].page.fill("#chat-text", "Hana is waiting");
+    await customers[1].page.click("#chat-send button");
+    await waitFor("an unread count on Hana's chat", async () => (await hana.locator(".unread").count()) === 1);
+    assert(!(await a.textContent("#transcript")).includes("Hana is waiting"), "Hana's message is not in Gus's transcript");
+    await shot(a, "agent-two-chats");
+    await hana.click();
+    await waitFor("Hana's transcript", async () => (await a.textContent("#transcript")).includes("Hana is waiting"));
+    await a.fill("#reply", "Hello Hana");
+    await a.click("#reply-form button");
+    await waitFor("Hana sees the reply", async () => (await customers[1].page.textContent("#chat-log")).includes("Hello Hana"));
+    assert(!(await customers[0].page.textContent("#chat-log")).includes("Hello Hana"), "Gus does not see Hana's chat");
+    for (const [who, name] of [[gus, "Gus"], [hana, "Hana"]]) {
+      await who.click();
+      await waitFor(`${name}'s task in the pane`, async () => (await a.textContent("#task h2")).includes(name));
+      await a.click("#task-wrapping");
+      await waitFor(`${name}'s wrap-up`, async () => (await a.textContent("#task .badge")) === "wrap-up" || (await a.locator("#task-wrapping").count()) === 0);
+      await waitFor(`${name}'s task still in the pane`, async () => (await a.textContent("#task h2")).includes(name));
+      await a.click("#task-completed");
+      await waitFor(`${name}'s chat to leave`, async () => (await a.locator("#mine .work-item", { hasText: name }).count()) === 0);
+    }
+    await waitFor("an empty desk", async () => (await a.locator("#mine .work-item").count()) === 0);
+    for (const c of customers) await c.ctx.close();
+  });
+
   await agent.ctx.close();
   await customer.ctx.close();
 }

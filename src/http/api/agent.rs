@@ -294,7 +294,8 @@ fn relevant(e: &Event) -> bool {
     )
 }
 
-/// The agent's reservation for a task (the newest live one), or 404 as if the task did not exist.
+/// The agent's live reservation for a task (pending, accepted or wrapping), or 404 as if the task
+/// did not exist: a reservation the agent rejected, let time out or completed opens nothing.
 fn owned(app: &App, w: &Worker, task_sid: &str) -> Result<(Reservation, Task), ApiError> {
     let missing = || ApiError::not_found(&format!("/agent/api/tasks/{task_sid}"));
     if !is_sid(Prefix::Task, task_sid) {
@@ -304,7 +305,7 @@ fn owned(app: &App, w: &Worker, task_sid: &str) -> Result<(Reservation, Task), A
         let rs = reservation_db::of_task(c, task_sid)?;
         let mine = rs
             .into_iter()
-            .filter(|r| r.worker_sid == w.sid)
+            .filter(|r| r.worker_sid == w.sid && is_live(r.status))
             .max_by_key(|r| r.created_at);
         match mine {
             Some(r) => Ok::<_, ApiError>(tasks::fetch(c, task_sid)?.map(|t| (r, t))),
@@ -312,6 +313,13 @@ fn owned(app: &App, w: &Worker, task_sid: &str) -> Result<(Reservation, Task), A
         }
     })?;
     found.ok_or_else(missing)
+}
+
+fn is_live(s: ReservationStatus) -> bool {
+    matches!(
+        s,
+        ReservationStatus::Pending | ReservationStatus::Accepted | ReservationStatus::Wrapping
+    )
 }
 
 /// `POST /agent/api/reservations/{ReservationSid}` with `ReservationStatus` (accepted, rejected,
@@ -349,7 +357,13 @@ fn message_json(m: &crate::store::channels::messages::Message) -> Value {
 /// long-lived channel included); with `After` and `Wait`, parked until a newer message comes.
 fn messages(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
-    let (_, t) = owned(app, &w, req.param("TaskSid"))?;
+    let (r, t) = owned(app, &w, req.param("TaskSid"))?;
+    // The customer's words are the agent's to read once the agent has taken the task.
+    if r.status == ReservationStatus::Pending {
+        return Err(ApiError::forbidden(
+            "Accept the reservation to read this chat",
+        ));
+    }
     let conv = conversation_of(&t).ok_or_else(|| ApiError::not_found("this task's chat"))?;
     let after = req.query.parse::<i64>("After")?;
     let wait = req.query.parse::<u64>("Wait")?.unwrap_or(0).min(30);
