@@ -70,6 +70,9 @@ pub struct Received {
 
 /// Takes an inbound message through session, conversation, message and routing.
 pub fn receive(app: &App, inbound: Inbound) -> Result<Received> {
+    let _one_at_a_time = app
+        .channels
+        .contact_lock(&inbound.contact, &inbound.contact_identity);
     let (mut received, studio) = app.store.write(|tx| receive_in(tx, app, &inbound))?;
     if let Some((flow_sid, payload)) = studio {
         let trigger = if inbound.channel_type == "web" {
@@ -143,7 +146,22 @@ fn receive_in(tx: &Transaction, app: &App, inbound: &Inbound) -> Result<(Receive
         return Ok((received, None));
     }
     let conv = conversations::fetch(tx, &session.conversation_sid)?;
-    match flow.integration_type.as_str() {
+    // A conversation-scoped `studio` webhook sends the replies to its flow instead.
+    let studio_hook = crate::store::channels::webhooks::all(tx, &conv.sid)?
+        .into_iter()
+        .find(|w| w.target == "studio")
+        .and_then(|w| {
+            w.configuration
+                .get("flow_sid")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+    let integration = if studio_hook.is_some() {
+        "studio"
+    } else {
+        flow.integration_type.as_str()
+    };
+    match integration {
         "task" => {
             let task = integrations::create_task_in(tx, app, task_spec(&flow, &conv, inbound))?;
             db::set_task(tx, &session.sid, Some(&task), now_ms())?;
@@ -179,12 +197,13 @@ fn receive_in(tx: &Transaction, app: &App, inbound: &Inbound) -> Result<(Receive
             Ok((received, None))
         }
         _ => {
-            let flow_sid = flow
-                .integration
-                .get("flow_sid")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
+            let flow_sid = studio_hook.unwrap_or_else(|| {
+                flow.integration
+                    .get("flow_sid")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            });
             let payload = json!({
                 "Body": message.body,
                 "From": inbound.contact,
@@ -196,6 +215,8 @@ fn receive_in(tx: &Transaction, app: &App, inbound: &Inbound) -> Result<(Receive
                 "ChannelType": inbound.channel_type,
                 "FlexFlowSid": flow.sid,
                 "Name": inbound.name.clone().unwrap_or_else(|| inbound.contact.clone()),
+                "FriendlyName": conv.friendly_name,
+                "Attributes": conv.attributes,
                 "NumMedia": inbound.media_urls.len().to_string(),
                 "Source": if inbound.channel_type == "web" { "SDK" } else { "SMS" },
             });
@@ -207,6 +228,7 @@ fn receive_in(tx: &Transaction, app: &App, inbound: &Inbound) -> Result<(Receive
 /// The live task serving a session's conversation, if any. A session pointing at a finished or
 /// vanished task is unbound from it (the message is then routed again).
 fn live_task(tx: &Connection, session: &Session) -> Result<Option<String>> {
+    link_unseen_tasks(tx, &session.conversation_sid)?;
     let mut candidates: Vec<String> = session.task_sid.iter().cloned().collect();
     candidates.extend(db::live_tasks(tx, &session.conversation_sid)?);
     for task in candidates {
@@ -235,6 +257,28 @@ fn live_task(tx: &Connection, session: &Session) -> Result<Option<String>> {
         db::set_task(tx, &session.sid, None, now_ms())?;
     }
     Ok(None)
+}
+
+/// Links tasks of this conversation whose `task.created` the janitor has not handled yet (a
+/// Studio Send to Flex a moment ago), so a quick second message does not start a second
+/// execution or task. The janitor links them again later, harmlessly.
+fn link_unseen_tasks(tx: &Connection, conversation_sid: &str) -> Result<()> {
+    let cursor = crate::store::events::cursor(tx, super::janitor::SUBSCRIBER)?.unwrap_or(0);
+    for ev in crate::store::events::after(tx, cursor, 1000)? {
+        if ev.kind != EventType::TaskCreated {
+            continue;
+        }
+        if super::janitor::task_conversation(&ev.data).as_deref() == Some(conversation_sid) {
+            db::link_task(
+                tx,
+                &ev.resource_sid,
+                conversation_sid,
+                ev.workspace_sid.as_deref(),
+                now_ms(),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn task_spec(flow: &FlexFlow, conv: &conversations::Conversation, inbound: &Inbound) -> TaskSpec {
@@ -305,7 +349,16 @@ fn open_session(tx: &Connection, app: &App, inbound: &Inbound) -> Result<(Sessio
         Some(sid) => conv_db::find(tx, sid)?.filter(|c| c.state != "closed"),
         None => None,
     };
-    let existing = match continued {
+    // A conversation where the contact is bound through this address (created over the API or
+    // by an Interaction) takes their message, as Conversations delivers it.
+    let bound = match continued {
+        Some(c) => Some(c),
+        None if inbound.channel_type != "web" => {
+            conv_db::find_by_binding(tx, &inbound.contact, &inbound.contact_identity)?
+        }
+        None => None,
+    };
+    let existing = match bound {
         Some(c) => Some(c),
         None if flow.long_lived => {
             conv_db::find_active_for_contact(tx, &flow.sid, &inbound.contact)?

@@ -1,5 +1,6 @@
 //! A small HTTP server a test runs to play the carrier (or any webhook receiver): it records
-//! every request and answers with the status the test sets (`503` plays "down").
+//! every request and answers with the status the test sets (`503` plays "down for maintenance",
+//! `0` drops every connection unanswered).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -13,6 +14,8 @@ pub struct Received {
     pub headers: Vec<(String, String)>,
     pub form: Vec<(String, String)>,
     pub status: u16,
+    /// The `sid` answered (for 2xx), as the carrier's message SID.
+    pub sid: String,
 }
 
 impl Received {
@@ -48,6 +51,18 @@ impl Carrier {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
+                if st.load(Ordering::SeqCst) == 0 {
+                    // "Down": the connection is dropped before any answer.
+                    rec.lock().unwrap().push(Received {
+                        path: String::new(),
+                        headers: Vec::new(),
+                        form: Vec::new(),
+                        status: 0,
+                        sid: String::new(),
+                    });
+                    drop(stream);
+                    continue;
+                }
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut line = String::new();
                 if reader.read_line(&mut line).is_err() {
@@ -79,17 +94,20 @@ impl Carrier {
                     })
                     .collect();
                 let code = st.load(Ordering::SeqCst);
-                rec.lock().unwrap().push(Received {
-                    path,
-                    headers,
-                    form,
-                    status: code,
-                });
+                let sid = {
+                    let mut r = rec.lock().unwrap();
+                    let sid = format!("SM{:032x}", r.len() + 1);
+                    r.push(Received {
+                        path,
+                        headers,
+                        form,
+                        status: code,
+                        sid: sid.clone(),
+                    });
+                    sid
+                };
                 let reply = if code < 300 {
-                    format!(
-                        "{{\"sid\": \"SM{:032x}\", \"status\": \"queued\"}}",
-                        rec.lock().unwrap().len()
-                    )
+                    format!("{{\"sid\": \"{sid}\", \"status\": \"queued\"}}")
                 } else {
                     "{\"code\": 20503, \"message\": \"down\"}".to_string()
                 };
@@ -123,7 +141,7 @@ impl Carrier {
     pub fn accepted(&self) -> Vec<Received> {
         self.requests()
             .into_iter()
-            .filter(|r| r.status < 300)
+            .filter(|r| (200..300).contains(&r.status))
             .collect()
     }
 }

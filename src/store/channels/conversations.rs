@@ -81,6 +81,12 @@ pub fn update(conn: &Connection, c: &Conversation) -> Result<()> {
     Ok(())
 }
 
+pub fn set_timers(conn: &Connection, sid: &str, timers: &Value) -> Result<()> {
+    conn.prepare_cached("UPDATE conversations SET timers = ?2 WHERE sid = ?1")?
+        .execute(params![sid, timers.to_string()])?;
+    Ok(())
+}
+
 pub fn set_state(conn: &Connection, sid: &str, state: &str, now: i64) -> Result<bool> {
     Ok(conn
         .prepare_cached("UPDATE conversations SET state = ?2, updated_at = ?3 WHERE sid = ?1")?
@@ -135,6 +141,26 @@ pub fn find_active_for_contact(
              ORDER BY created_at DESC LIMIT 1"
         ))?
         .query_row([flex_flow_sid, address], from_row),
+    )
+}
+
+/// The newest open (not closed) conversation, started over the API or by an Interaction (not by a
+/// Flex Flow, whose conversations are reached through sessions), with a participant bound to
+/// `address` through our `proxy` address: where Conversations delivers that address's next
+/// inbound message.
+pub fn find_by_binding(
+    conn: &Connection,
+    address: &str,
+    proxy: &str,
+) -> Result<Option<Conversation>> {
+    optional(
+        conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM conversations c WHERE state != 'closed' AND flex_flow_sid IS NULL
+               AND EXISTS (SELECT 1 FROM conversation_participants p WHERE p.conversation_sid = c.sid
+                           AND p.binding_address = ?1 AND p.proxy_address = ?2)
+             ORDER BY created_at DESC LIMIT 1"
+        ))?
+        .query_row([address, proxy], from_row),
     )
 }
 
