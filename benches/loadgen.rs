@@ -108,6 +108,8 @@ impl Conn {
     pub fn open(addr: &str) -> Option<Conn> {
         let stream = TcpStream::connect(addr).ok()?;
         let _ = stream.set_nodelay(true);
+        // A lost answer fails the call instead of hanging the suite.
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
         Some(Conn {
             addr: addr.to_string(),
             reader: BufReader::new(stream),

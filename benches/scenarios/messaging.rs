@@ -121,13 +121,18 @@ pub fn configure(addr: &str, auth: &str) {
 pub fn measure(addr: &str, clients: Customers, dur: Duration) -> Outcome {
     let ready = Arc::new(Barrier::new(clients.len() + 1));
     let go = Arc::new(Barrier::new(clients.len() + 1));
+    // Connections are opened one after another (200 connects at once overflow the listen queue).
+    let conns: Vec<Conn> = clients
+        .iter()
+        .map(|_| Conn::open(addr).expect("connect"))
+        .collect();
     let threads: Vec<_> = clients
         .into_iter()
+        .zip(conns)
         .enumerate()
-        .map(|(i, (number, replies))| {
-            let (addr, ready, go) = (addr.to_string(), ready.clone(), go.clone());
+        .map(|(i, ((number, replies), mut c))| {
+            let (ready, go) = (ready.clone(), go.clone());
             std::thread::spawn(move || {
-                let mut c = Conn::open(&addr).expect("connect");
                 let mut n = 0u64;
                 let mut send = |c: &mut Conn| {
                     n += 1;
