@@ -122,6 +122,23 @@ fn sessions_expire() {
 }
 
 #[test]
+fn rotating_the_auth_token_ends_admin_sessions() {
+    let s = TestServer::start();
+    let (cookie, _) = admin_session(&s);
+    let account = format!("{}.json", s.account_path());
+    s.request("GET", &account, &[("Cookie", &cookie)], b"")
+        .expect(200);
+    let out = std::process::Command::new(bin())
+        .args(["rotate-token", "--db"])
+        .arg(&s.db)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    s.request("GET", &account, &[("Cookie", &cookie)], b"")
+        .expect_error(401);
+}
+
+#[test]
 fn pages_are_served_with_a_content_security_policy() {
     let s = TestServer::start();
     for (path, kind) in [
@@ -145,6 +162,17 @@ fn pages_are_served_with_a_content_security_policy() {
         .header("Content-Security-Policy")
         .unwrap()
         .contains("frame-ancestors *"));
+    // Revalidation: the same file answers 304 to its ETag.
+    let first = s.request("GET", "/static/common.mjs", &[], b"").expect(200);
+    let etag = first.header("ETag").unwrap().to_string();
+    let again = s.request(
+        "GET",
+        "/static/common.mjs",
+        &[("If-None-Match", &etag)],
+        b"",
+    );
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
     let admin = s.request("GET", "/admin", &[], b"");
     assert!(admin
         .header("Content-Security-Policy")

@@ -367,12 +367,22 @@ fn going_offline_with_reject_pending_reservations_hands_the_tasks_on() {
     let q = tr.queue("q", "1==1", &[]);
     let wf = tr.simple_workflow(&q);
     let a = tr.worker("a", json!({}));
-    s.post(&tr.path(&format!("/Workers/{a}/Channels/chat")), &[("Capacity", "2")]).expect(200);
+    s.post(
+        &tr.path(&format!("/Workers/{a}/Channels/chat")),
+        &[("Capacity", "2")],
+    )
+    .expect(200);
     let t1 = sid(&tr.task(&wf, json!({}), &[("TaskChannel", "chat")]));
     let t2 = sid(&tr.task(&wf, json!({}), &[("TaskChannel", "chat")]));
     assert_eq!(tr.reservations_of_worker(&a, "pending").len(), 2);
     let w = s
-        .post(&tr.path(&format!("/Workers/{a}")), &[("ActivitySid", &tr.offline), ("RejectPendingReservations", "true")])
+        .post(
+            &tr.path(&format!("/Workers/{a}")),
+            &[
+                ("ActivitySid", &tr.offline),
+                ("RejectPendingReservations", "true"),
+            ],
+        )
         .expect(200)
         .json();
     assert_eq!(w["available"], false);
