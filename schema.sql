@@ -446,3 +446,6 @@ CREATE TABLE calls (
     updated_at   INTEGER NOT NULL
 );
 CREATE INDEX calls_by_task ON calls(task_sid) WHERE task_sid IS NOT NULL;
+
+-- step 8: channels: the outbox sends each conversation's queued requests oldest first (lookup by conversation and status)
+CREATE INDEX outbound_requests_by_conversation ON outbound_requests(conversation_sid, status);

@@ -116,12 +116,10 @@ fn signed_inbound_sms_reaches_the_external_integration_and_bad_signatures_do_not
 
 #[test]
 fn outbound_waits_for_a_carrier_that_is_down_and_is_delivered_exactly_once() {
-    // Phase 1: nothing listens on the carrier's port (connections refused).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // Phase 1: the carrier drops every connection unanswered. (The test keeps its port bound
+    // throughout: a port given back could be taken by a parallel test's server.)
+    let carrier = Carrier::start_on(0, 0);
+    let port = carrier.url.rsplit(':').next().unwrap().to_string();
     let s = TestServer::start_with(&[
         (
             "SWITCHBOARD_PROVIDER_URL",
@@ -156,7 +154,8 @@ fn outbound_waits_for_a_carrier_that_is_down_and_is_delivered_exactly_once() {
         &[("Author", "agent"), ("Body", "second")],
     )
     .expect(201);
-    wait_until(WAIT, || s.log().contains("outbox: carrier").then_some(()));
+    wait_until(WAIT, || (carrier.requests().len() >= 2).then_some(()));
+    assert!(s.log().contains("outbox: carrier"), "{}", s.log());
     assert_eq!(
         s.get(&format!(
             "{base}/Messages/{}",
@@ -168,8 +167,15 @@ fn outbound_waits_for_a_carrier_that_is_down_and_is_delivered_exactly_once() {
     );
 
     // Phase 2: the carrier answers, but 503 (down for maintenance).
-    let carrier = Carrier::start_on(port, 503);
-    wait_until(WAIT, || (carrier.requests().len() >= 2).then_some(()));
+    carrier.set_status(503);
+    wait_until(WAIT, || {
+        carrier
+            .requests()
+            .iter()
+            .filter(|r| r.status == 503)
+            .nth(1)
+            .map(|_| ())
+    });
     assert!(carrier.accepted().is_empty());
 
     // Phase 3: it comes back: each message is delivered once, in order, to the Messages API.

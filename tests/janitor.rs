@@ -290,3 +290,67 @@ fn janitor_matrix_and_checkup() {
         "{again}"
     );
 }
+
+/// The seed's lost-message case: a chat routed to an agent who never ends it; the task's TTL
+/// passes (task.system-deleted); the customer writes again and must reach an agent. With the
+/// janitor on, the session was cleaned and a new conversation + task start; with it off, the
+/// session still points at the dead task and the message is routed again in the same conversation.
+#[test]
+fn lost_message_case_with_the_janitor_on_and_off() {
+    let s = TestServer::start();
+    let f = Fixture::new(&s);
+    for (janitor, to, from) in [
+        (true, "+15550008000", "+15552000001"),
+        (false, "+15550008001", "+15552000002"),
+    ] {
+        f.handler(to, janitor, false, Some("2"));
+        f.sms(from, to, "my order is late");
+        let (conv, task) = f.task_of(from, to);
+        let attrs: Value =
+            serde_json::from_str(f.tr.fetch_task(&task)["attributes"].as_str().unwrap()).unwrap();
+        assert_eq!(attrs["conversationSid"], conv.as_str());
+        assert_eq!(attrs["channelType"], "sms");
+        assert_eq!(attrs["from"], from);
+        // Routed to alice, who accepts and joins the conversation… and never ends the task.
+        f.accept(&task, &conv);
+        // The TTL passes.
+        wait_until(WAIT, || {
+            (s.get(&f.tr.path(&format!("/Tasks/{task}"))).status == 404).then_some(())
+        });
+        if janitor {
+            f.wait_cleaned(from, to, &conv);
+        }
+        f.sms(from, to, "hello? anyone?");
+        let (conv2, task2) = wait_until(WAIT, || match f.session(from, to) {
+            Some((c, Some(t))) if t != task => Some((c, t)),
+            _ => None,
+        });
+        assert_ne!(task2, task);
+        if janitor {
+            assert_ne!(
+                conv2, conv,
+                "the cleaned conversation stays inactive; a new one starts"
+            );
+            assert_eq!(f.conversation(&conv)["state"], "inactive");
+        } else {
+            assert_eq!(
+                conv2, conv,
+                "the stale session's conversation takes the message"
+            );
+        }
+        // An agent gets it and sees the message.
+        f.accept(&task2, &conv2);
+        let msgs = s
+            .get(&format!("/v1/Conversations/{conv2}/Messages"))
+            .expect(200)
+            .json();
+        let bodies: Vec<&str> = msgs["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["body"].as_str().unwrap())
+            .collect();
+        assert!(bodies.contains(&"hello? anyone?"), "{bodies:?}");
+        f.set_task(&task2, "completed");
+    }
+}

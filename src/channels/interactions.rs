@@ -64,7 +64,6 @@ pub fn create(
             .pointer("/properties/media_channel_sid")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let flow = flex_flows::handler_for(tx, &flow_channel(&kind), "*")?;
         let conv = match existing {
             Some(sid) => conversations::fetch(tx, &sid)?,
             None => conversations::create_in(
@@ -120,6 +119,10 @@ pub fn create(
             let added = participants::add_in(tx, app, &conv.sid, f.clone())?;
             add_channel_participant_in(tx, &ch, "customer", Some(&added.sid))?;
             // The customer's replies find this conversation through a session.
+            let flow = match &f.proxy_address {
+                Some(proxy) => flex_flows::handler_for(tx, &flow_channel(&kind), proxy)?,
+                None => None,
+            };
             if let (Some(address), Some(proxy), Some(flow)) =
                 (&f.binding_address, &f.proxy_address, &flow)
             {

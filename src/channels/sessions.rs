@@ -196,6 +196,8 @@ fn receive_in(tx: &Transaction, app: &App, inbound: &Inbound) -> Result<(Receive
                 "ChannelType": inbound.channel_type,
                 "FlexFlowSid": flow.sid,
                 "Name": inbound.name.clone().unwrap_or_else(|| inbound.contact.clone()),
+                "FriendlyName": conv.friendly_name,
+                "Attributes": conv.attributes,
                 "NumMedia": inbound.media_urls.len().to_string(),
                 "Source": if inbound.channel_type == "web" { "SDK" } else { "SMS" },
             });

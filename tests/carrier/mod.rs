@@ -1,5 +1,6 @@
 //! A small HTTP server a test runs to play the carrier (or any webhook receiver): it records
-//! every request and answers with the status the test sets (`503` plays "down").
+//! every request and answers with the status the test sets (`503` plays "down for maintenance",
+//! `0` drops every connection unanswered).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -48,6 +49,17 @@ impl Carrier {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
+                if st.load(Ordering::SeqCst) == 0 {
+                    // "Down": the connection is dropped before any answer.
+                    rec.lock().unwrap().push(Received {
+                        path: String::new(),
+                        headers: Vec::new(),
+                        form: Vec::new(),
+                        status: 0,
+                    });
+                    drop(stream);
+                    continue;
+                }
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut line = String::new();
                 if reader.read_line(&mut line).is_err() {
@@ -123,7 +135,7 @@ impl Carrier {
     pub fn accepted(&self) -> Vec<Received> {
         self.requests()
             .into_iter()
-            .filter(|r| r.status < 300)
+            .filter(|r| (200..300).contains(&r.status))
             .collect()
     }
 }

@@ -57,3 +57,29 @@ def test_conversations_participants_messages_webhooks(client):
     with pytest.raises(TwilioRestException) as e:
         c.fetch()
     assert e.value.status == 404
+
+
+def test_interactions_channels_participants(client):
+    ws = [w for w in client.taskrouter.v1.workspaces.list() if w.friendly_name == "Flex Task Assignment"][0]
+    wf = client.taskrouter.v1.workspaces(ws.sid).workflows.list()[0]
+    interaction = client.flex_api.v1.interaction.create(
+        channel={"type": "sms", "initiated_by": "api",
+                 "participants": [{"address": "+15554000001", "proxy_address": "+15554999999"}]},
+        routing={"properties": {"workspace_sid": ws.sid, "workflow_sid": wf.sid,
+                                "task_channel_unique_name": "sms", "attributes": {"from": "sdk"}}},
+    )
+    assert interaction.sid.startswith("KD")
+    task_sid = interaction.routing["properties"]["sid"]
+    assert task_sid.startswith("WT")
+    assert client.flex_api.v1.interaction(interaction.sid).fetch().sid == interaction.sid
+    channels = client.flex_api.v1.interaction(interaction.sid).channels.list()
+    assert len(channels) == 1 and channels[0].type == "sms" and channels[0].status == "active"
+    ch = client.flex_api.v1.interaction(interaction.sid).channels(channels[0].sid)
+    parts = ch.participants.list()
+    assert [p.type for p in parts] == ["customer"]
+    sup = ch.participants.create(type="supervisor", media_properties={"identity": "sdk-sup"})
+    assert sup.type == "supervisor" and sup.channel_sid == channels[0].sid
+    updated = ch.update(status="inactive")
+    assert updated.status == "inactive"
+    task = client.taskrouter.v1.workspaces(ws.sid).tasks(task_sid).fetch()
+    assert task.assignment_status in ("canceled", "wrapping")

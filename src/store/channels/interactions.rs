@@ -98,9 +98,15 @@ fn channel_from_row(r: &Row) -> rusqlite::Result<Channel> {
     })
 }
 
+/// Inserts or updates (by sid); an update keeps the channel's participants (no REPLACE, whose
+/// delete would cascade to them).
 pub fn save_channel(conn: &Connection, c: &Channel) -> Result<()> {
     conn.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO interaction_channels ({CH_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"
+        "INSERT INTO interaction_channels ({CH_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)
+         ON CONFLICT(sid) DO UPDATE SET status = excluded.status,
+             conversation_sid = excluded.conversation_sid, task_sid = excluded.task_sid,
+             error_code = excluded.error_code, error_message = excluded.error_message,
+             updated_at = excluded.updated_at"
     ))?
     .execute(params![
         c.sid,

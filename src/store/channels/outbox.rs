@@ -81,20 +81,30 @@ pub fn find(conn: &Connection, sid: &str) -> Result<Option<Outbound>> {
     )
 }
 
-/// Queued requests due at or before `now`, oldest first.
+/// Queued requests due at or before `now`, oldest first — but only the oldest queued request of
+/// each conversation, so a conversation's messages leave in the order they were written even
+/// while an earlier one waits for its retry.
 pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Outbound>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM outbound_requests WHERE status = 'queued' AND next_attempt_at <= ?1
+        "SELECT {COLUMNS} FROM outbound_requests o WHERE status = 'queued' AND next_attempt_at <= ?1
+           AND (conversation_sid IS NULL OR NOT EXISTS (
+                SELECT 1 FROM outbound_requests e WHERE e.status = 'queued'
+                  AND e.conversation_sid = o.conversation_sid AND e.kind = o.kind
+                  AND e.rowid < o.rowid))
          ORDER BY next_attempt_at, created_at LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![now, limit], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The earliest due time of a queued request.
+/// The earliest due time of a request that heads its conversation's queue.
 pub fn next_due(conn: &Connection) -> Result<Option<i64>> {
     Ok(conn.query_row(
-        "SELECT MIN(next_attempt_at) FROM outbound_requests WHERE status = 'queued'",
+        "SELECT MIN(next_attempt_at) FROM outbound_requests o WHERE status = 'queued'
+           AND (conversation_sid IS NULL OR NOT EXISTS (
+                SELECT 1 FROM outbound_requests e WHERE e.status = 'queued'
+                  AND e.conversation_sid = o.conversation_sid AND e.kind = o.kind
+                  AND e.rowid < o.rowid))",
         [],
         |r| r.get(0),
     )?)
