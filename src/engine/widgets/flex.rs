@@ -56,7 +56,14 @@ fn attributes(run: &Run, p: &Map<String, Value>, key: &str) -> Result<Value, Fai
                 .or_else(|| run.is_call().then(|| "voice".to_string())),
         ),
         ("from", Some(contact.to_string()).filter(|s| !s.is_empty())),
-        ("name", Some(contact.to_string()).filter(|s| !s.is_empty())),
+        // The customer's name as the channel knows it (a web chat's), else their address.
+        (
+            "name",
+            get("Name")
+                .or_else(|| get("FriendlyName"))
+                .filter(|s| !s.trim().is_empty())
+                .or_else(|| Some(contact.to_string()).filter(|s| !s.is_empty())),
+        ),
         ("flow_execution_sid", Some(run.exec.sid.clone())),
     ];
     if run.is_call() {
