@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use std::time::Duration;
 
 fn flow_sid() -> String {
     format!("FW{}", "a".repeat(32))
@@ -250,4 +251,36 @@ fn conversations_participants_messages_and_webhooks() {
     );
     s.delete(&base).expect(204);
     s.get(&base).expect_error(404);
+}
+
+#[test]
+fn conversation_timers_make_it_inactive_then_closed() {
+    let s = TestServer::start();
+    let c = s
+        .post(
+            "/v1/Conversations",
+            &[("Timers.Inactive", "PT1S"), ("Timers.Closed", "PT3S")],
+        )
+        .expect(201)
+        .json();
+    let sid = c["sid"].as_str().unwrap().to_string();
+    assert!(
+        c["timers"]["date_inactive"].is_string() && c["timers"]["date_closed"].is_string(),
+        "{c}"
+    );
+    assert!(c["timers"].get("inactive_after_ms").is_none());
+    let path = format!("/v1/Conversations/{sid}");
+    wait_until(Duration::from_secs(10), || {
+        (s.get(&path).expect(200).json()["state"] == "inactive").then_some(())
+    });
+    // A message wakes it and moves the timers.
+    s.post(
+        &format!("{path}/Messages"),
+        &[("Author", "x"), ("Body", "still here")],
+    )
+    .expect(201);
+    assert_eq!(s.get(&path).expect(200).json()["state"], "active");
+    wait_until(Duration::from_secs(10), || {
+        (s.get(&path).expect(200).json()["state"] == "closed").then_some(())
+    });
 }

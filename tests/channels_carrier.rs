@@ -202,6 +202,32 @@ fn outbound_waits_for_a_carrier_that_is_down_and_is_delivered_exactly_once() {
         .header("I-Twilio-Idempotency-Token")
         .unwrap()
         .starts_with("OB"));
+    // The carrier's status callback (signed) marks the first one delivered.
+    let cb = [
+        ("MessageSid", r.sid.as_str()),
+        ("MessageStatus", "delivered"),
+    ];
+    let cb_url = format!("http://{}/webhooks/messaging/status", s.addr);
+    let sig = sign(&cb_url, &cb);
+    s.request(
+        "POST",
+        "/webhooks/messaging/status",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("X-Twilio-Signature", &sig),
+        ],
+        form_encode(&cb).as_bytes(),
+    )
+    .expect(204);
+    s.request(
+        "POST",
+        "/webhooks/messaging/status",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form_encode(&cb).as_bytes(),
+    )
+    .expect_error(403);
+    let m = s.get(&format!("{base}/Messages/0")).expect(200).json();
+    assert_eq!(m["delivery"]["delivered"], "all", "{m}");
     // Nothing is resent after delivery: a restart replays nothing either.
     let mut s = s;
     s.restart();

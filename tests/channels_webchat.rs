@@ -129,3 +129,203 @@ fn chat_tokens_open_only_their_own_chat_and_long_polls_park_until_a_message() {
         .json();
     assert!(empty["messages"].as_array().unwrap().is_empty());
 }
+
+/// The Webchat Flow with a greeting before Send to Flex (as a Flex project's is usually edited).
+fn greeting_flow() -> Value {
+    json!({
+        "description": "Webchat Flow",
+        "initial_state": "Trigger",
+        "flags": {"allow_concurrent_calls": true},
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+             "transitions": [{"event": "incomingMessage", "next": "greet"}, {"event": "incomingCall"},
+                             {"event": "incomingConversationMessage", "next": "greet"},
+                             {"event": "incomingRequest"}, {"event": "incomingParent"}]},
+            {"name": "greet", "type": "send-message",
+             "properties": {"offset": {"x": 0, "y": 200}, "body": "Hi {{trigger.conversation.FriendlyName}}, I am the bot. Connecting you to an agent."},
+             "transitions": [{"event": "sent", "next": "to_agent"}, {"event": "failed", "next": "to_agent"}]},
+            {"name": "to_agent", "type": "send-to-flex",
+             "properties": {"offset": {"x": 0, "y": 400}, "workflow": "", "channel": "chat",
+                            "attributes": "{\"name\": \"{{trigger.conversation.FriendlyName}}\"}"},
+             "transitions": [{"event": "callComplete"}, {"event": "failedToEnqueue"}, {"event": "callFailure"}]}
+        ]
+    })
+}
+
+/// Issue 5's web chat end to end: start, the Webchat Flow's bot answers, the hand-off creates a
+/// task, the agent accepts (and joins the conversation), the agent's reply reaches the customer's
+/// parked long-poll; the second customer's token cannot read the first chat.
+#[test]
+fn web_chat_end_to_end_bot_hand_off_and_agent_reply() {
+    let s = TestServer::start();
+    // Give the seeded Webchat Flow a greeting, and have one agent available.
+    let flows = s.get("/v2/Flows").expect(200).json();
+    let webchat = flows["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["friendly_name"] == "Webchat Flow")
+        .unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.post(
+        &format!("/v2/Flows/{webchat}"),
+        &[
+            ("Status", "published"),
+            ("Definition", &greeting_flow().to_string()),
+        ],
+    )
+    .expect(200);
+    let ws = s
+        .get("/v1/Workspaces?FriendlyName=Flex%20Task%20Assignment")
+        .expect(200)
+        .json()["workspaces"][0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let available = s
+        .get(&format!(
+            "/v1/Workspaces/{ws}/Activities?FriendlyName=Available"
+        ))
+        .expect(200)
+        .json()["activities"][0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.post(
+        &format!("/v1/Workspaces/{ws}/Workers"),
+        &[("FriendlyName", "dana"), ("ActivitySid", &available)],
+    )
+    .expect(201);
+
+    let r = s
+        .request(
+            "POST",
+            "/webchat/start",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            form_encode(&[("FriendlyName", "Carol"), ("Body", "Hello, I need help")]).as_bytes(),
+        )
+        .expect(201)
+        .json();
+    let (conv, token) = (
+        r["conversation_sid"].as_str().unwrap().to_string(),
+        r["token"].as_str().unwrap().to_string(),
+    );
+    let (_, token_b) = start_chat(&s, "Eve");
+
+    // The bot answers (after the customer's own first message).
+    let bot = wait_until(WAIT, || {
+        let m = chat_get(&s, &conv, &token, "After=0&Wait=5")
+            .expect(200)
+            .json();
+        m["messages"].as_array().unwrap().first().cloned()
+    });
+    assert_eq!(bot["author"], "bot");
+    assert_eq!(
+        bot["body"],
+        "Hi Carol, I am the bot. Connecting you to an agent."
+    );
+
+    // The hand-off: a chat task bound to the conversation, reserved for dana.
+    let task = wait_until(WAIT, || {
+        let v = s
+            .get(&format!("/v1/Workspaces/{ws}/Tasks"))
+            .expect(200)
+            .json();
+        v["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["attributes"].as_str().unwrap().contains(&conv))
+            .cloned()
+    });
+    let attrs: Value = serde_json::from_str(task["attributes"].as_str().unwrap()).unwrap();
+    assert_eq!(attrs["name"], "Carol");
+    assert_eq!(attrs["conversationSid"], conv.as_str());
+    let task_sid = task["sid"].as_str().unwrap().to_string();
+    let res = wait_until(WAIT, || {
+        let v = s
+            .get(&format!(
+                "/v1/Workspaces/{ws}/Tasks/{task_sid}/Reservations"
+            ))
+            .expect(200)
+            .json();
+        v["reservations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["reservation_status"] == "pending")
+            .cloned()
+    });
+    s.post(
+        &format!(
+            "/v1/Workspaces/{ws}/Tasks/{task_sid}/Reservations/{}",
+            res["sid"].as_str().unwrap()
+        ),
+        &[("ReservationStatus", "accepted")],
+    )
+    .expect(200);
+    wait_until(WAIT, || {
+        let p = s
+            .get(&format!("/v1/Conversations/{conv}/Participants"))
+            .expect(200)
+            .json();
+        p["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["identity"] == "dana")
+            .then_some(())
+    });
+
+    // The customer waits (parked); the agent's reply answers the wait.
+    let addr = s.addr.clone();
+    let (c, t) = (conv.clone(), token.clone());
+    let poll = std::thread::spawn(move || {
+        http(
+            &addr,
+            "GET",
+            &format!("/webchat/{c}/messages?After=1&Wait=20"),
+            &[("Authorization", &format!("Bearer {t}"))],
+            b"",
+        )
+        .unwrap()
+    });
+    s.post(
+        &format!("/v1/Conversations/{conv}/Messages"),
+        &[("Author", "dana"), ("Body", "Hi Carol, this is Dana.")],
+    )
+    .expect(201);
+    let seen = poll.join().unwrap().expect(200).json();
+    assert_eq!(seen["messages"][0]["author"], "dana");
+    assert_eq!(seen["messages"][0]["body"], "Hi Carol, this is Dana.");
+    // The customer answers; it lands in the same conversation (the live task serves it, no new execution).
+    chat_send(&s, &conv, &token, "Thanks!").expect(201);
+    let all = s
+        .get(&format!("/v1/Conversations/{conv}/Messages"))
+        .expect(200)
+        .json();
+    let bodies: Vec<&str> = all["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "Hello, I need help",
+            "Hi Carol, I am the bot. Connecting you to an agent.",
+            "Hi Carol, this is Dana.",
+            "Thanks!"
+        ]
+    );
+    let execs = s
+        .get(&format!("/v2/Flows/{webchat}/Executions"))
+        .expect(200)
+        .json();
+    assert_eq!(execs["executions"].as_array().unwrap().len(), 1);
+    // Eve's token opens nothing of Carol's chat.
+    chat_get(&s, &conv, &token_b, "Wait=0").expect_error(403);
+}

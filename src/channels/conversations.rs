@@ -65,6 +65,7 @@ pub fn create_in(
         }
     }
     db::insert(tx, &c)?;
+    schedule_timers(tx, &c)?;
     app.record(
         tx,
         &NewEvent::new(EventType::ConversationCreated, "conversation", &c.sid)
@@ -92,6 +93,7 @@ pub fn update(app: &App, sid: &str, fields: Fields) -> Result<Conversation> {
         }
         c.updated_at = now_ms();
         db::update(tx, &c)?;
+        schedule_timers(tx, &c)?;
         if before != c.state {
             record_state(tx, app, &c)?;
         }
@@ -228,10 +230,86 @@ fn apply(c: &mut Conversation, f: &Fields) -> Result<()> {
                 format!("date_{key}"),
                 json!(crate::clock::iso8601(now + ms)),
             );
+            timers.insert(format!("{key}_after_ms"), json!(ms));
         }
     }
     c.timers = Value::Object(timers);
     Ok(())
+}
+
+/// Durable timers move the conversation to `inactive` / `closed` at `timers.date_*`.
+fn schedule_timers(tx: &Connection, c: &Conversation) -> Result<()> {
+    for key in ["inactive", "closed"] {
+        let due = c
+            .timers
+            .get(format!("date_{key}"))
+            .and_then(Value::as_str)
+            .and_then(crate::clock::parse_iso8601);
+        if let Some(due) = due {
+            crate::timers::schedule(
+                tx,
+                crate::timers::TimerKind::ChatSessionExpiry,
+                &format!("{}:{key}", c.sid),
+                due,
+                &json!({"ConversationSid": c.sid, "State": key}),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A message was added: timers count from the last activity, so they move.
+pub fn touch_timers_in(tx: &Connection, c: &Conversation) -> Result<()> {
+    let mut timers = c.timers.as_object().cloned().unwrap_or_default();
+    let mut moved = false;
+    for key in ["inactive", "closed"] {
+        if let Some(ms) = timers
+            .get(&format!("{key}_after_ms"))
+            .and_then(Value::as_i64)
+        {
+            timers.insert(
+                format!("date_{key}"),
+                json!(crate::clock::iso8601(now_ms() + ms)),
+            );
+            moved = true;
+        }
+    }
+    if moved {
+        let mut c = c.clone();
+        c.timers = Value::Object(timers);
+        db::set_timers(tx, &c.sid, &c.timers)?;
+        schedule_timers(tx, &c)?;
+    }
+    Ok(())
+}
+
+/// The `ChatSessionExpiry` timer: a conversation's inactive or closed timer is due.
+pub fn on_timer(
+    app: &App,
+    row: &crate::store::timers::TimerRow,
+) -> std::result::Result<(), String> {
+    let sid = row
+        .data
+        .get("ConversationSid")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let state = row.data.get("State").and_then(Value::as_str).unwrap_or("");
+    app.store
+        .write(|tx| -> Result<()> {
+            let Some(c) = db::find(tx, sid)? else {
+                return Ok(());
+            };
+            let allowed = match state {
+                "inactive" => c.state == "active",
+                "closed" => c.state != "closed",
+                _ => false,
+            };
+            if allowed {
+                set_state_in(tx, app, &c.sid, state)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())
 }
 
 fn cap(s: &str) -> String {

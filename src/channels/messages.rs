@@ -66,6 +66,7 @@ pub fn add_in(
     if conv.state == "inactive" {
         super::conversations::set_state_in(tx, app, &conv.sid, "active")?;
     }
+    super::conversations::touch_timers_in(tx, &conv)?;
     let now = now_ms();
     let participant_sid = match &m.participant_sid {
         Some(p) => Some(p.clone()),

@@ -51,6 +51,10 @@ pub fn start(
     })
     .map_err(|e| format!("cannot seed the Flex Flows: {e}"))?;
     app.metrics.register_gauges(outbox::gauges);
+    app.timers.register(
+        crate::timers::TimerKind::ChatSessionExpiry,
+        conversations::on_timer,
+    );
     let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
     app.store.add_listener(wake_tx);
     let mut threads = vec![janitor::start(app, stop)?];

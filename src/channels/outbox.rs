@@ -384,6 +384,45 @@ fn crate_basic(user: &str, pass: &str) -> String {
     )
 }
 
+/// The carrier's status callback for a message we sent (`MessageSid` is the carrier's SID):
+/// `delivered`, `undelivered`, `failed` (or `read`) update the conversation message's delivery.
+/// Unknown SIDs are ignored.
+pub fn status_callback(app: &App, provider_sid: &str, status: &str) -> Result<()> {
+    let field = match status {
+        "delivered" => "delivered",
+        "read" => "read",
+        "undelivered" => "undelivered",
+        "failed" => "failed",
+        _ => return Ok(()),
+    };
+    app.store.write(|tx| {
+        let Some(o) = db::find_by_provider_sid(tx, provider_sid)? else {
+            return Ok(());
+        };
+        let Some(sid) = &o.message_sid else {
+            return Ok(());
+        };
+        if let Some(m) = msg_db::find_by_sid(tx, sid)? {
+            let mut d = m.delivery.unwrap_or_else(|| json!({"total": 1}));
+            d[field] = json!("all");
+            if field == "delivered" || field == "read" {
+                d["sent"] = json!("all");
+            }
+            msg_db::set_delivery(tx, sid, &d, now_ms())?;
+            app.record(
+                tx,
+                &NewEvent::new(EventType::MessageDeliveryUpdated, "message", sid)
+                    .describe(format!("message {status}"))
+                    .data(
+                        json!({"ConversationSid": m.conversation_sid, "MessageSid": sid,
+                                 "Status": status, "ProviderSid": provider_sid}),
+                    ),
+            )?;
+        }
+        Ok(())
+    })
+}
+
 /// Outbox gauges for `/metrics`.
 pub fn gauges(app: &App) -> Vec<crate::metrics::Gauge> {
     let Ok(counts) = app.store.read(db::counts) else {

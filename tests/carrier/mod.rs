@@ -14,6 +14,8 @@ pub struct Received {
     pub headers: Vec<(String, String)>,
     pub form: Vec<(String, String)>,
     pub status: u16,
+    /// The `sid` answered (for 2xx), as the carrier's message SID.
+    pub sid: String,
 }
 
 impl Received {
@@ -56,6 +58,7 @@ impl Carrier {
                         headers: Vec::new(),
                         form: Vec::new(),
                         status: 0,
+                        sid: String::new(),
                     });
                     drop(stream);
                     continue;
@@ -91,17 +94,20 @@ impl Carrier {
                     })
                     .collect();
                 let code = st.load(Ordering::SeqCst);
-                rec.lock().unwrap().push(Received {
-                    path,
-                    headers,
-                    form,
-                    status: code,
-                });
+                let sid = {
+                    let mut r = rec.lock().unwrap();
+                    let sid = format!("SM{:032x}", r.len() + 1);
+                    r.push(Received {
+                        path,
+                        headers,
+                        form,
+                        status: code,
+                        sid: sid.clone(),
+                    });
+                    sid
+                };
                 let reply = if code < 300 {
-                    format!(
-                        "{{\"sid\": \"SM{:032x}\", \"status\": \"queued\"}}",
-                        rec.lock().unwrap().len()
-                    )
+                    format!("{{\"sid\": \"{sid}\", \"status\": \"queued\"}}")
                 } else {
                     "{\"code\": 20503, \"message\": \"down\"}".to_string()
                 };

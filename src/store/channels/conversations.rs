@@ -81,6 +81,12 @@ pub fn update(conn: &Connection, c: &Conversation) -> Result<()> {
     Ok(())
 }
 
+pub fn set_timers(conn: &Connection, sid: &str, timers: &Value) -> Result<()> {
+    conn.prepare_cached("UPDATE conversations SET timers = ?2 WHERE sid = ?1")?
+        .execute(params![sid, timers.to_string()])?;
+    Ok(())
+}
+
 pub fn set_state(conn: &Connection, sid: &str, state: &str, now: i64) -> Result<bool> {
     Ok(conn
         .prepare_cached("UPDATE conversations SET state = ?2, updated_at = ?3 WHERE sid = ?1")?

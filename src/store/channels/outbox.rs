@@ -81,6 +81,15 @@ pub fn find(conn: &Connection, sid: &str) -> Result<Option<Outbound>> {
     )
 }
 
+pub fn find_by_provider_sid(conn: &Connection, provider_sid: &str) -> Result<Option<Outbound>> {
+    optional(
+        conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM outbound_requests WHERE provider_sid = ?1 LIMIT 1"
+        ))?
+        .query_row([provider_sid], from_row),
+    )
+}
+
 /// Queued requests due at or before `now`, oldest first — but only the oldest queued request of
 /// each conversation, so a conversation's messages leave in the order they were written even
 /// while an earlier one waits for its retry.

@@ -48,7 +48,7 @@ pub fn conversation_json(app: &App, req: &Req, prefix: &str, c: &Conversation) -
             "state": c.state,
             "date_created": iso8601(c.created_at),
             "date_updated": iso8601(c.updated_at),
-            "timers": c.timers,
+            "timers": c.timers.as_object().map(|t| t.iter().filter(|(k, _)| k.starts_with("date_")).map(|(k, v)| (k.clone(), v.clone())).collect::<serde_json::Map<_, _>>()),
             "bindings": null,
         }),
         req,

@@ -9,7 +9,16 @@ use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
 
 pub fn routes() -> Vec<Route> {
-    vec![Route::new(Method::Post, "/webhooks/messaging", Access::Public, inbound).limited()]
+    vec![
+        Route::new(Method::Post, "/webhooks/messaging", Access::Public, inbound).limited(),
+        Route::new(
+            Method::Post,
+            "/webhooks/messaging/status",
+            Access::Public,
+            status,
+        )
+        .limited(),
+    ]
 }
 
 fn inbound(app: &App, req: &Req) -> Result<Outcome, ApiError> {
@@ -38,4 +47,16 @@ fn inbound(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         Err(e) => return Err(e.into()),
     }
     Ok(Reply::twiml(EMPTY_TWIML).into())
+}
+
+/// `POST /webhooks/messaging/status`: the carrier's `StatusCallback` for messages we sent
+/// (`MessageSid`, `MessageStatus`); signed like the inbound webhook. Answers 204.
+fn status(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    if let Some(token) = &app.config.provider_token {
+        crate::http::auth::check_signature(req, token)?;
+    }
+    let sid = req.form.require("MessageSid")?;
+    let status = req.form.require("MessageStatus")?;
+    crate::channels::outbox::status_callback(app, sid, status)?;
+    Ok(Reply::no_content().into())
 }
