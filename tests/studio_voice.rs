@@ -245,3 +245,57 @@ fn an_unknown_call_on_a_gather_action_gets_a_spoken_error() {
     let next = carrier(&s, &action, &[("CallSid", CALL[0].1), ("Digits", "7")]);
     assert!(next.contains("<Gather"), "{next}");
 }
+
+/// The `<Redirect>` target of a document, unescaped.
+fn redirect_target(twiml: &str) -> Option<String> {
+    let start = twiml.find("<Redirect")?;
+    let rest = &twiml[start..];
+    let open = rest.find('>')? + 1;
+    let close = rest.find("</Redirect>")?;
+    Some(rest[open..close].replace("&amp;", "&"))
+}
+
+#[test]
+fn a_call_waits_for_an_http_answer_and_hears_what_follows() {
+    let s = TestServer::start();
+    let b = backend();
+    let def = json!({
+        "description": "lookup then greet",
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {},
+             "transitions": [{"event": "incomingCall", "next": "lookup"}]},
+            {"name": "lookup", "type": "make-http-request",
+             "properties": {"method": "POST", "content_type": "application/json",
+                            "url": format!("http://{}/crm", b.addr),
+                            "body": "{\"caller\": \"{{trigger.call.From}}\"}"},
+             "transitions": [{"event": "success", "next": "greet"}, {"event": "failed"}]},
+            {"name": "greet", "type": "gather-input-on-call",
+             "properties": {"say": "Welcome, {{widgets.lookup.parsed.tier}} customer.", "number_of_digits": 1},
+             "transitions": [{"event": "keypress"}, {"event": "speech"}, {"event": "timeout"}]}
+        ],
+        "initial_state": "Trigger"
+    });
+    let flow = create(&s, "crm", &def);
+    let hook = format!("/v1/Accounts/{}/Flows/{flow}", s.sid);
+    let first = carrier(&s, &hook, CALL);
+    assert!(first.contains("<Pause length=\"1\"/>"), "{first}");
+    let poll = redirect_target(&first).expect("a poll redirect");
+    assert!(poll.contains("FlowEvent=poll"), "{poll}");
+    let greeting = wait_until(WAIT, || {
+        let doc = carrier(&s, &poll, &[("CallSid", CALL[0].1)]);
+        doc.contains("<Gather").then_some(doc)
+    });
+    assert!(
+        greeting.contains(">Welcome, gold customer.</Say>"),
+        "{greeting}"
+    );
+    let seen = b.seen.lock().unwrap().clone();
+    assert!(
+        seen[0].contains(&format!("{{\"caller\": \"{}\"}}", CALL[1].1)),
+        "{seen:?}"
+    );
+    // Pressing a key ends the flow: the caller is hung up on.
+    let action = gather_action(&greeting);
+    let end = carrier(&s, &action, &[("CallSid", CALL[0].1), ("Digits", "1")]);
+    assert!(end.contains("<Hangup/>"), "{end}");
+}

@@ -57,8 +57,15 @@ pub enum Wait {
         token: i64,
         child: String,
     },
-    /// make-http-request / run-function: the HTTP worker's answer.
-    Http { state: String, token: i64 },
+    /// make-http-request / run-function: the HTTP worker's answer. During a call the answer is
+    /// kept here (`{"event", "outputs"}`) and the run continues on the carrier's next poll, so
+    /// the TwiML it produces reaches the caller.
+    Http {
+        state: String,
+        token: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        answer: Option<serde_json::Value>,
+    },
 }
 
 impl Wait {

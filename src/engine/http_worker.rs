@@ -118,6 +118,25 @@ fn finish(app: &App, job: &http_jobs::Job, ok: bool, outputs: Value) -> store::R
         if exec.status != ExecutionStatus::Active || !due {
             return Ok(());
         }
+        // A caller hears what comes next only in answer to the carrier's next request: keep
+        // the answer for the poll (`engine::call_callback`).
+        if exec.context["trigger"]["call"].is_object() {
+            let mut exec = exec;
+            if let Some(Wait::Http { state, token, .. }) = current {
+                let answer = Some(json!({"event": event, "outputs": outputs}));
+                exec.wait = Some(
+                    Wait::Http {
+                        state,
+                        token,
+                        answer,
+                    }
+                    .to_json(),
+                );
+                exec.updated_at = crate::clock::now_ms();
+                db::save(tx, &exec)?;
+            }
+            return Ok(());
+        }
         let Some(mut r) = run::load(app, tx, exec, 0)? else {
             return Ok(());
         };

@@ -280,18 +280,28 @@ pub fn call_callback(
             )));
         }
         let target = innermost(tx, exec.clone())?;
-        let waiting = match target.wait.as_ref().and_then(Wait::from_json) {
-            Some(Wait::Call { state, token: t }) if token.is_none_or(|x| x == t) => Some(state),
-            _ => None,
-        };
-        let (Some(state_name), Some(mut r)) = (waiting, run::load(app, tx, target, 0)?) else {
+        let wait = target.wait.as_ref().and_then(Wait::from_json);
+        let Some(mut r) = run::load(app, tx, target, 0)? else {
             return Ok(handled(app, &exec, Vec::new()));
         };
-        let event = match r.def.state(&state_name) {
-            Some(state) => widgets::callback_event(state, &params),
-            None => "callComplete",
-        };
-        r.resume(event, Value::Object(params))?;
+        match wait {
+            // The caller answered a voice widget.
+            Some(Wait::Call { state, token: t }) if token.is_none_or(|x| x == t) => {
+                let event = match r.def.state(&state) {
+                    Some(s) => widgets::callback_event(s, &params),
+                    None => "callComplete",
+                };
+                r.resume(event, Value::Object(params))?;
+            }
+            // The caller waited (polling) for an HTTP answer that has arrived.
+            Some(Wait::Http {
+                answer: Some(a), ..
+            }) => {
+                let event = a["event"].as_str().unwrap_or("failed").to_string();
+                r.resume(&event, a["outputs"].clone())?;
+            }
+            _ => return Ok(handled(app, &exec, Vec::new())),
+        }
         let mut verbs = std::mem::take(&mut r.twiml);
         verbs.extend(widgets::finish_child(app, tx, &r.exec)?);
         let exec = db::fetch(tx, &exec.sid)?.unwrap_or(exec);

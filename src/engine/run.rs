@@ -250,7 +250,11 @@ impl<'a> Run<'a> {
                     },
                     self.now,
                 )?;
-                Wait::Http { state: name, token }
+                Wait::Http {
+                    state: name,
+                    token,
+                    answer: None,
+                }
             }
         };
         self.exec.wait = Some(w.to_json());
