@@ -18,6 +18,8 @@ pub struct App {
     /// The appliance's one account; its SID never changes (the token may rotate, so it is read
     /// from the store when checked).
     pub account_sid: String,
+    /// The channels layer's in-process state (per-contact routing locks).
+    pub channels: crate::channels::Shared,
 }
 
 impl App {

@@ -76,6 +76,7 @@ pub fn start(config: Config) -> Result<Running, String> {
         metrics: metrics::Metrics::default(),
         public_limiter: http::limits::RateLimiter::new(config.public_burst, config.public_rate),
         account_sid: account.sid.clone(),
+        channels: channels::Shared::default(),
         config,
     });
     app.metrics.register_gauges(metrics::core_gauges);

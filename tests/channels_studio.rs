@@ -156,3 +156,63 @@ fn studio_integration_runs_the_flow_and_its_replies_reach_the_customer() {
         "{executions}"
     );
 }
+
+/// Customers write in bursts: a second message right behind the one that made the seeded
+/// Messaging Flow hand off must join that task, not start a second execution and task.
+#[test]
+fn a_burst_of_messages_makes_one_task() {
+    let s = TestServer::start();
+    std::thread::scope(|scope| {
+        for (i, body) in ["hi", "I need help", "with my order", "please"]
+            .iter()
+            .enumerate()
+        {
+            let s = &s;
+            scope.spawn(move || {
+                sms(
+                    s,
+                    "+15551239999",
+                    "+15550007777",
+                    body,
+                    &format!("SM2{i:031}"),
+                )
+            });
+        }
+    });
+    let conv = s.get("/v1/Conversations").expect(200).json()["conversations"][0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ws = s
+        .get("/v1/Workspaces?FriendlyName=Flex%20Task%20Assignment")
+        .expect(200)
+        .json()["workspaces"][0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tasks = || -> Vec<Value> {
+        let v = s
+            .get(&format!("/v1/Workspaces/{ws}/Tasks"))
+            .expect(200)
+            .json();
+        v["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["attributes"].as_str().unwrap().contains(&conv))
+            .cloned()
+            .collect()
+    };
+    wait_until(WAIT, || (!tasks().is_empty()).then_some(()));
+    // Every message has been handled by now (each webhook answered after routing).
+    let sids: Vec<String> = tasks()
+        .iter()
+        .map(|t| t["sid"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sids.len(), 1, "one task expected: {sids:?}");
+    let msgs = s
+        .get(&format!("/v1/Conversations/{conv}/Messages"))
+        .expect(200)
+        .json();
+    assert_eq!(msgs["messages"].as_array().unwrap().len(), 4);
+}

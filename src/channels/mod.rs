@@ -24,6 +24,34 @@ pub mod webhooks;
 
 pub use error::{Error, Result};
 
+/// In-process state of the channels layer, kept in `App`.
+pub struct Shared {
+    /// Striped locks that take one contact's inbound messages one at a time through routing, so
+    /// a burst cannot start two executions or tasks before the first one's task exists.
+    contact_locks: Vec<std::sync::Mutex<()>>,
+}
+
+impl Default for Shared {
+    fn default() -> Shared {
+        Shared {
+            contact_locks: (0..64).map(|_| std::sync::Mutex::new(())).collect(),
+        }
+    }
+}
+
+impl Shared {
+    /// Held while one message of `contact` → `identity` is routed (a store write or two).
+    pub fn contact_lock(&self, contact: &str, identity: &str) -> std::sync::MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (contact, identity).hash(&mut h);
+        let i = (h.finish() % self.contact_locks.len() as u64) as usize;
+        self.contact_locks[i]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 use crate::app::App;
 use std::sync::Arc;
 use std::thread::JoinHandle;

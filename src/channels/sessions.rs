@@ -70,6 +70,9 @@ pub struct Received {
 
 /// Takes an inbound message through session, conversation, message and routing.
 pub fn receive(app: &App, inbound: Inbound) -> Result<Received> {
+    let _one_at_a_time = app
+        .channels
+        .contact_lock(&inbound.contact, &inbound.contact_identity);
     let (mut received, studio) = app.store.write(|tx| receive_in(tx, app, &inbound))?;
     if let Some((flow_sid, payload)) = studio {
         let trigger = if inbound.channel_type == "web" {
@@ -209,6 +212,7 @@ fn receive_in(tx: &Transaction, app: &App, inbound: &Inbound) -> Result<(Receive
 /// The live task serving a session's conversation, if any. A session pointing at a finished or
 /// vanished task is unbound from it (the message is then routed again).
 fn live_task(tx: &Connection, session: &Session) -> Result<Option<String>> {
+    link_unseen_tasks(tx, &session.conversation_sid)?;
     let mut candidates: Vec<String> = session.task_sid.iter().cloned().collect();
     candidates.extend(db::live_tasks(tx, &session.conversation_sid)?);
     for task in candidates {
@@ -237,6 +241,28 @@ fn live_task(tx: &Connection, session: &Session) -> Result<Option<String>> {
         db::set_task(tx, &session.sid, None, now_ms())?;
     }
     Ok(None)
+}
+
+/// Links tasks of this conversation whose `task.created` the janitor has not handled yet (a
+/// Studio Send to Flex a moment ago), so a quick second message does not start a second
+/// execution or task. The janitor links them again later, harmlessly.
+fn link_unseen_tasks(tx: &Connection, conversation_sid: &str) -> Result<()> {
+    let cursor = crate::store::events::cursor(tx, super::janitor::SUBSCRIBER)?.unwrap_or(0);
+    for ev in crate::store::events::after(tx, cursor, 1000)? {
+        if ev.kind != EventType::TaskCreated {
+            continue;
+        }
+        if super::janitor::task_conversation(&ev.data).as_deref() == Some(conversation_sid) {
+            db::link_task(
+                tx,
+                &ev.resource_sid,
+                conversation_sid,
+                ev.workspace_sid.as_deref(),
+                now_ms(),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn task_spec(flow: &FlexFlow, conv: &conversations::Conversation, inbound: &Inbound) -> TaskSpec {
