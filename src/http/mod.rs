@@ -91,9 +91,11 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, mut rq: tiny_http
     match outcome {
         Outcome::Reply(reply) => {
             let status = reply.status;
-            respond(rq, &reply);
+            // Counted before the answer goes out, so a client that reads /metrics right after
+            // its request sees it (the metrics test raced this).
             let seconds = started.elapsed().as_secs_f64();
             app.metrics.observe(&method, route, status, seconds);
+            respond(rq, &reply);
             log::info!(target: "http", "{method} {path} {status} {:.1}ms", seconds * 1000.0);
         }
         Outcome::Park(parked) => {
