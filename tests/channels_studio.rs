@@ -216,3 +216,80 @@ fn a_burst_of_messages_makes_one_task() {
         .json();
     assert_eq!(msgs["messages"].as_array().unwrap().len(), 4);
 }
+
+/// "Task on customer response", the Conversations way: an agent-started conversation with the
+/// customer's SMS binding and a conversation-scoped `studio` webhook; the customer's reply lands in
+/// that conversation (found by its binding) and runs the webhook's flow.
+#[test]
+fn a_reply_to_an_api_conversation_lands_there_and_runs_its_studio_webhook() {
+    let carrier = Carrier::start();
+    let s = TestServer::start_with(&[
+        ("SWITCHBOARD_PROVIDER_URL", &carrier.url),
+        ("SWITCHBOARD_RETRY_BASE_MS", "50"),
+    ]);
+    let flow = create_flow(&s, &ask_flow());
+    let conv = s
+        .post("/v1/Conversations", &[("FriendlyName", "outbound")])
+        .expect(201)
+        .json()["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let base = format!("/v1/Conversations/{conv}");
+    s.post(
+        &format!("{base}/Participants"),
+        &[
+            ("MessagingBinding.Address", "+15556660001"),
+            ("MessagingBinding.ProxyAddress", "+15550006666"),
+        ],
+    )
+    .expect(201);
+    s.post(
+        &format!("{base}/Webhooks"),
+        &[("Target", "studio"), ("Configuration.FlowSid", &flow)],
+    )
+    .expect(201);
+    s.post(
+        &format!("{base}/Messages"),
+        &[
+            ("Author", "agent"),
+            ("Body", "Your parcel is delayed; reply to talk to us"),
+        ],
+    )
+    .expect(201);
+    wait_until(WAIT, || (carrier.accepted().len() == 1).then_some(()));
+
+    sms(
+        &s,
+        "+15556660001",
+        "+15550006666",
+        "what happened?",
+        "SM30000000000000000000000000000001",
+    );
+    wait_until(WAIT, || (carrier.accepted().len() == 2).then_some(()));
+    assert_eq!(
+        carrier.accepted()[1].param("Body"),
+        Some("Hi! What is your order number?")
+    );
+    let convs = s.get("/v1/Conversations").expect(200).json();
+    assert_eq!(
+        convs["conversations"].as_array().unwrap().len(),
+        1,
+        "no second conversation"
+    );
+    let msgs = s.get(&format!("{base}/Messages")).expect(200).json();
+    let bodies: Vec<&str> = msgs["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "Your parcel is delayed; reply to talk to us",
+            "what happened?",
+            "Hi! What is your order number?"
+        ]
+    );
+}

@@ -146,7 +146,22 @@ fn receive_in(tx: &Transaction, app: &App, inbound: &Inbound) -> Result<(Receive
         return Ok((received, None));
     }
     let conv = conversations::fetch(tx, &session.conversation_sid)?;
-    match flow.integration_type.as_str() {
+    // A conversation-scoped `studio` webhook sends the replies to its flow instead.
+    let studio_hook = crate::store::channels::webhooks::all(tx, &conv.sid)?
+        .into_iter()
+        .find(|w| w.target == "studio")
+        .and_then(|w| {
+            w.configuration
+                .get("flow_sid")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+    let integration = if studio_hook.is_some() {
+        "studio"
+    } else {
+        flow.integration_type.as_str()
+    };
+    match integration {
         "task" => {
             let task = integrations::create_task_in(tx, app, task_spec(&flow, &conv, inbound))?;
             db::set_task(tx, &session.sid, Some(&task), now_ms())?;
@@ -182,12 +197,13 @@ fn receive_in(tx: &Transaction, app: &App, inbound: &Inbound) -> Result<(Receive
             Ok((received, None))
         }
         _ => {
-            let flow_sid = flow
-                .integration
-                .get("flow_sid")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
+            let flow_sid = studio_hook.unwrap_or_else(|| {
+                flow.integration
+                    .get("flow_sid")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            });
             let payload = json!({
                 "Body": message.body,
                 "From": inbound.contact,
@@ -333,7 +349,16 @@ fn open_session(tx: &Connection, app: &App, inbound: &Inbound) -> Result<(Sessio
         Some(sid) => conv_db::find(tx, sid)?.filter(|c| c.state != "closed"),
         None => None,
     };
-    let existing = match continued {
+    // A conversation where the contact is bound through this address (created over the API or
+    // by an Interaction) takes their message, as Conversations delivers it.
+    let bound = match continued {
+        Some(c) => Some(c),
+        None if inbound.channel_type != "web" => {
+            conv_db::find_by_binding(tx, &inbound.contact, &inbound.contact_identity)?
+        }
+        None => None,
+    };
+    let existing = match bound {
         Some(c) => Some(c),
         None if flow.long_lived => {
             conv_db::find_active_for_contact(tx, &flow.sid, &inbound.contact)?

@@ -144,6 +144,26 @@ pub fn find_active_for_contact(
     )
 }
 
+/// The newest open (not closed) conversation, started over the API or by an Interaction (not by a
+/// Flex Flow, whose conversations are reached through sessions), with a participant bound to
+/// `address` through our `proxy` address: where Conversations delivers that address's next
+/// inbound message.
+pub fn find_by_binding(
+    conn: &Connection,
+    address: &str,
+    proxy: &str,
+) -> Result<Option<Conversation>> {
+    optional(
+        conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM conversations c WHERE state != 'closed' AND flex_flow_sid IS NULL
+               AND EXISTS (SELECT 1 FROM conversation_participants p WHERE p.conversation_sid = c.sid
+                           AND p.binding_address = ?1 AND p.proxy_address = ?2)
+             ORDER BY created_at DESC LIMIT 1"
+        ))?
+        .query_row([address, proxy], from_row),
+    )
+}
+
 /// Active conversations with no channel session (candidates for System Checkup).
 pub fn active_without_session(conn: &Connection, limit: u32) -> Result<Vec<Conversation>> {
     let mut stmt = conn.prepare_cached(&format!(
