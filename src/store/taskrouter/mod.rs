@@ -58,3 +58,38 @@ impl Where {
 pub(crate) fn json_col(s: String) -> serde_json::Value {
     serde_json::from_str(&s).unwrap_or(serde_json::Value::Object(Default::default()))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The matching queries walk indexes (never a table scan), so their cost follows the free
+    /// workers and the queue heads rather than the backlog.
+    #[test]
+    fn hot_routing_queries_use_their_indexes() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::store::migrate::migrate(&mut conn).unwrap();
+        let plans = [
+            "SELECT w.sid FROM tr_worker_channels wc INDEXED BY tr_worker_channels_free
+             JOIN tr_workers w ON w.sid = wc.worker_sid
+             WHERE wc.task_channel_sid = 'TC' AND wc.free = 1 ORDER BY wc.idle_since, wc.worker_sid",
+            "SELECT sid FROM tr_tasks INDEXED BY tr_tasks_waiting
+             WHERE queue_sid = 'WQ' AND task_channel_sid = 'TC' AND assignment_status = 'pending'
+             ORDER BY route_priority DESC, order_key LIMIT 10",
+            "SELECT EXISTS (SELECT 1 FROM tr_reservations INDEXED BY tr_reservations_by_task
+               WHERE task_sid = 'WT' AND worker_sid = 'WK' AND status IN ('rejected','pending','accepted','wrapping'))",
+            "SELECT COALESCE(SUM(active), 0) FROM tr_worker_channels x WHERE x.worker_sid = 'WK'",
+        ];
+        for sql in plans {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let steps: Vec<String> = stmt
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            for s in &steps {
+                let scan =
+                    s.starts_with("SCAN") && !s.contains("USING") && s != "SCAN CONSTANT ROW";
+                assert!(!scan, "{sql}\n→ {steps:?}");
+            }
+        }
+    }
+}

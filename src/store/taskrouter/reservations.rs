@@ -116,7 +116,8 @@ pub fn of_worker_in(
 pub fn worker_tried(conn: &Connection, task_sid: &str, worker_sid: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM tr_reservations WHERE task_sid = ?1 AND worker_sid = ?2
+            "SELECT EXISTS (SELECT 1 FROM tr_reservations INDEXED BY tr_reservations_by_task
+               WHERE task_sid = ?1 AND worker_sid = ?2
                AND status IN ('rejected','pending','accepted','wrapping'))",
         )?
         .query_row([task_sid, worker_sid], |r| r.get(0))?)
