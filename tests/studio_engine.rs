@@ -511,3 +511,80 @@ fn send_to_flex_refused_by_taskrouter_takes_failed_to_enqueue() {
         }
     }
 }
+
+/// A backend that never answers its first request (the appliance is killed meanwhile) and
+/// answers the next ones; counts what it saw.
+fn stuck_then_ok() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; len];
+            let _ = reader.read_exact(&mut body);
+            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                held.push(stream);
+                continue;
+            }
+            let answer = "{\"ok\": true}";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (addr, count)
+}
+
+#[test]
+fn an_http_wait_survives_a_restart() {
+    use std::sync::atomic::Ordering;
+    let mut s = TestServer::start();
+    let (addr, count) = stuck_then_ok();
+    let def = json!({
+        "description": "http",
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {},
+             "transitions": [{"event": "incomingRequest", "next": "call"}]},
+            {"name": "call", "type": "make-http-request",
+             "properties": {"method": "GET", "url": format!("http://{addr}/slow"),
+                            "parameters": [{"key": "who", "value": "{{contact.channel.address}}"}]},
+             "transitions": [{"event": "success"}, {"event": "failed"}]}
+        ],
+        "initial_state": "Trigger"
+    });
+    let flow = create(&s, "http", &def);
+    let e = execute(&s, &flow, "+15551230011", json!({}))
+        .expect(201)
+        .json();
+    let sid = e["sid"].as_str().unwrap().to_string();
+    assert_eq!(e["status"], "active");
+    wait_until(WAIT, || (count.load(Ordering::SeqCst) == 1).then_some(()));
+    s.restart();
+    let e = wait_ended(&s, &flow, &sid);
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        2,
+        "the request was sent again after the restart"
+    );
+    assert_eq!(e["context"]["widgets"]["call"]["parsed"]["ok"], true);
+    let st = steps(&s, &flow, &sid);
+    assert_eq!(st[1]["name"], "success");
+}

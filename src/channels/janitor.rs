@@ -43,16 +43,32 @@ pub fn start(
     std::thread::Builder::new()
         .name("janitor".into())
         .spawn(move || loop {
-            crossbeam_channel::select! {
-                recv(sub.events) -> ev => {
-                    let Ok(ev) = ev else { return };
-                    if handle_with_retries(&app, &ev) {
-                        if let Err(e) = sub.ack(ev.seq) {
-                            log::error!("janitor: cannot ack event {}: {e}", ev.seq);
-                        }
-                    }
-                }
+            let first = crossbeam_channel::select! {
+                recv(sub.events) -> ev => match ev { Ok(ev) => ev, Err(_) => return },
                 recv(stop) -> _ => return,
+            };
+            // Handle what has queued up, then move the cursor once for the batch.
+            let mut batch = vec![first];
+            while batch.len() < 500 {
+                match sub.events.try_recv() {
+                    Ok(ev) => batch.push(ev),
+                    Err(_) => break,
+                }
+            }
+            // The cursor stops before an event that failed, so a restart replays it (events
+            // handled meanwhile are recognised by their SID and skipped).
+            let (mut done, mut failed) = (None, false);
+            for ev in &batch {
+                let ok = !relevant(ev.kind) || handle_with_retries(&app, ev);
+                failed |= !ok;
+                if !failed {
+                    done = Some(ev.seq);
+                }
+            }
+            if let Some(seq) = done {
+                if let Err(e) = sub.ack(seq) {
+                    log::error!("janitor: cannot ack event {seq}: {e}");
+                }
             }
         })
         .map_err(|e| format!("cannot start the janitor thread: {e}"))
@@ -78,10 +94,11 @@ fn handle_with_retries(app: &App, ev: &Event) -> bool {
     false
 }
 
-fn handle_in(tx: &Connection, app: &App, ev: &Event) -> Result<()> {
+/// The events the janitor acts on.
+fn relevant(kind: EventType) -> bool {
     use EventType::*;
-    if !matches!(
-        ev.kind,
+    matches!(
+        kind,
         TaskCreated
             | ReservationAccepted
             | TaskCanceled
@@ -90,9 +107,11 @@ fn handle_in(tx: &Connection, app: &App, ev: &Event) -> Result<()> {
             | TaskSystemDeleted
             | TaskDeleted
             | ExecutionSendMessage
-    ) {
-        return Ok(());
-    }
+    )
+}
+
+fn handle_in(tx: &Connection, app: &App, ev: &Event) -> Result<()> {
+    use EventType::*;
     if !store::mark_handled(tx, &ev.sid)? {
         return Ok(());
     }
