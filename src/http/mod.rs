@@ -91,8 +91,7 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, mut rq: tiny_http
     match outcome {
         Outcome::Reply(reply) => {
             let status = reply.status;
-            // Counted before the answer goes out, so a client that reads /metrics right after
-            // its request sees it (the metrics test raced this).
+            // Counted before the answer leaves, so a client's next request (a scrape) sees it.
             let seconds = started.elapsed().as_secs_f64();
             app.metrics.observe(&method, route, status, seconds);
             respond(rq, &reply);
