@@ -43,50 +43,35 @@ pub fn start(
     std::thread::Builder::new()
         .name("janitor".into())
         .spawn(move || loop {
-            crossbeam_channel::select! {
-                recv(sub.events) -> ev => {
-                    let Ok(ev) = ev else { return };
-                    let mut batch = vec![ev];
-                    while batch.len() < BATCH {
-                        match sub.events.try_recv() {
-                            Ok(ev) => batch.push(ev),
-                            Err(_) => break,
-                        }
-                    }
-                    handle_batch(&app, &sub, &batch);
-                }
+            let first = crossbeam_channel::select! {
+                recv(sub.events) -> ev => match ev { Ok(ev) => ev, Err(_) => return },
                 recv(stop) -> _ => return,
+            };
+            // Handle what has queued up, then move the cursor once for the batch.
+            let mut batch = vec![first];
+            while batch.len() < 500 {
+                match sub.events.try_recv() {
+                    Ok(ev) => batch.push(ev),
+                    Err(_) => break,
+                }
+            }
+            // The cursor stops before an event that failed, so a restart replays it (events
+            // handled meanwhile are recognised by their SID and skipped).
+            let (mut done, mut failed) = (None, false);
+            for ev in &batch {
+                let ok = !relevant(ev.kind) || handle_with_retries(&app, ev);
+                failed |= !ok;
+                if !failed {
+                    done = Some(ev.seq);
+                }
+            }
+            if let Some(seq) = done {
+                if let Err(e) = sub.ack(seq) {
+                    log::error!("janitor: cannot ack event {seq}: {e}");
+                }
             }
         })
         .map_err(|e| format!("cannot start the janitor thread: {e}"))
-}
-
-/// The most events one janitor transaction handles.
-const BATCH: usize = 256;
-
-/// Handles the events waiting at once in one transaction that also moves the cursor (one commit
-/// instead of two per event); if that fails, each event goes alone, with retries.
-fn handle_batch(app: &App, sub: &crate::events::Subscription, batch: &[Arc<Event>]) {
-    let Some(last) = batch.last().map(|ev| ev.seq) else {
-        return;
-    };
-    let together = app.store.write(|tx| -> Result<()> {
-        for ev in batch {
-            handle_in(tx, app, ev)?;
-        }
-        crate::store::events::set_cursor(tx, SUBSCRIBER, last)?;
-        Ok(())
-    });
-    if together.is_ok() {
-        return;
-    }
-    for ev in batch {
-        if handle_with_retries(app, ev) {
-            if let Err(e) = sub.ack(ev.seq) {
-                log::error!("janitor: cannot ack event {}: {e}", ev.seq);
-            }
-        }
-    }
 }
 
 /// Handles an event, retrying a failing store a few times; false if it never went through (the
@@ -109,10 +94,11 @@ fn handle_with_retries(app: &App, ev: &Event) -> bool {
     false
 }
 
-fn handle_in(tx: &Connection, app: &App, ev: &Event) -> Result<()> {
+/// The events the janitor acts on.
+fn relevant(kind: EventType) -> bool {
     use EventType::*;
-    if !matches!(
-        ev.kind,
+    matches!(
+        kind,
         TaskCreated
             | ReservationAccepted
             | TaskCanceled
@@ -121,9 +107,11 @@ fn handle_in(tx: &Connection, app: &App, ev: &Event) -> Result<()> {
             | TaskSystemDeleted
             | TaskDeleted
             | ExecutionSendMessage
-    ) {
-        return Ok(());
-    }
+    )
+}
+
+fn handle_in(tx: &Connection, app: &App, ev: &Event) -> Result<()> {
+    use EventType::*;
     if !store::mark_handled(tx, &ev.sid)? {
         return Ok(());
     }

@@ -264,10 +264,7 @@ fn live_task(tx: &Connection, session: &Session) -> Result<Option<String>> {
 /// execution or task. The janitor links them again later, harmlessly.
 fn link_unseen_tasks(tx: &Connection, conversation_sid: &str) -> Result<()> {
     let cursor = crate::store::events::cursor(tx, super::janitor::SUBSCRIBER)?.unwrap_or(0);
-    for ev in crate::store::events::after(tx, cursor, 1000)? {
-        if ev.kind != EventType::TaskCreated {
-            continue;
-        }
+    for ev in crate::store::channels::unseen_task_created(tx, cursor, conversation_sid)? {
         if super::janitor::task_conversation(&ev.data).as_deref() == Some(conversation_sid) {
             db::link_task(
                 tx,

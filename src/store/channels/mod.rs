@@ -26,6 +26,27 @@ pub fn mark_handled(conn: &Connection, event_sid: &str) -> Result<bool> {
         == 1)
 }
 
+/// `task.created` events after `after_seq` whose data mentions `conversation_sid` (the caller
+/// checks the attributes): tasks the janitor has not linked yet.
+pub fn unseen_task_created(
+    conn: &Connection,
+    after_seq: i64,
+    conversation_sid: &str,
+) -> Result<Vec<crate::events::Event>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq FROM events WHERE seq > ?1 AND event_type = 'task.created' AND instr(data, ?2) > 0
+         ORDER BY seq LIMIT 100",
+    )?;
+    let seqs: Vec<i64> = stmt
+        .query_map(params![after_seq, conversation_sid], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for seq in seqs {
+        out.extend(super::events::after(conn, seq - 1, 1)?);
+    }
+    Ok(out)
+}
+
 /// Parses a stored JSON column; a damaged value reads as `{}` rather than failing the row.
 pub(crate) fn json_col(s: Option<String>) -> serde_json::Value {
     s.and_then(|s| serde_json::from_str(&s).ok())
