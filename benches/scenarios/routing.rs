@@ -93,6 +93,9 @@ pub fn build(app: &Arc<App>, name: &str, backlog: usize) -> Fixture {
         WorkflowParams {
             friendly_name: Some("Bench".into()),
             configuration: Some(config.to_string()),
+            // Reservations made by one measurement must not time out (and re-route their tasks)
+            // during the next ones: expirations are another workload.
+            task_reservation_timeout: Some(86_400),
             ..Default::default()
         },
     )
