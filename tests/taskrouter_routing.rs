@@ -214,3 +214,37 @@ fn capacity_three_on_chat_gives_three_concurrent_reservations_not_four() {
     tr.wait_reservation(&tasks[3]);
     assert_eq!(tr.reservations_of_worker(&w, "pending").len(), 4);
 }
+
+#[test]
+fn without_multitasking_a_worker_holds_one_task_across_channels() {
+    let s = TestServer::start();
+    let ws = s
+        .post(
+            "/v1/Workspaces",
+            &[("FriendlyName", "single"), ("MultiTaskEnabled", "false")],
+        )
+        .expect(201)
+        .json();
+    assert_eq!(ws["multi_task_enabled"], false);
+    let tr = Tr::existing(&s, ws["sid"].as_str().unwrap());
+    let q = tr.queue("q", "1==1", &[]);
+    let wf = tr.simple_workflow(&q);
+    let w = tr.worker("solo", json!({}));
+    let voice = sid(&tr.task(&wf, json!({}), &[("TaskChannel", "voice")]));
+    let chat = sid(&tr.task(&wf, json!({}), &[("TaskChannel", "chat")]));
+    let r = tr.wait_reservation(&voice);
+    assert_eq!(r["worker_sid"], w.as_str());
+    assert_eq!(tr.fetch_task(&chat)["assignment_status"], "pending");
+    tr.update_reservation(
+        &voice,
+        r["sid"].as_str().unwrap(),
+        &[("ReservationStatus", "accepted")],
+    )
+    .expect(200);
+    s.post(
+        &tr.path(&format!("/Tasks/{voice}")),
+        &[("AssignmentStatus", "completed")],
+    )
+    .expect(200);
+    assert_eq!(tr.wait_reservation(&chat)["worker_sid"], w.as_str());
+}

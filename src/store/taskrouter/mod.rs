@@ -92,4 +92,25 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn first_seq_at_finds_the_window_start_by_binary_search() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::store::migrate::migrate(&mut conn).unwrap();
+        assert_eq!(super::stats::first_seq_at(&conn, 5).unwrap(), 0);
+        for (i, at) in [10, 20, 20, 30, 40].iter().enumerate() {
+            conn.execute(
+                "INSERT INTO events (sid, account_sid, event_type, resource_type, resource_sid,
+                    description, data, created_at) VALUES (?1, 'AC', 'task.created', 'task', 'WT', '', '{}', ?2)",
+                rusqlite::params![format!("EV{i}"), at],
+            )
+            .unwrap();
+        }
+        let at = |ms| super::stats::first_seq_at(&conn, ms).unwrap();
+        assert!(at(0) <= 1);
+        assert_eq!(at(20), 2);
+        assert_eq!(at(21), 4);
+        assert_eq!(at(40), 5);
+        assert_eq!(at(41), 6);
+    }
 }

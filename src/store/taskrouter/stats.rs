@@ -47,8 +47,11 @@ pub fn event_counts(
     end: i64,
     related: Option<(&str, &str)>,
 ) -> Result<Vec<(String, i64)>> {
+    // Only the events from the window's first `seq` on are read (`events_by_workspace` is
+    // ordered by seq), so the cost follows the window, not the whole outbox.
+    let from_seq = first_seq_at(conn, start)?;
     let mut sql = "SELECT event_type, COUNT(*) FROM events
-         WHERE workspace_sid = ?1 AND created_at >= ?2 AND created_at <= ?3"
+         WHERE workspace_sid = ?1 AND seq >= ?5 AND created_at >= ?2 AND created_at <= ?3"
         .to_string();
     let mut args: Vec<rusqlite::types::Value> =
         vec![ws.to_string().into(), start.into(), end.into()];
@@ -56,7 +59,11 @@ pub fn event_counts(
         // `field` is chosen by code (TaskQueueSid, WorkerSid), never taken from a request.
         sql.push_str(&format!(" AND json_extract(data, '$.{field}') = ?4"));
         args.push(value.to_string().into());
+    } else {
+        sql.push_str(" AND ?4 IS NULL");
+        args.push(rusqlite::types::Value::Null);
     }
+    args.push(from_seq.into());
     sql.push_str(" GROUP BY event_type");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
@@ -85,4 +92,26 @@ pub fn accept_times(
     .query_row(params![ws, start, end, queue_sid, worker_sid], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     })?)
+}
+
+/// The first outbox `seq` whose event is at or after `at` (Unix ms): a binary search over the
+/// rowid, since events are appended in time order.
+pub fn first_seq_at(conn: &Connection, at: i64) -> Result<i64> {
+    let max: i64 = conn
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")?
+        .query_row([], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, created_at FROM events WHERE seq >= ?1 ORDER BY seq LIMIT 1",
+    )?;
+    let (mut lo, mut hi) = (0i64, max + 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let found: Option<(i64, i64)> =
+            crate::store::optional(stmt.query_row([mid], |r| Ok((r.get(0)?, r.get(1)?))))?;
+        match found {
+            Some((_, created)) if created < at => lo = mid + 1,
+            _ => hi = mid,
+        }
+    }
+    Ok(lo)
 }
