@@ -35,7 +35,8 @@ pub fn ensure(store: &Store) -> store::Result<(Account, bool)> {
     })
 }
 
-/// Replaces the Auth Token; the old one stops working at once.
+/// Replaces the Auth Token; the old one stops working at once, and so do the admin console's
+/// sessions signed in with it.
 pub fn rotate_token(store: &Store) -> store::Result<Account> {
     store.write(|tx| {
         let mut a = accounts::the_account(tx)?
@@ -43,6 +44,7 @@ pub fn rotate_token(store: &Store) -> store::Result<Account> {
         a.auth_token = ids::random_hex(16);
         a.updated_at = now_ms();
         accounts::set_auth_token(tx, &a.sid, &a.auth_token, a.updated_at)?;
+        store::sessions::delete_kind(tx, "admin")?;
         Ok(a)
     })
 }

@@ -31,6 +31,8 @@ pub struct Metrics {
     latency_count: AtomicU64,
     latency_sum_us: AtomicU64,
     gauges: Mutex<Vec<GaugeFn>>,
+    /// Requests parked right now (long-polls waiting off the pool), set by the parking thread.
+    parked: AtomicU64,
 }
 
 impl Metrics {
@@ -50,6 +52,10 @@ impl Metrics {
         self.latency_count.fetch_add(1, Ordering::Relaxed);
         self.latency_sum_us
             .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    pub fn set_parked(&self, n: usize) {
+        self.parked.store(n as u64, Ordering::Relaxed);
     }
 
     pub fn register_gauges(&self, f: GaugeFn) {
@@ -134,7 +140,12 @@ fn escape(s: &str) -> String {
 
 /// Gauges the foundation owns: the event outbox and timers.
 pub fn core_gauges(app: &App) -> Vec<Gauge> {
-    let mut g = Vec::new();
+    let mut g = vec![Gauge {
+        name: "switchboard_parked_requests",
+        help: "Requests parked off the pool (long-polls waiting for an event or their deadline).",
+        labels: vec![],
+        value: app.metrics.parked.load(Ordering::Relaxed) as f64,
+    }];
     if let Ok((events, due)) = app.store.read(crate::store::events::backlog_stats) {
         g.push(Gauge {
             name: "switchboard_events_total",

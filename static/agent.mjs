@@ -143,6 +143,8 @@ setInterval(tick, 1000);
 
 /* ---------- one task ---------- */
 
+const TECHNICAL = new Set(["conversationSid", "conversation_sid", "flow_execution_sid", "flexFlowSid", "customerAddress", "direction", "channelType", "from"]);
+
 async function select(taskSid) {
   state.selected = taskSid;
   drawLists();
@@ -179,10 +181,16 @@ async function drawTask(r, fresh = false) {
     details.append(el("dt", "Caller"), el("dd", a.from || a.caller || "unknown"));
     details.append(el("dt", "Call"), el("dd", `${a.call_sid || ""} ${r.call_status ? "· " + r.call_status : ""}`.trim()));
   }
+  if (t.customer_name) details.append(el("dt", "Customer"), el("dd", t.customer_name));
+  if (t.conversation_state && t.conversation_state !== "active") details.append(el("dt", "Chat"), el("dd", t.conversation_state));
+  // What the customer or the IVR told us comes first; routing plumbing goes under a fold.
+  const tech = h("dl", { class: "kv" });
   for (const [k, v] of Object.entries(a)) {
     if (isVoice && ["from", "caller", "call_sid"].includes(k)) continue;
-    details.append(el("dt", k), el("dd", typeof v === "object" ? pretty(v) : String(v)));
+    const target = TECHNICAL.has(k) || (t.customer_name && k === "name" && v === a.from) ? tech : details;
+    target.append(el("dt", k), el("dd", typeof v === "object" ? pretty(v) : String(v)));
   }
+  if (tech.children.length) details.append(el("dt", ""), h("dd", {}, h("details", {}, el("summary", "Technical details"), tech)));
   const actions = h("div", { class: "task-actions" });
   const move = (status, label) => h("button", { type: "button", id: `task-${status}`, class: status === "completed" ? "" : "secondary", onclick: async () => {
     try {

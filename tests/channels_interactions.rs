@@ -211,3 +211,45 @@ fn task_on_customer_response() {
         (c["channels"][0]["task_sid"] == task.as_str()).then_some(())
     });
 }
+
+/// Agent-initiated outbound: `routing.properties.worker_sid` becomes the task's
+/// `known_worker_sid`, and a workflow with a known-worker target reserves that agent at once
+/// (another available agent is not asked).
+#[test]
+fn agent_initiated_interaction_goes_to_that_agent() {
+    let s = TestServer::start();
+    let tr = Tr::default(&s);
+    tr.worker("alice", json!({}));
+    let bob = tr.worker("bob", json!({}));
+    let everyone = s.get(&tr.path("/TaskQueues")).expect(200).json()["task_queues"][0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wf = tr.workflow(
+        "known agent",
+        json!({"task_routing": {"filters": [{"filter_friendly_name": "known", "expression": "known_worker_sid != null",
+            "targets": [{"queue": everyone, "known_worker_sid": "task.known_worker_sid"}]}],
+            "default_filter": {"queue": everyone}}}),
+        &[],
+    );
+    let channel = json!({"type": "sms", "initiated_by": "agent",
+        "participants": [{"address": "+15553000003", "proxy_address": "+15553777777"}]});
+    let routing = json!({"properties": {"workspace_sid": tr.ws, "workflow_sid": wf,
+        "task_channel_unique_name": "sms", "worker_sid": bob, "attributes": {"direction": "outbound"}}});
+    let i = s
+        .post(
+            "/v1/Interactions",
+            &[
+                ("Channel", &channel.to_string()),
+                ("Routing", &routing.to_string()),
+            ],
+        )
+        .expect(201)
+        .json();
+    let task = i["routing"]["properties"]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = tr.wait_reservation(&task);
+    assert_eq!(r["worker_sid"], bob.as_str());
+}

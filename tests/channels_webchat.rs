@@ -329,3 +329,136 @@ fn web_chat_end_to_end_bot_hand_off_and_agent_reply() {
     // Eve's token opens nothing of Carol's chat.
     chat_get(&s, &conv, &token_b, "Wait=0").expect_error(403);
 }
+
+/// The lost-message case over web chat and Studio: the hand-off task's TTL passes while the agent
+/// holds it (task.system-deleted); the janitor parks the conversation; the customer writes again
+/// in the same chat, a new execution hands off a new task, and the agent sees the message.
+#[test]
+fn web_chat_lost_message_after_the_task_ttl_passes() {
+    let s = TestServer::start();
+    let mut flow = greeting_flow();
+    flow["states"][2]["properties"]["timeout"] = json!("2");
+    let flows = s.get("/v2/Flows").expect(200).json();
+    let webchat = flows["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["friendly_name"] == "Webchat Flow")
+        .unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.post(
+        &format!("/v2/Flows/{webchat}"),
+        &[("Status", "published"), ("Definition", &flow.to_string())],
+    )
+    .expect(200);
+    let ws = s
+        .get("/v1/Workspaces?FriendlyName=Flex%20Task%20Assignment")
+        .expect(200)
+        .json()["workspaces"][0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let available = s
+        .get(&format!(
+            "/v1/Workspaces/{ws}/Activities?FriendlyName=Available"
+        ))
+        .expect(200)
+        .json()["activities"][0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.post(
+        &format!("/v1/Workspaces/{ws}/Workers"),
+        &[("FriendlyName", "dana"), ("ActivitySid", &available)],
+    )
+    .expect(201);
+    let tasks_of = |conv: &str| -> Vec<String> {
+        let v = s
+            .get(&format!("/v1/Workspaces/{ws}/Tasks"))
+            .expect(200)
+            .json();
+        v["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["attributes"].as_str().unwrap().contains(conv))
+            .map(|t| t["sid"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let accept = |task: &str| {
+        let res = wait_until(WAIT, || {
+            let v = s
+                .get(&format!("/v1/Workspaces/{ws}/Tasks/{task}/Reservations"))
+                .expect(200)
+                .json();
+            v["reservations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["reservation_status"] == "pending")
+                .cloned()
+        });
+        s.post(
+            &format!(
+                "/v1/Workspaces/{ws}/Tasks/{task}/Reservations/{}",
+                res["sid"].as_str().unwrap()
+            ),
+            &[("ReservationStatus", "accepted")],
+        )
+        .expect(200);
+    };
+
+    let (conv, token) = start_chat(&s, "Carol");
+    chat_send(&s, &conv, &token, "my order is late").expect(201);
+    let first = wait_until(WAIT, || tasks_of(&conv).into_iter().next());
+    accept(&first);
+    // Nobody ends it; the TTL passes; the janitor parks the conversation and drops the session.
+    wait_until(WAIT, || {
+        (s.get(&format!("/v1/Workspaces/{ws}/Tasks/{first}")).status == 404).then_some(())
+    });
+    wait_until(WAIT, || {
+        let sessions = s
+            .get(&format!("/v1/ChannelSessions?ConversationSid={conv}"))
+            .expect(200)
+            .json();
+        let gone = sessions["channel_sessions"].as_array().unwrap().is_empty();
+        (gone
+            && s.get(&format!("/v1/Conversations/{conv}"))
+                .expect(200)
+                .json()["state"]
+                == "inactive")
+            .then_some(())
+    });
+    // The customer writes again in the same chat: it wakes up and a new task reaches the agent.
+    chat_send(&s, &conv, &token, "hello? anyone?").expect(201);
+    assert_eq!(
+        s.get(&format!("/v1/Conversations/{conv}"))
+            .expect(200)
+            .json()["state"],
+        "active"
+    );
+    let second = wait_until(WAIT, || tasks_of(&conv).into_iter().find(|t| *t != first));
+    accept(&second);
+    let msgs = s
+        .get(&format!("/v1/Conversations/{conv}/Messages"))
+        .expect(200)
+        .json();
+    let bodies: Vec<&str> = msgs["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert!(bodies.contains(&"hello? anyone?"), "{bodies:?}");
+    let execs = s
+        .get(&format!("/v2/Flows/{webchat}/Executions"))
+        .expect(200)
+        .json();
+    assert_eq!(
+        execs["executions"].as_array().unwrap().len(),
+        2,
+        "a new execution started"
+    );
+}

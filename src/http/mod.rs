@@ -91,9 +91,10 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, mut rq: tiny_http
     match outcome {
         Outcome::Reply(reply) => {
             let status = reply.status;
-            respond(rq, &reply);
+            // Counted before the answer leaves, so a client's next request (a scrape) sees it.
             let seconds = started.elapsed().as_secs_f64();
             app.metrics.observe(&method, route, status, seconds);
+            respond(rq, &reply);
             log::info!(target: "http", "{method} {path} {status} {:.1}ms", seconds * 1000.0);
         }
         Outcome::Park(parked) => {

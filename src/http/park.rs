@@ -173,5 +173,6 @@ fn run(
             super::respond(w.request, &reply);
         }
         count.store(waiters.len(), std::sync::atomic::Ordering::Relaxed);
+        app.metrics.set_parked(waiters.len());
     }
 }

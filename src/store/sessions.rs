@@ -64,6 +64,13 @@ pub fn delete_for_subject(conn: &Connection, kind: &str, subject: &str) -> Resul
         .execute([kind, subject])?)
 }
 
+/// Ends every session of one kind (all admin sessions when the Auth Token is rotated).
+pub fn delete_kind(conn: &Connection, kind: &str) -> Result<usize> {
+    Ok(conn
+        .prepare_cached("DELETE FROM web_sessions WHERE kind = ?1")?
+        .execute([kind])?)
+}
+
 /// Removes sessions that expired before `now`.
 pub fn purge_expired(conn: &Connection, now: i64) -> Result<usize> {
     Ok(conn
