@@ -141,7 +141,7 @@ fn task_load(ctx: &Ctx) {
     let path = format!("/v1/Workspaces/{}/Tasks", ctx.ws);
     while !ctx.stop.load(Ordering::Relaxed) {
         let n = ctx.n.fetch_add(1, Ordering::SeqCst);
-        let ttl = n % 4 == 0;
+        let ttl = n.is_multiple_of(4);
         let attrs = json!({"crash": n}).to_string();
         let mut p = vec![
             ("WorkflowSid", ctx.workflow.as_str()),
