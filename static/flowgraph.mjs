@@ -16,12 +16,24 @@ export function graphOf(def) {
     seen.add(s.name);
     nodes.push({ id: s.name, type: typeof s.type === "string" ? s.type : "" });
   }
+  // Transitions between the same two states become one arrow with both labels.
   const edges = [];
+  const byPair = new Map();
   for (const s of states) {
     if (!s || !seen.has(s.name) || !Array.isArray(s.transitions)) continue;
     for (const t of s.transitions) {
       if (!t || typeof t.next !== "string" || !seen.has(t.next)) continue;
-      edges.push({ from: s.name, to: t.next, label: labelOf(t) });
+      const key = JSON.stringify([s.name, t.next]);
+      const label = labelOf(t);
+      if (byPair.has(key)) {
+        const e = byPair.get(key);
+        if (label && !e.labels.includes(label)) e.labels.push(label);
+        e.label = e.labels.join(" / ");
+        continue;
+      }
+      const e = { from: s.name, to: t.next, label, labels: label ? [label] : [] };
+      byPair.set(key, e);
+      edges.push(e);
     }
   }
   let initial = def && typeof def.initial_state === "string" && seen.has(def.initial_state) ? def.initial_state : null;

@@ -207,3 +207,22 @@ pub fn perform(agent: &ureq::Agent, request: &Value) -> (bool, Value) {
     }
     ((200..300).contains(&status), outputs)
 }
+
+#[cfg(test)]
+mod tests {
+    /// The carrier (`https://api.twilio.com`) and most webhook targets are HTTPS: the agent must
+    /// speak TLS, so an `https://` URL fails to connect rather than as an unknown scheme.
+    #[test]
+    fn https_urls_are_supported() {
+        let agent = ureq::AgentBuilder::new()
+            .timeout(std::time::Duration::from_secs(2))
+            .build();
+        let err = agent.get("https://127.0.0.1:9/").call().unwrap_err();
+        match err {
+            ureq::Error::Transport(t) => {
+                assert_ne!(t.kind(), ureq::ErrorKind::UnknownScheme, "{t}")
+            }
+            other => panic!("unexpected answer: {other}"),
+        }
+    }
+}

@@ -54,6 +54,16 @@ test("a split's branches share a layer side by side, labelled by condition", () 
   noOverlap(g);
 });
 
+test("two transitions between the same states become one arrow with both labels", () => {
+  const def = { initial_state: "Trigger", states: [
+    state("Trigger", "trigger", ["incomingMessage", "ask"], ["incomingRequest", "ask"]),
+    state("ask", "send-and-wait-for-reply"),
+  ] };
+  const g = layout(graphOf(def));
+  assert.equal(g.edges.length, 1);
+  assert.equal(g.edges[0].label, "incomingMessage / incomingRequest");
+});
+
 test("a loop back to an earlier state becomes a back edge, and ranking terminates", () => {
   const def = { initial_state: "Trigger", states: [
     state("Trigger", "trigger", ["incomingMessage", "ask"]),
