@@ -1,6 +1,6 @@
 // The pages in headless Chromium, scenario by scenario (run by tests/browser.rs against the real
 // binary): the admin console, the agent desktop and the customer web chat.
-import { launch, context, shot, rest, assert, waitFor, scenario, finish, BASE, SID, TOKEN, OTHER_ORIGIN } from "./harness.mjs";
+import { launch, context, shot, rest, assert, waitFor, scenario, finish, skip, BASE, SID, TOKEN, OTHER_ORIGIN } from "./harness.mjs";
 import { adminScenarios } from "./admin.mjs";
 import { chatScenarios } from "./chat.mjs";
 import { agentScenarios } from "./agent.mjs";
@@ -29,9 +29,9 @@ try {
     await shot(page, "chat-embedded");
     await ctx.close();
   });
-  await adminScenarios({ browser, context, shot, rest, assert, waitFor, scenario, BASE, SID, TOKEN });
-  await agentScenarios({ browser, context, shot, rest, assert, waitFor, scenario, BASE, SID, TOKEN });
-  await chatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, BASE, SID, TOKEN });
+  await adminScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await agentScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await chatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
 } finally {
   await browser.close();
   finish();
