@@ -274,19 +274,24 @@ impl Bus {
                     }
                 };
                 let full = batch.len() as u32 == BATCH;
-                self.deliver(batch);
-                if !full {
+                let lagging = self.deliver(from, batch);
+                if !full && !lagging {
                     break;
                 }
             }
         }
     }
 
-    fn deliver(&self, batch: Vec<Event>) {
+    /// Hands `batch` (the events from seq `from` on) to each subscriber that has seen everything
+    /// before `from`. A subscriber that joined after `from` was chosen, with an earlier cursor, is
+    /// skipped (true is returned): handing it these events would move it past the ones it has
+    /// not had yet (a durable subscriber would then ack past them and lose them for good).
+    fn deliver(&self, from: i64, batch: Vec<Event>) -> bool {
         let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+        let lagging = subs.iter().any(|s| s.next_seq < from);
         for event in batch.into_iter().map(Arc::new) {
             subs.retain_mut(|s| {
-                if event.seq < s.next_seq {
+                if event.seq < s.next_seq || s.next_seq < from {
                     return true;
                 }
                 s.next_seq = event.seq + 1;
@@ -299,5 +304,6 @@ impl Bus {
                 }
             });
         }
+        lagging
     }
 }
