@@ -449,3 +449,6 @@ CREATE INDEX calls_by_task ON calls(task_sid) WHERE task_sid IS NOT NULL;
 
 -- step 8: channels: the outbox sends each conversation's queued requests oldest first (lookup by conversation and status)
 CREATE INDEX outbound_requests_by_conversation ON outbound_requests(conversation_sid, status);
+
+-- step 9: the tasks list pages by creation time (newest or oldest first) without sorting the whole workspace (EXPLAIN QUERY PLAN showed a temp B-tree over every task)
+CREATE INDEX tr_tasks_by_created ON tr_tasks(workspace_sid, created_at);

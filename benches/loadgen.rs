@@ -98,7 +98,80 @@ fn client(addr: &str, request: &[u8], deadline: Instant) -> (Vec<u64>, u64) {
     (lat, errors)
 }
 
+/// One keep-alive connection for scenarios that send their own requests (POSTs, bodies read).
+pub struct Conn {
+    addr: String,
+    reader: BufReader<TcpStream>,
+}
+
+impl Conn {
+    pub fn open(addr: &str) -> Option<Conn> {
+        let stream = TcpStream::connect(addr).ok()?;
+        let _ = stream.set_nodelay(true);
+        // A lost answer fails the call instead of hanging the suite.
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+        Some(Conn {
+            addr: addr.to_string(),
+            reader: BufReader::new(stream),
+        })
+    }
+
+    /// Sends one request and reads the answer: `(status, body)`, or `None` if the connection broke.
+    pub fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> Option<(u16, Vec<u8>)> {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.addr);
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if !body.is_empty() || method == "POST" {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(body);
+        self.reader.get_mut().write_all(&bytes).ok()?;
+        let mut out = Vec::new();
+        let status = read_response_into(&mut self.reader, Some(&mut out))?;
+        Some((status, out))
+    }
+
+    /// Whether the server has already answered (or closed): a parked request must not have.
+    pub fn readable_now(&mut self) -> bool {
+        if !self.reader.buffer().is_empty() {
+            return true;
+        }
+        let s = self.reader.get_mut();
+        if s.set_nonblocking(true).is_err() {
+            return true;
+        }
+        let mut b = [0u8; 1];
+        let ready =
+            !matches!(s.peek(&mut b), Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock);
+        let _ = s.set_nonblocking(false);
+        ready
+    }
+
+    /// Sends a request without waiting for its answer (a long-poll that stays open).
+    pub fn send_only(&mut self, path: &str, headers: &[(&str, String)]) -> bool {
+        let mut head = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n", self.addr);
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        self.reader.get_mut().write_all(head.as_bytes()).is_ok()
+    }
+}
+
 fn read_response(r: &mut BufReader<TcpStream>) -> Option<u16> {
+    read_response_into(r, None)
+}
+
+fn read_response_into(r: &mut BufReader<TcpStream>, mut out: Option<&mut Vec<u8>>) -> Option<u16> {
     let mut line = String::new();
     r.read_line(&mut line).ok()?;
     let status: u16 = line.split(' ').nth(1)?.parse().ok()?;
@@ -129,10 +202,16 @@ fn read_response(r: &mut BufReader<TcpStream>) -> Option<u16> {
             if size == 0 {
                 break;
             }
+            if let Some(o) = out.as_deref_mut() {
+                o.extend_from_slice(&buf[..size]);
+            }
         }
     } else {
         let mut buf = vec![0u8; len];
         r.read_exact(&mut buf).ok()?;
+        if let Some(o) = out {
+            *o = buf;
+        }
     }
     Some(status)
 }

@@ -1,18 +1,47 @@
-//! The benchmark suite (issue 8): `cargo bench --bench suite`. Every figure is printed beside the
-//! floor measured in the same run on the same machine:
+//! The benchmark suite (issue 8): `cargo build --release && cargo bench --bench suite`. Every
+//! figure is printed beside the floor measured in the same run on the same machine:
 //! - floor A: raw SQLite single-row insert transactions per second (rusqlite, WAL, same `synchronous`);
 //! - floor B: a bare tiny_http server with the same thread count answering a fixed JSON body,
 //!   loaded by the same in-repo load generator.
 //!
-//! Set `BENCH_SECONDS` to change how long each load runs (default 3).
+//! Scenarios (issue 8's numbering): 1–2 task create → reservation at three backlog sizes and both
+//! `synchronous` settings (library core), 3 authenticated GET of a task at 64 connections,
+//! 4 inbound SMS → Studio → reply at 200 conversations, 5 thousands of parked long-polls,
+//! 6 cold start over a 1,000,000-task database, 7 binary size and idle footprint (5–7 on the
+//! release binary in a process of its own).
+//!
+//! Environment: `BENCH_SECONDS` (default 3) sets how long each load runs; `BENCH_ONLY` (e.g.
+//! `1,3,6`) runs only some scenarios; `BENCH_BACKLOG_MAX` (default 100000), `BENCH_WAITING`
+//! (default 5000) and `BENCH_COLD_TASKS` (default 1000000) shrink the big fixtures.
 
 #[path = "loadgen.rs"]
 mod loadgen;
+#[path = "scenarios/messaging.rs"]
+mod messaging;
+#[path = "scenarios/process.rs"]
+mod process;
+#[path = "scenarios/routing.rs"]
+mod routing;
 
+pub use loadgen::percentile_ms;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use switchboard::config::Config;
 use switchboard::store::Sync;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+fn enabled(n: u32) -> bool {
+    match std::env::var("BENCH_ONLY") {
+        Ok(v) if !v.trim().is_empty() => v.split(',').any(|s| s.trim() == n.to_string()),
+        _ => true,
+    }
+}
 
 fn seconds() -> Duration {
     Duration::from_secs_f64(
@@ -42,11 +71,14 @@ fn sqlite_floor(dir: &Path, sync: Sync, dur: Duration) -> f64 {
     let start = Instant::now();
     let mut n = 0u64;
     while start.elapsed() < dur {
-        conn.execute(
-            "INSERT INTO t (sid, body, at) VALUES (?1, ?2, ?3)",
-            rusqlite::params![format!("WT{n:032x}"), "{\"k\":\"v\"}", n as i64],
-        )
-        .unwrap();
+        conn.prepare_cached("INSERT INTO t (sid, body, at) VALUES (?1, ?2, ?3)")
+            .unwrap()
+            .execute(rusqlite::params![
+                format!("WT{n:032x}"),
+                "{\"k\":\"v\"}",
+                n as i64
+            ])
+            .unwrap();
         n += 1;
     }
     n as f64 / start.elapsed().as_secs_f64()
@@ -114,7 +146,7 @@ fn bare_http_server(threads: usize) -> (String, std::sync::Arc<tiny_http::Server
     (addr, server)
 }
 
-fn rss_kb(pid: u32) -> Option<u64> {
+pub fn rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -125,7 +157,7 @@ fn rss_kb(pid: u32) -> Option<u64> {
         .ok()
 }
 
-fn threads_of(pid: u32) -> Option<u64> {
+pub fn threads_of(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -137,35 +169,63 @@ fn threads_of(pid: u32) -> Option<u64> {
 }
 
 fn row(name: &str, ours: String, floor: String, ratio: String, target: &str) {
-    println!("| {name:<44} | {ours:>22} | {floor:>22} | {ratio:>7} | {target:<18} |");
+    println!("| {name:<46} | {ours:>30} | {floor:>22} | {ratio:>7} | {target:<26} |");
+}
+
+fn pct(a: f64, b: f64) -> String {
+    format!("{:.0}%", 100.0 * a / b)
+}
+
+fn yes(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "NOT met"
+    }
+}
+
+/// An in-process appliance (the library core) on `db`.
+fn start(db: &Path, sync: Sync, threads: usize, provider: Option<String>) -> switchboard::Running {
+    let mut config = Config::new("127.0.0.1:0", db.to_path_buf());
+    config.threads = threads;
+    config.sync = sync;
+    config.public_burst = 1_000_000;
+    config.public_rate = 1_000_000;
+    config.provider_url = provider;
+    switchboard::start(config).expect("start switchboard")
+}
+
+fn auth_of(r: &switchboard::Running) -> String {
+    format!(
+        "Basic {}",
+        base64_encode(format!("{}:{}", r.app.account_sid, r.auth_token).as_bytes())
+    )
 }
 
 fn main() {
+    let suite_started = Instant::now();
     let dur = seconds();
     let dir = temp_dir("suite");
-    let threads = std::thread::available_parallelism()
+    let cores = std::thread::available_parallelism()
         .map(|n| n.get())
-        .unwrap_or(2)
-        * 2;
-    let threads = threads.max(4);
+        .unwrap_or(2);
+    let threads = (cores * 2).max(4);
     println!(
-        "switchboard benchmark suite — {} cores, {} HTTP threads, {:?} per load",
-        threads / 2,
-        threads,
+        "switchboard benchmark suite — {cores} cores, {threads} HTTP threads, {:?} per load",
         dur
     );
     println!();
     println!(
-        "| {:<44} | {:>22} | {:>22} | {:>7} | {:<18} |",
+        "| {:<46} | {:>30} | {:>22} | {:>7} | {:<26} |",
         "scenario", "ours", "floor", "ratio", "target"
     );
     println!(
         "|{}|{}|{}|{}|{}|",
-        "-".repeat(46),
-        "-".repeat(24),
+        "-".repeat(48),
+        "-".repeat(32),
         "-".repeat(24),
         "-".repeat(9),
-        "-".repeat(20)
+        "-".repeat(28)
     );
 
     // Floors A at both sync settings.
@@ -193,77 +253,278 @@ fn main() {
             &format!("store.write, 16 writers ({})", sync.as_str().to_lowercase()),
             format!("{rate:.0} tx/s"),
             format!("{floor:.0} tx/s"),
-            format!("{:.0}%", 100.0 * rate / floor),
-            "group commit",
+            pct(rate, floor),
+            "(group commit)",
         );
     }
 
-    // Scenario 3: authenticated GET at 64 connections vs floor B.
-    let (bare_addr, _bare) = bare_http_server(threads);
-    let floor_b = loadgen::run(&bare_addr, "/v1/Workspaces/WS/Tasks/WT", &[], 64, dur);
-    let mut config = Config::new("127.0.0.1:0", dir.join("suite.db"));
-    config.threads = threads;
-    let running = switchboard::start(config).expect("start switchboard");
-    let addr = running.http.addr.to_string();
-    let auth = format!(
-        "Basic {}",
-        base64_encode(format!("{}:{}", running.app.account_sid, running.auth_token).as_bytes())
-    );
-    let path = format!("/2010-04-01/Accounts/{}.json", running.app.account_sid);
-    let ours = loadgen::run(&addr, &path, &[("Authorization", auth.clone())], 64, dur);
-    row(
-        "3. authenticated GET, 64 connections",
-        format!(
-            "{:.0} req/s p99 {:.1}ms",
-            ours.rps(),
-            ours.percentile_ms(99.0)
-        ),
-        format!(
-            "{:.0} req/s p99 {:.1}ms",
-            floor_b.rps(),
-            floor_b.percentile_ms(99.0)
-        ),
-        format!("{:.0}%", 100.0 * ours.rps() / floor_b.rps()),
-        ">= 50% of floor B",
-    );
-    if ours.errors > 0 || floor_b.errors > 0 {
-        println!("  (errors: ours {}, floor {})", ours.errors, floor_b.errors);
-    }
-    running.shutdown();
+    // Scenarios 1–3 share one database: three workspaces of 1,000 workers each.
+    let db = dir.join("routing.db");
+    let backlog_max = env_num("BENCH_BACKLOG_MAX", 100_000) as usize;
+    if enabled(1) || enabled(2) || enabled(3) {
+        let running = start(&db, Sync::Normal, threads, None);
+        let app = running.app.clone();
+        let mut sizes: Vec<usize> = Vec::new();
+        if enabled(1) || enabled(3) {
+            sizes.push(10_000.min(backlog_max));
+        }
+        if enabled(2) {
+            sizes.extend([100, backlog_max]);
+        }
+        let mut fixtures = Vec::new();
+        let mut rates = Vec::new();
+        for (i, backlog) in sizes.into_iter().enumerate() {
+            let built = Instant::now();
+            let f = routing::build(&app, &format!("bench-{i}"), backlog);
+            let build_s = built.elapsed().as_secs_f64();
+            routing::wait_quiet(&app, Duration::from_secs(60));
+            if enabled(1) || enabled(2) {
+                let o = routing::measure(&app, &f, dur);
+                let name = format!(
+                    "{}. create→reserved, {} workers, {} queued (normal)",
+                    if i == 0 && enabled(1) { 1 } else { 2 },
+                    routing::workers(),
+                    backlog
+                );
+                row(
+                    &name,
+                    format!("{:.0}/s p50 {:.2} p99 {:.2}ms", o.rate, o.p50_ms, o.p99_ms),
+                    format!("{floor_normal:.0} tx/s"),
+                    pct(o.rate, floor_normal),
+                    ">=50% A, p99<5ms",
+                );
+                println!(
+                    "  ({} tasks by {} threads, {} without a reservation; fixture built in {build_s:.1}s)",
+                    o.created,
+                    routing::CREATORS,
+                    o.unreserved
+                );
+                rates.push((backlog, o.rate));
+                routing::wait_quiet(&app, Duration::from_secs(60));
+            }
+            fixtures.push(f);
+        }
+        if enabled(2) && rates.len() >= 2 {
+            let (lo, hi) = (rates[rates.len() - 2].1, rates[rates.len() - 1].1);
+            let ratio = lo.max(hi) / lo.min(hi);
+            row(
+                &format!("2. throughput {} vs {} queued", rates[1].0, rates[2].0),
+                format!("{lo:.0}/s vs {hi:.0}/s"),
+                "".into(),
+                format!("{ratio:.2}x"),
+                &format!("within 1.5x: {}", yes(ratio <= 1.5)),
+            );
+        }
 
-    // Scenario 7: binary size and idle footprint of the release binary.
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/switchboard");
-    if let Ok(meta) = std::fs::metadata(&bin) {
-        let mut child = std::process::Command::new(&bin)
-            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-            .arg(dir.join("idle.db"))
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("start release binary");
-        std::thread::sleep(Duration::from_millis(700));
-        let rss = rss_kb(child.id()).unwrap_or(0);
-        let th = threads_of(child.id()).unwrap_or(0);
-        let _ = child.kill();
-        let _ = child.wait();
+        // Scenario 3: authenticated GET of a task at 64 connections vs floor B.
+        if enabled(3) {
+            let (bare_addr, _bare) = bare_http_server(threads);
+            let floor_b = loadgen::run(&bare_addr, "/v1/Workspaces/WS/Tasks/WT", &[], 64, dur);
+            let ws = fixtures[0].ws.clone();
+            let task = app
+                .store
+                .read(|c| {
+                    switchboard::store::taskrouter::tasks::list(
+                        c,
+                        &ws,
+                        &Default::default(),
+                        Some(switchboard::store::Window {
+                            offset: 0,
+                            limit: 1,
+                        }),
+                    )
+                })
+                .expect("a task")
+                .items
+                .remove(0)
+                .sid;
+            let path = format!("/v1/Workspaces/{ws}/Tasks/{task}");
+            let addr = running.http.addr.to_string();
+            let ours = loadgen::run(
+                &addr,
+                &path,
+                &[("Authorization", auth_of(&running))],
+                64,
+                dur,
+            );
+            row(
+                "3. authenticated GET task, 64 connections",
+                format!(
+                    "{:.0} req/s p99 {:.1}ms",
+                    ours.rps(),
+                    ours.percentile_ms(99.0)
+                ),
+                format!(
+                    "{:.0} req/s p99 {:.1}ms",
+                    floor_b.rps(),
+                    floor_b.percentile_ms(99.0)
+                ),
+                pct(ours.rps(), floor_b.rps()),
+                ">=50% of floor B",
+            );
+            if ours.errors > 0 || floor_b.errors > 0 {
+                println!("  (errors: ours {}, floor {})", ours.errors, floor_b.errors);
+            }
+        }
+        running.shutdown();
+
+        // Scenario 1 again at synchronous=full, on the 10,000-backlog workspace.
+        if enabled(1) {
+            let running = start(&db, Sync::Full, threads, None);
+            let app = running.app.clone();
+            routing::wait_quiet(&app, Duration::from_secs(60));
+            let o = routing::measure(&app, &fixtures[0], dur);
+            row(
+                &format!(
+                    "1. create→reserved, 1k workers, {} queued (full)",
+                    fixtures[0].backlog
+                ),
+                format!("{:.0}/s p50 {:.2} p99 {:.2}ms", o.rate, o.p50_ms, o.p99_ms),
+                format!("{floor_full:.0} tx/s"),
+                pct(o.rate, floor_full),
+                ">=50% A, p99<5ms",
+            );
+            println!(
+                "  ({} tasks by {} threads, {} without a reservation)",
+                o.created,
+                routing::CREATORS,
+                o.unreserved
+            );
+            running.shutdown();
+        }
+    }
+
+    // Scenario 4: inbound SMS → Studio → reply, 200 conversations.
+    if enabled(4) {
+        let (clients, waiters) = messaging::customers();
+        let carrier = messaging::carrier(4, waiters);
+        let running = start(
+            &dir.join("messaging.db"),
+            Sync::Normal,
+            threads,
+            Some(carrier),
+        );
+        let addr = running.http.addr.to_string();
+        messaging::configure(&addr, &auth_of(&running));
+        let o = messaging::measure(&addr, clients, dur);
         row(
-            "7. release binary size / idle RSS / threads",
+            &format!(
+                "4. SMS→Studio→reply, {} conversations",
+                messaging::CONVERSATIONS
+            ),
             format!(
-                "{:.1} MB / {:.1} MB / {th}",
-                meta.len() as f64 / 1e6,
-                rss as f64 / 1024.0
+                "{:.0} msg/s p50 {:.1} p99 {:.1}ms",
+                o.round_trips_per_s, o.p50_ms, o.p99_ms
             ),
             "".into(),
             "".into(),
-            "reported",
+            ">=2000 msg/s, p99<10ms",
         );
-    } else {
-        println!("  (7. skipped: build the release binary first with `cargo build --release`)");
+        println!(
+            "  ({} round trips, each one inbound message and its reply; {} lost)",
+            o.round_trips, o.lost
+        );
+        running.shutdown();
     }
+
+    // Scenario 5: thousands of parked long-polls (release binary, its own process).
+    let release = process::binary().exists();
+    if !release {
+        println!("  (5–7 skipped: build the release binary first with `cargo build --release`)");
+    }
+    if enabled(5) && release {
+        let n = env_num("BENCH_WAITING", 5_000) as usize;
+        for keep_alive in [true, false] {
+            let w = process::waiting_clients(&dir, n, keep_alive, dur);
+            row(
+                &format!(
+                    "5. {} parked long-polls ({})",
+                    w.clients,
+                    if keep_alive {
+                        "keep-alive"
+                    } else {
+                        "Connection: close"
+                    }
+                ),
+                format!(
+                    "{} threads, {:.0} MB, p99 {:.1}ms",
+                    w.threads,
+                    w.rss_mb,
+                    w.api.percentile_ms(99.0)
+                ),
+                format!("idle: {} threads", w.threads_idle),
+                "".into(),
+                "<=16 thr, <100MB, p99<20ms",
+            );
+            println!(
+                "  ({} of {} still parked when measured; concurrent API: {:.0} req/s over 8 connections, {} errors)",
+                w.parked,
+                w.clients,
+                w.api.rps(),
+                w.api.errors
+            );
+        }
+    }
+
+    // Scenario 6: cold start over a big database.
+    if enabled(6) && release {
+        let n = env_num("BENCH_COLD_TASKS", 1_000_000);
+        let c = process::cold_start(&dir, n);
+        row(
+            &format!("6. cold start, {}k tasks: /healthz", c.tasks / 1000),
+            format!("{:.0} ms", c.healthz_ms),
+            "".into(),
+            "".into(),
+            &format!("<300ms: {}", yes(c.healthz_ms < 300.0)),
+        );
+        row(
+            "6. first page of tasks (first / p50 of 50)",
+            format!("{:.2} / {:.2} ms", c.first_page_ms, c.page_p50_ms),
+            "".into(),
+            "".into(),
+            &format!("<5ms: {}", yes(c.first_page_ms < 5.0)),
+        );
+        println!("  (database built in {:.1}s by bulk SQL)", c.build_s);
+    }
+
+    // Scenario 7: binary size and idle footprint.
+    if enabled(7) && release {
+        if let Some(i) = process::idle(&dir) {
+            row(
+                "7. release binary / idle RSS / threads",
+                format!("{:.1} MB / {:.1} MB / {}", i.size_mb, i.rss_mb, i.threads),
+                "".into(),
+                "".into(),
+                "reported",
+            );
+        }
+    }
+    println!();
+    println!("suite ran in {:.0}s", suite_started.elapsed().as_secs_f64());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
+pub fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// `application/x-www-form-urlencoded` encoding of `pairs`.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    fn enc(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }

@@ -4,7 +4,9 @@
 //! conversation, retrying with doubling delays. A carrier that is down or unconfigured delays
 //! messages, never drops them; only a 4xx answer (other than 408/429) fails a carrier message.
 //! Each request carries `I-Twilio-Idempotency-Token: <OB sid>` so a receiver can recognise a
-//! resend after a crash between its answer and our commit.
+//! resend after a crash between its answer and our commit. The requests due at once (each the
+//! head of its conversation's queue) are sent one after another over one keep-alive agent and
+//! their outcomes recorded in one commit.
 
 use super::Result;
 use crate::app::App;
@@ -156,6 +158,8 @@ fn queue(
 /// The sender loop; runs on its own thread until `stop`. `wake` is nudged after every commit.
 pub fn run(app: &App, stop: &Receiver<()>, wake: &Receiver<()>) {
     let mut warned_unconfigured = false;
+    // One agent for the thread: connections to the carrier are kept alive between messages.
+    let agent = ureq::AgentBuilder::new().timeout(ATTEMPT_TIMEOUT).build();
     loop {
         let now = now_ms();
         let wait = match app.store.read(db::next_due) {
@@ -180,8 +184,12 @@ pub fn run(app: &App, stop: &Receiver<()>, wake: &Receiver<()>) {
                 continue;
             }
         };
+        // Each due request heads its conversation's queue, so the batch's outcomes are recorded
+        // together, in one commit, after they were all sent.
+        let mut attempted: Vec<(Outbound, Outcome)> = Vec::new();
         for o in due {
             if stop.try_recv().is_err_and(|e| e.is_disconnected()) {
+                record_all(app, &attempted);
                 return;
             }
             if o.kind == "carrier" && app.config.provider_url.is_none() {
@@ -204,8 +212,10 @@ pub fn run(app: &App, stop: &Receiver<()>, wake: &Receiver<()>) {
                 });
                 continue;
             }
-            attempt(app, &o);
+            let outcome = send(app, &agent, &o);
+            attempted.push((o, outcome));
         }
+        record_all(app, &attempted);
     }
 }
 
@@ -215,30 +225,59 @@ enum Outcome {
     Fail(String),
 }
 
-fn attempt(app: &App, o: &Outbound) {
-    let outcome = send(app, o);
+/// Records the outcomes of sent requests in one transaction; if that fails, one by one.
+fn record_all(app: &App, attempted: &[(Outbound, Outcome)]) {
+    if attempted.is_empty() {
+        return;
+    }
     let now = now_ms();
-    let result = app.store.write(|tx| -> Result<()> {
-        match &outcome {
-            Outcome::Sent(provider_sid) => {
-                db::record_attempt(tx, &o.sid, "sent", now, provider_sid.as_deref(), None, now)?;
-                set_delivery(tx, o, "all", now)?;
-                app.record(
+    let together = app.store.write(|tx| -> Result<()> {
+        for (o, outcome) in attempted {
+            record_in(tx, app, o, outcome, now)?;
+        }
+        Ok(())
+    });
+    if together.is_err() {
+        for (o, outcome) in attempted {
+            if let Err(e) = app.store.write(|tx| record_in(tx, app, o, outcome, now)) {
+                log::error!("outbox: could not record attempt of {}: {e}", o.sid);
+            }
+        }
+    }
+    for (o, outcome) in attempted {
+        if let Outcome::Retry(e) = outcome {
+            log::warn!(
+                "outbox: {} {} attempt {} failed: {e}",
+                o.kind,
+                o.sid,
+                o.attempts + 1
+            );
+        }
+    }
+}
+
+/// Records one attempt's outcome: sent, failed for good, or queued again after a backoff.
+fn record_in(tx: &Connection, app: &App, o: &Outbound, outcome: &Outcome, now: i64) -> Result<()> {
+    match outcome {
+        Outcome::Sent(provider_sid) => {
+            db::record_attempt(tx, &o.sid, "sent", now, provider_sid.as_deref(), None, now)?;
+            set_delivery(tx, o, "all", now)?;
+            app.record(
                     tx,
                     &NewEvent::new(EventType::OutboundMessageSent, "outbound", &o.sid)
                         .describe(format!("{} request sent", o.kind))
                         .data(json!({"OutboundSid": o.sid, "Kind": o.kind, "ConversationSid": o.conversation_sid,
                                      "MessageSid": o.message_sid, "ProviderSid": provider_sid})),
                 )?;
-            }
-            Outcome::Retry(e) | Outcome::Fail(e) => {
-                let attempts = o.attempts + 1;
-                let give_up = matches!(outcome, Outcome::Fail(_))
-                    || o.max_attempts.is_some_and(|m| attempts >= m);
-                if give_up {
-                    db::record_attempt(tx, &o.sid, "failed", now, None, Some(e), now)?;
-                    set_delivery(tx, o, "failed", now)?;
-                    app.record(
+        }
+        Outcome::Retry(e) | Outcome::Fail(e) => {
+            let attempts = o.attempts + 1;
+            let give_up = matches!(outcome, Outcome::Fail(_))
+                || o.max_attempts.is_some_and(|m| attempts >= m);
+            if give_up {
+                db::record_attempt(tx, &o.sid, "failed", now, None, Some(e), now)?;
+                set_delivery(tx, o, "failed", now)?;
+                app.record(
                         tx,
                         &NewEvent::new(EventType::OutboundMessageFailed, "outbound", &o.sid)
                             .describe(format!("{} request failed: {e}", o.kind))
@@ -246,26 +285,14 @@ fn attempt(app: &App, o: &Outbound) {
                                          "ConversationSid": o.conversation_sid, "MessageSid": o.message_sid,
                                          "Error": e})),
                     )?;
-                } else {
-                    let base = app.config.retry_base_ms as i64;
-                    let delay = (base << o.attempts.clamp(0, 16)).min(MAX_BACKOFF_MS);
-                    db::record_attempt(tx, &o.sid, "queued", now + delay, None, Some(e), now)?;
-                }
+            } else {
+                let base = app.config.retry_base_ms as i64;
+                let delay = (base << o.attempts.clamp(0, 16)).min(MAX_BACKOFF_MS);
+                db::record_attempt(tx, &o.sid, "queued", now + delay, None, Some(e), now)?;
             }
         }
-        Ok(())
-    });
-    if let Err(e) = result {
-        log::error!("outbox: could not record attempt of {}: {e}", o.sid);
     }
-    if let Outcome::Retry(e) = &outcome {
-        log::warn!(
-            "outbox: {} {} attempt {} failed: {e}",
-            o.kind,
-            o.sid,
-            o.attempts + 1
-        );
-    }
+    Ok(())
 }
 
 fn set_delivery(tx: &Connection, o: &Outbound, how: &str, now: i64) -> Result<()> {
@@ -285,7 +312,7 @@ fn set_delivery(tx: &Connection, o: &Outbound, how: &str, now: i64) -> Result<()
     Ok(())
 }
 
-fn send(app: &App, o: &Outbound) -> Outcome {
+fn send(app: &App, agent: &ureq::Agent, o: &Outbound) -> Outcome {
     let (url, auth) = match o.kind.as_str() {
         "carrier" => {
             let base = app.config.provider_url.clone().unwrap_or_default();
@@ -328,7 +355,6 @@ fn send(app: &App, o: &Outbound) -> Outcome {
             ));
         }
     }
-    let agent = ureq::AgentBuilder::new().timeout(ATTEMPT_TIMEOUT).build();
     let mut req = agent
         .post(&url)
         .set("I-Twilio-Idempotency-Token", &o.sid)

@@ -100,7 +100,7 @@ fn execute(writer: &Mutex<Connection>, batch: Vec<Job>) -> Vec<(u64, Completion)
     };
     let mut outcomes: Vec<(u64, Option<Box<dyn Any + Send>>)> = Vec::with_capacity(batch.len());
     for (i, job) in batch.iter().enumerate() {
-        if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+        if let Err(e) = run_cached(&tx, &["SAVEPOINT job"]) {
             return abort(&batch[i..], outcomes, Error::from(e));
         }
         // SAFETY: see `Job`; the owner of `job.f` is blocked in `run`.
@@ -110,12 +110,12 @@ fn execute(writer: &Mutex<Connection>, batch: Vec<Job>) -> Vec<(u64, Completion)
             Ok(ok) => (ok, None),
             Err(p) => (false, Some(p)),
         };
-        let end = if ok {
-            "RELEASE job"
+        let end: &[&str] = if ok {
+            &["RELEASE job"]
         } else {
-            "ROLLBACK TO job; RELEASE job"
+            &["ROLLBACK TO job", "RELEASE job"]
         };
-        if let Err(e) = tx.execute_batch(end) {
+        if let Err(e) = run_cached(&tx, end) {
             outcomes.push((job.id, panic));
             return abort(&batch[i + 1..], outcomes, Error::from(e));
         }
@@ -130,6 +130,15 @@ fn execute(writer: &Mutex<Connection>, batch: Vec<Job>) -> Vec<(u64, Completion)
             (None, Err(e)) => (id, Completion::Failed(e.clone())),
         })
         .collect()
+}
+
+/// Runs savepoint statements through the connection's statement cache: preparing them anew for
+/// every write was a tenth of the instructions of a task create (callgrind).
+fn run_cached(tx: &Transaction, statements: &[&str]) -> rusqlite::Result<()> {
+    for sql in statements {
+        tx.prepare_cached(sql)?.execute([])?;
+    }
+    Ok(())
 }
 
 /// The transaction is unusable: it rolls back (on drop) and every job learns why.
