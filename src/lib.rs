@@ -80,6 +80,7 @@ pub fn start(config: Config) -> Result<Running, String> {
         config,
     });
     app.metrics.register_gauges(metrics::core_gauges);
+    app.metrics.register_gauges(metrics::ops_gauges);
 
     // Every thread stops when `stop_tx` is dropped (its receivers then see a disconnect).
     let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);

@@ -162,3 +162,69 @@ pub fn core_gauges(app: &App) -> Vec<Gauge> {
     }
     g
 }
+
+/// Operations gauges (issue 9): tasks by status, reservations, queue sizes, outbox backlog,
+/// webhook failures.
+pub fn ops_gauges(app: &App) -> Vec<Gauge> {
+    use crate::store::ops_metrics as m;
+    let mut g = Vec::new();
+    let family = |g: &mut Vec<Gauge>,
+                  name: &'static str,
+                  help: &'static str,
+                  label: &'static str,
+                  rows: Vec<(String, i64)>| {
+        for (l, n) in rows {
+            g.push(Gauge {
+                name,
+                help,
+                labels: vec![(label, l)],
+                value: n as f64,
+            });
+        }
+    };
+    if let Ok(rows) = app.store.read(m::tasks_by_status) {
+        family(
+            &mut g,
+            "switchboard_tasks",
+            "TaskRouter tasks by assignment status.",
+            "status",
+            rows,
+        );
+    }
+    if let Ok(rows) = app.store.read(m::reservations_by_status) {
+        family(
+            &mut g,
+            "switchboard_reservations",
+            "Open reservations by status.",
+            "status",
+            rows,
+        );
+    }
+    if let Ok(rows) = app.store.read(m::queue_sizes) {
+        family(
+            &mut g,
+            "switchboard_queue_pending_tasks",
+            "Pending tasks per task queue.",
+            "queue",
+            rows,
+        );
+    }
+    if let Ok(rows) = app.store.read(m::webhook_failures) {
+        family(
+            &mut g,
+            "switchboard_webhook_failures",
+            "Recorded webhook and outbound failures by event type.",
+            "event_type",
+            rows,
+        );
+    }
+    if let Ok(n) = app.store.read(m::outbox_backlog) {
+        g.push(Gauge {
+            name: "switchboard_outbox_backlog",
+            help: "Events not yet acknowledged by the slowest durable subscriber.",
+            labels: vec![],
+            value: n as f64,
+        });
+    }
+    g
+}

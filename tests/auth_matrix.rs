@@ -67,6 +67,23 @@ fn every_route_answers_each_credential_as_expected() {
     );
     let wrong_token = basic(&s.sid, &"f".repeat(32));
     let wrong_account = basic(&format!("AC{}", "1".repeat(32)), &s.token);
+    // The admin page's session: a cookie (+ X-CSRF-Token on changes) stands in for the account.
+    let signed = s
+        .request(
+            "POST",
+            "/admin/api/session",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            form_encode(&[("AccountSid", &s.sid), ("AuthToken", &s.token)]).as_bytes(),
+        )
+        .expect(201);
+    let admin_cookie = signed
+        .header("Set-Cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let forged_cookie = format!("sb_admin={}", "a".repeat(32));
     let mut cells = 0;
     let mut failures = Vec::new();
     for route in switchboard::http::api::routes() {
@@ -79,6 +96,10 @@ fn every_route_answers_each_credential_as_expected() {
             if let Some(a) = auth {
                 headers.push(("Authorization", a));
             }
+            s.request(method, &path, &headers, b"")
+        };
+        let ask_cookie = |cookie: &str| {
+            let headers = [form[0], ("Cookie", cookie)];
             s.request(method, &path, &headers, b"")
         };
         let mut check = |who: &str, status: u16, ok: bool| {
@@ -97,6 +118,14 @@ fn every_route_answers_each_credential_as_expected() {
                     let st = ask(auth.map(|a| a.as_str())).status;
                     check(who, st, st == 401);
                 }
+                // A forged session cookie is anonymous; a real one without the CSRF token may
+                // read but not change anything.
+                let st = ask_cookie(&forged_cookie).status;
+                check("forged admin cookie", st, st == 401);
+                if route.method != Method::Get {
+                    let st = ask_cookie(&admin_cookie).status;
+                    check("admin session without CSRF", st, st == 403);
+                }
                 if route.method == Method::Delete {
                     continue;
                 }
@@ -104,6 +133,10 @@ fn every_route_answers_each_credential_as_expected() {
                 let as_account = ask(Some(&s.auth())).status;
                 check("api key", as_key, as_key != 401 && as_key == as_account);
                 check("account", as_account, as_account != 401);
+                if route.method == Method::Get {
+                    let as_admin = ask_cookie(&admin_cookie).status;
+                    check("admin session", as_admin, as_admin == as_account);
+                }
             }
             Access::Public => {
                 let st = ask(None).status;

@@ -30,7 +30,7 @@ fn events_of(db: &std::path::Path, kind: &str) -> Vec<String> {
 #[test]
 fn refused_and_failing_webhooks_do_not_stop_routing_and_are_recorded() {
     let bad = Carrier::start_on(0, 500);
-    let s = TestServer::start_with(&[("SWITCHBOARD_RETRY_BASE_MS", "50")]);
+    let s = TestServer::start_with(&[("SWITCHBOARD_RETRY_BASE_MS", "50"), ("RUST_LOG", "info")]);
     let t = tr::Tr::new(&s, "faults");
     // Port 1 on localhost refuses connections.
     s.post(
@@ -55,7 +55,7 @@ fn refused_and_failing_webhooks_do_not_stop_routing_and_are_recorded() {
     let params = [
         ("From", "+15557654321"),
         ("To", "+15550003333"),
-        ("Body", "hello"),
+        ("Body", "my card is 4111-secret-body"),
         ("MessageSid", "SM00000000000000000000000000000009"),
     ];
     s.request(
@@ -114,6 +114,23 @@ fn refused_and_failing_webhooks_do_not_stop_routing_and_are_recorded() {
     assert!(
         metrics.contains("switchboard_outbound_requests{status=\"failed\"} 1"),
         "{metrics}"
+    );
+    for gauge in [
+        "switchboard_webhook_failures{event_type=\"webhook.failed\"}",
+        "switchboard_webhook_failures{event_type=\"message.outbound.failed\"} 1",
+        "switchboard_tasks{status=\"completed\"} 5",
+        "switchboard_outbox_backlog ",
+        "switchboard_queue_pending_tasks{queue=",
+        "switchboard_studio_active_executions",
+    ] {
+        assert!(metrics.contains(gauge), "no {gauge} in {metrics}");
+    }
+    // Customer message bodies never reach the log at info level.
+    let log = s.log();
+    assert!(log.contains(" INFO "), "the log is at info level: {log}");
+    assert!(
+        !log.contains("4111-secret-body"),
+        "a message body was logged"
     );
     println!(
         "faults: slowest API call {slowest:?} while webhooks failed; {} callback failures recorded, external webhook tried {tries} times",

@@ -1,11 +1,13 @@
 //! Issue 9: mutation fuzzing of every parser that sees user input — the form/query decoder, the
 //! TaskRouter expression parser and evaluator, workflow configurations, Studio flow validation,
 //! Liquid rendering of user templates, split conditions, dates, and the route matcher — seeded from
-//! `../shared/corpus/` and hand-picked inputs. No input may panic or take longer than a second.
+//! `../shared/corpus/` and hand-picked inputs, and the carrier webhook parameters posted to the real
+//! binary. No input may panic or take longer than a second.
 //!
 //! `FUZZ_SECONDS` sets the time per target (CI: 2 s; the documented long run: 600 s each).
 //! `FUZZ_SEED` replays a run. Each target prints its execution count.
 
+mod common;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -290,4 +292,42 @@ fn fuzz_dates_and_routes() {
         let _ = switchboard::clock::parse_iso8601(&s);
         let _ = router.find(switchboard::http::request::Method::Get, &s);
     });
+}
+
+/// The carrier's webhook parameters (TwiML side: inbound messages, call status callbacks) posted
+/// to the real binary: whatever the form, a 2xx/4xx answer (never a 500) and the server keeps
+/// serving.
+#[test]
+fn fuzz_carrier_webhook_parameters() {
+    let s = common::TestServer::start_with(&[
+        ("SWITCHBOARD_PUBLIC_BURST", "1000000"),
+        ("SWITCHBOARD_PUBLIC_RATE", "1000000"),
+    ]);
+    let seeds = vec![
+        b"From=%2B15557654321&To=%2B15550001111&Body=hello&MessageSid=SM00000000000000000000000000000001&NumMedia=0".to_vec(),
+        b"From=whatsapp%3A%2B15557654321&To=whatsapp%3A%2B15550001111&Body=hi&ProfileName=Ann&NumMedia=1&MediaUrl0=https%3A%2F%2Fx.test%2Fa.png".to_vec(),
+        b"CallSid=CA00000000000000000000000000000001&CallStatus=completed&From=%2B1555&To=%2B1666&Digits=12%23&SpeechResult=yes".to_vec(),
+    ];
+    let paths = ["/webhooks/messaging", "/webhooks/voice/status"];
+    let mut i = 0usize;
+    fuzz("carrier webhook parameters", seeds, |b| {
+        i += 1;
+        let path = paths[i % paths.len()];
+        let r = common::http(
+            &s.addr,
+            "POST",
+            path,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            b,
+        )
+        .expect("the server answers");
+        assert!(
+            r.status < 500,
+            "{path} answered {} to {:?}: {}",
+            r.status,
+            String::from_utf8_lossy(b),
+            r.text()
+        );
+    });
+    s.request("GET", "/healthz", &[], b"").expect(200);
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod group;
 pub mod migrate;
+pub mod ops_metrics;
 pub mod sessions;
 pub mod space;
 pub mod studio;
