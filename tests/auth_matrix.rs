@@ -451,7 +451,8 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
     ];
     let chat_refused = [(ChatOwn, 401), (ChatWrong, 401)];
     // (method, pattern) → the expected status of each asker.
-    let mut table: Vec<(&str, &str, Vec<(Who, u16)>)> = vec![
+    type Row = (&'static str, &'static str, Vec<(Who, u16)>);
+    let mut table: Vec<Row> = vec![
         ("POST", "/agent/api/session", vec![(Anonymous, 400)]),
         (
             "GET",
