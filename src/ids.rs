@@ -80,9 +80,13 @@ impl Prefix {
     }
 }
 
-/// Makes a new SID with the given prefix.
+/// Makes a new SID: the prefix, 12 hex digits of the creation time (Unix ms), 20 random hex
+/// digits. Time first puts each new row at the right-hand edge of every index keyed by SID, so a
+/// commit dirties one leaf page per index instead of one random page per row (a task create
+/// wrote ~20 scattered pages to the WAL); 80 random bits keep SIDs unique and unguessable.
 pub fn new_sid(prefix: Prefix) -> String {
-    format!("{}{}", prefix.as_str(), random_hex(16))
+    let ms = (crate::clock::now_ms().max(0) as u64) & 0xffff_ffff_ffff;
+    format!("{}{ms:012x}{}", prefix.as_str(), random_hex(10))
 }
 
 /// True if `s` is `prefix` followed by exactly 32 lowercase hex characters.
@@ -175,6 +179,19 @@ mod tests {
         assert!(!is_sid(Prefix::Task, "WT123"));
         assert!(!is_sid(Prefix::Task, "WTAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
         assert_ne!(new_sid(Prefix::Task), sid);
+    }
+
+    #[test]
+    fn sids_sort_by_creation_time_and_stay_unique() {
+        let earlier = new_sid(Prefix::Event);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let many: Vec<String> = (0..1000).map(|_| new_sid(Prefix::Event)).collect();
+        assert!(many.iter().all(|s| s.as_str() > earlier.as_str()));
+        let unique: std::collections::HashSet<&String> = many.iter().collect();
+        assert_eq!(unique.len(), many.len());
+        // The time part is the creation time in ms.
+        let ms = i64::from_str_radix(&earlier[2..14], 16).unwrap();
+        assert!((crate::clock::now_ms() - ms).abs() < 60_000);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod channels;
+pub mod checkpoint;
 pub mod error;
 pub mod events;
 pub mod group;
@@ -71,6 +72,9 @@ impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path, sync: Sync) -> Result<Store> {
         let mut writer = open_connection(path, sync)?;
+        // Checkpoints run on their own thread (`checkpoint`); the writer's own is a backstop.
+        writer.pragma_update(None, "wal_autocheckpoint", checkpoint::SAFETY_NET_PAGES)?;
+        writer.pragma_update(None, "journal_size_limit", checkpoint::JOURNAL_SIZE_LIMIT)?;
         migrate::migrate(&mut writer)?;
         Ok(Store {
             path: path.to_path_buf(),
@@ -126,6 +130,11 @@ impl Store {
             }
         }
         result
+    }
+
+    /// Runs `f` on the writer connection between two group commits (no write is in flight).
+    fn with_writer<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
+        f(&lock(&self.writer))
     }
 
     /// Runs `f` on a read connection; it sees a consistent snapshot if it starts a transaction.
