@@ -34,9 +34,8 @@ impl Answer {
     }
 
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body))
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 }
 
@@ -186,15 +185,27 @@ fn pipelined_requests_are_answered_in_order() {
     let mut burst = String::new();
     burst.push_str(&get(&account, &s.auth()));
     burst.push_str(&get("/missing", &s.auth()));
-    burst.push_str(&keys_post(&s, "Content-Length: 16\r\n", "FriendlyName=p1\n"));
+    burst.push_str(&keys_post(
+        &s,
+        "Content-Length: 16\r\n",
+        "FriendlyName=p1\n",
+    ));
     burst.push_str(&get(&format!("{}/Keys.json", s.account_path()), &s.auth()));
     burst.push_str("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
     c.send(burst.as_bytes());
     let a = c.answer();
-    assert_eq!((a.status, a.json()["sid"].clone()), (200, s.sid.as_str().into()));
+    assert_eq!(
+        (a.status, a.json()["sid"].clone()),
+        (200, s.sid.as_str().into())
+    );
     assert_eq!(c.answer().status, 404);
     let created = c.answer();
-    assert_eq!(created.status, 201, "{:?}", String::from_utf8_lossy(&created.body));
+    assert_eq!(
+        created.status,
+        201,
+        "{:?}",
+        String::from_utf8_lossy(&created.body)
+    );
     let list = c.answer();
     assert_eq!(list.status, 200);
     assert_eq!(list.json()["keys"].as_array().map(|k| k.len()), Some(1));
@@ -210,7 +221,10 @@ fn connection_close_and_http10_close_after_the_answer() {
     assert_eq!(a.status, 200);
     assert_eq!(a.header("Connection").as_deref(), Some("close"));
     assert!(c.closed_within(Duration::from_secs(5)), "not closed");
-    assert!(c.buf.is_empty(), "the pipelined request after close was answered");
+    assert!(
+        c.buf.is_empty(),
+        "the pipelined request after close was answered"
+    );
 
     // HTTP/1.0 closes by default and keeps the connection only when asked.
     let mut c = Client::open(&s.addr);
@@ -249,7 +263,11 @@ fn chunked_bodies_are_decoded() {
     let raw = keys_post(
         &s,
         "Transfer-Encoding: chunked\r\n",
-        &format!("{:x};ext=1\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\n\r\n", a.len(), b.len()),
+        &format!(
+            "{:x};ext=1\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\n\r\n",
+            a.len(),
+            b.len()
+        ),
     );
     // Sent in pieces, as a streaming client does.
     for piece in raw.as_bytes().chunks(9) {
@@ -257,7 +275,12 @@ fn chunked_bodies_are_decoded() {
         std::thread::sleep(Duration::from_millis(2));
     }
     let created = c.answer();
-    assert_eq!(created.status, 201, "{:?}", String::from_utf8_lossy(&created.body));
+    assert_eq!(
+        created.status,
+        201,
+        "{:?}",
+        String::from_utf8_lossy(&created.body)
+    );
     assert_eq!(created.json()["friendly_name"], "chunky");
     // The connection is still good after the chunked body.
     c.send(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
@@ -386,7 +409,11 @@ fn a_head_that_trickles_in_is_cut_off() {
     if !closed {
         closed = c.closed_within(Duration::from_secs(1));
     }
-    assert!(closed, "a trickling head was still open after {:?}", started.elapsed());
+    assert!(
+        closed,
+        "a trickling head was still open after {:?}",
+        started.elapsed()
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
     s.request("GET", "/healthz", &[], b"").expect(200);
 }
@@ -483,6 +510,8 @@ fn thousands_of_parked_long_polls_cost_no_threads() {
     }
     drop(parked);
     // The server forgets them and keeps serving.
-    common::wait_until(Duration::from_secs(20), || (metric(&s) == Some(0)).then_some(()));
+    common::wait_until(Duration::from_secs(20), || {
+        (metric(&s) == Some(0)).then_some(())
+    });
     s.request("GET", "/healthz", &[], b"").expect(200);
 }

@@ -7,10 +7,10 @@
 use super::execution::{ExecutionStatus, Wait};
 use super::{run, widgets};
 use crate::app::App;
+use crate::events::Event;
 use crate::events::{Delivery, EventType};
 use crate::store;
 use crate::store::studio::{executions as db, http_jobs};
-use crate::events::Event;
 use crossbeam_channel::Receiver;
 use serde_json::{json, Value};
 use std::io::Read;
@@ -42,12 +42,8 @@ pub fn start(app: &Arc<App>, stop: &Receiver<()>) -> Result<Vec<JoinHandle<()>>,
         .redirects(3)
         .build();
     for i in 0..WORKERS {
-        let (app, stop, events, agent) = (
-            app.clone(),
-            stop.clone(),
-            sub.events.clone(),
-            agent.clone(),
-        );
+        let (app, stop, events, agent) =
+            (app.clone(), stop.clone(), sub.events.clone(), agent.clone());
         threads.push(spawn(&format!("studio-http-{i}"), move || {
             worker(&app, &agent, &events, &stop)
         })?);

@@ -181,7 +181,10 @@ enum Phase {
     /// Waiting for (the rest of) a request head.
     Head,
     /// The head is read; the body is arriving.
-    Body { head: Head, chunked: Option<Chunked> },
+    Body {
+        head: Head,
+        chunked: Option<Chunked>,
+    },
     /// The request is with the pool or parked; nothing is parsed until its answer arrives.
     InFlight { close: bool, gone: Arc<AtomicBool> },
     /// The last answer is being written; then the write side is shut and input drained.
@@ -524,7 +527,9 @@ impl State {
         let idle: Vec<usize> = self
             .conns
             .iter()
-            .filter(|(_, c)| matches!(c.phase, Phase::Head | Phase::Body { .. }) && c.wbuf.is_empty())
+            .filter(|(_, c)| {
+                matches!(c.phase, Phase::Head | Phase::Body { .. }) && c.wbuf.is_empty()
+            })
             .map(|(t, _)| *t)
             .collect();
         for t in idle {
@@ -560,10 +565,16 @@ impl State {
             match &c.phase {
                 Phase::Head => match c.head_started {
                     Some(at) if now.saturating_duration_since(at) > HEAD_TIMEOUT => late.push(*t),
-                    None if !writing && now.saturating_duration_since(c.last_read) > IDLE_TIMEOUT => gone.push(*t),
+                    None if !writing
+                        && now.saturating_duration_since(c.last_read) > IDLE_TIMEOUT =>
+                    {
+                        gone.push(*t)
+                    }
                     _ => {}
                 },
-                Phase::Body { .. } if now.saturating_duration_since(c.last_read) > BODY_TIMEOUT => late.push(*t),
+                Phase::Body { .. } if now.saturating_duration_since(c.last_read) > BODY_TIMEOUT => {
+                    late.push(*t)
+                }
                 Phase::Linger { until } if now > *until => gone.push(*t),
                 _ => {}
             }

@@ -141,7 +141,9 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, WireError> {
 fn too_large_head() -> WireError {
     WireError {
         status: 431,
-        message: format!("Request header fields too large (at most {MAX_HEAD} bytes and {MAX_HEADERS} fields)"),
+        message: format!(
+            "Request header fields too large (at most {MAX_HEAD} bytes and {MAX_HEADERS} fields)"
+        ),
     }
 }
 
@@ -256,7 +258,9 @@ impl Chunked {
                         .ok()
                         .map(|s| s.trim_matches([' ', '\t']))
                         .filter(|s| {
-                            !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_hexdigit())
+                            !s.is_empty()
+                                && s.len() <= 15
+                                && s.bytes().all(|b| b.is_ascii_hexdigit())
                         })
                         .and_then(|s| u64::from_str_radix(s, 16).ok())
                         .ok_or_else(|| WireError::bad("Malformed chunked body: chunk size"))?;
@@ -349,7 +353,10 @@ pub fn encode(reply: &Reply, shape: Shape, date: &str) -> Vec<u8> {
         &mut out,
         &format!("{version} {status} {}\r\n", reason(status)),
     );
-    push(&mut out, &format!("Date: {date}\r\nServer: switchboard\r\n"));
+    push(
+        &mut out,
+        &format!("Date: {date}\r\nServer: switchboard\r\n"),
+    );
     if !matches!(reply.body, Body::Empty) {
         push(&mut out, &format!("Content-Type: {content_type}\r\n"));
     }
@@ -448,7 +455,11 @@ mod tests {
         assert_eq!(h.header("host"), Some("a:1"));
         assert_eq!(h.header("X-FORWARDED-PROTO"), Some("https"));
         assert_eq!(h.framing, Framing::Empty);
-        assert_eq!(h.len, "GET /v1/Tasks?PageSize=5 HTTP/1.1\r\nHost: a:1\r\nX-Forwarded-Proto: https\r\n\r\n".len());
+        assert_eq!(
+            h.len,
+            "GET /v1/Tasks?PageSize=5 HTTP/1.1\r\nHost: a:1\r\nX-Forwarded-Proto: https\r\n\r\n"
+                .len()
+        );
     }
 
     #[test]

@@ -17,9 +17,9 @@ pub mod router;
 pub mod session;
 
 use crate::app::App;
+use conn::{Incoming, RawRequest, Responder};
 use encoding::Params;
 use error::ApiError;
-use conn::{Incoming, RawRequest, Responder};
 use request::{Method, Reply, Req};
 use router::{Access, Match, Outcome, Router};
 use std::panic::{catch_unwind, AssertUnwindSafe};

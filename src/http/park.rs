@@ -9,8 +9,8 @@
 //! A client that goes away while parked is closed by the connection thread; the answer sent for
 //! it later is dropped there.
 
-use super::error::ApiError;
 use super::conn::Responder;
+use super::error::ApiError;
 use super::request::Reply;
 use crate::app::App;
 use crate::events::{Delivery, Event};
