@@ -159,7 +159,7 @@ fn queue(
 pub fn run(app: &App, stop: &Receiver<()>, wake: &Receiver<()>) {
     let mut warned_unconfigured = false;
     // One agent for the thread: connections to the carrier are kept alive between messages.
-    let agent = ureq::AgentBuilder::new().timeout(ATTEMPT_TIMEOUT).build();
+    let agent = crate::outbound::http_client(crate::outbound::Options::within(ATTEMPT_TIMEOUT));
     loop {
         let now = now_ms();
         let wait = match app.store.read(db::next_due) {
@@ -449,12 +449,13 @@ pub fn status_callback(app: &App, provider_sid: &str, status: &str) -> Result<()
     })
 }
 
-/// Outbox gauges for `/metrics`.
+/// Outbox gauges for `/metrics`: requests by status, and those retrying after a failed attempt
+/// (a carrier that is down shows here while its messages wait; kinds with none answer 0).
 pub fn gauges(app: &App) -> Vec<crate::metrics::Gauge> {
     let Ok(counts) = app.store.read(db::counts) else {
         return Vec::new();
     };
-    counts
+    let mut out: Vec<crate::metrics::Gauge> = counts
         .into_iter()
         .map(|(status, n)| crate::metrics::Gauge {
             name: "switchboard_outbound_requests",
@@ -462,5 +463,19 @@ pub fn gauges(app: &App) -> Vec<crate::metrics::Gauge> {
             labels: vec![("status", status)],
             value: n as f64,
         })
-        .collect()
+        .collect();
+    let retrying = app.store.read(db::retrying).unwrap_or_default();
+    for kind in ["carrier", "external"] {
+        let n = retrying
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map_or(0, |(_, n)| *n);
+        out.push(crate::metrics::Gauge {
+            name: "switchboard_outbound_retrying",
+            help: "Outbound requests queued again after a failed attempt (last error in the log).",
+            labels: vec![("kind", kind.to_string())],
+            value: n as f64,
+        });
+    }
+    out
 }

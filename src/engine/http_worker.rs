@@ -36,11 +36,11 @@ pub fn start(app: &Arc<App>, stop: &Receiver<()>) -> Result<Vec<JoinHandle<()>>,
     // The workers read the bus themselves (each event reaches one of them), so no thread sits
     // between the bus and them.
     let mut threads = Vec::new();
-    let agent = ureq::AgentBuilder::new()
-        .timeout_connect(CONNECT_TIMEOUT)
-        .timeout(TIMEOUT)
-        .redirects(3)
-        .build();
+    let agent = crate::outbound::http_client(
+        crate::outbound::Options::within(TIMEOUT)
+            .connect_within(CONNECT_TIMEOUT)
+            .redirects(3),
+    );
     for i in 0..WORKERS {
         let (app, stop, events, agent) =
             (app.clone(), stop.clone(), sub.events.clone(), agent.clone());
@@ -209,9 +209,9 @@ mod tests {
     /// speak TLS, so an `https://` URL fails to connect rather than as an unknown scheme.
     #[test]
     fn https_urls_are_supported() {
-        let agent = ureq::AgentBuilder::new()
-            .timeout(std::time::Duration::from_secs(2))
-            .build();
+        let agent = crate::outbound::http_client(crate::outbound::Options::within(
+            std::time::Duration::from_secs(2),
+        ));
         let err = agent.get("https://127.0.0.1:9/").call().unwrap_err();
         match err {
             ureq::Error::Transport(t) => {

@@ -16,8 +16,39 @@ use std::time::{Duration, Instant};
 pub const SUBSCRIBER: &str = "taskrouter-callbacks";
 const ATTEMPTS: u32 = 3;
 const TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a workspace's callback settings are trusted before being read again.
+/// How long a workspace's callback settings are trusted before being read again. A cached read
+/// serves only events it saw committed (`seq` up to the newest at read time), so an event that
+/// follows a settings change (a new `EventCallbackUrl`, say) is never judged by older settings.
 const CACHE_FOR: Duration = Duration::from_secs(1);
+
+/// A workspace's settings as read, with the newest event sequence number committed before.
+struct Cached {
+    at: Instant,
+    seen_seq: i64,
+    space: Option<Workspace>,
+}
+
+impl Cached {
+    fn serves(&self, ev: &Event) -> bool {
+        ev.seq <= self.seen_seq && self.at.elapsed() < CACHE_FOR
+    }
+}
+
+/// Reads a workspace's settings. The sequence number is read first: the workspace read after it
+/// sees every change committed before any event up to that number.
+fn read_settings(app: &App, ws: &str) -> Cached {
+    let at = Instant::now();
+    let seen_seq = app
+        .store
+        .read(crate::store::events::max_seq)
+        .unwrap_or(i64::MIN);
+    let space = app.store.read(|c| workspaces::find(c, ws)).ok().flatten();
+    Cached {
+        at,
+        seen_seq,
+        space,
+    }
+}
 
 pub fn start(app: Arc<App>, stop: Receiver<()>) -> Result<JoinHandle<()>, String> {
     let sub = app
@@ -27,8 +58,8 @@ pub fn start(app: Arc<App>, stop: Receiver<()>) -> Result<JoinHandle<()>, String
     std::thread::Builder::new()
         .name("tr-callbacks".into())
         .spawn(move || {
-            let agent = ureq::AgentBuilder::new().timeout(TIMEOUT).build();
-            let mut cache: HashMap<String, (Instant, Option<Workspace>)> = HashMap::new();
+            let agent = crate::outbound::http_client(crate::outbound::Options::within(TIMEOUT));
+            let mut cache: HashMap<String, Cached> = HashMap::new();
             let mut unacked: Option<i64> = None;
             loop {
                 let ev = match sub.events.recv_timeout(Duration::from_millis(200)) {
@@ -45,14 +76,13 @@ pub fn start(app: Arc<App>, stop: Receiver<()>) -> Result<JoinHandle<()>, String
                     Err(RecvTimeoutError::Disconnected) => return,
                 };
                 if let Some(ws) = ev.workspace_sid.as_deref() {
-                    let fresh = cache
-                        .get(ws)
-                        .is_some_and(|(at, _)| at.elapsed() < CACHE_FOR);
-                    if !fresh {
-                        let found = app.store.read(|c| workspaces::find(c, ws)).ok().flatten();
-                        cache.insert(ws.to_string(), (Instant::now(), found));
+                    if !cache.get(ws).is_some_and(|c| c.serves(&ev)) {
+                        cache.insert(ws.to_string(), read_settings(&app, ws));
                     }
-                    if let Some((_, Some(space))) = cache.get(ws) {
+                    if let Some(Cached {
+                        space: Some(space), ..
+                    }) = cache.get(ws)
+                    {
                         if wanted(space, &ev) {
                             deliver(&app, &agent, space, &ev, &stop);
                         }

@@ -145,6 +145,16 @@ pub fn record_attempt(
     Ok(())
 }
 
+/// Requests waiting for another try after a failed one, by kind (for `/metrics`).
+pub fn retrying(conn: &Connection) -> Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, COUNT(*) FROM outbound_requests
+          WHERE status = 'queued' AND attempts > 0 GROUP BY kind",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Counts by status (for `/metrics`).
 pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
     let mut stmt =
