@@ -143,6 +143,18 @@ fn threads_of(pid: u32) -> u64 {
         .expect("Threads line")
 }
 
+/// The server's `switchboard_parked_requests` gauge.
+fn parked_now(s: &TestServer) -> Option<u64> {
+    let m = s
+        .request("GET", "/metrics", &[("Authorization", &s.auth())], b"")
+        .text();
+    m.lines()
+        .find(|l| l.starts_with("switchboard_parked_requests "))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .map(|v| v as u64)
+}
+
 /// The newest event sequence number, where a long-poll starts from.
 fn last_seq(s: &TestServer) -> i64 {
     s.get("/admin/api/events").expect(200).json()["last_seq"]
@@ -432,22 +444,35 @@ fn parked_long_polls_answer_on_the_same_connection_and_vanished_clients_are_harm
     c.send(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
     assert_eq!(c.answer().status, 200);
 
-    // Fifty clients park and go away before their answer; the server keeps serving, and answers
-    // for the gone connections go nowhere.
+    // Fifty clients park (for up to 30 s) and go away: the parking thread forgets them long
+    // before their deadline, and the server keeps serving.
+    let mut gone = Vec::new();
     for i in 0..50 {
         let mut c = Client::open(&s.addr);
-        let poll = format!("/admin/api/events?Topic=WT{i:032x}&After={after}&Wait=2");
+        let poll = format!("/admin/api/events?Topic=WT{i:032x}&After={after}&Wait=30");
+        c.send(get(&poll, &s.auth()).as_bytes());
+        gone.push(c);
+    }
+    common::wait_until(Duration::from_secs(10), || {
+        (parked_now(&s) == Some(50)).then_some(())
+    });
+    drop(gone);
+    common::wait_until(Duration::from_secs(5), || {
+        (parked_now(&s) == Some(0)).then_some(())
+    });
+    // Ten more go away just as an event would answer them: answers to gone connections are
+    // dropped by the connection thread.
+    for i in 0..10 {
+        let mut c = Client::open(&s.addr);
+        let poll = format!("/admin/api/events?Topic=WT{i:032x}&After={after}&Wait=1");
         c.send(get(&poll, &s.auth()).as_bytes());
         drop(c);
     }
     let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(3) {
+    while started.elapsed() < Duration::from_millis(1500) {
         s.request("GET", "/healthz", &[], b"").expect(200);
         std::thread::sleep(Duration::from_millis(100));
     }
-    // The parked count drops back as the connection thread forgets the gone clients.
-    let metrics = s.request("GET", "/metrics", &[("Authorization", &s.auth())], b"");
-    assert_eq!(metrics.status, 200);
     s.get(&format!("{}.json", s.account_path())).expect(200);
 }
 
@@ -466,18 +491,8 @@ fn thousands_of_parked_long_polls_cost_no_threads() {
         parked.push(c);
     }
     // Every request reaches the parking thread (nothing is answered) ...
-    let metric = |s: &TestServer| -> Option<u64> {
-        let m = s
-            .request("GET", "/metrics", &[("Authorization", &s.auth())], b"")
-            .text();
-        m.lines()
-            .find(|l| l.starts_with("switchboard_parked_requests "))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .map(|v| v as u64)
-    };
     common::wait_until(Duration::from_secs(20), || {
-        (metric(&s) >= Some(n as u64)).then_some(())
+        (parked_now(&s) >= Some(n as u64)).then_some(())
     });
     // ... the process stays within 16 threads ...
     let threads = threads_of(pid);
@@ -511,7 +526,63 @@ fn thousands_of_parked_long_polls_cost_no_threads() {
     drop(parked);
     // The server forgets them and keeps serving.
     common::wait_until(Duration::from_secs(20), || {
-        (metric(&s) == Some(0)).then_some(())
+        (parked_now(&s) == Some(0)).then_some(())
     });
     s.request("GET", "/healthz", &[], b"").expect(200);
+}
+
+#[test]
+fn past_the_connection_cap_clients_get_a_clear_503() {
+    use std::io::BufRead;
+    // A process allowed 256 open files caps its connections at 128 (the rest is kept for SQLite
+    // and outbound HTTP); the 129th client is answered 503 rather than left in the accept queue.
+    let dir = common::TempDir::new("cap");
+    let db = dir.path().join("db");
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 256 && exec \"$0\" serve --listen 127.0.0.1:0 --threads 2 --db \"$1\""
+        ))
+        .arg(common::bin())
+        .arg(&db)
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("switchboard is running at http://")
+                .map(|a| a.trim().to_string())
+        })
+        .expect("address");
+    let mut held = Vec::new();
+    let mut refused = 0;
+    for _ in 0..140 {
+        let mut c = Client::open(&addr);
+        c.send(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+        let a = c.answer();
+        match a.status {
+            200 => held.push(c),
+            503 => {
+                assert_eq!(a.json()["status"], 503);
+                refused += 1;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(held.len(), 128, "{refused} refused");
+    assert_eq!(refused, 12);
+    // Room again once clients leave.
+    held.truncate(100);
+    common::wait_until(Duration::from_secs(5), || {
+        let mut c = Client::open(&addr);
+        c.send(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+        (c.answer().status == 200).then_some(())
+    });
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -20,8 +20,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Open connections beyond this are answered 503 and closed at once.
+/// Open connections beyond this are answered 503 and closed at once (lower when the process
+/// may open fewer files: see `connection_cap`).
 pub const MAX_CONNECTIONS: usize = 16_000;
+/// File descriptors kept for everything but client connections (SQLite, outbound HTTP, ...).
+const RESERVED_FDS: usize = 128;
 /// A keep-alive connection with no request for this long is closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// A request head must arrive within this from its first byte (slowloris protection).
@@ -152,7 +155,9 @@ impl Loop {
             outbox: outbox.clone(),
             scratch: vec![0; 64 * 1024],
             accept_retry: false,
+            accept_failures: 0,
             refused: 0,
+            cap: connection_cap(),
         };
         let thread = std::thread::Builder::new()
             .name("http-conn".into())
@@ -217,7 +222,9 @@ struct State {
     outbox: Outbox,
     scratch: Vec<u8>,
     accept_retry: bool,
+    accept_failures: u64,
     refused: u64,
+    cap: usize,
 }
 
 /// What to do with a connection after working on it.
@@ -278,11 +285,12 @@ impl State {
             match accepted {
                 Ok((mut stream, addr)) => {
                     let _ = stream.set_nodelay(true);
-                    if self.conns.len() >= MAX_CONNECTIONS {
+                    if self.conns.len() >= self.cap {
                         self.refused += 1;
                         if self.refused.is_power_of_two() {
                             log::warn!(
-                                "connection cap ({MAX_CONNECTIONS}) reached: {} refused so far",
+                                "connection cap ({}) reached: {} refused so far",
+                                self.cap,
                                 self.refused
                             );
                         }
@@ -328,7 +336,13 @@ impl State {
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(e) => {
                     // Out of file descriptors (or similar): try again shortly, keep serving.
-                    log::warn!("cannot accept a connection: {e}");
+                    self.accept_failures += 1;
+                    if self.accept_failures.is_power_of_two() {
+                        log::warn!(
+                            "cannot accept a connection ({} times so far): {e}",
+                            self.accept_failures
+                        );
+                    }
                     self.accept_retry = true;
                     return;
                 }
@@ -692,6 +706,21 @@ impl Conn {
         ));
         self.phase = Phase::Closing;
         self.rbuf = Vec::new();
+    }
+}
+
+/// `MAX_CONNECTIONS`, or fewer when the soft limit on open files (`/proc/self/limits`) would run
+/// out first: past the cap a client gets a clear 503 instead of waiting in the accept queue.
+fn connection_cap() -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+            line.split_whitespace().nth(3)?.parse::<usize>().ok()
+        });
+    match soft {
+        Some(n) => MAX_CONNECTIONS.min(n.saturating_sub(RESERVED_FDS).max(16)),
+        None => MAX_CONNECTIONS,
     }
 }
 
