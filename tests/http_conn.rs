@@ -255,6 +255,18 @@ fn connection_close_and_http10_close_after_the_answer() {
 }
 
 #[test]
+fn a_client_that_half_closes_after_its_request_still_gets_the_answer() {
+    let s = TestServer::start();
+    let mut c = Client::open(&s.addr);
+    // Two pipelined requests, then EOF on the client's side (as `nc -N` or a shutdown(WR) does).
+    c.send(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\nGET /nope HTTP/1.1\r\nHost: test\r\n\r\n");
+    c.s.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(c.answer().status, 200);
+    assert_eq!(c.answer().status, 404);
+    assert!(c.closed_within(Duration::from_secs(5)));
+}
+
+#[test]
 fn head_answers_headers_only() {
     let s = TestServer::start();
     let mut c = Client::open(&s.addr);

@@ -211,6 +211,8 @@ struct Conn {
     last_write: Instant,
     /// When the first byte of the head being read arrived.
     head_started: Option<Instant>,
+    /// The client sent EOF (closed or half-closed its side).
+    eof: bool,
 }
 
 struct State {
@@ -327,6 +329,7 @@ impl State {
                             last_read: now,
                             last_write: now,
                             head_started: None,
+                            eof: false,
                         },
                     );
                     // Edge-triggered: bytes that came with the connection are read now.
@@ -372,6 +375,9 @@ impl State {
             return Next::Drop;
         }
         if self.parse(token, c) == Next::Drop {
+            return Next::Drop;
+        }
+        if c.eof && c.at_eof() == Next::Drop {
             return Next::Drop;
         }
         c.finish_writes()
@@ -620,6 +626,9 @@ impl Drop for Conn {
 impl Conn {
     /// Reads until the socket would block (or the buffer allows no more for now).
     fn read(&mut self, scratch: &mut [u8]) -> Next {
+        if self.eof {
+            return Next::Keep;
+        }
         loop {
             let linger = matches!(self.phase, Phase::Linger { .. });
             let cap = match self.phase {
@@ -633,9 +642,12 @@ impl Conn {
                 return Next::Keep;
             }
             match self.stream.read(scratch) {
-                // The client closed (or half-closed) its side: nothing more will come, and
-                // an answer to a request in flight has no reader worth waiting for.
-                Ok(0) => return Next::Drop,
+                // The client closed (or half-closed) its side: nothing more will come.
+                Ok(0) if linger => return Next::Drop,
+                Ok(0) => {
+                    self.eof = true;
+                    return Next::Keep;
+                }
                 Ok(n) => {
                     self.last_read = Instant::now();
                     if !linger {
@@ -678,11 +690,34 @@ impl Conn {
             return Next::Drop;
         }
         if matches!(self.phase, Phase::Closing) && self.wbuf.is_empty() {
+            if self.eof {
+                // Everything is written and the client sends nothing more: done.
+                return Next::Drop;
+            }
             let _ = self.stream.shutdown(Shutdown::Write);
             self.phase = Phase::Linger {
                 until: Instant::now() + LINGER,
             };
             self.rbuf = Vec::new();
+        }
+        Next::Keep
+    }
+
+    /// The client sent EOF: requests already complete are still answered in order (a client may
+    /// half-close after its requests), then the connection closes. A request in flight is marked gone, so
+    /// the parking thread drops a parked one (its dropped `Responder` then closes the connection)
+    /// instead of holding it to its deadline for a client that most likely left.
+    fn at_eof(&mut self) -> Next {
+        match &mut self.phase {
+            Phase::Head | Phase::Body { .. } => {
+                if self.wbuf.is_empty() {
+                    return Next::Drop;
+                }
+                self.phase = Phase::Closing;
+            }
+            Phase::InFlight { gone, .. } => gone.store(true, Ordering::Relaxed),
+            Phase::Closing => {}
+            Phase::Linger { .. } => return Next::Drop,
         }
         Next::Keep
     }
