@@ -3,6 +3,7 @@
 
 pub mod json;
 pub mod queues;
+pub mod reservations;
 pub mod statistics;
 pub mod tasks;
 pub mod workers;
@@ -21,6 +22,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(workers::routes());
     all.extend(queues::routes());
     all.extend(tasks::routes());
+    all.extend(reservations::routes());
     all
 }
 

@@ -8,8 +8,9 @@ use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::routing::queues::{self, TaskQueue};
 use crate::routing::stats::{self, Window};
-use crate::routing::{queues, workers, workflows};
+use crate::routing::{workers, workflows};
 use crate::store::events::{self as ev_db, EventFilter};
 use crate::store::taskrouter::queues as queue_db;
 use crate::store::Page;
@@ -77,7 +78,7 @@ pub fn routes() -> Vec<Route> {
             Get,
             "/v1/Workspaces/{WorkspaceSid}/Workers/CumulativeStatistics",
             a,
-            workers_cumulative,
+            workspace_cumulative,
         ),
         Route::new(
             Get,
@@ -125,36 +126,91 @@ fn window(req: &Req) -> Result<Window, ApiError> {
     Ok(Window { start, end })
 }
 
-fn with_ids(mut v: Value, app: &App, req: &Req, ws: &str, extra: &[(&str, &str)]) -> Value {
-    if let Some(o) = v.as_object_mut() {
+/// Whose statistics a reply holds: the whole workspace's, or one queue's, worker's or workflow's
+/// (whose cumulative figures then count only the events naming it).
+#[derive(Clone, Copy)]
+enum Of<'a> {
+    Workspace,
+    Queue(&'a str),
+    Worker(&'a str),
+    Workflow(&'a str),
+}
+
+impl<'a> Of<'a> {
+    /// The event field cumulative figures filter on, the reply's id key, and the SID.
+    fn resource(self) -> Option<(&'static str, &'static str, &'a str)> {
+        match self {
+            Of::Workspace => None,
+            Of::Queue(sid) => Some(("TaskQueueSid", "task_queue_sid", sid)),
+            Of::Worker(sid) => Some(("WorkerSid", "worker_sid", sid)),
+            Of::Workflow(sid) => Some(("WorkflowSid", "workflow_sid", sid)),
+        }
+    }
+
+    /// The filter of cumulative figures: events naming the resource.
+    fn events(self) -> Option<(&'static str, &'a str)> {
+        self.resource().map(|(field, _, sid)| (field, sid))
+    }
+}
+
+/// Which real-time figures a `{"realtime", "cumulative"}` reply holds.
+#[derive(Clone, Copy)]
+enum Realtime {
+    Workspace,
+    Workers,
+}
+
+/// One statistics reply: `body` with the account, workspace and resource ids and the `url`.
+fn reply(app: &App, req: &Req, ws: &str, of: Of, mut body: Value) -> Result<Outcome, ApiError> {
+    if let Some(o) = body.as_object_mut() {
         o.insert("account_sid".into(), json!(app.account_sid));
         o.insert("workspace_sid".into(), json!(ws));
-        for (k, val) in extra {
-            o.insert(k.to_string(), json!(val));
+        if let Some((_, key, sid)) = of.resource() {
+            o.insert(key.into(), json!(sid));
         }
         o.insert("url".into(), json!(req.url(&req.path)));
     }
-    v
+    Ok(Reply::ok(body).into())
+}
+
+/// `{"realtime", "cumulative"}` of the workspace, read together.
+fn both(app: &App, req: &Req, ws: &str, which: Realtime) -> Result<Outcome, ApiError> {
+    let w = window(req)?;
+    let now = crate::clock::now_ms();
+    let (rt, cu) = app.store.read(|c| -> crate::routing::Result<_> {
+        let rt = match which {
+            Realtime::Workspace => stats::workspace_realtime(c, ws, now)?,
+            Realtime::Workers => stats::workers_realtime(c, ws)?,
+        };
+        Ok((rt, stats::cumulative(c, ws, w, None)?))
+    })?;
+    reply(
+        app,
+        req,
+        ws,
+        Of::Workspace,
+        json!({"realtime": rt, "cumulative": cu}),
+    )
+}
+
+/// The cumulative figures over the request's window, shaped by `body`.
+fn cumulative(
+    app: &App,
+    req: &Req,
+    ws: &str,
+    of: Of,
+    body: impl FnOnce(Value) -> Value,
+) -> Result<Outcome, ApiError> {
+    let w = window(req)?;
+    let cu = app
+        .store
+        .read(|c| stats::cumulative(c, ws, w, of.events()))?;
+    reply(app, req, ws, of, body(cu))
 }
 
 fn workspace_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
-    let w = window(req)?;
-    let now = crate::clock::now_ms();
-    let (rt, cu) = app.store.read(|c| -> crate::routing::Result<_> {
-        Ok((
-            stats::workspace_realtime(c, &ws.sid, now)?,
-            stats::cumulative(c, &ws.sid, w, None)?,
-        ))
-    })?;
-    Ok(Reply::ok(with_ids(
-        json!({"realtime": rt, "cumulative": cu}),
-        app,
-        req,
-        &ws.sid,
-        &[],
-    ))
-    .into())
+    both(app, req, &ws.sid, Realtime::Workspace)
 }
 
 fn workspace_realtime(app: &App, req: &Req) -> Result<Outcome, ApiError> {
@@ -162,14 +218,13 @@ fn workspace_realtime(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let rt = app
         .store
         .read(|c| stats::workspace_realtime(c, &ws.sid, crate::clock::now_ms()))?;
-    Ok(Reply::ok(with_ids(rt, app, req, &ws.sid, &[])).into())
+    reply(app, req, &ws.sid, Of::Workspace, rt)
 }
 
+/// The workspace's cumulative figures (also `/Workers/CumulativeStatistics`).
 fn workspace_cumulative(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
-    let w = window(req)?;
-    let cu = app.store.read(|c| stats::cumulative(c, &ws.sid, w, None))?;
-    Ok(Reply::ok(with_ids(cu, app, req, &ws.sid, &[])).into())
+    cumulative(app, req, &ws.sid, Of::Workspace, |cu| cu)
 }
 
 fn one_queue(app: &App, ws: &str, q: &str, w: Window) -> Result<Value, ApiError> {
@@ -177,7 +232,7 @@ fn one_queue(app: &App, ws: &str, q: &str, w: Window) -> Result<Value, ApiError>
     let (rt, cu) = app.store.read(|c| -> crate::routing::Result<_> {
         Ok((
             stats::queue_realtime(c, ws, q, now)?,
-            stats::cumulative(c, ws, w, Some(("TaskQueueSid", q)))?,
+            stats::cumulative(c, ws, w, Of::Queue(q).events())?,
         ))
     })?;
     Ok(
@@ -210,11 +265,16 @@ fn queues_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     .into())
 }
 
+/// The path's queue, or 404.
+fn queue(app: &App, req: &Req, ws: &str) -> Result<TaskQueue, ApiError> {
+    Ok(app
+        .store
+        .read(|c| queues::get(c, ws, req.param("TaskQueueSid")))?)
+}
+
 fn queue_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
-    let q = app
-        .store
-        .read(|c| queues::get(c, &ws.sid, req.param("TaskQueueSid")))?;
+    let q = queue(app, req, &ws.sid)?;
     let mut v = one_queue(app, &ws.sid, &q.sid, window(req)?)?;
     v["url"] = json!(req.url(&req.path));
     Ok(Reply::ok(v).into())
@@ -222,71 +282,28 @@ fn queue_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 
 fn queue_realtime(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
-    let q = app
-        .store
-        .read(|c| queues::get(c, &ws.sid, req.param("TaskQueueSid")))?;
+    let q = queue(app, req, &ws.sid)?;
     let rt = app
         .store
         .read(|c| stats::queue_realtime(c, &ws.sid, &q.sid, crate::clock::now_ms()))?;
-    Ok(Reply::ok(with_ids(
-        rt,
-        app,
-        req,
-        &ws.sid,
-        &[("task_queue_sid", &q.sid)],
-    ))
-    .into())
+    reply(app, req, &ws.sid, Of::Queue(&q.sid), rt)
 }
 
 fn queue_cumulative(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
-    let q = app
-        .store
-        .read(|c| queues::get(c, &ws.sid, req.param("TaskQueueSid")))?;
-    let w = window(req)?;
-    let cu = app
-        .store
-        .read(|c| stats::cumulative(c, &ws.sid, w, Some(("TaskQueueSid", &q.sid))))?;
-    Ok(Reply::ok(with_ids(
-        cu,
-        app,
-        req,
-        &ws.sid,
-        &[("task_queue_sid", &q.sid)],
-    ))
-    .into())
+    let q = queue(app, req, &ws.sid)?;
+    cumulative(app, req, &ws.sid, Of::Queue(&q.sid), |cu| cu)
 }
 
 fn workers_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
-    let w = window(req)?;
-    let (rt, cu) = app.store.read(|c| -> crate::routing::Result<_> {
-        Ok((
-            stats::workers_realtime(c, &ws.sid)?,
-            stats::cumulative(c, &ws.sid, w, None)?,
-        ))
-    })?;
-    Ok(Reply::ok(with_ids(
-        json!({"realtime": rt, "cumulative": cu}),
-        app,
-        req,
-        &ws.sid,
-        &[],
-    ))
-    .into())
+    both(app, req, &ws.sid, Realtime::Workers)
 }
 
 fn workers_realtime(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
     let rt = app.store.read(|c| stats::workers_realtime(c, &ws.sid))?;
-    Ok(Reply::ok(with_ids(rt, app, req, &ws.sid, &[])).into())
-}
-
-fn workers_cumulative(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let ws = workspace(app, req)?;
-    let w = window(req)?;
-    let cu = app.store.read(|c| stats::cumulative(c, &ws.sid, w, None))?;
-    Ok(Reply::ok(with_ids(cu, app, req, &ws.sid, &[])).into())
+    reply(app, req, &ws.sid, Of::Workspace, rt)
 }
 
 fn worker_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
@@ -294,18 +311,8 @@ fn worker_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let wk = app
         .store
         .read(|c| workers::get(c, &ws.sid, req.param("WorkerSid")))?;
-    let w = window(req)?;
-    let cu = app
-        .store
-        .read(|c| stats::cumulative(c, &ws.sid, w, Some(("WorkerSid", &wk.sid))))?;
-    Ok(Reply::ok(with_ids(
-        json!({"cumulative": cu}),
-        app,
-        req,
-        &ws.sid,
-        &[("worker_sid", &wk.sid)],
-    ))
-    .into())
+    let of = Of::Worker(&wk.sid);
+    cumulative(app, req, &ws.sid, of, |cu| json!({"cumulative": cu}))
 }
 
 fn workflow_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
@@ -313,18 +320,14 @@ fn workflow_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let wf = app
         .store
         .read(|c| workflows::get(c, &ws.sid, req.param("WorkflowSid")))?;
-    let w = window(req)?;
-    let cu = app
-        .store
-        .read(|c| stats::cumulative(c, &ws.sid, w, Some(("WorkflowSid", &wf.sid))))?;
-    Ok(Reply::ok(with_ids(
-        json!({"cumulative": cu, "realtime": {}}),
+    let of = Of::Workflow(&wf.sid);
+    cumulative(
         app,
         req,
         &ws.sid,
-        &[("workflow_sid", &wf.sid)],
-    ))
-    .into())
+        of,
+        |cu| json!({"cumulative": cu, "realtime": {}}),
+    )
 }
 
 fn list_events(app: &App, req: &Req) -> Result<Outcome, ApiError> {

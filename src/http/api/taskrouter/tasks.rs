@@ -1,6 +1,5 @@
-//! Tasks and their reservations. https://www.twilio.com/docs/taskrouter/api/task
+//! Tasks (their reservations are in `reservations`). https://www.twilio.com/docs/taskrouter/api/task
 
-use super::workers::{reservation_update, status_filter};
 use super::{filter, json, text, workspace};
 use crate::app::App;
 use crate::http::api::list_reply;
@@ -8,13 +7,10 @@ use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
-use crate::routing::reservations::{self, Scope};
 use crate::routing::states::TaskStatus;
 use crate::routing::tasks::{self as domain, NewTask, Task, TaskFilter, TaskUpdate};
 use crate::routing::{expr, queues};
-use crate::store::taskrouter::{
-    queues as queue_db, reservations as res_db, tasks as db, workflows as wf_db,
-};
+use crate::store::taskrouter::{queues as queue_db, tasks as db, workflows as wf_db};
 use crate::store::Page;
 
 pub fn routes() -> Vec<Route> {
@@ -30,24 +26,6 @@ pub fn routes() -> Vec<Route> {
             "/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}",
             a,
             delete,
-        ),
-        Route::new(
-            Get,
-            "/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations",
-            a,
-            list_reservations,
-        ),
-        Route::new(
-            Get,
-            "/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations/{Sid}",
-            a,
-            fetch_reservation,
-        ),
-        Route::new(
-            Post,
-            "/v1/Workspaces/{WorkspaceSid}/Tasks/{TaskSid}/Reservations/{Sid}",
-            a,
-            update_reservation,
         ),
     ]
 }
@@ -203,49 +181,4 @@ fn delete(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
     domain::delete(app, &ws.sid, req.param("Sid"))?;
     Ok(Reply::no_content().into())
-}
-
-fn list_reservations(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let ws = workspace(app, req)?;
-    let pr = PageRequest::from_query(&req.query)?;
-    let t = app
-        .store
-        .read(|c| domain::get(c, &ws.sid, req.param("TaskSid")))?;
-    let status = status_filter(req)?;
-    let all = app.store.read(|c| res_db::of_task(c, &t.sid))?;
-    let w = pr.window();
-    let rows: Vec<_> = all
-        .into_iter()
-        .filter(|r| status.is_none_or(|s| r.status == s))
-        .skip(w.offset as usize)
-        .take(w.limit as usize + 1)
-        .collect();
-    let page =
-        Page::from_rows(rows, w).map(|r| json::reservation(req, &app.account_sid, &r, false));
-    Ok(Reply::ok(list_reply(req, "reservations", page, pr)).into())
-}
-
-fn fetch_reservation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let ws = workspace(app, req)?;
-    let r = app.store.read(|c| {
-        reservations::get(
-            c,
-            &ws.sid,
-            Scope::Task(req.param("TaskSid")),
-            req.param("Sid"),
-        )
-    })?;
-    Ok(Reply::ok(json::reservation(req, &app.account_sid, &r, false)).into())
-}
-
-fn update_reservation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let ws = workspace(app, req)?;
-    let r = reservations::update(
-        app,
-        &ws.sid,
-        Scope::Task(req.param("TaskSid")),
-        req.param("Sid"),
-        reservation_update(req),
-    )?;
-    Ok(Reply::ok(json::reservation(req, &app.account_sid, &r, false)).into())
 }

@@ -1,4 +1,4 @@
-//! Workers, their channels (capacity per task channel) and their reservations.
+//! Workers and their channels (capacity per task channel); reservations: `reservations`.
 //! https://www.twilio.com/docs/taskrouter/api/worker
 
 use super::{filter, json, text, workspace};
@@ -8,11 +8,9 @@ use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
-use crate::routing::reservations::{self, ReservationUpdate, Scope};
-use crate::routing::states::ReservationStatus;
 use crate::routing::workers::{self as domain, WorkerFilter, WorkerUpdate};
 use crate::routing::{expr, queues};
-use crate::store::taskrouter::{queues as queue_db, reservations as res_db, workers as db};
+use crate::store::taskrouter::{queues as queue_db, workers as db};
 use crate::store::Page;
 
 pub fn routes() -> Vec<Route> {
@@ -51,24 +49,6 @@ pub fn routes() -> Vec<Route> {
             "/v1/Workspaces/{WorkspaceSid}/Workers/{WorkerSid}/Channels/{Sid}",
             a,
             update_channel,
-        ),
-        Route::new(
-            Get,
-            "/v1/Workspaces/{WorkspaceSid}/Workers/{WorkerSid}/Reservations",
-            a,
-            list_reservations,
-        ),
-        Route::new(
-            Get,
-            "/v1/Workspaces/{WorkspaceSid}/Workers/{WorkerSid}/Reservations/{Sid}",
-            a,
-            fetch_reservation,
-        ),
-        Route::new(
-            Post,
-            "/v1/Workspaces/{WorkspaceSid}/Workers/{WorkerSid}/Reservations/{Sid}",
-            a,
-            update_reservation,
         ),
     ]
 }
@@ -201,63 +181,4 @@ fn update_channel(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         available,
     )?;
     Ok(Reply::ok(json::worker_channel(req, &app.account_sid, &c)).into())
-}
-
-pub(crate) fn status_filter(req: &Req) -> Result<Option<ReservationStatus>, ApiError> {
-    match filter(req, "ReservationStatus") {
-        None => Ok(None),
-        Some(s) => ReservationStatus::parse(&s).map(Some).ok_or_else(|| {
-            ApiError::bad_param(
-                "ReservationStatus",
-                format!("{s:?} is not a reservation status"),
-            )
-        }),
-    }
-}
-
-pub(crate) fn reservation_update(req: &Req) -> ReservationUpdate {
-    ReservationUpdate {
-        status: text(req, "ReservationStatus"),
-        instruction: text(req, "Instruction"),
-        worker_activity_sid: text(req, "WorkerActivitySid"),
-    }
-}
-
-fn list_reservations(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let ws = workspace(app, req)?;
-    let pr = PageRequest::from_query(&req.query)?;
-    let worker = app
-        .store
-        .read(|c| domain::get(c, &ws.sid, req.param("WorkerSid")))?;
-    let status = status_filter(req)?;
-    let page = app
-        .store
-        .read(|c| res_db::of_worker(c, &worker.sid, status, pr.window()))?;
-    let page = page.map(|r| json::reservation(req, &app.account_sid, &r, true));
-    Ok(Reply::ok(list_reply(req, "reservations", page, pr)).into())
-}
-
-fn fetch_reservation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let ws = workspace(app, req)?;
-    let r = app.store.read(|c| {
-        reservations::get(
-            c,
-            &ws.sid,
-            Scope::Worker(req.param("WorkerSid")),
-            req.param("Sid"),
-        )
-    })?;
-    Ok(Reply::ok(json::reservation(req, &app.account_sid, &r, true)).into())
-}
-
-fn update_reservation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let ws = workspace(app, req)?;
-    let r = reservations::update(
-        app,
-        &ws.sid,
-        Scope::Worker(req.param("WorkerSid")),
-        req.param("Sid"),
-        reservation_update(req),
-    )?;
-    Ok(Reply::ok(json::reservation(req, &app.account_sid, &r, true)).into())
 }
