@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - `config`, `logger`, `clock`, `ids`: command line, logging, time, SIDs and secrets.
+//! - `outbound`: the outbound HTTP clients the background threads call out with.
 //! - `store`: SQLite, the only module with SQL; `schema.sql` migrations; the event outbox.
 //! - `events`: the `EventType` enum and the bus that delivers stored events to subscribers.
 //! - `timers`: the thread that fires durable timers.
@@ -29,6 +30,7 @@ pub mod http;
 pub mod ids;
 pub mod logger;
 pub mod metrics;
+pub mod outbound;
 pub mod routing;
 pub mod store;
 pub mod timers;

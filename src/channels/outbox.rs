@@ -159,7 +159,7 @@ fn queue(
 pub fn run(app: &App, stop: &Receiver<()>, wake: &Receiver<()>) {
     let mut warned_unconfigured = false;
     // One agent for the thread: connections to the carrier are kept alive between messages.
-    let agent = ureq::AgentBuilder::new().timeout(ATTEMPT_TIMEOUT).build();
+    let agent = crate::outbound::http_client(crate::outbound::Options::within(ATTEMPT_TIMEOUT));
     loop {
         let now = now_ms();
         let wait = match app.store.read(db::next_due) {

@@ -49,11 +49,11 @@ pub fn start(app: &Arc<App>, stop: &Receiver<()>) -> Result<Vec<JoinHandle<()>>,
         }
     };
     threads.push(spawn("studio-http-bus", bridge)?);
-    let agent = ureq::AgentBuilder::new()
-        .timeout_connect(CONNECT_TIMEOUT)
-        .timeout(TIMEOUT)
-        .redirects(3)
-        .build();
+    let agent = crate::outbound::http_client(
+        crate::outbound::Options::within(TIMEOUT)
+            .connect_within(CONNECT_TIMEOUT)
+            .redirects(3),
+    );
     for i in 0..WORKERS {
         let _ = wake_tx.send(());
         let (app, stop, wake_rx, agent) =
@@ -214,9 +214,9 @@ mod tests {
     /// speak TLS, so an `https://` URL fails to connect rather than as an unknown scheme.
     #[test]
     fn https_urls_are_supported() {
-        let agent = ureq::AgentBuilder::new()
-            .timeout(std::time::Duration::from_secs(2))
-            .build();
+        let agent = crate::outbound::http_client(crate::outbound::Options::within(
+            std::time::Duration::from_secs(2),
+        ));
         let err = agent.get("https://127.0.0.1:9/").call().unwrap_err();
         match err {
             ureq::Error::Transport(t) => {

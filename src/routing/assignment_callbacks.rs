@@ -25,9 +25,9 @@ pub fn start(app: Arc<App>, stop: Receiver<()>) -> Result<JoinHandle<()>, String
     std::thread::Builder::new()
         .name("tr-assignment".into())
         .spawn(move || {
-            let agent = ureq::AgentBuilder::new()
-                .timeout(Duration::from_secs(5))
-                .build();
+            let agent = crate::outbound::http_client(crate::outbound::Options::within(
+                Duration::from_secs(5),
+            ));
             let mut unacked = None;
             loop {
                 let ev = match sub.events.recv_timeout(Duration::from_millis(200)) {

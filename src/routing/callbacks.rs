@@ -58,7 +58,7 @@ pub fn start(app: Arc<App>, stop: Receiver<()>) -> Result<JoinHandle<()>, String
     std::thread::Builder::new()
         .name("tr-callbacks".into())
         .spawn(move || {
-            let agent = ureq::AgentBuilder::new().timeout(TIMEOUT).build();
+            let agent = crate::outbound::http_client(crate::outbound::Options::within(TIMEOUT));
             let mut cache: HashMap<String, Cached> = HashMap::new();
             let mut unacked: Option<i64> = None;
             loop {

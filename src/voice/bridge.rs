@@ -24,10 +24,10 @@ pub fn start(app: &Arc<App>, stop: &Receiver<()>) -> Result<JoinHandle<()>, Stri
         .bus
         .subscribe("voice-bridge", Delivery::Durable)
         .map_err(|e| format!("cannot subscribe the voice bridge: {e}"))?;
-    let agent = ureq::AgentBuilder::new()
-        .timeout_connect(Duration::from_secs(5))
-        .timeout(Duration::from_secs(15))
-        .build();
+    let agent = crate::outbound::http_client(
+        crate::outbound::Options::within(Duration::from_secs(15))
+            .connect_within(Duration::from_secs(5)),
+    );
     let (app, stop) = (app.clone(), stop.clone());
     std::thread::Builder::new()
         .name("voice-bridge".into())

@@ -1,8 +1,8 @@
 //! `tr_activities`.
 
-use super::Where;
-use crate::store::{optional, Page, Result, Window};
-use rusqlite::{params, params_from_iter, Connection, Row};
+use super::common::{in_workspace, Table};
+use crate::store::{Page, Result, Window};
+use rusqlite::{Connection, Row};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Activity {
@@ -27,37 +27,32 @@ fn from_row(r: &Row) -> rusqlite::Result<Activity> {
     })
 }
 
+const TABLE: Table<Activity> = Table {
+    name: "tr_activities",
+    cols: COLS,
+    from_row,
+};
+
 pub fn insert(conn: &Connection, a: &Activity) -> Result<()> {
-    conn.prepare_cached(&format!(
-        "INSERT INTO tr_activities ({COLS}) VALUES (?1,?2,?3,?4,?5,?6)"
-    ))?
-    .execute(params![
-        a.sid,
-        a.workspace_sid,
-        a.friendly_name,
-        a.available,
-        a.created_at,
-        a.updated_at
-    ])?;
-    Ok(())
+    TABLE.insert(
+        conn,
+        &[
+            &a.sid,
+            &a.workspace_sid,
+            &a.friendly_name,
+            &a.available,
+            &a.created_at,
+            &a.updated_at,
+        ],
+    )
 }
 
 pub fn find(conn: &Connection, ws: &str, sid: &str) -> Result<Option<Activity>> {
-    optional(
-        conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM tr_activities WHERE sid = ?1 AND workspace_sid = ?2"
-        ))?
-        .query_row([sid, ws], from_row),
-    )
+    TABLE.find(conn, ws, sid)
 }
 
 pub fn find_by_name(conn: &Connection, ws: &str, name: &str) -> Result<Option<Activity>> {
-    optional(
-        conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM tr_activities WHERE workspace_sid = ?1 AND friendly_name = ?2"
-        ))?
-        .query_row([ws, name], from_row),
-    )
+    TABLE.find_by_name(conn, ws, name)
 }
 
 pub fn list(
@@ -67,40 +62,21 @@ pub fn list(
     available: Option<bool>,
     w: Window,
 ) -> Result<Page<Activity>> {
-    let mut q = Where::new("workspace_sid", ws.to_string());
-    if let Some(n) = friendly_name {
-        q.and("friendly_name", n.to_string());
-    }
+    let mut q = in_workspace(ws, friendly_name);
     if let Some(a) = available {
         q.and("available", a as i64);
     }
-    let limit = q.window(w);
-    let sql = format!(
-        "SELECT {COLS} FROM tr_activities{} ORDER BY created_at, rowid{limit}",
-        q.sql
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(q.args), from_row)?;
-    Ok(Page::from_rows(rows.collect::<rusqlite::Result<_>>()?, w))
+    TABLE.list(conn, q, w)
 }
 
 pub fn all(conn: &Connection, ws: &str) -> Result<Vec<Activity>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM tr_activities WHERE workspace_sid = ?1 ORDER BY created_at, rowid"
-    ))?;
-    let rows = stmt.query_map([ws], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    TABLE.all(conn, ws)
 }
 
 pub fn rename(conn: &Connection, sid: &str, name: &str, now: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE tr_activities SET friendly_name = ?2, updated_at = ?3 WHERE sid = ?1",
-        params![sid, name, now],
-    )?;
-    Ok(())
+    TABLE.update(conn, sid, &[("friendly_name", &name)], now)
 }
 
 pub fn delete(conn: &Connection, sid: &str) -> Result<()> {
-    conn.execute("DELETE FROM tr_activities WHERE sid = ?1", [sid])?;
-    Ok(())
+    TABLE.delete(conn, sid)
 }

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod channels;
+mod common;
 pub mod queues;
 pub mod reservations;
 pub mod stats;

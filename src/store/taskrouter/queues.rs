@@ -1,8 +1,8 @@
 //! `tr_task_queues`.
 
-use super::Where;
-use crate::store::{optional, Page, Result, Window};
-use rusqlite::{params, params_from_iter, Connection, Row};
+use super::common::{in_workspace, Table};
+use crate::store::{Page, Result, Window};
+use rusqlite::{Connection, Row};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskQueue {
@@ -36,60 +36,52 @@ fn from_row(r: &Row) -> rusqlite::Result<TaskQueue> {
     })
 }
 
+const TABLE: Table<TaskQueue> = Table {
+    name: "tr_task_queues",
+    cols: COLS,
+    from_row,
+};
+
 pub fn insert(conn: &Connection, q: &TaskQueue) -> Result<()> {
-    conn.prepare_cached(&format!(
-        "INSERT INTO tr_task_queues ({COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"
-    ))?
-    .execute(params![
-        q.sid,
-        q.workspace_sid,
-        q.friendly_name,
-        q.target_workers,
-        q.task_order,
-        q.max_reserved_workers,
-        q.assignment_activity_sid,
-        q.reservation_activity_sid,
-        q.created_at,
-        q.updated_at
-    ])?;
-    Ok(())
+    TABLE.insert(
+        conn,
+        &[
+            &q.sid,
+            &q.workspace_sid,
+            &q.friendly_name,
+            &q.target_workers,
+            &q.task_order,
+            &q.max_reserved_workers,
+            &q.assignment_activity_sid,
+            &q.reservation_activity_sid,
+            &q.created_at,
+            &q.updated_at,
+        ],
+    )
 }
 
 pub fn update(conn: &Connection, q: &TaskQueue) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE tr_task_queues SET friendly_name = ?2, target_workers = ?3, task_order = ?4,
-            max_reserved_workers = ?5, assignment_activity_sid = ?6, reservation_activity_sid = ?7,
-            updated_at = ?8 WHERE sid = ?1",
-    )?
-    .execute(params![
-        q.sid,
-        q.friendly_name,
-        q.target_workers,
-        q.task_order,
-        q.max_reserved_workers,
-        q.assignment_activity_sid,
-        q.reservation_activity_sid,
-        q.updated_at
-    ])?;
-    Ok(())
+    TABLE.update(
+        conn,
+        &q.sid,
+        &[
+            ("friendly_name", &q.friendly_name),
+            ("target_workers", &q.target_workers),
+            ("task_order", &q.task_order),
+            ("max_reserved_workers", &q.max_reserved_workers),
+            ("assignment_activity_sid", &q.assignment_activity_sid),
+            ("reservation_activity_sid", &q.reservation_activity_sid),
+        ],
+        q.updated_at,
+    )
 }
 
 pub fn find(conn: &Connection, ws: &str, sid: &str) -> Result<Option<TaskQueue>> {
-    optional(
-        conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM tr_task_queues WHERE sid = ?1 AND workspace_sid = ?2"
-        ))?
-        .query_row([sid, ws], from_row),
-    )
+    TABLE.find(conn, ws, sid)
 }
 
 pub fn find_by_name(conn: &Connection, ws: &str, name: &str) -> Result<Option<TaskQueue>> {
-    optional(
-        conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM tr_task_queues WHERE workspace_sid = ?1 AND friendly_name = ?2"
-        ))?
-        .query_row([ws, name], from_row),
-    )
+    TABLE.find_by_name(conn, ws, name)
 }
 
 pub fn list(
@@ -98,31 +90,15 @@ pub fn list(
     friendly_name: Option<&str>,
     w: Window,
 ) -> Result<Page<TaskQueue>> {
-    let mut q = Where::new("workspace_sid", ws.to_string());
-    if let Some(n) = friendly_name {
-        q.and("friendly_name", n.to_string());
-    }
-    let limit = q.window(w);
-    let sql = format!(
-        "SELECT {COLS} FROM tr_task_queues{} ORDER BY created_at, rowid{limit}",
-        q.sql
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(q.args), from_row)?;
-    Ok(Page::from_rows(rows.collect::<rusqlite::Result<_>>()?, w))
+    TABLE.list(conn, in_workspace(ws, friendly_name), w)
 }
 
 pub fn all(conn: &Connection, ws: &str) -> Result<Vec<TaskQueue>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM tr_task_queues WHERE workspace_sid = ?1 ORDER BY created_at, rowid"
-    ))?;
-    let rows = stmt.query_map([ws], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    TABLE.all(conn, ws)
 }
 
 pub fn delete(conn: &Connection, sid: &str) -> Result<()> {
-    conn.execute("DELETE FROM tr_task_queues WHERE sid = ?1", [sid])?;
-    Ok(())
+    TABLE.delete(conn, sid)
 }
 
 /// Flips the waiting order of a queue's tasks when its `task_order` changes.

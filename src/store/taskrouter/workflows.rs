@@ -1,8 +1,8 @@
 //! `tr_workflows`.
 
-use super::Where;
-use crate::store::{optional, Page, Result, Window};
-use rusqlite::{params, params_from_iter, Connection, Row};
+use super::common::{in_workspace, Table};
+use crate::store::{Page, Result, Window};
+use rusqlite::{params, Connection, Row};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workflow {
@@ -34,59 +34,54 @@ fn from_row(r: &Row) -> rusqlite::Result<Workflow> {
     })
 }
 
+const TABLE: Table<Workflow> = Table {
+    name: "tr_workflows",
+    cols: COLS,
+    from_row,
+};
+
 pub fn insert(conn: &Connection, w: &Workflow) -> Result<()> {
-    conn.prepare_cached(&format!(
-        "INSERT INTO tr_workflows ({COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"
-    ))?
-    .execute(params![
-        w.sid,
-        w.workspace_sid,
-        w.friendly_name,
-        w.configuration,
-        w.assignment_callback_url,
-        w.fallback_assignment_callback_url,
-        w.task_reservation_timeout,
-        w.created_at,
-        w.updated_at
-    ])?;
-    Ok(())
+    TABLE.insert(
+        conn,
+        &[
+            &w.sid,
+            &w.workspace_sid,
+            &w.friendly_name,
+            &w.configuration,
+            &w.assignment_callback_url,
+            &w.fallback_assignment_callback_url,
+            &w.task_reservation_timeout,
+            &w.created_at,
+            &w.updated_at,
+        ],
+    )
 }
 
 pub fn update(conn: &Connection, w: &Workflow) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE tr_workflows SET friendly_name = ?2, configuration = ?3,
-            assignment_callback_url = ?4, fallback_assignment_callback_url = ?5,
-            task_reservation_timeout = ?6, updated_at = ?7 WHERE sid = ?1",
-    )?
-    .execute(params![
-        w.sid,
-        w.friendly_name,
-        w.configuration,
-        w.assignment_callback_url,
-        w.fallback_assignment_callback_url,
-        w.task_reservation_timeout,
-        w.updated_at
-    ])?;
-    Ok(())
+    TABLE.update(
+        conn,
+        &w.sid,
+        &[
+            ("friendly_name", &w.friendly_name),
+            ("configuration", &w.configuration),
+            ("assignment_callback_url", &w.assignment_callback_url),
+            (
+                "fallback_assignment_callback_url",
+                &w.fallback_assignment_callback_url,
+            ),
+            ("task_reservation_timeout", &w.task_reservation_timeout),
+        ],
+        w.updated_at,
+    )
 }
 
 pub fn find(conn: &Connection, ws: &str, sid: &str) -> Result<Option<Workflow>> {
-    optional(
-        conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM tr_workflows WHERE sid = ?1 AND workspace_sid = ?2"
-        ))?
-        .query_row([sid, ws], from_row),
-    )
+    TABLE.find(conn, ws, sid)
 }
 
+/// The oldest workflow with this name (workflow names may repeat).
 pub fn find_by_name(conn: &Connection, ws: &str, name: &str) -> Result<Option<Workflow>> {
-    optional(
-        conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM tr_workflows WHERE workspace_sid = ?1 AND friendly_name = ?2
-             ORDER BY created_at LIMIT 1"
-        ))?
-        .query_row([ws, name], from_row),
-    )
+    TABLE.find_by_name(conn, ws, name)
 }
 
 pub fn list(
@@ -95,18 +90,7 @@ pub fn list(
     friendly_name: Option<&str>,
     w: Window,
 ) -> Result<Page<Workflow>> {
-    let mut q = Where::new("workspace_sid", ws.to_string());
-    if let Some(n) = friendly_name {
-        q.and("friendly_name", n.to_string());
-    }
-    let limit = q.window(w);
-    let sql = format!(
-        "SELECT {COLS} FROM tr_workflows{} ORDER BY created_at, rowid{limit}",
-        q.sql
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(q.args), from_row)?;
-    Ok(Page::from_rows(rows.collect::<rusqlite::Result<_>>()?, w))
+    TABLE.list(conn, in_workspace(ws, friendly_name), w)
 }
 
 /// The workspace's workflows, oldest first (at most `limit`).
@@ -119,8 +103,7 @@ pub fn first(conn: &Connection, ws: &str, limit: i64) -> Result<Vec<Workflow>> {
 }
 
 pub fn delete(conn: &Connection, sid: &str) -> Result<()> {
-    conn.execute("DELETE FROM tr_workflows WHERE sid = ?1", [sid])?;
-    Ok(())
+    TABLE.delete(conn, sid)
 }
 
 /// Live tasks routed by the workflow (a workflow with live tasks cannot be deleted).
