@@ -14,6 +14,8 @@ use crate::http::error::ApiError;
 use crate::http::request::Req;
 use crate::http::router::Route;
 use crate::routing::workspaces::Workspace;
+use crate::store::{Page, Window};
+use serde_json::Value;
 
 pub fn routes() -> Vec<Route> {
     // Statistics first: `/Workers/Statistics` must not be taken for the worker "Statistics".
@@ -32,6 +34,30 @@ pub(crate) fn workspace(app: &App, req: &Req) -> Result<Workspace, ApiError> {
     Ok(app
         .store
         .read(|c| crate::routing::workspaces::get(c, sid))?)
+}
+
+/// One page of rows filtered here rather than in SQL (expression filters, short lists), paged as
+/// the store pages: the window's rows and one more, to learn whether a next page exists.
+pub(crate) fn page_of<T>(rows: impl IntoIterator<Item = T>, w: Window) -> Page<T> {
+    let rows = rows
+        .into_iter()
+        .skip(w.offset as usize)
+        .take(w.limit as usize + 1)
+        .collect();
+    Page::from_rows(rows, w)
+}
+
+/// Renders a page's rows with a renderer that may fail (one that reads more); the first error
+/// is the answer.
+pub(crate) fn try_render<T>(
+    page: Page<T>,
+    render: impl FnMut(&T) -> Result<Value, ApiError>,
+) -> Result<Page<Value>, ApiError> {
+    let items = page.items.iter().map(render).collect::<Result<_, _>>()?;
+    Ok(Page {
+        items,
+        has_more: page.has_more,
+    })
 }
 
 /// An optional non-empty text parameter.

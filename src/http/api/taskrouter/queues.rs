@@ -1,7 +1,7 @@
 //! TaskQueues and Workflows.
 //! https://www.twilio.com/docs/taskrouter/api/task-queue, …/api/workflow
 
-use super::{filter, json, text, workspace};
+use super::{filter, json, page_of, text, try_render, workspace};
 use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
@@ -12,7 +12,6 @@ use crate::routing::queues::{self as domain, QueueParams, TaskQueue};
 use crate::routing::workflows::{self, WorkflowParams};
 use crate::routing::{expr, workers};
 use crate::store::taskrouter::{activities, queues as db, workflows as wf_db};
-use crate::store::Page;
 
 pub fn routes() -> Vec<Route> {
     use Method::*;
@@ -124,7 +123,7 @@ fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             .read(|c| db::list(c, &ws.sid, name.as_deref(), pr.window()))?,
         Some(attrs) => {
             let all = app.store.read(|c| db::all(c, &ws.sid))?;
-            let rows: Vec<_> = all
+            let rows = all
                 .into_iter()
                 .filter(|q| name.as_ref().is_none_or(|n| *n == q.friendly_name))
                 .filter(|q| {
@@ -135,27 +134,12 @@ fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
                             default: expr::Root::Worker,
                         })
                     })
-                })
-                .skip(pr.window().offset as usize)
-                .take(pr.window().limit as usize + 1)
-                .collect();
-            Page::from_rows(rows, pr.window())
+                });
+            page_of(rows, pr.window())
         }
     };
-    let mut items = Vec::new();
-    for q in &page.items {
-        items.push(render(app, req, q)?);
-    }
-    Ok(Reply::ok(list_reply(
-        req,
-        "task_queues",
-        Page {
-            items,
-            has_more: page.has_more,
-        },
-        pr,
-    ))
-    .into())
+    let page = try_render(page, |q| render(app, req, q))?;
+    Ok(Reply::ok(list_reply(req, "task_queues", page, pr)).into())
 }
 
 fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
