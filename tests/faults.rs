@@ -388,14 +388,26 @@ fn make_http_request_failures_take_the_failed_transition_and_others_go_on() {
         .json();
     assert_eq!(e["status"], "active", "{e}");
     assert!(slowest_api < quick, "API calls slowed: {slowest_api:?}");
-    // The slow one ends too: success within the engine's 10 s timeout, `failed` past it.
+    // The slow one ends too: success within the engine's 10 s timeout, `failed` past it (at
+    // the exactly 10 s the answer and the timeout race; either is recorded).
     let (ctx, steps) = ended(&s, &flow, &slow, delay + Duration::from_secs(15));
-    let expected = if delay < Duration::from_secs(10) {
-        "success"
+    let expected: &[&str] = if delay < Duration::from_millis(9_500) {
+        &["success"]
+    } else if delay > Duration::from_millis(10_500) {
+        &["failed"]
     } else {
-        "failed"
+        &["success", "failed"]
     };
-    assert_eq!(steps, ["incomingRequest", expected, "next"], "{ctx}");
+    assert_eq!(steps.len(), 3, "{steps:?}");
+    assert!(expected.contains(&steps[1].as_str()), "{steps:?} {ctx}");
+    if steps[1] == "failed" {
+        assert!(
+            ctx["widgets"]["call"]["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "the timeout is recorded: {ctx}"
+        );
+    }
     // One request each: a failed request is the flow's to handle, never resent behind its back.
     assert_eq!(failing.requests().len(), 1);
     assert_eq!(good.requests().len(), 5);
