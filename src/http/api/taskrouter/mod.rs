@@ -36,6 +36,22 @@ pub(crate) fn workspace(app: &App, req: &Req) -> Result<Workspace, ApiError> {
         .read(|c| crate::routing::workspaces::get(c, sid))?)
 }
 
+/// The friendly name of the workspace's activity `sid`, when there is one (JSON shows names
+/// beside the SIDs a queue or workspace refers to).
+pub(crate) fn activity_name(
+    app: &App,
+    ws: &str,
+    sid: &Option<String>,
+) -> Result<Option<String>, ApiError> {
+    Ok(match sid {
+        Some(s) => app
+            .store
+            .read(|c| crate::store::taskrouter::activities::find(c, ws, s))?
+            .map(|a| a.friendly_name),
+        None => None,
+    })
+}
+
 /// One page of rows filtered here rather than in SQL (expression filters, short lists), paged as
 /// the store pages: the window's rows and one more, to learn whether a next page exists.
 pub(crate) fn page_of<T>(rows: impl IntoIterator<Item = T>, w: Window) -> Page<T> {

@@ -1,7 +1,7 @@
 //! TaskQueues and Workflows.
 //! https://www.twilio.com/docs/taskrouter/api/task-queue, …/api/workflow
 
-use super::{filter, json, page_of, text, try_render, workspace};
+use super::{activity_name, filter, json, page_of, text, try_render, workspace};
 use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
@@ -11,7 +11,7 @@ use crate::http::router::{Access, Outcome, Route};
 use crate::routing::queues::{self as domain, QueueParams, TaskQueue};
 use crate::routing::workflows::{self, WorkflowParams};
 use crate::routing::{expr, workers};
-use crate::store::taskrouter::{activities, queues as db, workflows as wf_db};
+use crate::store::taskrouter::{queues as db, workflows as wf_db};
 
 pub fn routes() -> Vec<Route> {
     use Method::*;
@@ -71,15 +71,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn render(app: &App, req: &Req, q: &TaskQueue) -> Result<serde_json::Value, ApiError> {
-    let name = |sid: &Option<String>| -> Result<Option<String>, ApiError> {
-        Ok(match sid {
-            Some(s) => app
-                .store
-                .read(|c| activities::find(c, &q.workspace_sid, s))?
-                .map(|a| a.friendly_name),
-            None => None,
-        })
-    };
+    let name = |sid| activity_name(app, &q.workspace_sid, sid);
     Ok(json::queue(
         req,
         &app.account_sid,
