@@ -105,6 +105,20 @@ fn refused_and_failing_webhooks_do_not_stop_routing_and_are_recorded() {
         (!f.is_empty()).then_some(f)
     });
     assert!(outbound[0].contains("500"), "{outbound:?}");
+    // Visible where the admin page reads: the workspace's Events (REST, as the routing pages
+    // list them) hold the failed callback.
+    let listed = s
+        .get(&t.path("/Events?EventType=webhook.failed"))
+        .expect(200)
+        .json();
+    let listed = listed["events"].as_array().unwrap();
+    assert!(!listed.is_empty(), "webhook.failed not listed");
+    assert!(
+        listed[0]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("127.0.0.1:1")),
+        "{listed:?}"
+    );
     // Bounded: 1 + RetryCount tries at the external webhook, then no more.
     let tries = bad
         .requests()
