@@ -552,9 +552,7 @@ fn past_the_connection_cap_clients_get_a_clear_503() {
     let db = dir.path().join("db");
     let mut child = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!(
-            "ulimit -n 256 && exec \"$0\" serve --listen 127.0.0.1:0 --threads 2 --db \"$1\""
-        ))
+        .arg("ulimit -n 256 && exec \"$0\" serve --listen 127.0.0.1:0 --threads 2 --db \"$1\"")
         .arg(common::bin())
         .arg(&db)
         .env("RUST_LOG", "error")
