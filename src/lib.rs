@@ -9,7 +9,8 @@
 //! - `account`: the appliance's account, Auth Token and API keys.
 //! - `app`: `App`, the shared parts passed to handlers and threads.
 //! - `metrics`: Prometheus counters, the latency histogram and scrape-time gauges.
-//! - `http`: tiny_http pool, routing, auth, Twilio's wire conventions, parked requests, the API.
+//! - `http`: the connection loop and handler pool, routing, auth, Twilio's wire conventions,
+//!   parked requests, the API.
 //! - `flows`, `engine`: Studio flow definitions and validation; the execution engine (Liquid, splits).
 //! - `routing`: TaskRouter (workspaces, workers, queues, workflows, tasks, reservations, matching).
 //! - `channels`: Flex Flows, conversations, sessions, carrier webhook + outbox, web chat, janitor.

@@ -3,12 +3,15 @@
 //! the carrier, in order.
 
 mod carrier;
+#[path = "common/channels.rs"]
+mod channels;
 mod common;
+#[path = "common/taskrouter.rs"]
+mod taskrouter;
 use carrier::Carrier;
+use channels::{bodies, executions, sms, tasks_of, WAIT};
 use common::*;
-use std::time::Duration;
-
-const WAIT: Duration = Duration::from_secs(20);
+use taskrouter::Tr;
 
 fn ask_flow() -> Value {
     json!({
@@ -46,24 +49,6 @@ pub fn create_flow(s: &TestServer, definition: &Value) -> String {
         .to_string()
 }
 
-fn sms(s: &TestServer, from: &str, to: &str, body: &str, sid: &str) {
-    let params = [
-        ("From", from),
-        ("To", to),
-        ("Body", body),
-        ("MessageSid", sid),
-    ];
-    let r = s
-        .request(
-            "POST",
-            "/webhooks/messaging",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            form_encode(&params).as_bytes(),
-        )
-        .expect(200);
-    assert!(r.text().contains("<Response/>"));
-}
-
 #[test]
 fn studio_integration_runs_the_flow_and_its_replies_reach_the_customer() {
     let carrier = Carrier::start();
@@ -89,7 +74,7 @@ fn studio_integration_runs_the_flow_and_its_replies_reach_the_customer() {
         "+15551230001",
         "+15550002222",
         "hello",
-        "SM10000000000000000000000000000001",
+        Some("SM10000000000000000000000000000001"),
     );
     let question = wait_until(WAIT, || carrier.accepted().into_iter().next());
     assert_eq!(
@@ -105,7 +90,7 @@ fn studio_integration_runs_the_flow_and_its_replies_reach_the_customer() {
         "+15551230001",
         "+15550002222",
         "A-42",
-        "SM10000000000000000000000000000002",
+        Some("SM10000000000000000000000000000002"),
     );
     wait_until(WAIT, || (carrier.accepted().len() == 2).then_some(()));
     assert_eq!(
@@ -146,15 +131,7 @@ fn studio_integration_runs_the_flow_and_its_replies_reach_the_customer() {
             ("bot".to_string(), "Thanks, looking up A-42".to_string()),
         ]
     );
-    let executions = s
-        .get(&format!("/v2/Flows/{flow}/Executions"))
-        .expect(200)
-        .json();
-    assert_eq!(
-        executions["executions"].as_array().unwrap().len(),
-        1,
-        "{executions}"
-    );
+    assert_eq!(executions(&s, &flow), 1);
 }
 
 /// Customers write in bursts: a second message right behind the one that made the seeded
@@ -174,7 +151,7 @@ fn a_burst_of_messages_makes_one_task() {
                     "+15551239999",
                     "+15550007777",
                     body,
-                    &format!("SM2{i:031}"),
+                    Some(&format!("SM2{i:031}")),
                 )
             });
         }
@@ -183,26 +160,8 @@ fn a_burst_of_messages_makes_one_task() {
         .as_str()
         .unwrap()
         .to_string();
-    let ws = s
-        .get("/v1/Workspaces?FriendlyName=Flex%20Task%20Assignment")
-        .expect(200)
-        .json()["workspaces"][0]["sid"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let tasks = || -> Vec<Value> {
-        let v = s
-            .get(&format!("/v1/Workspaces/{ws}/Tasks"))
-            .expect(200)
-            .json();
-        v["tasks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|t| t["attributes"].as_str().unwrap().contains(&conv))
-            .cloned()
-            .collect()
-    };
+    let tr = Tr::default(&s);
+    let tasks = || tasks_of(&tr, &conv);
     wait_until(WAIT, || (!tasks().is_empty()).then_some(()));
     // Every message has been handled by now (each webhook answered after routing).
     let sids: Vec<String> = tasks()
@@ -210,11 +169,7 @@ fn a_burst_of_messages_makes_one_task() {
         .map(|t| t["sid"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(sids.len(), 1, "one task expected: {sids:?}");
-    let msgs = s
-        .get(&format!("/v1/Conversations/{conv}/Messages"))
-        .expect(200)
-        .json();
-    assert_eq!(msgs["messages"].as_array().unwrap().len(), 4);
+    assert_eq!(bodies(&s, &conv).len(), 4);
 }
 
 /// "Task on customer response", the Conversations way: an agent-started conversation with the
@@ -264,7 +219,7 @@ fn a_reply_to_an_api_conversation_lands_there_and_runs_its_studio_webhook() {
         "+15556660001",
         "+15550006666",
         "what happened?",
-        "SM30000000000000000000000000000001",
+        Some("SM30000000000000000000000000000001"),
     );
     wait_until(WAIT, || (carrier.accepted().len() == 2).then_some(()));
     assert_eq!(
@@ -277,15 +232,8 @@ fn a_reply_to_an_api_conversation_lands_there_and_runs_its_studio_webhook() {
         1,
         "no second conversation"
     );
-    let msgs = s.get(&format!("{base}/Messages")).expect(200).json();
-    let bodies: Vec<&str> = msgs["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["body"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        bodies,
+        bodies(&s, &conv),
         [
             "Your parcel is delayed; reply to talk to us",
             "what happened?",

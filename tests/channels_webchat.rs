@@ -2,49 +2,18 @@
 //! message), and per-chat tokens: a customer can never read or write another's chat.
 
 mod carrier;
+#[path = "common/channels.rs"]
+mod channels;
 mod common;
+#[path = "common/taskrouter.rs"]
+mod taskrouter;
 use carrier::Carrier;
+use channels::*;
 use common::*;
-use std::time::Duration;
+use taskrouter::Tr;
 
-const WAIT: Duration = Duration::from_secs(20);
-
-fn start_chat(s: &TestServer, name: &str) -> (String, String) {
-    let r = s
-        .request(
-            "POST",
-            "/webchat/start",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            form_encode(&[("FriendlyName", name), ("Context", "{\"email\":\"a@b.c\"}")]).as_bytes(),
-        )
-        .expect(201)
-        .json();
-    (
-        r["conversation_sid"].as_str().unwrap().to_string(),
-        r["token"].as_str().unwrap().to_string(),
-    )
-}
-
-fn chat_get(s: &TestServer, conv: &str, token: &str, query: &str) -> Resp {
-    s.request(
-        "GET",
-        &format!("/webchat/{conv}/messages?{query}"),
-        &[("Authorization", &format!("Bearer {token}"))],
-        b"",
-    )
-}
-
-fn chat_send(s: &TestServer, conv: &str, token: &str, body: &str) -> Resp {
-    s.request(
-        "POST",
-        &format!("/webchat/{conv}/messages"),
-        &[
-            ("Authorization", &format!("Bearer {token}")),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
-        form_encode(&[("Body", body)]).as_bytes(),
-    )
-}
+/// What the page sends when a customer starts a chat.
+const CONTEXT: &[(&str, &str)] = &[("Context", "{\"email\":\"a@b.c\"}")];
 
 #[test]
 fn chat_tokens_open_only_their_own_chat_and_long_polls_park_until_a_message() {
@@ -68,13 +37,10 @@ fn chat_tokens_open_only_their_own_chat_and_long_polls_park_until_a_message() {
     )
     .expect(200);
 
-    let (conv_a, token_a) = start_chat(&s, "Ada");
-    let (conv_b, token_b) = start_chat(&s, "Bob");
+    let (conv_a, token_a) = start_chat(&s, "Ada", CONTEXT);
+    let (conv_b, token_b) = start_chat(&s, "Bob", CONTEXT);
     assert_ne!(conv_a, conv_b);
-    let conv = s
-        .get(&format!("/v1/Conversations/{conv_a}"))
-        .expect(200)
-        .json();
+    let conv = conversation(&s, &conv_a);
     assert!(
         conv["attributes"].as_str().unwrap().contains("a@b.c"),
         "{conv}"
@@ -96,18 +62,7 @@ fn chat_tokens_open_only_their_own_chat_and_long_polls_park_until_a_message() {
     assert!(theirs["messages"].as_array().unwrap().is_empty());
 
     // A long-poll for what comes after index 0 parks; an agent's reply answers it.
-    let addr = s.addr.clone();
-    let (c, t) = (conv_a.clone(), token_a.clone());
-    let poll = std::thread::spawn(move || {
-        http(
-            &addr,
-            "GET",
-            &format!("/webchat/{c}/messages?After=0&Wait=20"),
-            &[("Authorization", &format!("Bearer {t}"))],
-            b"",
-        )
-        .unwrap()
-    });
+    let poll = chat_poll(&s, &conv_a, &token_a, "After=0&Wait=20");
     // The poll holds no pool thread: with it parked, the server keeps answering.
     for _ in 0..8 {
         s.get("/v1/FlexFlows").expect(200);
@@ -159,60 +114,13 @@ fn greeting_flow() -> Value {
 fn web_chat_end_to_end_bot_hand_off_and_agent_reply() {
     let s = TestServer::start();
     // Give the seeded Webchat Flow a greeting, and have one agent available.
-    let flows = s.get("/v2/Flows").expect(200).json();
-    let webchat = flows["flows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["friendly_name"] == "Webchat Flow")
-        .unwrap()["sid"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    s.post(
-        &format!("/v2/Flows/{webchat}"),
-        &[
-            ("Status", "published"),
-            ("Definition", &greeting_flow().to_string()),
-        ],
-    )
-    .expect(200);
-    let ws = s
-        .get("/v1/Workspaces?FriendlyName=Flex%20Task%20Assignment")
-        .expect(200)
-        .json()["workspaces"][0]["sid"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let available = s
-        .get(&format!(
-            "/v1/Workspaces/{ws}/Activities?FriendlyName=Available"
-        ))
-        .expect(200)
-        .json()["activities"][0]["sid"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    s.post(
-        &format!("/v1/Workspaces/{ws}/Workers"),
-        &[("FriendlyName", "dana"), ("ActivitySid", &available)],
-    )
-    .expect(201);
+    let webchat = flow_named(&s, "Webchat Flow");
+    publish(&s, &webchat, &greeting_flow());
+    let tr = Tr::default(&s);
+    tr.worker("dana", json!({}));
 
-    let r = s
-        .request(
-            "POST",
-            "/webchat/start",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            form_encode(&[("FriendlyName", "Carol"), ("Body", "Hello, I need help")]).as_bytes(),
-        )
-        .expect(201)
-        .json();
-    let (conv, token) = (
-        r["conversation_sid"].as_str().unwrap().to_string(),
-        r["token"].as_str().unwrap().to_string(),
-    );
-    let (_, token_b) = start_chat(&s, "Eve");
+    let (conv, token) = start_chat(&s, "Carol", &[("Body", "Hello, I need help")]);
+    let (_, token_b) = start_chat(&s, "Eve", CONTEXT);
 
     // The bot answers (after the customer's own first message).
     let bot = wait_until(WAIT, || {
@@ -228,70 +136,15 @@ fn web_chat_end_to_end_bot_hand_off_and_agent_reply() {
     );
 
     // The hand-off: a chat task bound to the conversation, reserved for dana.
-    let task = wait_until(WAIT, || {
-        let v = s
-            .get(&format!("/v1/Workspaces/{ws}/Tasks"))
-            .expect(200)
-            .json();
-        v["tasks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["attributes"].as_str().unwrap().contains(&conv))
-            .cloned()
-    });
+    let task = wait_until(WAIT, || tasks_of(&tr, &conv).into_iter().next());
     let attrs: Value = serde_json::from_str(task["attributes"].as_str().unwrap()).unwrap();
     assert_eq!(attrs["name"], "Carol");
     assert_eq!(attrs["conversationSid"], conv.as_str());
-    let task_sid = task["sid"].as_str().unwrap().to_string();
-    let res = wait_until(WAIT, || {
-        let v = s
-            .get(&format!(
-                "/v1/Workspaces/{ws}/Tasks/{task_sid}/Reservations"
-            ))
-            .expect(200)
-            .json();
-        v["reservations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["reservation_status"] == "pending")
-            .cloned()
-    });
-    s.post(
-        &format!(
-            "/v1/Workspaces/{ws}/Tasks/{task_sid}/Reservations/{}",
-            res["sid"].as_str().unwrap()
-        ),
-        &[("ReservationStatus", "accepted")],
-    )
-    .expect(200);
-    wait_until(WAIT, || {
-        let p = s
-            .get(&format!("/v1/Conversations/{conv}/Participants"))
-            .expect(200)
-            .json();
-        p["participants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|x| x["identity"] == "dana")
-            .then_some(())
-    });
+    accept(&tr, task["sid"].as_str().unwrap());
+    wait_participant(&s, &conv, "dana");
 
     // The customer waits (parked); the agent's reply answers the wait.
-    let addr = s.addr.clone();
-    let (c, t) = (conv.clone(), token.clone());
-    let poll = std::thread::spawn(move || {
-        http(
-            &addr,
-            "GET",
-            &format!("/webchat/{c}/messages?After=1&Wait=20"),
-            &[("Authorization", &format!("Bearer {t}"))],
-            b"",
-        )
-        .unwrap()
-    });
+    let poll = chat_poll(&s, &conv, &token, "After=1&Wait=20");
     s.post(
         &format!("/v1/Conversations/{conv}/Messages"),
         &[("Author", "dana"), ("Body", "Hi Carol, this is Dana.")],
@@ -302,18 +155,8 @@ fn web_chat_end_to_end_bot_hand_off_and_agent_reply() {
     assert_eq!(seen["messages"][0]["body"], "Hi Carol, this is Dana.");
     // The customer answers; it lands in the same conversation (the live task serves it, no new execution).
     chat_send(&s, &conv, &token, "Thanks!").expect(201);
-    let all = s
-        .get(&format!("/v1/Conversations/{conv}/Messages"))
-        .expect(200)
-        .json();
-    let bodies: Vec<&str> = all["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["body"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        bodies,
+        bodies(&s, &conv),
         [
             "Hello, I need help",
             "Hi Carol, I am the bot. Connecting you to an agent.",
@@ -321,11 +164,7 @@ fn web_chat_end_to_end_bot_hand_off_and_agent_reply() {
             "Thanks!"
         ]
     );
-    let execs = s
-        .get(&format!("/v2/Flows/{webchat}/Executions"))
-        .expect(200)
-        .json();
-    assert_eq!(execs["executions"].as_array().unwrap().len(), 1);
+    assert_eq!(executions(&s, &webchat), 1);
     // Eve's token opens nothing of Carol's chat.
     chat_get(&s, &conv, &token_b, "Wait=0").expect_error(403);
 }
@@ -338,85 +177,24 @@ fn web_chat_lost_message_after_the_task_ttl_passes() {
     let s = TestServer::start();
     let mut flow = greeting_flow();
     flow["states"][2]["properties"]["timeout"] = json!("2");
-    let flows = s.get("/v2/Flows").expect(200).json();
-    let webchat = flows["flows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["friendly_name"] == "Webchat Flow")
-        .unwrap()["sid"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    s.post(
-        &format!("/v2/Flows/{webchat}"),
-        &[("Status", "published"), ("Definition", &flow.to_string())],
-    )
-    .expect(200);
-    let ws = s
-        .get("/v1/Workspaces?FriendlyName=Flex%20Task%20Assignment")
-        .expect(200)
-        .json()["workspaces"][0]["sid"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let available = s
-        .get(&format!(
-            "/v1/Workspaces/{ws}/Activities?FriendlyName=Available"
-        ))
-        .expect(200)
-        .json()["activities"][0]["sid"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    s.post(
-        &format!("/v1/Workspaces/{ws}/Workers"),
-        &[("FriendlyName", "dana"), ("ActivitySid", &available)],
-    )
-    .expect(201);
-    let tasks_of = |conv: &str| -> Vec<String> {
-        let v = s
-            .get(&format!("/v1/Workspaces/{ws}/Tasks"))
-            .expect(200)
-            .json();
-        v["tasks"]
-            .as_array()
-            .unwrap()
+    let webchat = flow_named(&s, "Webchat Flow");
+    publish(&s, &webchat, &flow);
+    let tr = Tr::default(&s);
+    tr.worker("dana", json!({}));
+    let task_sids = |conv: &str| -> Vec<String> {
+        tasks_of(&tr, conv)
             .iter()
-            .filter(|t| t["attributes"].as_str().unwrap().contains(conv))
             .map(|t| t["sid"].as_str().unwrap().to_string())
             .collect()
     };
-    let accept = |task: &str| {
-        let res = wait_until(WAIT, || {
-            let v = s
-                .get(&format!("/v1/Workspaces/{ws}/Tasks/{task}/Reservations"))
-                .expect(200)
-                .json();
-            v["reservations"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["reservation_status"] == "pending")
-                .cloned()
-        });
-        s.post(
-            &format!(
-                "/v1/Workspaces/{ws}/Tasks/{task}/Reservations/{}",
-                res["sid"].as_str().unwrap()
-            ),
-            &[("ReservationStatus", "accepted")],
-        )
-        .expect(200);
-    };
 
-    let (conv, token) = start_chat(&s, "Carol");
+    let (conv, token) = start_chat(&s, "Carol", CONTEXT);
     chat_send(&s, &conv, &token, "my order is late").expect(201);
-    let first = wait_until(WAIT, || tasks_of(&conv).into_iter().next());
-    accept(&first);
+    let first = wait_until(WAIT, || task_sids(&conv).into_iter().next());
+    accept(&tr, &first);
     // Nobody ends it; the TTL passes; the janitor parks the conversation and drops the session.
     wait_until(WAIT, || {
-        (s.get(&format!("/v1/Workspaces/{ws}/Tasks/{first}")).status == 404).then_some(())
+        (s.get(&tr.path(&format!("/Tasks/{first}"))).status == 404).then_some(())
     });
     wait_until(WAIT, || {
         let sessions = s
@@ -424,41 +202,14 @@ fn web_chat_lost_message_after_the_task_ttl_passes() {
             .expect(200)
             .json();
         let gone = sessions["channel_sessions"].as_array().unwrap().is_empty();
-        (gone
-            && s.get(&format!("/v1/Conversations/{conv}"))
-                .expect(200)
-                .json()["state"]
-                == "inactive")
-            .then_some(())
+        (gone && conversation(&s, &conv)["state"] == "inactive").then_some(())
     });
     // The customer writes again in the same chat: it wakes up and a new task reaches the agent.
     chat_send(&s, &conv, &token, "hello? anyone?").expect(201);
-    assert_eq!(
-        s.get(&format!("/v1/Conversations/{conv}"))
-            .expect(200)
-            .json()["state"],
-        "active"
-    );
-    let second = wait_until(WAIT, || tasks_of(&conv).into_iter().find(|t| *t != first));
-    accept(&second);
-    let msgs = s
-        .get(&format!("/v1/Conversations/{conv}/Messages"))
-        .expect(200)
-        .json();
-    let bodies: Vec<&str> = msgs["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["body"].as_str().unwrap())
-        .collect();
-    assert!(bodies.contains(&"hello? anyone?"), "{bodies:?}");
-    let execs = s
-        .get(&format!("/v2/Flows/{webchat}/Executions"))
-        .expect(200)
-        .json();
-    assert_eq!(
-        execs["executions"].as_array().unwrap().len(),
-        2,
-        "a new execution started"
-    );
+    assert_eq!(conversation(&s, &conv)["state"], "active");
+    let second = wait_until(WAIT, || task_sids(&conv).into_iter().find(|t| *t != first));
+    accept(&tr, &second);
+    let bodies = bodies(&s, &conv);
+    assert!(bodies.iter().any(|b| b == "hello? anyone?"), "{bodies:?}");
+    assert_eq!(executions(&s, &webchat), 2, "a new execution started");
 }

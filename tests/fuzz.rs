@@ -331,3 +331,75 @@ fn fuzz_carrier_webhook_parameters() {
     });
     s.request("GET", "/healthz", &[], b"").expect(200);
 }
+
+/// The liquid crate panics on some user templates (found by `fuzz_liquid_rendering`: an integer
+/// literal beyond i64 at parse time, a bad `date` format at render time). Each is caught where it
+/// happens and answered as a template error — and the server's stderr gets no "panicked" line for
+/// it (the hook keeps quiet only for panics inside the liquid crate's parse and render).
+#[test]
+fn liquid_panics_are_template_errors_without_a_panic_on_stderr() {
+    let s = common::TestServer::start();
+    let flow = |body: &str| {
+        json!({
+            "description": "liquid",
+            "initial_state": "Trigger",
+            "states": [
+                {"name": "Trigger", "type": "trigger", "properties": {},
+                 "transitions": [{"event": "incomingRequest", "next": "say"}]},
+                {"name": "say", "type": "set-variables",
+                 "properties": {"variables": [{"key": "said", "value": body}]},
+                 "transitions": [{"event": "next"}]}
+            ]
+        })
+        .to_string()
+    };
+    // Parse time: the flow is refused with the template error.
+    let r = s.post(
+        "/v2/Flows",
+        &[
+            ("FriendlyName", "overflow"),
+            ("Status", "published"),
+            ("Definition", &flow("{{ 99999999999999999999 | plus: 1 }}")),
+        ],
+    );
+    let err = r.expect_error(400);
+    assert!(
+        err.to_string().contains("liquid cannot read"),
+        "the template error names the problem: {err}"
+    );
+    // Render time: the flow is valid, the value is not.
+    let created = s
+        .post(
+            "/v2/Flows",
+            &[
+                ("FriendlyName", "bad date"),
+                ("Status", "published"),
+                ("Definition", &flow("{{ flow.data.when | date: '%Q%' }}")),
+            ],
+        )
+        .expect(201)
+        .json();
+    let sid = created["sid"].as_str().unwrap();
+    let e = s
+        .post(
+            &format!("/v2/Flows/{sid}/Executions"),
+            &[
+                ("To", "+15550001234"),
+                ("From", "+15550000000"),
+                ("Parameters", r#"{"when": "2026-11-26T01:02:03Z"}"#),
+            ],
+        )
+        .expect(201)
+        .json();
+    let exec = e["sid"].as_str().unwrap();
+    common::wait_until(Duration::from_secs(10), || {
+        let e = s
+            .get(&format!("/v2/Flows/{sid}/Executions/{exec}"))
+            .expect(200)
+            .json();
+        (e["status"] == "ended").then_some(())
+    });
+    s.request("GET", "/healthz", &[], b"").expect(200);
+    let log = s.log();
+    assert!(!log.contains("panicked"), "a panic reached stderr: {log}");
+}

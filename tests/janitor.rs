@@ -5,14 +5,14 @@
 //! (and its history) across two interactions; a disabled janitor leaves everything, and System
 //! Checkup finds and cleans what it left.
 
+#[path = "common/channels.rs"]
+mod channels;
 mod common;
 #[path = "common/taskrouter.rs"]
 mod taskrouter;
+use channels::{accept, bodies, conversation, sms, wait_participant, WAIT};
 use common::*;
-use std::time::Duration;
 use taskrouter::Tr;
-
-const WAIT: Duration = Duration::from_secs(20);
 
 pub struct Fixture<'a> {
     pub s: &'a TestServer,
@@ -54,16 +54,7 @@ impl<'a> Fixture<'a> {
     }
 
     pub fn sms(&self, from: &str, to: &str, body: &str) {
-        let r = self
-            .s
-            .request(
-                "POST",
-                "/webhooks/messaging",
-                &[("Content-Type", "application/x-www-form-urlencoded")],
-                form_encode(&[("From", from), ("To", to), ("Body", body)]).as_bytes(),
-            )
-            .expect(200);
-        assert!(r.text().contains("<Response/>"));
+        sms(self.s, from, to, body, None);
     }
 
     /// The session of `from` → `to`, if any: (conversation, task).
@@ -95,10 +86,7 @@ impl<'a> Fixture<'a> {
     }
 
     pub fn conversation(&self, sid: &str) -> Value {
-        self.s
-            .get(&format!("/v1/Conversations/{sid}"))
-            .expect(200)
-            .json()
+        conversation(self.s, sid)
     }
 
     pub fn set_task(&self, task: &str, status: &str) {
@@ -112,27 +100,8 @@ impl<'a> Fixture<'a> {
 
     /// Accepts the task's reservation (alice is the only agent) and waits for her to join the chat.
     pub fn accept(&self, task: &str, conv: &str) {
-        let r = self.tr.wait_reservation(task);
-        self.tr
-            .update_reservation(
-                task,
-                r["sid"].as_str().unwrap(),
-                &[("ReservationStatus", "accepted")],
-            )
-            .expect(200);
-        wait_until(WAIT, || {
-            let p = self
-                .s
-                .get(&format!("/v1/Conversations/{conv}/Participants"))
-                .expect(200)
-                .json();
-            p["participants"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|x| x["identity"] == "alice")
-                .then_some(())
-        });
+        accept(&self.tr, task);
+        wait_participant(self.s, conv, "alice");
     }
 
     pub fn wait_cleaned(&self, from: &str, to: &str, conv: &str) {
@@ -172,11 +141,7 @@ fn janitor_matrix_and_checkup() {
     f.set_task(&task, "completed");
     f.wait_cleaned("+15551000003", to, &conv);
     // History stays readable after cleanup.
-    let msgs = s
-        .get(&format!("/v1/Conversations/{conv}/Messages"))
-        .expect(200)
-        .json();
-    assert_eq!(msgs["messages"][0]["body"], "complete me");
+    assert_eq!(bodies(&s, &conv)[0], "complete me");
 
     // task.system-deleted (the task's TTL passes)
     let ttl_to = "+15550009001";
@@ -223,17 +188,7 @@ fn janitor_matrix_and_checkup() {
     let (conv2, task2) = f.task_of("+15551000007", ll);
     assert_eq!(conv2, conv);
     assert_ne!(task2, task);
-    let msgs = s
-        .get(&format!("/v1/Conversations/{conv}/Messages"))
-        .expect(200)
-        .json();
-    let bodies: Vec<&str> = msgs["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["body"].as_str().unwrap())
-        .collect();
-    assert_eq!(bodies, ["first visit", "second visit"]);
+    assert_eq!(bodies(&s, &conv), ["first visit", "second visit"]);
     f.set_task(&task2, "canceled");
     wait_until(WAIT, || {
         f.session("+15551000007", ll).is_none().then_some(())
@@ -340,17 +295,8 @@ fn lost_message_case_with_the_janitor_on_and_off() {
         }
         // An agent gets it and sees the message.
         f.accept(&task2, &conv2);
-        let msgs = s
-            .get(&format!("/v1/Conversations/{conv2}/Messages"))
-            .expect(200)
-            .json();
-        let bodies: Vec<&str> = msgs["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["body"].as_str().unwrap())
-            .collect();
-        assert!(bodies.contains(&"hello? anyone?"), "{bodies:?}");
+        let bodies = bodies(&s, &conv2);
+        assert!(bodies.iter().any(|b| b == "hello? anyone?"), "{bodies:?}");
         f.set_task(&task2, "completed");
     }
 }

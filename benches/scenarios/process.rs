@@ -8,8 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The release binary, or the one `BENCH_BINARY` names (to measure another build the same way).
 pub fn binary() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/switchboard")
+    match std::env::var_os("BENCH_BINARY") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/switchboard"),
+    }
 }
 
 /// A release server on `db`, stopped (SIGKILL) when dropped.

@@ -1,24 +1,25 @@
 //! The engine's outbound HTTP (make-http-request, run-function), off the HTTP pool: a waiting
 //! execution's request is a row (`store::studio::http_jobs`); a few worker threads claim rows,
 //! perform the request with a timeout, and resume the execution with the answer in one write.
-//! Workers wake on the bus (`studio.execution.waiting` with an `http` wait) and every 30 s;
+//! Workers read the bus (`studio.execution.waiting` with an `http` wait) and look every 30 s;
 //! requests that were running when the process stopped run again after a restart.
 
 use super::execution::{ExecutionStatus, Wait};
 use super::{run, widgets};
 use crate::app::App;
+use crate::events::Event;
 use crate::events::{Delivery, EventType};
 use crate::store;
 use crate::store::studio::{executions as db, http_jobs};
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 use serde_json::{json, Value};
 use std::io::Read;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Worker threads performing requests at once.
-const WORKERS: usize = 4;
+/// Worker threads performing requests at once (few: the process stays within 16 threads).
+const WORKERS: usize = 2;
 /// The most of a response body kept in the context.
 const MAX_BODY: u64 = 256 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -32,37 +33,21 @@ pub fn start(app: &Arc<App>, stop: &Receiver<()>) -> Result<Vec<JoinHandle<()>>,
         .bus
         .subscribe("studio-http-jobs", Delivery::Ephemeral)
         .map_err(|e| format!("cannot subscribe the Studio HTTP workers: {e}"))?;
-    let (wake_tx, wake_rx) = crossbeam_channel::unbounded::<()>();
+    // The workers read the bus themselves (each event reaches one of them), so no thread sits
+    // between the bus and them.
     let mut threads = Vec::new();
-    let bridge = {
-        let (stop, wake_tx) = (stop.clone(), wake_tx.clone());
-        move || loop {
-            crossbeam_channel::select! {
-                recv(sub.events) -> ev => match ev {
-                    Ok(ev) if ev.kind == EventType::ExecutionWaiting
-                        && ev.data["Wait"]["kind"] == "http" => { let _ = wake_tx.send(()); }
-                    Ok(_) => {}
-                    Err(_) => return,
-                },
-                recv(stop) -> _ => return,
-            }
-        }
-    };
-    threads.push(spawn("studio-http-bus", bridge)?);
     let agent = crate::outbound::http_client(
         crate::outbound::Options::within(TIMEOUT)
             .connect_within(CONNECT_TIMEOUT)
             .redirects(3),
     );
     for i in 0..WORKERS {
-        let _ = wake_tx.send(());
-        let (app, stop, wake_rx, agent) =
-            (app.clone(), stop.clone(), wake_rx.clone(), agent.clone());
+        let (app, stop, events, agent) =
+            (app.clone(), stop.clone(), sub.events.clone(), agent.clone());
         threads.push(spawn(&format!("studio-http-{i}"), move || {
-            worker(&app, &agent, &wake_rx, &stop)
+            worker(&app, &agent, &events, &stop)
         })?);
     }
-    drop::<Sender<()>>(wake_tx);
     Ok(threads)
 }
 
@@ -73,7 +58,7 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>
         .map_err(|e| format!("cannot start the {name} thread: {e}"))
 }
 
-fn worker(app: &App, agent: &ureq::Agent, wake: &Receiver<()>, stop: &Receiver<()>) {
+fn worker(app: &App, agent: &ureq::Agent, events: &Receiver<Arc<Event>>, stop: &Receiver<()>) {
     loop {
         loop {
             let job = match app.store.write(|tx| http_jobs::claim(tx)) {
@@ -92,10 +77,20 @@ fn worker(app: &App, agent: &ureq::Agent, wake: &Receiver<()>, stop: &Receiver<(
                 );
             }
         }
-        crossbeam_channel::select! {
-            recv(wake) -> _ => {},
-            recv(stop) -> _ => return,
-            default(Duration::from_secs(30)) => {},
+        // Until an execution waits on HTTP, or 30 s pass; other events are skipped.
+        let until = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            crossbeam_channel::select! {
+                recv(events) -> ev => match ev {
+                    Ok(ev) if ev.kind == EventType::ExecutionWaiting
+                        && ev.data["Wait"]["kind"] == "http" => break,
+                    Ok(_) => {}
+                    Err(_) => return,
+                },
+                recv(stop) -> _ => return,
+                default(left) => break,
+            }
         }
     }
 }

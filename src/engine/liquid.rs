@@ -129,11 +129,9 @@ fn render_strict(template: &str, ctx: &Value) -> Result<String, TemplateError> {
                 "the render context must be a JSON object",
             ));
         };
-        let rendered =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parsed.render(&globals)))
-                .map_err(|_| {
-                    TemplateError::new("the template could not be rendered (liquid failed)")
-                })?;
+        let rendered = quietly(|| parsed.render(&globals)).ok_or_else(|| {
+            TemplateError::new("the template could not be rendered (liquid failed)")
+        })?;
         let err = match rendered {
             Ok(out) => return Ok(out),
             Err(e) => e.to_string(),
@@ -191,6 +189,34 @@ fn fill_unknown_index(data: &mut Map<String, Value>, err: &str) -> bool {
     }
 }
 
+thread_local! {
+    /// Set while this thread runs the liquid crate inside `quietly`.
+    static IN_LIQUID: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs the liquid crate's parse or render, catching its panics (`None`). The crate panics on
+/// some user templates (an integer literal beyond i64, a bad `date` format); the caller answers a
+/// template error, so the panic hook is told to keep quiet about panics raised in here (logged at
+/// `debug`) instead of printing "thread … panicked" to stderr. Panics anywhere else, on this
+/// thread or another, still reach the previous hook unchanged.
+fn quietly<T>(f: impl FnOnce() -> T) -> Option<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_LIQUID.with(std::cell::Cell::get) {
+                log::debug!("the liquid crate panicked on a template (a template error): {info}");
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    let outer = IN_LIQUID.with(|c| c.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_LIQUID.with(|c| c.set(outer));
+    result.ok()
+}
+
 fn parse_cached(text: &str) -> Result<Arc<liquid::Template>, TemplateError> {
     if let Ok(map) = cache().lock() {
         if let Some(t) = map.get(text) {
@@ -200,8 +226,8 @@ fn parse_cached(text: &str) -> Result<Arc<liquid::Template>, TemplateError> {
     let parser = parser()?;
     // The liquid crate panics on some input (an integer literal too large for i64); a template is
     // user input, so its panic becomes a template error, never a crashed request.
-    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(text)))
-        .map_err(|_| {
+    let parsed = quietly(|| parser.parse(text))
+        .ok_or_else(|| {
             TemplateError::new(
                 "the template contains a literal liquid cannot read (a number too large?)",
             )

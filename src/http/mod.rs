@@ -1,9 +1,13 @@
-//! The HTTP layer: tiny_http served by a fixed pool of threads. It decodes requests into `Req`,
-//! finds the route, checks access, runs the handler (a panic becomes error JSON and the thread
-//! keeps serving), and encodes the `Reply`. Nothing below `http` knows about HTTP.
+//! The HTTP layer. One connection thread (`conn.rs`, epoll through `mio`) owns every socket and
+//! hands complete requests to a fixed pool of handler threads, which decode them into `Req`, find
+//! the route, check access, run the handler (a panic becomes error JSON and the thread keeps
+//! serving), and send the `Reply` back to the connection thread to write. Requests that wait are
+//! parked (`park.rs`) and hold no thread at all. Nothing below `http` knows about HTTP.
 
 pub mod api;
 pub mod auth;
+pub mod conn;
+pub mod conn_wire;
 pub mod encoding;
 pub mod error;
 pub mod limits;
@@ -13,11 +17,11 @@ pub mod router;
 pub mod session;
 
 use crate::app::App;
+use conn::{Incoming, RawRequest, Responder};
 use encoding::Params;
 use error::ApiError;
-use request::{Body, Method, Reply, Req};
+use request::{Method, Reply, Req};
 use router::{Access, Match, Outcome, Router};
-use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
@@ -25,32 +29,29 @@ use std::time::Instant;
 /// Request bodies above this size are refused with 413.
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// The running HTTP server.
+/// The running HTTP server: the connection thread and the handler pool.
 pub struct HttpServer {
-    server: Arc<tiny_http::Server>,
+    conns: conn::Loop,
     threads: Vec<std::thread::JoinHandle<()>>,
     pub addr: std::net::SocketAddr,
 }
 
 impl HttpServer {
-    /// Binds `app.config.listen` and starts `app.config.threads` pool threads.
+    /// Binds `app.config.listen`, starts the connection thread and `app.config.threads` handler
+    /// threads.
     pub fn start(app: Arc<App>, parking: park::Parking) -> Result<HttpServer, String> {
-        let server = tiny_http::Server::http(&app.config.listen)
-            .map_err(|e| format!("cannot listen on {}: {e}", app.config.listen))?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or("the server is not listening on an IP address")?;
-        let server = Arc::new(server);
+        let (jobs_tx, jobs) = crossbeam_channel::unbounded::<Incoming>();
+        let conns = conn::Loop::start(&app.config.listen, jobs_tx)?;
+        let addr = conns.addr;
         let router = Arc::new(Router::new(api::routes()));
         let mut threads = Vec::new();
         for i in 0..app.config.threads {
-            let (server, router, app, parking) =
-                (server.clone(), router.clone(), app.clone(), parking.clone());
+            let (jobs, router, app, parking) =
+                (jobs.clone(), router.clone(), app.clone(), parking.clone());
             let t = std::thread::Builder::new()
                 .name(format!("http-{i}"))
                 .spawn(move || {
-                    while let Ok(rq) = server.recv() {
+                    while let Ok(rq) = jobs.recv() {
                         handle(&app, &router, &parking, rq);
                     }
                 })
@@ -58,27 +59,31 @@ impl HttpServer {
             threads.push(t);
         }
         Ok(HttpServer {
-            server,
+            conns,
             threads,
             addr,
         })
     }
 
-    /// Stops accepting and waits for the pool threads to finish their requests.
+    /// Stops accepting, lets the pool finish the requests it has (their answers are written),
+    /// then answers parked requests with 503 and closes every connection.
     pub fn stop(self) {
-        for _ in &self.threads {
-            self.server.unblock();
-        }
+        self.conns.drain();
         for t in self.threads {
             let _ = t.join();
         }
+        self.conns.exit();
     }
 }
 
-fn handle(app: &App, router: &Router, parking: &park::Parking, mut rq: tiny_http::Request) {
+fn handle(app: &App, router: &Router, parking: &park::Parking, incoming: Incoming) {
     let started = Instant::now();
-    let method = rq.method().as_str().to_string();
-    let url = rq.url().to_string();
+    let Incoming {
+        request: mut rq,
+        responder,
+    } = incoming;
+    let method = rq.method.clone();
+    let url = rq.target.clone();
     let mut route = "unmatched";
     let outcome = match decode(app, router, &mut rq) {
         Ok((req, handler, pattern)) => {
@@ -94,12 +99,12 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, mut rq: tiny_http
             // Counted before the answer leaves, so a client's next request (a scrape) sees it.
             let seconds = started.elapsed().as_secs_f64();
             app.metrics.observe(&method, route, status, seconds);
-            respond(rq, &reply);
+            respond(responder, &reply);
             log::info!(target: "http", "{method} {path} {status} {:.1}ms", seconds * 1000.0);
         }
         Outcome::Park(parked) => {
             log::debug!(target: "http", "{method} {path} parked");
-            parking.park(rq, parked);
+            parking.park(responder, parked);
         }
     }
 }
@@ -129,49 +134,34 @@ fn run_handler(app: &App, handler: router::Handler, req: &Req) -> Outcome {
 fn decode(
     app: &App,
     router: &Router,
-    rq: &mut tiny_http::Request,
+    rq: &mut RawRequest,
 ) -> Result<(Req, router::Handler, &'static str), ApiError> {
-    let url = rq.url().to_string();
+    let url = rq.target.clone();
     let (path, raw_query) = match url.split_once('?') {
         Some((p, q)) => (p.to_string(), q.to_string()),
         None => (url.clone(), String::new()),
     };
-    let method = Method::parse(rq.method().as_str())
-        .ok_or_else(|| ApiError::method_not_allowed(rq.method().as_str(), &path))?;
+    let method =
+        Method::parse(&rq.method).ok_or_else(|| ApiError::method_not_allowed(&rq.method, &path))?;
     let (route, path_params) = match router.find(method, &path) {
         Match::Found(route, caps) => (route.clone(), caps),
         Match::WrongMethod(_) => return Err(ApiError::method_not_allowed(method.as_str(), &path)),
         Match::NotFound => return Err(ApiError::not_found(&path)),
     };
-    if route.rate_limited {
-        if let Some(ip) = rq.remote_addr().map(|a| a.ip()) {
-            if !app.public_limiter.allow(ip) {
-                return Err(ApiError::too_many_requests());
-            }
-        }
+    if route.rate_limited && !app.public_limiter.allow(rq.remote_addr.ip()) {
+        return Err(ApiError::too_many_requests());
     }
-    let headers: Vec<(String, String)> = rq
-        .headers()
-        .iter()
-        .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
-        .collect();
+    let headers = std::mem::take(&mut rq.headers);
     let header = |name: &str| {
         headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.clone())
     };
-    if rq.body_length().is_some_and(|n| n > MAX_BODY) {
+    if rq.body_too_large || rq.body.len() > MAX_BODY {
         return Err(ApiError::too_large(MAX_BODY));
     }
-    let mut body = Vec::new();
-    rq.as_reader()
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| ApiError::bad_request(format!("The request body could not be read: {e}")))?;
-    if body.len() > MAX_BODY {
-        return Err(ApiError::too_large(MAX_BODY));
-    }
+    let body = std::mem::take(&mut rq.body);
     let base_url = match &app.config.public_url {
         Some(u) => u.trim_end_matches('/').to_string(),
         None => {
@@ -193,7 +183,7 @@ fn decode(
         path_params,
         principal: None,
         base_url,
-        remote_addr: rq.remote_addr().map(|a| a.to_string()).unwrap_or_default(),
+        remote_addr: rq.remote_addr.to_string(),
     };
     if route.access == Access::Account {
         req.principal = Some(auth::require_account(app, &req)?);
@@ -215,32 +205,7 @@ fn decode(
     Ok((req, route.handler, route.pattern))
 }
 
-/// Writes `reply` to the client; a client that went away is only logged.
-pub fn respond(rq: tiny_http::Request, reply: &Reply) {
-    let (content_type, bytes): (&str, Vec<u8>) = match &reply.body {
-        Body::Json(v) => (
-            "application/json; charset=utf-8",
-            v.to_string().into_bytes(),
-        ),
-        Body::Bytes {
-            content_type,
-            bytes,
-        } => (content_type, bytes.clone()),
-        Body::Empty => ("text/plain", Vec::new()),
-    };
-    let mut response = tiny_http::Response::from_data(bytes).with_status_code(reply.status);
-    let mut add = |name: &str, value: &str| {
-        if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            response.add_header(h);
-        }
-    };
-    if !matches!(reply.body, Body::Empty) {
-        add("Content-Type", content_type);
-    }
-    for (name, value) in &reply.headers {
-        add(name, value);
-    }
-    if let Err(e) = rq.respond(response) {
-        log::debug!("could not answer a client: {e}");
-    }
+/// Sends `reply` to the client through the connection thread; a client that went away is fine.
+pub fn respond(responder: Responder, reply: &Reply) {
+    responder.send(reply);
 }

@@ -1,11 +1,15 @@
 //! Parked requests: long-polls and other waiting clients hold no pool thread.
 //!
 //! A handler that has nothing to answer yet returns `Outcome::Park` with the topics (SIDs) it
-//! waits on, a deadline and a `check` closure. The pool thread hands the open request to the
-//! parking thread and goes back to serving. The parking thread subscribes to the event bus: when
+//! waits on, a deadline and a `check` closure. The pool thread hands the request's `Responder`
+//! (its connection's id and the connection thread's inbox) to the parking thread and goes back to
+//! serving. The parking thread subscribes to the event bus: when
 //! an event names one of a waiter's topics it runs `check` again; at the deadline it runs `check`
 //! with `timed_out = true`. Thousands of waiters cost a closure and a socket each, not a thread.
+//! A client that goes away while parked is closed by the connection thread; the answer sent for
+//! it later is dropped there.
 
+use super::conn::Responder;
 use super::error::ApiError;
 use super::request::Reply;
 use crate::app::App;
@@ -36,14 +40,14 @@ impl Parked {
 }
 
 struct Waiter {
-    request: tiny_http::Request,
+    request: Responder,
     parked: Parked,
 }
 
 /// The parking thread's inbox.
 #[derive(Clone)]
 pub struct Parking {
-    tx: Sender<(tiny_http::Request, Parked)>,
+    tx: Sender<(Responder, Parked)>,
     count: Arc<std::sync::atomic::AtomicUsize>,
 }
 
@@ -67,7 +71,7 @@ impl Parking {
         Ok((Parking { tx, count }, handle))
     }
 
-    pub fn park(&self, request: tiny_http::Request, parked: Parked) {
+    pub fn park(&self, request: Responder, parked: Parked) {
         if let Err(e) = self.tx.send((request, parked)) {
             let (request, _) = e.into_inner();
             super::respond(
@@ -103,7 +107,7 @@ pub fn topics_of(event: &Event) -> Vec<String> {
 
 fn run(
     app: &App,
-    inbox: Receiver<(tiny_http::Request, Parked)>,
+    inbox: Receiver<(Responder, Parked)>,
     events: Receiver<Arc<Event>>,
     stop: Receiver<()>,
     count: Arc<std::sync::atomic::AtomicUsize>,
@@ -138,6 +142,13 @@ fn run(
             recv(tick) -> _ => {
                 let now = Instant::now();
                 ready.extend(waiters.iter().filter(|(_, w)| w.parked.deadline <= now).map(|(id, _)| (*id, true)));
+                // Clients that went away while parked are forgotten (nobody reads their answer).
+                let gone: Vec<u64> = waiters.iter().filter(|(_, w)| w.request.is_gone()).map(|(id, _)| *id).collect();
+                for id in gone {
+                    if let Some(w) = waiters.remove(&id) {
+                        forget(&mut by_topic, id, &w.parked.topics);
+                    }
+                }
             }
             recv(stop) -> _ => {
                 for (_, w) in waiters.drain() {
@@ -162,17 +173,22 @@ fn run(
                     continue;
                 }
             };
-            for t in &w.parked.topics {
-                if let Some(set) = by_topic.get_mut(t) {
-                    set.remove(&id);
-                    if set.is_empty() {
-                        by_topic.remove(t);
-                    }
-                }
-            }
+            forget(&mut by_topic, id, &w.parked.topics);
             super::respond(w.request, &reply);
         }
         count.store(waiters.len(), std::sync::atomic::Ordering::Relaxed);
         app.metrics.set_parked(waiters.len());
+    }
+}
+
+/// Removes waiter `id` from the topic index.
+fn forget(by_topic: &mut HashMap<String, HashSet<u64>>, id: u64, topics: &[String]) {
+    for t in topics {
+        if let Some(set) = by_topic.get_mut(t) {
+            set.remove(&id);
+            if set.is_empty() {
+                by_topic.remove(t);
+            }
+        }
     }
 }

@@ -327,6 +327,11 @@ impl TestServer {
         }
     }
 
+    /// The server process's id (for `/proc/PID/...`).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).expect("server running")
+    }
+
     pub fn auth(&self) -> String {
         basic(&self.sid, &self.token)
     }

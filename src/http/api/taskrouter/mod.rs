@@ -14,6 +14,8 @@ use crate::http::error::ApiError;
 use crate::http::request::Req;
 use crate::http::router::Route;
 use crate::routing::workspaces::Workspace;
+use crate::store::{Page, Window};
+use serde_json::Value;
 
 pub fn routes() -> Vec<Route> {
     // Statistics first: `/Workers/Statistics` must not be taken for the worker "Statistics".
@@ -32,6 +34,46 @@ pub(crate) fn workspace(app: &App, req: &Req) -> Result<Workspace, ApiError> {
     Ok(app
         .store
         .read(|c| crate::routing::workspaces::get(c, sid))?)
+}
+
+/// The friendly name of the workspace's activity `sid`, when there is one (JSON shows names
+/// beside the SIDs a queue or workspace refers to).
+pub(crate) fn activity_name(
+    app: &App,
+    ws: &str,
+    sid: &Option<String>,
+) -> Result<Option<String>, ApiError> {
+    Ok(match sid {
+        Some(s) => app
+            .store
+            .read(|c| crate::store::taskrouter::activities::find(c, ws, s))?
+            .map(|a| a.friendly_name),
+        None => None,
+    })
+}
+
+/// One page of rows filtered here rather than in SQL (expression filters, short lists), paged as
+/// the store pages: the window's rows and one more, to learn whether a next page exists.
+pub(crate) fn page_of<T>(rows: impl IntoIterator<Item = T>, w: Window) -> Page<T> {
+    let rows = rows
+        .into_iter()
+        .skip(w.offset as usize)
+        .take(w.limit as usize + 1)
+        .collect();
+    Page::from_rows(rows, w)
+}
+
+/// Renders a page's rows with a renderer that may fail (one that reads more); the first error
+/// is the answer.
+pub(crate) fn try_render<T>(
+    page: Page<T>,
+    render: impl FnMut(&T) -> Result<Value, ApiError>,
+) -> Result<Page<Value>, ApiError> {
+    let items = page.items.iter().map(render).collect::<Result<_, _>>()?;
+    Ok(Page {
+        items,
+        has_more: page.has_more,
+    })
 }
 
 /// An optional non-empty text parameter.

@@ -1,7 +1,7 @@
 //! TaskQueues and Workflows.
 //! https://www.twilio.com/docs/taskrouter/api/task-queue, …/api/workflow
 
-use super::{filter, json, text, workspace};
+use super::{activity_name, filter, json, page_of, text, try_render, workspace};
 use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
@@ -11,8 +11,7 @@ use crate::http::router::{Access, Outcome, Route};
 use crate::routing::queues::{self as domain, QueueParams, TaskQueue};
 use crate::routing::workflows::{self, WorkflowParams};
 use crate::routing::{expr, workers};
-use crate::store::taskrouter::{activities, queues as db, workflows as wf_db};
-use crate::store::Page;
+use crate::store::taskrouter::{queues as db, workflows as wf_db};
 
 pub fn routes() -> Vec<Route> {
     use Method::*;
@@ -72,15 +71,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn render(app: &App, req: &Req, q: &TaskQueue) -> Result<serde_json::Value, ApiError> {
-    let name = |sid: &Option<String>| -> Result<Option<String>, ApiError> {
-        Ok(match sid {
-            Some(s) => app
-                .store
-                .read(|c| activities::find(c, &q.workspace_sid, s))?
-                .map(|a| a.friendly_name),
-            None => None,
-        })
-    };
+    let name = |sid| activity_name(app, &q.workspace_sid, sid);
     Ok(json::queue(
         req,
         &app.account_sid,
@@ -124,7 +115,7 @@ fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             .read(|c| db::list(c, &ws.sid, name.as_deref(), pr.window()))?,
         Some(attrs) => {
             let all = app.store.read(|c| db::all(c, &ws.sid))?;
-            let rows: Vec<_> = all
+            let rows = all
                 .into_iter()
                 .filter(|q| name.as_ref().is_none_or(|n| *n == q.friendly_name))
                 .filter(|q| {
@@ -135,27 +126,12 @@ fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
                             default: expr::Root::Worker,
                         })
                     })
-                })
-                .skip(pr.window().offset as usize)
-                .take(pr.window().limit as usize + 1)
-                .collect();
-            Page::from_rows(rows, pr.window())
+                });
+            page_of(rows, pr.window())
         }
     };
-    let mut items = Vec::new();
-    for q in &page.items {
-        items.push(render(app, req, q)?);
-    }
-    Ok(Reply::ok(list_reply(
-        req,
-        "task_queues",
-        Page {
-            items,
-            has_more: page.has_more,
-        },
-        pr,
-    ))
-    .into())
+    let page = try_render(page, |q| render(app, req, q))?;
+    Ok(Reply::ok(list_reply(req, "task_queues", page, pr)).into())
 }
 
 fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {

@@ -3,7 +3,7 @@
 //! https://www.twilio.com/docs/taskrouter/api/task-reservation
 //! https://www.twilio.com/docs/taskrouter/api/worker-reservation
 
-use super::{filter, json, text, workspace};
+use super::{filter, json, page_of, text, workspace};
 use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
@@ -14,7 +14,6 @@ use crate::routing::reservations::{self as domain, Reservation, ReservationUpdat
 use crate::routing::states::ReservationStatus;
 use crate::routing::{tasks, workers};
 use crate::store::taskrouter::reservations as db;
-use crate::store::Page;
 
 pub fn routes() -> Vec<Route> {
     use Method::*;
@@ -97,13 +96,11 @@ fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             let t = app.store.read(|c| tasks::get(c, &ws.sid, sid))?;
             let status = status_filter(req)?;
             let all = app.store.read(|c| db::of_task(c, &t.sid))?;
-            let rows: Vec<_> = all
-                .into_iter()
-                .filter(|r| status.is_none_or(|s| r.status == s))
-                .skip(w.offset as usize)
-                .take(w.limit as usize + 1)
-                .collect();
-            Page::from_rows(rows, w)
+            page_of(
+                all.into_iter()
+                    .filter(|r| status.is_none_or(|s| r.status == s)),
+                w,
+            )
         }
         Scope::Worker(sid) => {
             let worker = app.store.read(|c| workers::get(c, &ws.sid, sid))?;

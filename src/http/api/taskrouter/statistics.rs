@@ -1,7 +1,7 @@
 //! Statistics of the workspace, its queues and workers, and the Events list.
 //! https://www.twilio.com/docs/taskrouter/api/workspace-statistics, …/api/event
 
-use super::{filter, json, workspace};
+use super::{filter, json, try_render, workspace};
 use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
@@ -13,7 +13,6 @@ use crate::routing::stats::{self, Window};
 use crate::routing::{workers, workflows};
 use crate::store::events::{self as ev_db, EventFilter};
 use crate::store::taskrouter::queues as queue_db;
-use crate::store::Page;
 use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {
@@ -249,20 +248,8 @@ fn queues_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let page = app
         .store
         .read(|c| queue_db::list(c, &ws.sid, name.as_deref(), pr.window()))?;
-    let mut items = Vec::new();
-    for q in &page.items {
-        items.push(one_queue(app, &ws.sid, &q.sid, w)?);
-    }
-    Ok(Reply::ok(list_reply(
-        req,
-        "task_queues_statistics",
-        Page {
-            items,
-            has_more: page.has_more,
-        },
-        pr,
-    ))
-    .into())
+    let page = try_render(page, |q| one_queue(app, &ws.sid, &q.sid, w))?;
+    Ok(Reply::ok(list_reply(req, "task_queues_statistics", page, pr)).into())
 }
 
 /// The path's queue, or 404.

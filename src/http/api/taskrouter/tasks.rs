@@ -1,6 +1,6 @@
 //! Tasks (their reservations are in `reservations`). https://www.twilio.com/docs/taskrouter/api/task
 
-use super::{filter, json, text, workspace};
+use super::{filter, json, page_of, text, try_render, workspace};
 use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
@@ -11,7 +11,6 @@ use crate::routing::states::TaskStatus;
 use crate::routing::tasks::{self as domain, NewTask, Task, TaskFilter, TaskUpdate};
 use crate::routing::{expr, queues};
 use crate::store::taskrouter::{queues as queue_db, tasks as db, workflows as wf_db};
-use crate::store::Page;
 
 pub fn routes() -> Vec<Route> {
     use Method::*;
@@ -107,35 +106,18 @@ fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         Some(src) => {
             let e = queues::check_expression("EvaluateTaskAttributes", &src)?;
             let all = app.store.read(|c| db::list(c, &ws.sid, &f, None))?.items;
-            let rows: Vec<_> = all
-                .into_iter()
-                .filter(|t| {
-                    e.eval(&expr::Scope {
-                        task: Some(&t.attributes),
-                        worker: None,
-                        default: expr::Root::Task,
-                    })
+            let rows = all.into_iter().filter(|t| {
+                e.eval(&expr::Scope {
+                    task: Some(&t.attributes),
+                    worker: None,
+                    default: expr::Root::Task,
                 })
-                .skip(pr.window().offset as usize)
-                .take(pr.window().limit as usize + 1)
-                .collect();
-            Page::from_rows(rows, pr.window())
+            });
+            page_of(rows, pr.window())
         }
     };
-    let mut items = Vec::new();
-    for t in &page.items {
-        items.push(render(app, req, t)?);
-    }
-    Ok(Reply::ok(list_reply(
-        req,
-        "tasks",
-        Page {
-            items,
-            has_more: page.has_more,
-        },
-        pr,
-    ))
-    .into())
+    let page = try_render(page, |t| render(app, req, t))?;
+    Ok(Reply::ok(list_reply(req, "tasks", page, pr)).into())
 }
 
 fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {

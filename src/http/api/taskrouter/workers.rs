@@ -1,7 +1,7 @@
 //! Workers and their channels (capacity per task channel); reservations: `reservations`.
 //! https://www.twilio.com/docs/taskrouter/api/worker
 
-use super::{filter, json, text, workspace};
+use super::{filter, json, page_of, text, workspace};
 use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
@@ -11,7 +11,6 @@ use crate::http::router::{Access, Outcome, Route};
 use crate::routing::workers::{self as domain, WorkerFilter, WorkerUpdate};
 use crate::routing::{expr, queues};
 use crate::store::taskrouter::{queues as queue_db, workers as db};
-use crate::store::Page;
 
 pub fn routes() -> Vec<Route> {
     use Method::*;
@@ -89,21 +88,16 @@ fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             .read(|c| db::list(c, &ws.sid, &f, Some(pr.window())))?
     } else {
         let all = app.store.read(|c| db::list(c, &ws.sid, &f, None))?.items;
-        let matching: Vec<_> = all
-            .into_iter()
-            .filter(|w| {
-                exprs.iter().all(|e| {
-                    e.eval(&expr::Scope {
-                        task: None,
-                        worker: Some(&w.attributes),
-                        default: expr::Root::Worker,
-                    })
+        let matching = all.into_iter().filter(|w| {
+            exprs.iter().all(|e| {
+                e.eval(&expr::Scope {
+                    task: None,
+                    worker: Some(&w.attributes),
+                    default: expr::Root::Worker,
                 })
             })
-            .skip(pr.window().offset as usize)
-            .take(pr.window().limit as usize + 1)
-            .collect();
-        Page::from_rows(matching, pr.window())
+        });
+        page_of(matching, pr.window())
     };
     let page = page.map(|w| json::worker(req, &app.account_sid, &w));
     Ok(Reply::ok(list_reply(req, "workers", page, pr)).into())
@@ -150,13 +144,7 @@ fn list_channels(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         .store
         .read(|c| domain::get(c, &ws.sid, req.param("WorkerSid")))?;
     let all = app.store.read(|c| db::channels_of(c, &worker.sid))?;
-    let w = pr.window();
-    let rows: Vec<_> = all
-        .into_iter()
-        .skip(w.offset as usize)
-        .take(w.limit as usize + 1)
-        .collect();
-    let page = Page::from_rows(rows, w).map(|c| json::worker_channel(req, &app.account_sid, &c));
+    let page = page_of(all, pr.window()).map(|c| json::worker_channel(req, &app.account_sid, &c));
     Ok(Reply::ok(list_reply(req, "channels", page, pr)).into())
 }
 

@@ -1,7 +1,7 @@
 //! Workspaces, Activities and TaskChannels.
 //! https://www.twilio.com/docs/taskrouter/api/workspace
 
-use super::{filter, json, text, workspace};
+use super::{activity_name, filter, json, text, try_render, workspace};
 use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
@@ -84,15 +84,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn render(app: &App, req: &Req, w: &Workspace) -> Result<serde_json::Value, ApiError> {
-    let name = |sid: &Option<String>| -> Result<Option<String>, ApiError> {
-        Ok(match sid {
-            Some(s) => app
-                .store
-                .read(|c| activities::find(c, &w.sid, s))?
-                .map(|a| a.friendly_name),
-            None => None,
-        })
-    };
+    let name = |sid| activity_name(app, &w.sid, sid);
     Ok(json::workspace(
         req,
         w,
@@ -121,14 +113,7 @@ fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let page = app
         .store
         .read(|c| db::list(c, name.as_deref(), pr.window()))?;
-    let mut items = Vec::new();
-    for w in &page.items {
-        items.push(render(app, req, w)?);
-    }
-    let page = crate::store::Page {
-        items,
-        has_more: page.has_more,
-    };
+    let page = try_render(page, |w| render(app, req, w))?;
     Ok(Reply::ok(list_reply(req, "workspaces", page, pr)).into())
 }
 
