@@ -162,7 +162,9 @@ mod tests {
         drop(stop_tx);
         handle.join().unwrap();
         // The final checkpoint truncated the WAL.
-        let wal = std::fs::metadata(dir.join("c.db-wal")).map(|m| m.len()).unwrap_or(0);
+        let wal = std::fs::metadata(dir.join("c.db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
         assert_eq!(wal, 0);
         let _ = std::fs::remove_dir_all(&dir);
     }
