@@ -88,8 +88,6 @@ pub fn start(config: Config) -> Result<Running, String> {
     // Every thread stops when `stop_tx` is dropped (its receivers then see a disconnect).
     let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
     let mut threads = Vec::new();
-    threads
-        .push(store::checkpoint::start(app.store.clone(), stop_rx.clone()).map_err(|e| e.message)?);
     threads.extend(routing::start(&app, stop_rx.clone())?);
     let (parking, parking_thread) = http::park::Parking::start(app.clone(), stop_rx.clone())?;
     threads.push(parking_thread);

@@ -115,7 +115,7 @@ impl Timers {
     pub fn run(&self, app: &App, stop: &Receiver<()>) {
         loop {
             let now = crate::clock::now_ms();
-            let wait = match app.store.read(store::timers::next_due) {
+            let mut wait = match app.store.read(store::timers::next_due) {
                 Ok(Some(due)) => (due - now).clamp(0, 60_000),
                 Ok(None) => 60_000,
                 Err(e) => {
@@ -123,10 +123,17 @@ impl Timers {
                     1_000
                 }
             };
+            // The store's WAL checkpoints ride on this thread (it wakes after every commit).
+            if let Some(due) = app.store.checkpointer.run_if_due(&app.store) {
+                wait = wait.min(due.as_millis() as i64 + 1);
+            }
             if wait > 0 {
                 crossbeam_channel::select! {
                     recv(self.wake_rx) -> _ => continue,
-                    recv(stop) -> _ => return,
+                    recv(stop) -> _ => {
+                        app.store.checkpointer.finish(&app.store);
+                        return;
+                    }
                     default(Duration::from_millis(wait as u64)) => {},
                 }
             }

@@ -3,9 +3,9 @@
 //! SQLite's automatic checkpoint runs inside the commit that crosses `wal_autocheckpoint` pages:
 //! the group-commit leader then copies the WAL into the database file and `fsync`s it while every
 //! other writer waits (stack samples of the task-create benchmark showed the leader in
-//! `walCheckpoint → unixSync` in half of them). Here a thread of its own, with its own
-//! connection, runs a PASSIVE checkpoint shortly after commits instead; PASSIVE never blocks
-//! writers or readers, so commits no longer wait for the database file's flush.
+//! `walCheckpoint → unixSync` in half of them). Instead the timer thread, which is woken after
+//! every commit anyway, calls `Checkpointer::run_if_due`: at most every `INTERVAL` after commits
+//! it runs a PASSIVE checkpoint on a connection of its own, which never blocks writers or readers.
 //!
 //! PASSIVE alone cannot bound the WAL under steady load: the log only starts over when a writer
 //! finds every frame copied, and new commits land while the checkpoint runs. So once the WAL holds
@@ -13,13 +13,12 @@
 //! itself (between two group commits, so writers wait on the writer mutex rather than in SQLite's
 //! sleeping busy handler): it copies the few frames left and the next commit starts the log over.
 //!
-//! The writer keeps a high automatic threshold (`SAFETY_NET_PAGES`) in case this thread is not
-//! running (a library user that opens a `Store` without `start`) or falls far behind.
+//! The writer keeps a high automatic threshold (`SAFETY_NET_PAGES`) for a `Store` used without
+//! the timer thread (benchmarks of the bare store) or a checkpoint that falls far behind.
 
 use super::{open_connection, Result, Store};
-use crossbeam_channel::{Receiver, RecvTimeoutError};
 use rusqlite::Connection;
-use std::sync::Arc;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Commits arriving closer together than this share one checkpoint.
@@ -78,47 +77,81 @@ pub fn run(conn: &Connection, mode: Mode) -> Result<Outcome> {
     })?)
 }
 
-/// Starts the checkpoint thread; it stops (after a final TRUNCATE checkpoint) when `stop`
-/// disconnects.
-pub fn start(store: Arc<Store>, stop: Receiver<()>) -> Result<std::thread::JoinHandle<()>> {
-    let conn = open_connection(store.path(), store.sync)?;
-    let (tx, commits) = crossbeam_channel::bounded(1);
-    store.add_listener(tx);
-    std::thread::Builder::new()
-        .name("checkpoint".into())
-        .spawn(move || run_loop(&store, &conn, &commits, &stop))
-        .map_err(|e| super::Error::internal(format!("cannot start the checkpoint thread: {e}")))
+/// The checkpoint schedule: a connection of its own, and whether commits await a checkpoint.
+pub struct Checkpointer {
+    conn: Mutex<Option<Connection>>,
+    state: Mutex<Schedule>,
 }
 
-fn run_loop(store: &Store, conn: &Connection, commits: &Receiver<()>, stop: &Receiver<()>) {
-    let mut last = Instant::now();
-    loop {
-        crossbeam_channel::select! {
-            recv(commits) -> _ => {},
-            recv(stop) -> _ => break,
+struct Schedule {
+    last: Instant,
+    pending: bool,
+}
+
+impl Checkpointer {
+    pub(super) fn new() -> Checkpointer {
+        Checkpointer {
+            conn: Mutex::new(None),
+            state: Mutex::new(Schedule {
+                last: Instant::now(),
+                pending: false,
+            }),
         }
-        // Let the commits of the next moment gather into the same checkpoint.
-        let wait = INTERVAL.saturating_sub(last.elapsed());
-        match stop.recv_timeout(wait) {
-            Err(RecvTimeoutError::Timeout) => {}
-            _ => break,
-        }
-        match run(conn, Mode::Passive) {
-            Ok(o) if o.wal_frames >= RESTART_FRAMES => {
-                if let Err(e) = store.with_writer(|w| run(w, Mode::Restart)) {
-                    log::warn!("WAL restart checkpoint failed: {e}");
-                }
+    }
+
+    /// A commit happened: a checkpoint is owed.
+    pub(super) fn note_commit(&self) {
+        lock(&self.state).pending = true;
+    }
+
+    /// Checkpoints if one is owed and `INTERVAL` has passed since the last; otherwise says how
+    /// long until one is due (`None`: nothing is owed).
+    pub fn run_if_due(&self, store: &Store) -> Option<Duration> {
+        {
+            let mut st = lock(&self.state);
+            if !st.pending {
+                return None;
             }
-            Ok(_) => {}
-            Err(e) => log::warn!("WAL checkpoint failed: {e}"),
+            let since = st.last.elapsed();
+            if since < INTERVAL {
+                return Some(INTERVAL - since);
+            }
+            st.pending = false;
+            st.last = Instant::now();
         }
-        last = Instant::now();
+        if let Err(e) = self.checkpoint(store) {
+            log::warn!("WAL checkpoint failed: {e}");
+        }
+        None
     }
-    match run(conn, Mode::Truncate) {
-        Ok(o) if o.busy => log::debug!("final WAL checkpoint was partial: {o:?}"),
-        Ok(_) => {}
-        Err(e) => log::warn!("final WAL checkpoint failed: {e}"),
+
+    fn checkpoint(&self, store: &Store) -> Result<()> {
+        let mut conn = lock(&self.conn);
+        if conn.is_none() {
+            *conn = Some(open_connection(store.path(), store.sync)?);
+        }
+        let Some(c) = conn.as_ref() else {
+            return Ok(());
+        };
+        let o = run(c, Mode::Passive)?;
+        if o.wal_frames >= RESTART_FRAMES {
+            store.with_writer(|w| run(w, Mode::Restart))?;
+        }
+        Ok(())
     }
+
+    /// Copies everything and truncates the WAL (at shutdown); readers still open make it partial.
+    pub fn finish(&self, store: &Store) {
+        match store.with_writer(|w| run(w, Mode::Truncate)) {
+            Ok(o) if o.busy => log::debug!("final WAL checkpoint was partial: {o:?}"),
+            Ok(_) => {}
+            Err(e) => log::warn!("final WAL checkpoint failed: {e}"),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]
@@ -127,14 +160,17 @@ mod tests {
     use crate::store::{Error, Sync};
 
     #[test]
-    fn commits_are_checkpointed_by_the_thread_not_the_writer() {
+    fn commits_are_checkpointed_on_schedule_not_by_the_writer() {
         let dir = std::env::temp_dir().join(format!("switchboard-ckpt-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let db = dir.join("c.db");
-        let store = Arc::new(Store::open(&db, Sync::Normal).unwrap());
-        let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
-        let handle = start(store.clone(), stop_rx).unwrap();
+        let store = Store::open(&db, Sync::Normal).unwrap();
+        assert_eq!(
+            store.checkpointer.run_if_due(&store),
+            None,
+            "nothing owed yet"
+        );
         store
             .write(|tx| -> std::result::Result<(), Error> {
                 tx.execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY, pad TEXT)")?;
@@ -152,20 +188,25 @@ mod tests {
                 })
                 .unwrap();
         }
-        // Far below the writer's own threshold: only the thread can have copied these pages
-        // into the database file.
+        // Far below the writer's own threshold: the database file has not grown yet.
+        assert!(std::fs::metadata(&db).unwrap().len() < 50 * 4096);
         let deadline = Instant::now() + Duration::from_secs(5);
-        while std::fs::metadata(&db).unwrap().len() < 50 * 4096 {
-            assert!(Instant::now() < deadline, "the database file never grew");
-            std::thread::sleep(Duration::from_millis(50));
+        while let Some(wait) = store.checkpointer.run_if_due(&store) {
+            assert!(wait <= INTERVAL);
+            assert!(Instant::now() < deadline);
+            std::thread::sleep(wait);
         }
-        drop(stop_tx);
-        handle.join().unwrap();
-        // The final checkpoint truncated the WAL.
+        assert!(std::fs::metadata(&db).unwrap().len() >= 50 * 4096);
+        assert_eq!(
+            store.checkpointer.run_if_due(&store),
+            None,
+            "nothing owed after it"
+        );
+        store.checkpointer.finish(&store);
         let wal = std::fs::metadata(dir.join("c.db-wal"))
             .map(|m| m.len())
             .unwrap_or(0);
-        assert_eq!(wal, 0);
+        assert_eq!(wal, 0, "the final checkpoint truncates the WAL");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

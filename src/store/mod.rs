@@ -62,6 +62,8 @@ pub struct Store {
     group: group::GroupCommit,
     readers: Mutex<Vec<Connection>>,
     listeners: Mutex<Vec<Sender<()>>>,
+    /// WAL checkpoints, run by the timer thread after commits.
+    pub checkpointer: checkpoint::Checkpointer,
 }
 
 /// How long a connection waits for a lock held by another process before giving up.
@@ -72,7 +74,7 @@ impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path, sync: Sync) -> Result<Store> {
         let mut writer = open_connection(path, sync)?;
-        // Checkpoints run on their own thread (`checkpoint`); the writer's own is a backstop.
+        // Checkpoints run on the timer thread (`checkpoint`); the writer's own is a backstop.
         writer.pragma_update(None, "wal_autocheckpoint", checkpoint::SAFETY_NET_PAGES)?;
         writer.pragma_update(None, "journal_size_limit", checkpoint::JOURNAL_SIZE_LIMIT)?;
         migrate::migrate(&mut writer)?;
@@ -83,6 +85,7 @@ impl Store {
             group: group::GroupCommit::default(),
             readers: Mutex::new(Vec::new()),
             listeners: Mutex::new(Vec::new()),
+            checkpointer: checkpoint::Checkpointer::new(),
         })
     }
 
@@ -125,6 +128,7 @@ impl Store {
             group::Completion::Panicked(p) => std::panic::resume_unwind(p),
         };
         if result.is_ok() {
+            self.checkpointer.note_commit();
             for listener in lock(&self.listeners).iter() {
                 let _ = listener.try_send(());
             }
