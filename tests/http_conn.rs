@@ -596,3 +596,36 @@ fn past_the_connection_cap_clients_get_a_clear_503() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn stopping_the_server_answers_parked_requests_and_closes_connections() {
+    // In-process, as the benches and library users stop it: `Running::shutdown`.
+    let dir = common::TempDir::new("stop");
+    let mut config = switchboard::config::Config::new("127.0.0.1:0", dir.path().join("s.db"));
+    config.threads = 2;
+    let running = switchboard::start(config).expect("start");
+    let addr = running.http.addr.to_string();
+    let auth = common::basic(&running.app.account_sid, &running.auth_token);
+    let mut idle = Client::open(&addr);
+    idle.send(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+    assert_eq!(idle.answer().status, 200);
+    let mut waiting = Client::open(&addr);
+    waiting.send(get("/admin/api/events?Topic=WTx&After=0&Wait=30", &auth).as_bytes());
+    // Parked once the gauge says so.
+    common::wait_until(Duration::from_secs(10), || {
+        let m = running.app.metrics.render(&running.app);
+        m.lines()
+            .any(|l| l == "switchboard_parked_requests 1")
+            .then_some(())
+    });
+    let stopping = std::thread::spawn(move || running.shutdown());
+    let a = waiting.answer();
+    assert_eq!(a.status, 503, "{a:?}");
+    assert!(waiting.closed_within(Duration::from_secs(5)));
+    assert!(idle.closed_within(Duration::from_secs(5)));
+    stopping.join().expect("shutdown");
+    assert!(
+        TcpStream::connect(&addr).is_err(),
+        "still accepting after stop"
+    );
+}

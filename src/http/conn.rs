@@ -524,6 +524,8 @@ impl State {
             return;
         };
         c.wbuf.extend_from_slice(&bytes);
+        // The idle timeout counts from the answer, not from the request (which may have waited).
+        c.last_read = Instant::now();
         c.phase = if close || self.listener.is_none() {
             Phase::Closing
         } else {

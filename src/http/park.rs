@@ -120,7 +120,8 @@ fn run(
         let mut ready: Vec<(u64, bool)> = Vec::new();
         crossbeam_channel::select! {
             recv(inbox) -> msg => {
-                let Ok((request, parked)) = msg else { return };
+                // The pool stopped (the server is stopping): nothing more will park.
+                let Ok((request, parked)) = msg else { return shut(waiters) };
                 next_id += 1;
                 for t in &parked.topics {
                     by_topic.entry(t.clone()).or_default().insert(next_id);
@@ -150,12 +151,7 @@ fn run(
                     }
                 }
             }
-            recv(stop) -> _ => {
-                for (_, w) in waiters.drain() {
-                    super::respond(w.request, &Reply::error(&ApiError::unavailable("shutting down")));
-                }
-                return;
-            }
+            recv(stop) -> _ => return shut(waiters),
         }
         for (id, timed_out) in ready {
             let Some(mut w) = waiters.remove(&id) else {
@@ -190,5 +186,15 @@ fn forget(by_topic: &mut HashMap<String, HashSet<u64>>, id: u64, topics: &[Strin
                 by_topic.remove(t);
             }
         }
+    }
+}
+
+/// Answers every waiter 503: the server is stopping.
+fn shut(waiters: HashMap<u64, Waiter>) {
+    for (_, w) in waiters {
+        super::respond(
+            w.request,
+            &Reply::error(&ApiError::unavailable("shutting down")),
+        );
     }
 }
