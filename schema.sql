@@ -452,3 +452,6 @@ CREATE INDEX outbound_requests_by_conversation ON outbound_requests(conversation
 
 -- step 9: the tasks list pages by creation time (newest or oldest first) without sorting the whole workspace (EXPLAIN QUERY PLAN showed a temp B-tree over every task)
 CREATE INDEX tr_tasks_by_created ON tr_tasks(workspace_sid, created_at);
+
+-- step 10: the admin page lists failed deliveries (event callbacks, webhooks, outbound messages) newest first; a partial index keeps them findable without scanning every event and costs other events nothing
+CREATE INDEX events_failures ON events(seq) WHERE event_type IN ('webhook.failed', 'message.outbound.failed');

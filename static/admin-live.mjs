@@ -1,6 +1,6 @@
 // The live dashboard (per queue: waiting tasks, longest wait, available workers; tasks by status),
 // updated without reload by long-polling the workspace's events; Flex Flows with their janitor and
-// long-lived switches; and the System Checkup.
+// long-lived switches; the System Checkup and the recent delivery failures.
 import { api, el, h, listAll, follow, duration, toast } from "/static/common.mjs";
 
 export async function dashboard(root, ctx) {
@@ -87,6 +87,22 @@ export async function system(root) {
       h("button", { type: "button", id: "run-checkup", onclick: go(true) }, "Run System Checkup and clean"),
       h("button", { type: "button", class: "secondary", id: "check-only", onclick: go(false) }, "Only report")),
     out));
+  root.append(await failuresCard());
+}
+
+// Deliveries that gave up after their retries: event callbacks, webhooks, outbound messages.
+async function failuresCard() {
+  const list = (await api("GET", "/admin/api/failures?PageSize=50")).failures || [];
+  const card = h("section", { class: "card", id: "failures" }, el("h2", "Recent delivery failures"),
+    el("p", "Event callbacks, webhooks and outbound messages that gave up after their retries (newest first).", "muted"));
+  if (!list.length) {
+    card.append(el("p", "No failed deliveries.", "ok"));
+    return card;
+  }
+  card.append(h("table", {}, h("thead", {}, h("tr", {}, el("th", "When"), el("th", "What"), el("th", "Details"))),
+    h("tbody", {}, ...list.map((f) => h("tr", { dataset: { type: f.event_type } },
+      el("td", new Date(f.date_created).toLocaleString()), el("td", f.event_type, "mono"), el("td", f.description))))));
+  return card;
 }
 
 function checkupReport(r) {

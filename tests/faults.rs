@@ -119,6 +119,27 @@ fn refused_and_failing_webhooks_do_not_stop_routing_and_are_recorded() {
             .is_some_and(|d| d.contains("127.0.0.1:1")),
         "{listed:?}"
     );
+    // And on the admin page's System view, which reads /admin/api/failures: both kinds, newest
+    // first, naming what failed.
+    let failures = s.get("/admin/api/failures").expect(200).json();
+    let failures = failures["failures"].as_array().unwrap().clone();
+    let kinds: Vec<&str> = failures
+        .iter()
+        .filter_map(|f| f["event_type"].as_str())
+        .collect();
+    assert!(kinds.contains(&"webhook.failed"), "{failures:?}");
+    assert!(kinds.contains(&"message.outbound.failed"), "{failures:?}");
+    let seqs: Vec<i64> = failures.iter().filter_map(|f| f["seq"].as_i64()).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {seqs:?}"
+    );
+    assert!(failures.iter().any(|f| f["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("127.0.0.1:1"))));
+    let one = s.get("/admin/api/failures?PageSize=1").expect(200).json();
+    assert_eq!(one["failures"].as_array().unwrap().len(), 1);
+    s.get("/admin/api/failures?PageSize=0").expect_error(400);
     // Bounded: 1 + RetryCount tries at the external webhook, then no more.
     let tries = bad
         .requests()

@@ -65,6 +65,18 @@ pub fn after(conn: &Connection, after: i64, limit: u32) -> Result<Vec<Event>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// The newest failed deliveries (`webhook.failed`, `message.outbound.failed`), newest first.
+/// The event types are literals so the planner uses the partial index `events_failures`.
+pub fn recent_failures(conn: &Connection, limit: u32) -> Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM events
+         WHERE event_type IN ('webhook.failed', 'message.outbound.failed')
+         ORDER BY seq DESC LIMIT ?1"
+    ))?;
+    let rows = stmt.query_map(params![limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 pub fn max_seq(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
 }

@@ -197,6 +197,31 @@ export async function adminScenarios(t) {
     });
   }
 
+  if ((await rest("GET", "/v1/Workspaces")).status === 200) {
+    await scenario("a failed event callback shows on the System page", async () => {
+      const ws = (await rest("GET", "/v1/Workspaces")).json.workspaces[0].sid;
+      // Port 1 refuses: the callback thread retries, then records webhook.failed.
+      await rest("POST", `/v1/Workspaces/${ws}`, { EventCallbackUrl: "http://127.0.0.1:1/cb" });
+      const wf = (await rest("GET", `/v1/Workspaces/${ws}/Workflows`)).json.workflows[0].sid;
+      const created = await rest("POST", `/v1/Workspaces/${ws}/Tasks`, { WorkflowSid: wf, Attributes: '{"failure":"test"}' });
+      assert(created.status === 201, `task created: ${JSON.stringify(created.json)}`);
+      await waitFor("the failure to be recorded", async () =>
+        ((await rest("GET", "/admin/api/failures")).json.failures || []).some((f) => f.event_type === "webhook.failed"));
+      try {
+        await rest("POST", `/v1/Workspaces/${ws}`, { EventCallbackUrl: "" });
+        // The page may already show #system (the checkup): leave it so the view renders anew.
+        await page.goto(`${t.BASE}/admin#dashboard`);
+        await page.goto(`${t.BASE}/admin#system`);
+        await page.waitForSelector('#failures tr[data-type="webhook.failed"]');
+        const text = await page.textContent("#failures");
+        assert(text.includes("http://127.0.0.1:1/cb"), `the failure names the URL: ${text}`);
+        await shot(page, "admin-failures");
+      } finally {
+        await rest("POST", `/v1/Workspaces/${ws}/Tasks/${created.json.sid}`, { AssignmentStatus: "canceled", Reason: "test over" });
+      }
+    });
+  }
+
   await scenario("admin signs out and the session is gone", async () => {
     await page.click("#logout");
     await page.waitForSelector("#login:not(.hidden)");

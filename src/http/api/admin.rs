@@ -1,6 +1,7 @@
 //! The admin console's own routes under `/admin/api/`: sign-in and sign-out (a session cookie that
 //! then stands in for the account's credentials on every REST route, see `http::session`), the
-//! live event feed the dashboard long-polls, and setting a worker's agent password.
+//! live event feed the dashboard long-polls, the recent failed deliveries, and setting a worker's
+//! agent password.
 
 use crate::account;
 use crate::app::App;
@@ -22,6 +23,7 @@ pub fn routes() -> Vec<Route> {
         Route::new(Get, "/admin/api/session", Access::Public, whoami),
         Route::new(Delete, "/admin/api/session", Access::Public, sign_out),
         Route::new(Get, "/admin/api/events", Access::Account, events),
+        Route::new(Get, "/admin/api/failures", Access::Account, failures),
         Route::new(
             Post,
             "/admin/api/workers/{WorkerSid}/password",
@@ -159,6 +161,21 @@ fn scan(
         .map(event_json)
         .collect();
     Ok((found, last))
+}
+
+/// `GET /admin/api/failures[?PageSize=N]`: the newest failed deliveries — event callbacks and
+/// voice bridges (`webhook.failed`) and carrier messages / external Flex Flow posts that gave up
+/// (`message.outbound.failed`) — as `{"failures": [...]}`, newest first (at most 200).
+fn failures(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let size = req.query.parse::<u32>("PageSize")?.unwrap_or(50);
+    if !(1..=200).contains(&size) {
+        return Err(ApiError::bad_request("PageSize must be from 1 to 200"));
+    }
+    let found = app
+        .store
+        .read(|c| store::events::recent_failures(c, size))?;
+    let list: Vec<Value> = found.iter().map(event_json).collect();
+    Ok(Reply::ok(json!({ "failures": list })).into())
 }
 
 pub fn event_json(e: &Event) -> Value {
