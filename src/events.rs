@@ -190,6 +190,11 @@ impl Subscription {
         self.store
             .write(|tx| store::events::set_cursor(tx, &self.name, seq))
     }
+
+    /// `ack` inside the caller's write, so the work on the events and the cursor commit together.
+    pub fn ack_in(&self, tx: &rusqlite::Connection, seq: i64) -> store::Result<()> {
+        store::events::set_cursor(tx, &self.name, seq)
+    }
 }
 
 struct Subscriber {

@@ -241,3 +241,85 @@ fn a_reply_to_an_api_conversation_lands_there_and_runs_its_studio_webhook() {
         ]
     );
 }
+
+/// Scenario 4's loop under concurrency: customers each send several messages into a flow whose
+/// send-and-wait-for-reply widget loops on itself. The janitor handles the bot messages of many
+/// conversations in one transaction; every reply still reaches the carrier, once, and in order
+/// per conversation.
+#[test]
+fn concurrent_conversations_get_every_reply_in_order() {
+    const CUSTOMERS: usize = 8;
+    const MESSAGES: usize = 5;
+    let carrier = Carrier::start();
+    let s = TestServer::start_with(&[
+        ("SWITCHBOARD_PROVIDER_URL", &carrier.url),
+        ("SWITCHBOARD_RETRY_BASE_MS", "50"),
+    ]);
+    let flow = create_flow(
+        &s,
+        &json!({
+            "description": "echo loop",
+            "initial_state": "Trigger",
+            "flags": {"allow_concurrent_calls": true},
+            "states": [
+                {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+                 "transitions": [{"event": "incomingMessage", "next": "ask"}, {"event": "incomingCall"},
+                                 {"event": "incomingConversationMessage", "next": "ask"},
+                                 {"event": "incomingRequest"}, {"event": "incomingParent"}]},
+                {"name": "ask", "type": "send-and-wait-for-reply",
+                 "properties": {"offset": {"x": 0, "y": 200}, "body": "got [{{widgets.ask.inbound.Body}}]", "timeout": "3600"},
+                 "transitions": [{"event": "incomingMessage", "next": "ask"}, {"event": "timeout"}, {"event": "deliveryFailure"}]}
+            ]
+        }),
+    );
+    s.post(
+        "/v1/FlexFlows",
+        &[
+            ("FriendlyName", "echo sms"),
+            ("ChannelType", "sms"),
+            ("ContactIdentity", "+15550004444"),
+            ("IntegrationType", "studio"),
+            ("Integration.FlowSid", &flow),
+        ],
+    )
+    .expect(201);
+
+    let customer = |c: usize| format!("+1555300{c:04}");
+    std::thread::scope(|scope| {
+        for c in 0..CUSTOMERS {
+            let s = &s;
+            scope.spawn(move || {
+                for m in 1..=MESSAGES {
+                    let sid = format!("SM{c:08x}{m:024x}");
+                    sms(
+                        s,
+                        &customer(c),
+                        "+15550004444",
+                        &format!("m{m}"),
+                        Some(&sid),
+                    );
+                }
+            });
+        }
+    });
+
+    let total = CUSTOMERS * MESSAGES;
+    wait_until(WAIT, || (carrier.accepted().len() >= total).then_some(()));
+    let accepted = carrier.accepted();
+    assert_eq!(accepted.len(), total, "each message gets exactly one reply");
+    for c in 0..CUSTOMERS {
+        let to = customer(c);
+        let replies: Vec<&str> = accepted
+            .iter()
+            .filter(|r| r.param("To") == Some(to.as_str()))
+            .filter_map(|r| r.param("Body"))
+            .collect();
+        let mut expected = vec!["got []".to_string()];
+        expected.extend((2..=MESSAGES).map(|m| format!("got [m{m}]")));
+        assert_eq!(
+            replies, expected,
+            "the replies to {to}, in the carrier's order"
+        );
+    }
+    assert_eq!(executions(&s, &flow), CUSTOMERS);
+}

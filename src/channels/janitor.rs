@@ -16,7 +16,7 @@ use super::messages::{self, NewMessage};
 use super::{conversations, outbox, participants, sessions, Result};
 use crate::app::App;
 use crate::clock::now_ms;
-use crate::events::{Delivery, Event, EventType};
+use crate::events::{Delivery, Event, EventType, Subscription};
 use crate::store::channels::{self as store, conversations as conv_db, flex_flows as flow_db};
 use crate::store::channels::{interactions as inter_db, sessions as session_db};
 use crossbeam_channel::Receiver;
@@ -55,8 +55,13 @@ pub fn start(
                     Err(_) => break,
                 }
             }
-            // The cursor stops before an event that failed, so a restart replays it (events
-            // handled meanwhile are recognised by their SID and skipped).
+            // The batch's events are handled in order in one write (one commit instead of one
+            // each). If that write fails, nothing of it stays and each event is tried on its
+            // own: the cursor stops before an event that failed, so a restart replays it
+            // (events handled meanwhile are recognised by their SID and skipped).
+            if handle_together(&app, &sub, &batch) {
+                continue;
+            }
             let (mut done, mut failed) = (None, false);
             for ev in &batch {
                 let ok = !relevant(ev.kind) || handle_with_retries(&app, ev);
@@ -72,6 +77,37 @@ pub fn start(
             }
         })
         .map_err(|e| format!("cannot start the janitor thread: {e}"))
+}
+
+/// Handles the relevant events of `batch` in order and moves the cursor past the batch, in one
+/// transaction; false (and nothing written) if one of them failed, or if the batch has nothing
+/// to handle (the caller only acks it).
+fn handle_together(app: &App, sub: &Subscription, batch: &[Arc<Event>]) -> bool {
+    let relevant: Vec<&Event> = batch
+        .iter()
+        .map(|ev| ev.as_ref())
+        .filter(|ev| relevant(ev.kind))
+        .collect();
+    let Some(last) = batch.last() else {
+        return true;
+    };
+    if relevant.is_empty() {
+        return false;
+    }
+    match app.store.write(|tx| -> Result<()> {
+        relevant.iter().try_for_each(|ev| handle_in(tx, app, ev))?;
+        sub.ack_in(tx, last.seq)?;
+        Ok(())
+    }) {
+        Ok(()) => true,
+        Err(e) => {
+            log::warn!(
+                "janitor: {} events failed together ({e}); trying them one by one",
+                relevant.len()
+            );
+            false
+        }
+    }
 }
 
 /// Handles an event, retrying a failing store a few times; false if it never went through (the

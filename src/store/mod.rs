@@ -208,6 +208,10 @@ fn open_connection(path: &Path, sync: Sync) -> Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", sync.as_str())?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Statement journals (one per group-commit savepoint) stay in memory: spilled, each commit
+    // created, wrote and unlinked a temp file. They only undo a savepoint inside a transaction,
+    // so durability is unchanged (a crash rolls back the open transaction through the WAL).
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(conn)
 }
