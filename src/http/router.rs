@@ -204,5 +204,18 @@ mod tests {
             r.find(Method::Get, "/2010-04-01/Accounts/.json"),
             Match::NotFound
         ));
+        // Captures are decoded once the route matches; one that does not decode is no match.
+        match r.find(Method::Get, "/v1/Workspaces/WS%201+x") {
+            Match::Found(_, caps) => assert_eq!(caps[0].1, "WS 1 x"),
+            _ => panic!("no match"),
+        }
+        assert!(matches!(
+            r.find(Method::Get, "/v1/Workspaces/WS%FF"),
+            Match::NotFound
+        ));
+        assert!(matches!(
+            r.find(Method::Get, "/2010-04-01/Accounts/AC1.xml"),
+            Match::NotFound
+        ));
     }
 }
