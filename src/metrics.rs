@@ -24,9 +24,14 @@ pub struct Gauge {
     pub value: f64,
 }
 
+/// Route pattern → status → count.
+type ByRoute = BTreeMap<String, BTreeMap<u16, u64>>;
+
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    /// Method → route pattern → status → count; nested so that counting a request allocates nothing
+    /// once its labels have been seen (iterates in the same order as a map keyed by the triple).
+    requests: Mutex<BTreeMap<String, ByRoute>>,
     buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_us: AtomicU64,
@@ -38,12 +43,21 @@ pub struct Metrics {
 impl Metrics {
     /// Counts one request against its route pattern (not its path, so SIDs don't explode labels).
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        *self
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry((method.to_string(), route.to_string(), status))
-            .or_default() += 1;
+        let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        if !requests.contains_key(method) {
+            requests.insert(method.to_string(), BTreeMap::new());
+        }
+        let Some(routes) = requests.get_mut(method) else {
+            return;
+        };
+        if !routes.contains_key(route) {
+            routes.insert(route.to_string(), BTreeMap::new());
+        }
+        let Some(statuses) = routes.get_mut(route) else {
+            return;
+        };
+        *statuses.entry(status).or_default() += 1;
+        drop(requests);
         for (i, bound) in BUCKETS.iter().enumerate() {
             if seconds <= *bound {
                 self.buckets[i].fetch_add(1, Ordering::Relaxed);
@@ -70,18 +84,22 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP switchboard_http_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE switchboard_http_requests_total counter\n");
-        for ((method, route, status), n) in self
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
+        let requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        let rows = requests.iter().flat_map(|(method, routes)| {
+            routes.iter().flat_map(move |(route, statuses)| {
+                statuses
+                    .iter()
+                    .map(move |(status, n)| (method, route, status, n))
+            })
+        });
+        for (method, route, status, n) in rows {
             let _ = writeln!(
                 out,
                 "switchboard_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
                 escape(route)
             );
         }
+        drop(requests);
         out.push_str("# HELP switchboard_http_request_duration_seconds Request latency.\n");
         out.push_str("# TYPE switchboard_http_request_duration_seconds histogram\n");
         for (i, bound) in BUCKETS.iter().enumerate() {

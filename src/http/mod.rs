@@ -82,8 +82,6 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, incoming: Incomin
         request: mut rq,
         responder,
     } = incoming;
-    let method = rq.method.clone();
-    let url = rq.target.clone();
     let mut route = "unmatched";
     let outcome = match decode(app, router, &mut rq) {
         Ok((req, handler, pattern)) => {
@@ -92,13 +90,14 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, incoming: Incomin
         }
         Err(e) => Outcome::Reply(Reply::error(&e)),
     };
-    let path = url.split('?').next().unwrap_or("");
+    let method = rq.method.as_str();
+    let path = rq.target.split('?').next().unwrap_or("");
     match outcome {
         Outcome::Reply(reply) => {
             let status = reply.status;
             // Counted before the answer leaves, so a client's next request (a scrape) sees it.
             let seconds = started.elapsed().as_secs_f64();
-            app.metrics.observe(&method, route, status, seconds);
+            app.metrics.observe(method, route, status, seconds);
             respond(responder, &reply);
             log::info!(target: "http", "{method} {path} {status} {:.1}ms", seconds * 1000.0);
         }
@@ -136,10 +135,9 @@ fn decode(
     router: &Router,
     rq: &mut RawRequest,
 ) -> Result<(Req, router::Handler, &'static str), ApiError> {
-    let url = rq.target.clone();
-    let (path, raw_query) = match url.split_once('?') {
+    let (path, raw_query) = match rq.target.split_once('?') {
         Some((p, q)) => (p.to_string(), q.to_string()),
-        None => (url.clone(), String::new()),
+        None => (rq.target.clone(), String::new()),
     };
     let method =
         Method::parse(&rq.method).ok_or_else(|| ApiError::method_not_allowed(&rq.method, &path))?;

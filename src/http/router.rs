@@ -129,7 +129,8 @@ fn match_segments(segs: &[Seg], parts: &[&str]) -> Option<Vec<(&'static str, Str
     if segs.len() != parts.len() {
         return None;
     }
-    let mut captures = Vec::new();
+    // The shape first (literals, suffixes, non-empty captures), without allocating; captures are
+    // decoded only for the route that matches.
     for (seg, part) in segs.iter().zip(parts) {
         match seg {
             Seg::Lit(l) => {
@@ -137,13 +138,18 @@ fn match_segments(segs: &[Seg], parts: &[&str]) -> Option<Vec<(&'static str, Str
                     return None;
                 }
             }
-            Seg::Capture { name, suffix } => {
-                let raw = part.strip_suffix(suffix)?;
-                if raw.is_empty() {
+            Seg::Capture { suffix, .. } => {
+                if part.strip_suffix(suffix).is_none_or(str::is_empty) {
                     return None;
                 }
-                captures.push((*name, percent_decode(raw.as_bytes()).ok()?));
             }
+        }
+    }
+    let mut captures = Vec::new();
+    for (seg, part) in segs.iter().zip(parts) {
+        if let Seg::Capture { name, suffix } = seg {
+            let raw = part.strip_suffix(suffix)?;
+            captures.push((*name, percent_decode(raw.as_bytes()).ok()?));
         }
     }
     Some(captures)
@@ -196,6 +202,19 @@ mod tests {
         ));
         assert!(matches!(
             r.find(Method::Get, "/2010-04-01/Accounts/.json"),
+            Match::NotFound
+        ));
+        // Captures are decoded once the route matches; one that does not decode is no match.
+        match r.find(Method::Get, "/v1/Workspaces/WS%201+x") {
+            Match::Found(_, caps) => assert_eq!(caps[0].1, "WS 1 x"),
+            _ => panic!("no match"),
+        }
+        assert!(matches!(
+            r.find(Method::Get, "/v1/Workspaces/WS%FF"),
+            Match::NotFound
+        ));
+        assert!(matches!(
+            r.find(Method::Get, "/2010-04-01/Accounts/AC1.xml"),
             Match::NotFound
         ));
     }

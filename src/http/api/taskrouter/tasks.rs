@@ -30,24 +30,30 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn render(app: &App, req: &Req, t: &Task) -> Result<serde_json::Value, ApiError> {
-    let (q, w) = app.store.read(|c| -> crate::store::Result<_> {
-        let q = match &t.queue_sid {
-            Some(s) => queue_db::find(c, &t.workspace_sid, s)?.map(|q| q.friendly_name),
-            None => None,
-        };
-        let w = match &t.workflow_sid {
-            Some(s) => wf_db::find(c, &t.workspace_sid, s)?.map(|w| w.friendly_name),
-            None => None,
-        };
-        Ok((q, w))
-    })?;
+    let names = app.store.read(|c| names_of(c, t))?;
     Ok(json::task(
         req,
         &app.account_sid,
         t,
-        (q, w),
+        names,
         crate::clock::now_ms(),
     ))
+}
+
+/// The friendly names of the task's queue and workflow.
+fn names_of(
+    c: &rusqlite::Connection,
+    t: &Task,
+) -> crate::store::Result<(Option<String>, Option<String>)> {
+    let q = match &t.queue_sid {
+        Some(s) => queue_db::find(c, &t.workspace_sid, s)?.map(|q| q.friendly_name),
+        None => None,
+    };
+    let w = match &t.workflow_sid {
+        Some(s) => wf_db::find(c, &t.workspace_sid, s)?.map(|w| w.friendly_name),
+        None => None,
+    };
+    Ok((q, w))
 }
 
 fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
@@ -134,11 +140,15 @@ fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 }
 
 fn fetch(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let ws = workspace(app, req)?;
-    let t = app
-        .store
-        .read(|c| domain::get(c, &ws.sid, req.param("Sid")))?;
-    Ok(Reply::ok(render(app, req, &t)?).into())
+    // One pooled connection for the workspace, the task and the names (the hot GET).
+    let (t, names) = app.store.read(|c| -> crate::routing::Result<_> {
+        let ws = crate::routing::workspaces::get(c, req.param("WorkspaceSid"))?;
+        let t = domain::get(c, &ws.sid, req.param("Sid"))?;
+        let names = names_of(c, &t)?;
+        Ok((t, names))
+    })?;
+    let now = crate::clock::now_ms();
+    Ok(Reply::ok(json::task(req, &app.account_sid, &t, names, now)).into())
 }
 
 fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
