@@ -187,8 +187,7 @@ pub struct Subscription {
 impl Subscription {
     /// Records that this subscriber has handled every event up to `seq` (durable subscribers).
     pub fn ack(&self, seq: i64) -> store::Result<()> {
-        self.store
-            .write(|tx| store::events::set_cursor(tx, &self.name, seq))
+        self.store.write(|tx| self.ack_in(tx, seq))
     }
 
     /// `ack` inside the caller's write, so the work on the events and the cursor commit together.

@@ -16,9 +16,9 @@
 //! The writer keeps a high automatic threshold (`SAFETY_NET_PAGES`) for a `Store` used without
 //! the timer thread (benchmarks of the bare store) or a checkpoint that falls far behind.
 
-use super::{open_connection, Result, Store};
+use super::{lock, Result, Store};
 use rusqlite::Connection;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Commits arriving closer together than this share one checkpoint.
@@ -79,7 +79,7 @@ pub fn run(conn: &Connection, mode: Mode) -> Result<Outcome> {
 
 /// The checkpoint schedule: a connection of its own, and whether commits await a checkpoint.
 pub struct Checkpointer {
-    conn: Mutex<Option<Connection>>,
+    conn: Mutex<Connection>,
     state: Mutex<Schedule>,
 }
 
@@ -89,9 +89,9 @@ struct Schedule {
 }
 
 impl Checkpointer {
-    pub(super) fn new() -> Checkpointer {
+    pub(super) fn new(conn: Connection) -> Checkpointer {
         Checkpointer {
-            conn: Mutex::new(None),
+            conn: Mutex::new(conn),
             state: Mutex::new(Schedule {
                 last: Instant::now(),
                 pending: false,
@@ -126,14 +126,7 @@ impl Checkpointer {
     }
 
     fn checkpoint(&self, store: &Store) -> Result<()> {
-        let mut conn = lock(&self.conn);
-        if conn.is_none() {
-            *conn = Some(open_connection(store.path(), store.sync)?);
-        }
-        let Some(c) = conn.as_ref() else {
-            return Ok(());
-        };
-        let o = run(c, Mode::Passive)?;
+        let o = run(&lock(&self.conn), Mode::Passive)?;
         if o.wal_frames >= RESTART_FRAMES {
             store.with_writer(|w| run(w, Mode::Restart))?;
         }
@@ -148,10 +141,6 @@ impl Checkpointer {
             Err(e) => log::warn!("final WAL checkpoint failed: {e}"),
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

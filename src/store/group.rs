@@ -12,11 +12,12 @@
 //! until the leader has finished with its closure (the same argument as scoped threads).
 
 use super::error::{Error, Result};
+use super::lock;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::any::Any;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex};
 
 /// The most writes one transaction carries, bounding how long a batch holds the writer.
 const MAX_BATCH: usize = 256;
@@ -54,10 +55,6 @@ struct State {
 pub struct GroupCommit {
     state: Mutex<State>,
     wake: Condvar,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl GroupCommit {

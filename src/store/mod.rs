@@ -85,7 +85,7 @@ impl Store {
             group: group::GroupCommit::default(),
             readers: Mutex::new(Vec::new()),
             listeners: Mutex::new(Vec::new()),
-            checkpointer: checkpoint::Checkpointer::new(),
+            checkpointer: checkpoint::Checkpointer::new(open_connection(path, sync)?),
         })
     }
 
