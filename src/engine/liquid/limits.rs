@@ -107,7 +107,9 @@ fn check_expression(body: &str) -> Result<(), String> {
         }
         digits = if c.is_ascii_digit() { digits + 1 } else { 0 };
         if digits > 18 {
-            return Err("an integer literal is too long (liquid cannot read numbers beyond i64)".into());
+            return Err(
+                "an integer literal is too long (liquid cannot read numbers beyond i64)".into(),
+            );
         }
         match c {
             '"' | '\'' => quote = Some(c),
