@@ -51,6 +51,9 @@ pub fn to_number(v: &dyn ValueView) -> Number {
     if let Some(i) = s.to_integer() {
         return Number::Int(i);
     }
+    if v.type_name() == "fractional number" {
+        return Number::Float(s.to_float().unwrap_or(0.0));
+    }
     let text = s.into_cow_str();
     let t = text.trim();
     let float_like = t.contains('.')
@@ -68,14 +71,14 @@ pub fn to_number(v: &dyn ValueView) -> Number {
     Number::Int(t[..end].parse().unwrap_or(0))
 }
 
-type Native = fn(&dyn ValueView, &[Value]) -> std::result::Result<Value, String>;
+pub type Native = fn(&dyn ValueView, &[Value]) -> std::result::Result<Value, String>;
 
 /// A filter implemented by a function of its input and positional arguments.
 #[derive(Clone)]
 pub struct Simple {
-    name: &'static str,
-    args: std::ops::RangeInclusive<usize>,
-    f: Native,
+    pub name: &'static str,
+    pub args: std::ops::RangeInclusive<usize>,
+    pub f: Native,
 }
 
 impl FilterReflection for Simple {
@@ -160,8 +163,13 @@ fn arith(
             Some(r) => Value::scalar(r),
             None => Value::scalar(float(x as f64, y as f64)),
         },
-        _ => Number::Float(float(a.as_float(), b.as_float())).value(),
+        _ => Value::scalar(decimal(float(a.as_float(), b.as_float()))),
     }
+}
+
+/// Rounds away binary noise (`10.1 - 2.2` is 7.9, as Liquid's decimal arithmetic gives).
+fn decimal(x: f64) -> f64 {
+    format!("{x:.10}").parse().unwrap_or(x)
 }
 
 fn arg(args: &[Value], i: usize) -> Number {
@@ -202,7 +210,7 @@ fn divide(
         (_, _, false) => Value::scalar(a.as_float() / b.as_float()),
         (_, _, true) => {
             let (x, y) = (a.as_float(), b.as_float());
-            Value::scalar(x - y * (x / y).floor())
+            Value::scalar(decimal(x - y * (x / y).floor()))
         }
     })
 }
@@ -233,7 +241,8 @@ fn date(input: &dyn ValueView, args: &[Value]) -> std::result::Result<Value, Str
     }
     let when = crate::clock::parse_iso8601(&text)
         .and_then(|ms| DateTime::from_str(&ms.div_euclid(1000).to_string()))
-        .or_else(|| DateTime::from_str(&text));
+        .or_else(|| DateTime::from_str(&text))
+        .or_else(|| month_day_year(&text));
     let Some(when) = when else {
         return Ok(input.to_value());
     };
@@ -245,10 +254,26 @@ fn date(input: &dyn ValueView, args: &[Value]) -> std::result::Result<Value, Str
         .map_err(|e| format!("bad format {format:?}: {e}"))
 }
 
-/// `to_json`: the value as JSON text (nil is `null`).
+/// `March 14, 2016` / `Mar 14 2016`.
+fn month_day_year(text: &str) -> Option<DateTime> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let mut words = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty());
+    let month = words.next()?.to_ascii_lowercase();
+    let m = MONTHS.iter().position(|p| month.starts_with(p))? as u8 + 1;
+    let d: u8 = words.next()?.parse().ok()?;
+    let y: i32 = words.next()?.parse().ok()?;
+    (words.next().is_none() && (1..=31).contains(&d)).then(|| DateTime::from_ymd(y, m, d))
+}
+
+/// `to_json`: the value as JSON text (nil is `null`, object keys sorted).
 fn to_json(input: &dyn ValueView, _: &[Value]) -> std::result::Result<Value, String> {
-    serde_json::to_string(&input.to_value())
-        .map(Value::scalar)
+    // Through serde_json's map, so object keys come out in one (sorted) order.
+    serde_json::to_value(input.to_value())
+        .map(|json| Value::scalar(json.to_string()))
         .map_err(|e| e.to_string())
 }
 
@@ -293,6 +318,9 @@ pub fn own() -> Vec<Simple> {
         s("date", 1..=1, date),
         s("to_json", 0..=0, to_json),
     ]
+    .into_iter()
+    .chain(super::collections::own())
+    .collect()
 }
 
 /// Wraps a filter: a result longer than the output budget is an error.

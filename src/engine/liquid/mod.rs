@@ -14,6 +14,7 @@
 //! (`widgets. name .parsed`), which the crate's grammar refuses; a template the crate refuses is
 //! parsed once more with those spaces removed (`tighten_paths`), and only then reported.
 
+mod collections;
 mod filters;
 mod limits;
 mod runtime;
@@ -102,40 +103,28 @@ impl Liquid {
         let stdlib: Vec<Box<dyn liquid_core::ParseFilter>> = vec![
             Box::new(s::Append),
             Box::new(s::Capitalize),
-            Box::new(s::Compact),
-            Box::new(s::Concat),
-            Box::new(s::Default),
+            Box::new(collections::Default),
             Box::new(s::Downcase),
             Box::new(s::Escape),
             Box::new(s::EscapeOnce),
-            Box::new(s::First),
-            Box::new(s::Join),
-            Box::new(s::Last),
             Box::new(s::Lstrip),
-            Box::new(s::Map),
-            Box::new(s::NewlineToBr),
             Box::new(s::Prepend),
             Box::new(s::Remove),
             Box::new(s::RemoveFirst),
             Box::new(s::Replace),
             Box::new(s::ReplaceFirst),
-            Box::new(s::Reverse),
             Box::new(s::Rstrip),
             Box::new(s::Size),
             Box::new(s::Slice),
             Box::new(s::Sort),
             Box::new(s::SortNatural),
-            Box::new(s::Split),
             Box::new(s::Strip),
             Box::new(s::StripHtml),
             Box::new(s::StripNewlines),
             Box::new(s::Truncate),
-            Box::new(s::TruncateWords),
-            Box::new(s::Uniq),
             Box::new(s::Upcase),
             Box::new(s::UrlDecode),
             Box::new(s::UrlEncode),
-            Box::new(s::Where),
         ];
         let own = filters::own()
             .into_iter()

@@ -2,7 +2,8 @@
 //! that answers a variable it can't find (`widgets.none.parsed`, `list[i]` past the end) with
 //! nil as Studio does, and `ForBlock`, Twilio's `for` tag: at most 15 iterations per loop
 //! (Studio FAQ; the rest are dropped, the loop is not an error), counted against the render's
-//! budget, with `limit`, `offset`, `reversed`, `else`, `break`/`continue` and `forloop`.
+//! budget, with `limit`, `offset` (also `offset: continue`), `reversed`, `else`,
+//! `break`/`continue` and `forloop` (`name`, `length`, `index`, … `parentloop`).
 
 use std::io::Write;
 
@@ -77,6 +78,10 @@ struct For {
     items: Items,
     limit: Option<Expression>,
     offset: Option<Expression>,
+    /// `offset: continue`: start where the last loop of this name stopped.
+    resume: bool,
+    /// `var-collection`, as Liquid names a loop (`item-product.tags`, `i-(1..3)`).
+    name: String,
     reversed: bool,
     body: Template,
     empty: Option<Template>,
@@ -129,11 +134,18 @@ impl ParseBlock for ForBlock {
             }
         }
         tokens.assert_empty();
+        let resume = offset.as_ref().is_some_and(|o| o.to_string() == "continue");
+        let name = match &items {
+            Items::Value(e) => format!("{var}-{e}"),
+            Items::Range(a, b) => format!("{var}-({a}..{b})"),
+        };
         Ok(Box::new(For {
             var: KString::from_ref(var),
             items,
             limit,
-            offset,
+            offset: offset.filter(|_| !resume),
+            resume,
+            name,
             reversed,
             body: Template::new(body),
             empty,
@@ -144,6 +156,10 @@ impl ParseBlock for ForBlock {
         self
     }
 }
+
+/// Where each named loop stopped, for `offset: continue`.
+#[derive(Default)]
+struct Offsets(std::collections::HashMap<String, usize>);
 
 fn attr(args: &mut TagTokenIter<'_>) -> Result<Expression> {
     args.expect_next("\":\" expected.")?
@@ -160,15 +176,29 @@ fn integer(expr: &Expression, runtime: &dyn Runtime) -> Result<i64> {
     Ok(super::filters::to_number(v.as_view()).as_integer())
 }
 
+/// A `limit`/`offset` value: a whole number or text that reads as one, else an error.
+fn count(expr: &Expression, runtime: &dyn Runtime) -> Result<usize> {
+    let v = expr.evaluate(runtime)?;
+    let n = v
+        .as_scalar()
+        .and_then(|s| s.to_integer().or_else(|| s.to_kstr().trim().parse().ok()));
+    n.map(|n: i64| n.max(0) as usize)
+        .ok_or_else(|| Error::with_msg(format!("Expected a whole number, found `{}`", v.source())))
+}
+
 impl For {
     /// The items this loop visits: offset, limit, Twilio's cap, then `reversed`.
     fn items(&self, runtime: &dyn Runtime) -> Result<Vec<Value>> {
         let offset = match &self.offset {
-            Some(e) => integer(e, runtime)?.max(0) as usize,
+            Some(e) => count(e, runtime)?,
+            None if self.resume => {
+                let offsets = runtime.registers().get_mut::<Offsets>();
+                offsets.0.get(&self.name).copied().unwrap_or(0)
+            }
             None => 0,
         };
         let limit = match &self.limit {
-            Some(e) => integer(e, runtime)?.max(0) as usize,
+            Some(e) => count(e, runtime)?,
             None => usize::MAX,
         };
         let take = limit.min(MAX_LOOP_ITERATIONS);
@@ -189,14 +219,21 @@ impl For {
                     Box::new(o.iter().map(|(k, x)| {
                         Value::Array(vec![Value::scalar(k.into_owned()), x.to_value()])
                     }))
-                } else if v.is_nil() || v.is_state() || v.to_kstr().is_empty() {
-                    Box::new(std::iter::empty())
+                } else if v.as_scalar().is_some_and(|s| {
+                    s.to_integer().is_none()
+                        && s.to_float().is_none()
+                        && s.to_bool().is_none()
+                        && !s.to_kstr().is_empty()
+                }) {
+                    Box::new(std::iter::once(v.to_value())) // a string: one item
                 } else {
-                    Box::new(std::iter::once(v.to_value()))
+                    Box::new(std::iter::empty())
                 };
                 all.skip(offset).take(take).collect()
             }
         };
+        let mut offsets = runtime.registers().get_mut::<Offsets>();
+        offsets.0.insert(self.name.clone(), offset + items.len());
         if self.reversed {
             items.reverse();
         }
@@ -233,6 +270,7 @@ impl Renderable for For {
             ] {
                 forloop.insert(k.into(), Value::scalar(v));
             }
+            forloop.insert("name".into(), Value::scalar(self.name.clone()));
             forloop.insert("first".into(), Value::scalar(i == 0));
             forloop.insert("last".into(), Value::scalar(i == len - 1));
             if let Some(p) = &parent {
