@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod conn;
+pub mod conn_chunked;
 pub mod conn_wire;
 pub mod encoding;
 pub mod error;
