@@ -477,3 +477,12 @@ CREATE TABLE tr_automation (
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL
 );
+
+-- step 13: capacity rules across channels (issue 22): while a worker holds a task on `busy_channel_sid`, it is offered none on `blocked_channel_sid` (e.g. no chats during a call); `free` of tr_worker_channels honours them
+CREATE TABLE tr_channel_rules (
+    workspace_sid TEXT NOT NULL REFERENCES tr_workspaces(sid) ON DELETE CASCADE,
+    busy_channel_sid TEXT NOT NULL REFERENCES tr_task_channels(sid) ON DELETE CASCADE,
+    blocked_channel_sid TEXT NOT NULL REFERENCES tr_task_channels(sid) ON DELETE CASCADE,
+    PRIMARY KEY (busy_channel_sid, blocked_channel_sid)
+);
+CREATE INDEX tr_channel_rules_blocked ON tr_channel_rules(blocked_channel_sid);

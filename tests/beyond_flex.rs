@@ -294,3 +294,72 @@ fn issue22_automation_accepts_wraps_up_and_moves_the_worker_by_timers() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(tr.fetch_task(t2)["assignment_status"], "reserved");
 }
+
+/// Item 6: capacity rules across channels. With "voice blocks chat", a worker holding a voice
+/// task is offered no chat (the chat waits, then goes to the worker once the call ends); busy on
+/// chat still gets voice (rules are directional). Bad rules are refused naming the channel.
+#[test]
+fn issue22_a_worker_busy_on_voice_is_offered_no_chat() {
+    let s = TestServer::start();
+    let tr = Tr::new(&s, "capacity");
+    let q = tr.queue("all", "1==1", &[]);
+    let wf = tr.simple_workflow(&q);
+    let rules = tr.path("/CapacityRules");
+    assert_eq!(s.get(&rules).expect(200).json()["rules"], json!({}));
+    let e = s
+        .post(&rules, &[("Rules", r#"{"voice":["fax"]}"#)])
+        .expect_error(400);
+    assert!(e["message"].as_str().unwrap().contains("\"fax\""), "{e}");
+    s.post(&rules, &[("Rules", r#"{"voice":["voice"]}"#)])
+        .expect_error(400);
+    s.post(&rules, &[("Rules", r#"["voice"]"#)])
+        .expect_error(400);
+    s.post(&rules, &[("Rules", r#"{"voice":"chat"}"#)])
+        .expect_error(400);
+    s.post(&rules, &[]).expect_error(400);
+    let set = s
+        .post(&rules, &[("Rules", r#"{"voice":["chat","sms"]}"#)])
+        .expect(200)
+        .json();
+    assert_eq!(set["rules"], json!({"voice": ["chat", "sms"]}));
+
+    let w = tr.worker("w", json!({}));
+    s.post(
+        &tr.path(&format!("/Workers/{w}/Channels/chat")),
+        &[("Capacity", "3")],
+    )
+    .expect(200);
+    let voice = tr.task(&wf, json!({}), &[("TaskChannel", "voice")]);
+    let voice = voice["sid"].as_str().unwrap().to_string();
+    let rv = tr.wait_reservation(&voice)["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    tr.update_reservation(&voice, &rv, &[("ReservationStatus", "accepted")])
+        .expect(200);
+    let chat = tr.task(&wf, json!({}), &[("TaskChannel", "chat")]);
+    let chat = chat["sid"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        tr.fetch_task(&chat)["assignment_status"],
+        "pending",
+        "no chat while on a call"
+    );
+    s.post(
+        &tr.path(&format!("/Tasks/{voice}")),
+        &[("AssignmentStatus", "completed")],
+    )
+    .expect(200);
+    let rc = tr.wait_reservation(&chat)["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    tr.update_reservation(&chat, &rc, &[("ReservationStatus", "accepted")])
+        .expect(200);
+    // Busy on chat: a call is still offered.
+    let voice2 = tr.task(&wf, json!({}), &[("TaskChannel", "voice")]);
+    tr.wait_reservation(voice2["sid"].as_str().unwrap());
+    // Clearing the rules frees the worker's chat capacity again.
+    s.post(&rules, &[("Rules", "{}")]).expect(200);
+    assert_eq!(s.get(&rules).expect(200).json()["rules"], json!({}));
+}

@@ -7,6 +7,7 @@
 //!   resource; each change runs in one `Store::write` transaction with its events.
 //! - `routes` (workflow filters and targets), `assign` (matching tasks with free workers).
 //! - `automation` (auto-accept, auto-wrap-up, the activity following the task; timers).
+//! - `channel_rules` (capacity rules across channels, kept in the workers' `free` flags).
 //! - `dispositions` (wrap-up codes per queue, checked on the API's wrap-up and completion).
 //! - `stats`, `callbacks` (event_callback_url delivery on its own thread), `assignment_callbacks`
 //!   (a workflow's assignment_callback_url and the instruction it answers), `seed` (defaults).
@@ -17,6 +18,7 @@ pub mod assign;
 pub mod assignment_callbacks;
 pub mod automation;
 pub mod callbacks;
+pub mod channel_rules;
 pub mod dispositions;
 pub mod error;
 pub mod expr;

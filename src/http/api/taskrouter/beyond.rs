@@ -1,6 +1,7 @@
 //! switchboard's own TaskRouter resources, where Twilio has no shape ("Beyond Flex", issue 22):
 //! a queue's wrap-up codes (`/TaskQueues/{WQ}/Dispositions`), agent automation of the workspace
-//! and of a queue (`/Automation`, `/TaskQueues/{WQ}/Automation`). Plain, documented in README's
+//! and of a queue (`/Automation`, `/TaskQueues/{WQ}/Automation`), capacity rules across channels
+//! (`/CapacityRules`). Plain, documented in README's
 //! "Beyond Flex" section; JSON in Twilio's style (snake_case, ISO dates, `url`).
 
 use super::{json::ws_path, workspace};
@@ -22,6 +23,18 @@ pub fn routes() -> Vec<Route> {
     vec![
         Route::new(Get, disp, a, fetch_dispositions),
         Route::new(Post, disp, a, set_dispositions),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/CapacityRules",
+            a,
+            fetch_rules,
+        ),
+        Route::new(
+            Post,
+            "/v1/Workspaces/{WorkspaceSid}/CapacityRules",
+            a,
+            set_rules,
+        ),
         Route::new(
             Get,
             "/v1/Workspaces/{WorkspaceSid}/Automation",
@@ -172,4 +185,32 @@ fn set_automation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     };
     let a = automation::set(app, &ws.sid, o, c)?;
     Ok(Reply::ok(automation_json(app, req, &a)?).into())
+}
+
+fn rules_json(app: &App, req: &Req, ws: &str, rules: Value) -> Value {
+    with_urls(
+        json!({"account_sid": app.account_sid, "workspace_sid": ws, "rules": rules}),
+        req,
+        &req.path,
+        &[],
+    )
+}
+
+fn fetch_rules(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let rules = app
+        .store
+        .read(|c| crate::routing::channel_rules::get(c, &ws.sid))?;
+    Ok(Reply::ok(rules_json(app, req, &ws.sid, rules)).into())
+}
+
+/// `Rules`: a JSON object `{"voice": ["chat", "sms"]}` that replaces the workspace's rules.
+fn set_rules(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let rules = req
+        .form
+        .json("Rules")?
+        .ok_or_else(|| ApiError::missing_param("Rules"))?;
+    let rules = crate::routing::channel_rules::set(app, &ws.sid, &rules)?;
+    Ok(Reply::ok(rules_json(app, req, &ws.sid, rules)).into())
 }
