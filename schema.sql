@@ -465,3 +465,15 @@ CREATE TABLE tr_dispositions (
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL
 );
+
+-- step 12: agent automation per workspace or task queue (issue 22): auto-accept, auto-wrap-up after N seconds, the activity while wrapping and after; NULL on a queue's row inherits the workspace's
+CREATE TABLE tr_automation (
+    owner_sid    TEXT PRIMARY KEY,
+    workspace_sid TEXT NOT NULL REFERENCES tr_workspaces(sid) ON DELETE CASCADE,
+    auto_accept  INTEGER,
+    auto_wrapup_seconds INTEGER,
+    wrapup_activity_sid TEXT,
+    after_wrapup_activity_sid TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);

@@ -2,6 +2,7 @@
 //! (who may be reserved, which transitions are legal) live in `crate::routing`.
 
 pub mod activities;
+pub mod automation;
 pub mod channels;
 mod common;
 pub mod dispositions;
