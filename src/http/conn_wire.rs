@@ -323,7 +323,12 @@ pub fn encode(reply: &Reply, shape: Shape, date: &str) -> Vec<u8> {
     if !matches!(reply.body, Body::Empty) {
         push(&mut out, &format!("Content-Type: {content_type}\r\n"));
     }
+    // Every answer: browsers must not guess a type other than the one given.
+    push(&mut out, "X-Content-Type-Options: nosniff\r\n");
     for (name, value) in &reply.headers {
+        if name.eq_ignore_ascii_case("X-Content-Type-Options") {
+            continue;
+        }
         // A value that would split the head is dropped, never sent.
         if value.bytes().any(|b| b == b'\r' || b == b'\n') || !is_token(name) {
             log::warn!("header {name} dropped: not a valid header");
@@ -592,6 +597,7 @@ mod tests {
         assert!(out.starts_with("HTTP/1.1 200 OK\r\nDate: D\r\n"), "{out}");
         assert!(out.contains("\r\nContent-Type: application/json; charset=utf-8\r\n"));
         assert!(out.contains("\r\nLocation: /x\r\n"));
+        assert!(out.contains("\r\nX-Content-Type-Options: nosniff\r\n"));
         assert!(out.contains("\r\nContent-Length: 7\r\n"));
         assert!(!out.contains("Connection:"));
         assert!(out.ends_with("\r\n\r\n{\"a\":1}"));
@@ -611,7 +617,7 @@ mod tests {
         assert!(out.ends_with("\r\n\r\n"));
         let out = String::from_utf8(encode(&Reply::no_content(), shape(true), "D")).unwrap();
         assert!(out.starts_with("HTTP/1.1 204 No Content\r\n"));
-        assert!(!out.contains("Content-Length") && !out.contains("Content-Type"));
+        assert!(!out.contains("Content-Length") && !out.contains("\r\nContent-Type"));
     }
 
     #[test]
