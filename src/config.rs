@@ -29,6 +29,9 @@ OPTIONS (each has an environment twin; flags win):
     --trust-proxy LIST  proxies whose X-Forwarded-Proto/-Host/-For and Forwarded headers count
                       (addresses or CIDRs, comma-separated)   SWITCHBOARD_TRUST_PROXY
                       default 127.0.0.1/8,::1 (a TLS proxy on this machine); none trusts no proxy
+    --allow-outbound LIST  loopback/private/link-local addresses, CIDRs or host names that flows'
+                      make-http-request / run-function and event callbacks may call
+                      (comma-separated)   SWITCHBOARD_ALLOW_OUTBOUND   default none: public only
 
 Public endpoints (web chat, carrier webhooks) are rate-limited per client address:
     SWITCHBOARD_PUBLIC_BURST (default 120 requests) and SWITCHBOARD_PUBLIC_RATE (default 30/s).
@@ -70,6 +73,9 @@ pub struct Config {
     pub public_rate: u32,
     /// Proxies whose forwarding headers are believed (`--trust-proxy`): (network, prefix length).
     pub trust_proxy: Vec<(std::net::IpAddr, u8)>,
+    /// Addresses, networks and host names that user-configured outbound requests may reach
+    /// beyond the public internet (`--allow-outbound`; none by default).
+    pub allow_outbound: crate::outbound::Guard,
     /// Enables routes that only tests use (an injected panic). Off unless SWITCHBOARD_TEST_HOOKS=1.
     pub test_hooks: bool,
     /// How long a sign-in session of the admin console or the agent desktop lasts (seconds).
@@ -95,6 +101,7 @@ impl Config {
             sync: Sync::Normal,
             public_url: None,
             trust_proxy: parse_cidrs("127.0.0.1/8,::1").unwrap_or_default(),
+            allow_outbound: crate::outbound::Guard::default(),
             public_burst: 120,
             public_rate: 30,
             test_hooks: false,
@@ -124,6 +131,9 @@ impl Config {
         c.public_url = env("SWITCHBOARD_PUBLIC_URL").filter(|s| !s.is_empty());
         if let Some(v) = env("SWITCHBOARD_TRUST_PROXY") {
             c.trust_proxy = parse_cidrs(&v)?;
+        }
+        if let Some(v) = env("SWITCHBOARD_ALLOW_OUTBOUND") {
+            c.allow_outbound = crate::outbound::Guard::parse(&v)?;
         }
         c.test_hooks = env("SWITCHBOARD_TEST_HOOKS").as_deref() == Some("1");
         c.provider_url = env("SWITCHBOARD_PROVIDER_URL").filter(|s| !s.is_empty());
@@ -170,6 +180,7 @@ impl Config {
                 "--sync" => c.sync = parse_sync(&value()?)?,
                 "--public-url" => c.public_url = Some(value()?),
                 "--trust-proxy" => c.trust_proxy = parse_cidrs(&value()?)?,
+                "--allow-outbound" => c.allow_outbound = crate::outbound::Guard::parse(&value()?)?,
                 "--fix" => fix = true,
                 "-h" | "--help" => positional.insert(0, "help".to_string()),
                 f if f.starts_with('-') => return Err(format!("unknown option {f}")),

@@ -36,10 +36,11 @@ pub fn start(app: &Arc<App>, stop: &Receiver<()>) -> Result<Vec<JoinHandle<()>>,
     // The workers read the bus themselves (each event reaches one of them), so no thread sits
     // between the bus and them.
     let mut threads = Vec::new();
-    let agent = crate::outbound::http_client(
+    let agent = crate::outbound::guarded_client(
         crate::outbound::Options::within(TIMEOUT)
             .connect_within(CONNECT_TIMEOUT)
             .redirects(3),
+        app.config.allow_outbound.clone(),
     );
     for i in 0..WORKERS {
         let (app, stop, events, agent) =
@@ -187,7 +188,10 @@ pub fn perform(agent: &ureq::Agent, request: &Value) -> (bool, Value) {
     let response = match result {
         Ok(r) => r,
         Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => return (false, json!({"error": {"message": e.to_string()}})),
+        Err(e) => {
+            let message = crate::outbound::redact_credentials(&e.to_string());
+            return (false, json!({"error": {"message": message}}));
+        }
     };
     let status = response.status();
     let content_type = response.header("Content-Type").unwrap_or("").to_string();

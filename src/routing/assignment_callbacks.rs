@@ -25,9 +25,10 @@ pub fn start(app: Arc<App>, stop: Receiver<()>) -> Result<JoinHandle<()>, String
     std::thread::Builder::new()
         .name("tr-assignment".into())
         .spawn(move || {
-            let agent = crate::outbound::http_client(crate::outbound::Options::within(
-                Duration::from_secs(5),
-            ));
+            let agent = crate::outbound::guarded_client(
+                crate::outbound::Options::within(Duration::from_secs(5)),
+                app.config.allow_outbound.clone(),
+            );
             let mut unacked = None;
             loop {
                 let ev = match sub.events.recv_timeout(Duration::from_millis(200)) {
@@ -104,7 +105,11 @@ fn handle(app: &App, agent: &ureq::Agent, d: &Value) {
                 apply(app, d, &body);
                 return;
             }
-            Err(e) => log::warn!("assignment callback to {url} failed: {e}"),
+            Err(e) => log::warn!(
+                "assignment callback to {} failed: {}",
+                crate::outbound::redact_credentials(&url),
+                crate::outbound::redact_credentials(&e.to_string())
+            ),
         }
     }
 }

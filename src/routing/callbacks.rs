@@ -58,7 +58,10 @@ pub fn start(app: Arc<App>, stop: Receiver<()>) -> Result<JoinHandle<()>, String
     std::thread::Builder::new()
         .name("tr-callbacks".into())
         .spawn(move || {
-            let agent = crate::outbound::http_client(crate::outbound::Options::within(TIMEOUT));
+            let agent = crate::outbound::guarded_client(
+                crate::outbound::Options::within(TIMEOUT),
+                app.config.allow_outbound.clone(),
+            );
             let mut cache: HashMap<String, Cached> = HashMap::new();
             let mut unacked: Option<i64> = None;
             loop {
@@ -199,12 +202,13 @@ fn deliver(app: &App, agent: &ureq::Agent, space: &Workspace, ev: &Event, stop: 
         }
         match agent.post(url).send_form(&pairs) {
             Ok(_) => return,
-            Err(e) => last = e.to_string(),
+            Err(e) => last = crate::outbound::redact_credentials(&e.to_string()),
         }
     }
     log::warn!(
-        "event callback {} to {url} failed after {ATTEMPTS} attempts: {last}",
-        ev.kind.as_str()
+        "event callback {} to {} failed after {ATTEMPTS} attempts: {last}",
+        ev.kind.as_str(),
+        crate::outbound::redact_credentials(url)
     );
     let _ = app.store.write(|tx| {
         app.record(

@@ -253,6 +253,9 @@ impl TestServer {
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--threads", "4", "--db"])
             .arg(&self.db)
             .env("RUST_LOG", "warn")
+            // The tests' targets (carrier stubs, webhook and HTTP servers) listen on loopback,
+            // which the appliance refuses by default; tests of that refusal set it to `none`.
+            .env("SWITCHBOARD_ALLOW_OUTBOUND", "127.0.0.0/8,::1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log));
