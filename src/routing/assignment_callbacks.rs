@@ -107,7 +107,7 @@ fn handle(app: &App, agent: &ureq::Agent, d: &Value) {
             }
             Err(e) => log::warn!(
                 "assignment callback to {} failed: {}",
-                crate::outbound::redact_credentials(&url),
+                crate::outbound::redact_credentials(url),
                 crate::outbound::redact_credentials(&e.to_string())
             ),
         }
