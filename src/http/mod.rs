@@ -52,6 +52,8 @@ impl HttpServer {
                 (jobs.clone(), router.clone(), app.clone(), parking.clone());
             let t = std::thread::Builder::new()
                 .name(format!("http-{i}"))
+                // Explicit, sized for the recursive parsers' depth limits (Liquid: 64 blocks).
+                .stack_size(8 * 1024 * 1024)
                 .spawn(move || {
                     while let Ok(rq) = jobs.recv() {
                         handle(&app, &router, &parking, rq);
