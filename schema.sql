@@ -455,3 +455,13 @@ CREATE INDEX tr_tasks_by_created ON tr_tasks(workspace_sid, created_at);
 
 -- step 10: the admin page lists failed deliveries (event callbacks, webhooks, outbound messages) newest first; a partial index keeps them findable without scanning every event and costs other events nothing
 CREATE INDEX events_failures ON events(seq) WHERE event_type IN ('webhook.failed', 'message.outbound.failed');
+
+-- step 11: wrap-up codes (dispositions) per task queue: the codes an agent may choose (a JSON array of strings) and whether completing a task of the queue requires one
+CREATE TABLE tr_dispositions (
+    queue_sid    TEXT PRIMARY KEY REFERENCES tr_task_queues(sid) ON DELETE CASCADE,
+    workspace_sid TEXT NOT NULL,
+    codes        TEXT NOT NULL,
+    required     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);

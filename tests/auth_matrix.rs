@@ -403,7 +403,8 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
             ("POST", "/agent/api/session") => vec![],
             ("POST", "/agent/api/activity") => vec![("ActivitySid", &available)],
             // Accepting an accepted reservation again: the agent's own reaches the state
-            // machine (400, it is accepted already); another's is 404 like a missing one.
+            // machine (200: a repeated accept is idempotent, issue 22); another's is 404 like a
+            // missing one.
             ("POST", p) if p.contains("{ReservationSid}") => {
                 vec![("ReservationStatus", "accepted")]
             }
@@ -479,7 +480,7 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
         (
             "POST",
             "/agent/api/reservations/{ReservationSid}",
-            vec![(Own, 400), (Other, 404), (OwnNoCsrf, 403)],
+            vec![(Own, 200), (Other, 404), (OwnNoCsrf, 403)],
         ),
         (
             "GET",

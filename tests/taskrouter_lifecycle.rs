@@ -312,14 +312,17 @@ fn bad_expressions_unknown_sids_and_illegal_transitions_are_4xx_naming_the_probl
     );
     tr.update_reservation(&t, rs, &[("ReservationStatus", "accepted")])
         .expect(200);
+    // A second accept is idempotent (issue 22); rejecting an accepted one is illegal.
+    tr.update_reservation(&t, rs, &[("ReservationStatus", "accepted")])
+        .expect(200);
     let e = tr
-        .update_reservation(&t, rs, &[("ReservationStatus", "accepted")])
+        .update_reservation(&t, rs, &[("ReservationStatus", "rejected")])
         .expect_error(400);
     assert!(
         e["message"]
             .as_str()
             .unwrap()
-            .contains("accepted to accepted"),
+            .contains("accepted to rejected"),
         "{e}"
     );
     let e = s

@@ -124,6 +124,7 @@ fn apply(app: &Core, d: &Value, body: &str) {
             .or_else(|| answer.get("activity_sid"))
             .and_then(Value::as_str)
             .map(str::to_string),
+        wrapup_code: None,
     };
     let (ws, task, res) = (
         field(d, "WorkspaceSid"),

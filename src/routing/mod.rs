@@ -6,6 +6,7 @@
 //! - `workspaces`, `workers`, `queues`, `workflows`, `tasks`, `reservations`: one file per
 //!   resource; each change runs in one `Store::write` transaction with its events.
 //! - `routes` (workflow filters and targets), `assign` (matching tasks with free workers).
+//! - `dispositions` (wrap-up codes per queue, checked on the API's wrap-up and completion).
 //! - `stats`, `callbacks` (event_callback_url delivery on its own thread), `assignment_callbacks`
 //!   (a workflow's assignment_callback_url and the instruction it answers), `seed` (defaults).
 //!
@@ -14,6 +15,7 @@
 pub mod assign;
 pub mod assignment_callbacks;
 pub mod callbacks;
+pub mod dispositions;
 pub mod error;
 pub mod expr;
 pub mod payload;

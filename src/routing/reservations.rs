@@ -4,7 +4,7 @@
 
 use super::assign::{self, Plans};
 use super::states::{ReservationStatus, TaskStatus};
-use super::{tasks, workers, Error, Result};
+use super::{dispositions, tasks, workers, Error, Result};
 use crate::core::Core;
 use crate::events::EventType;
 use crate::store::taskrouter::{queues, reservations as db, tasks as task_db, workspaces};
@@ -38,6 +38,8 @@ pub struct ReservationUpdate {
     pub status: Option<String>,
     pub instruction: Option<String>,
     pub worker_activity_sid: Option<String>,
+    /// A wrap-up code (disposition) recorded on the task (`attributes.conversations.outcome`).
+    pub wrapup_code: Option<String>,
 }
 
 pub fn update(
@@ -78,9 +80,31 @@ pub fn update(
         },
         (None, None) => None,
     };
+    if u.wrapup_code.is_some()
+        && !matches!(
+            target,
+            None | Some(ReservationStatus::Wrapping | ReservationStatus::Completed)
+        )
+    {
+        return Err(Error::invalid(
+            "WrapupCode",
+            "is taken only with ReservationStatus wrapping or completed, or alone",
+        ));
+    }
     app.store.write(|tx| {
         let r = get(tx, ws, scope, sid)?;
+        if let Some(code) = &u.wrapup_code {
+            let mut t = task_db::find(tx, &r.task_sid)?
+                .ok_or_else(|| Error::not_found("Task", &r.task_sid))?;
+            tasks::record_code_in(tx, app, &mut t, code)?;
+        }
         match target {
+            // A second accept of a reservation its worker already accepted (auto-accept plus a
+            // click, or a retried request) answers the reservation unchanged instead of Twilio's
+            // "not in expected state": the reservation belongs to that one worker, so only that
+            // worker can have accepted it. Any other state (wrapping, completed, rescinded,
+            // canceled, …) still gets the error.
+            Some(ReservationStatus::Accepted) if r.status == ReservationStatus::Accepted => {}
             Some(ReservationStatus::Accepted) => accept_in(tx, app, &r)?,
             Some(ReservationStatus::Rejected) => {
                 reject_in(tx, app, &r, u.worker_activity_sid.as_deref())?
@@ -103,6 +127,7 @@ pub fn update(
                 } else {
                     TaskStatus::Completed
                 };
+                dispositions::check(tx, &t, ts == TaskStatus::Completed)?;
                 tasks::update_status_in(tx, app, &mut t, ts, None)?;
             }
             _ => {}

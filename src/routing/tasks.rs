@@ -5,7 +5,7 @@
 use super::assign::{self, Plans};
 use super::payload::{self, emit};
 use super::states::{ReservationStatus, TaskStatus};
-use super::{routes, Error, Result};
+use super::{dispositions, routes, Error, Result};
 use crate::core::Core;
 use crate::events::EventType;
 use crate::ids::{new_sid, Prefix};
@@ -254,6 +254,37 @@ pub fn update_status_in(
     Ok(())
 }
 
+/// Records a wrap-up code on a live task (checked against its queue's codes), with
+/// `task.updated`, inside the caller's transaction.
+pub(crate) fn record_code_in(
+    conn: &Connection,
+    app: &Core,
+    t: &mut Task,
+    code: &str,
+) -> Result<()> {
+    if !t.assignment_status.is_live() {
+        return Err(Error::illegal(format!(
+            "Task {} is {} and can no longer change",
+            t.sid, t.assignment_status
+        )));
+    }
+    dispositions::record(t, code);
+    dispositions::check(conn, t, false)?;
+    let now = crate::clock::now_ms();
+    t.updated_at = now;
+    db::update(conn, t)?;
+    emit(
+        conn,
+        app,
+        EventType::TaskUpdated,
+        &t.workspace_sid,
+        "task",
+        &t.sid,
+        format!("Task {} wrap-up code {code:?}", t.sid),
+        payload::task(t, now),
+    )
+}
+
 /// What an API update of a task changes.
 #[derive(Debug, Clone, Default)]
 pub struct TaskUpdate {
@@ -261,6 +292,8 @@ pub struct TaskUpdate {
     pub priority: Option<i64>,
     pub assignment_status: Option<TaskStatus>,
     pub reason: Option<String>,
+    /// A wrap-up code (disposition), recorded as `attributes.conversations.outcome`.
+    pub wrapup_code: Option<String>,
 }
 
 /// Applies an API update: new attributes or priority re-route a pending task from the start of
@@ -274,15 +307,28 @@ pub fn update(app: &Core, ws: &str, sid: &str, u: TaskUpdate) -> Result<Task> {
     app.store.write(|tx| {
         let mut t = get(tx, ws, sid)?;
         let mut changed = false;
+        if (u.attributes.is_some() || u.wrapup_code.is_some()) && !t.assignment_status.is_live() {
+            return Err(Error::illegal(format!(
+                "Task {} is {} and can no longer change",
+                t.sid, t.assignment_status
+            )));
+        }
         if let Some(a) = u.attributes.clone() {
-            if !t.assignment_status.is_live() {
-                return Err(Error::illegal(format!(
-                    "Task {} is {} and can no longer change",
-                    t.sid, t.assignment_status
-                )));
-            }
             t.attributes = a;
             changed = true;
+        }
+        if let Some(code) = &u.wrapup_code {
+            dispositions::record(&mut t, code);
+            changed = true;
+        }
+        let completing = u.assignment_status == Some(TaskStatus::Completed);
+        if changed
+            || matches!(
+                u.assignment_status,
+                Some(TaskStatus::Wrapping | TaskStatus::Completed)
+            )
+        {
+            dispositions::check(tx, &t, completing)?;
         }
         if let Some(p) = u.priority {
             t.priority = p;

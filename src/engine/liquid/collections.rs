@@ -3,9 +3,14 @@
 //! `split` splits as Ruby does (a single space splits on runs of whitespace, trailing empty
 //! items dropped), `truncatewords` counts whitespace-separated words, `newline_to_br` takes
 //! `\r\n`, and `uniq`/`compact`/`concat`/`reverse` take a non-array as one item (nil as none)
-//! and, for `uniq`/`compact`, a property name.
+//! and, for `uniq`/`compact`, a property name; `where` with Liquid's truth and `default` with
+//! `allow_false:`.
+
+use std::fmt;
 
 use liquid_core::model::{Value, ValueView};
+use liquid_core::parser::{FilterArguments, ParameterReflection};
+use liquid_core::{Error, Expression, Filter, FilterReflection, ParseFilter, Runtime};
 
 use super::filters::{Native, Simple};
 
@@ -151,6 +156,113 @@ fn concat(input: &dyn ValueView, args: &[Value]) -> Out {
     Ok(Value::Array(all))
 }
 
+/// Liquid's truth: only nil and false are false.
+fn truthy(v: &dyn ValueView) -> bool {
+    !v.is_nil() && v.as_scalar().and_then(|s| s.to_bool()) != Some(false)
+}
+
+/// `where: property[, value]`: the items whose property is truthy, or equals `value` (a nil
+/// value is the one-argument form).
+fn where_(input: &dyn ValueView, args: &[Value]) -> Out {
+    if !input.is_nil() && input.as_array().is_none() {
+        return Err(format!("expects an array, got {}", input.type_name()));
+    }
+    let key = args.first().filter(|k| !k.is_nil());
+    let kept = items(input)
+        .into_iter()
+        .filter(|item| {
+            let got = match key {
+                Some(_) => property(item, key),
+                None => Value::Nil,
+            };
+            match args.get(1).filter(|v| !v.is_nil()) {
+                None => truthy(&got),
+                Some(want) => !got.is_nil() && got == *want,
+            }
+        })
+        .collect();
+    Ok(Value::Array(kept))
+}
+
+/// `default: value[, allow_false: bool]`: `value` when the input is nil, false (unless
+/// `allow_false`) or empty.
+#[derive(Clone, Copy)]
+pub struct Default;
+
+impl FilterReflection for Default {
+    fn name(&self) -> &str {
+        "default"
+    }
+    fn description(&self) -> &str {
+        ""
+    }
+    fn positional_parameters(&self) -> &'static [ParameterReflection] {
+        &[]
+    }
+    fn keyword_parameters(&self) -> &'static [ParameterReflection] {
+        &[]
+    }
+}
+
+impl ParseFilter for Default {
+    fn parse(&self, arguments: FilterArguments<'_>) -> liquid_core::Result<Box<dyn Filter>> {
+        let mut allow_false = None;
+        for (name, e) in arguments.keyword {
+            match name {
+                "allow_false" => allow_false = Some(e),
+                other => {
+                    return Err(Error::with_msg(format!(
+                        "default: unexpected named argument `{other}`"
+                    )))
+                }
+            }
+        }
+        let mut positional: Vec<Expression> = arguments.positional.collect();
+        if positional.len() > 1 {
+            return Err(Error::with_msg("default: expects one value"));
+        }
+        Ok(Box::new(DefaultCall {
+            value: positional.pop(),
+            allow_false,
+        }))
+    }
+    fn reflection(&self) -> &dyn FilterReflection {
+        self
+    }
+}
+
+#[derive(Debug)]
+struct DefaultCall {
+    value: Option<Expression>,
+    allow_false: Option<Expression>,
+}
+
+impl fmt::Display for DefaultCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("default")
+    }
+}
+
+impl Filter for DefaultCall {
+    fn evaluate(&self, input: &dyn ValueView, runtime: &dyn Runtime) -> liquid_core::Result<Value> {
+        let allow_false = match &self.allow_false {
+            Some(e) => truthy(e.evaluate(runtime)?.as_view()),
+            None => false,
+        };
+        let is_false = input.as_scalar().and_then(|s| s.to_bool()) == Some(false);
+        let empty = input.as_array().is_some_and(|a| a.size() == 0)
+            || input.as_object().is_some_and(|o| o.size() == 0)
+            || (input.as_scalar().is_some() && input.to_kstr().is_empty());
+        if input.is_nil() || (is_false && !allow_false) || empty {
+            return match &self.value {
+                Some(e) => Ok(e.evaluate(runtime)?.into_owned()),
+                None => Ok(Value::scalar("")),
+            };
+        }
+        Ok(input.to_value())
+    }
+}
+
 /// The filters this module defines.
 pub fn own() -> Vec<Simple> {
     let s = |name, args, f: Native| Simple { name, args, f };
@@ -163,6 +275,7 @@ pub fn own() -> Vec<Simple> {
         s("truncatewords", 0..=2, truncatewords),
         s("newline_to_br", 0..=0, newline_to_br),
         s("uniq", 0..=1, uniq),
+        s("where", 1..=2, where_),
         s("compact", 0..=1, compact),
         s("concat", 1..=1, concat),
         s("reverse", 0..=0, |i, _| {

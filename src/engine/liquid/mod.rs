@@ -103,7 +103,7 @@ impl Liquid {
         let stdlib: Vec<Box<dyn liquid_core::ParseFilter>> = vec![
             Box::new(s::Append),
             Box::new(s::Capitalize),
-            Box::new(s::Default),
+            Box::new(collections::Default),
             Box::new(s::Downcase),
             Box::new(s::Escape),
             Box::new(s::EscapeOnce),
@@ -125,7 +125,6 @@ impl Liquid {
             Box::new(s::Upcase),
             Box::new(s::UrlDecode),
             Box::new(s::UrlEncode),
-            Box::new(s::Where),
         ];
         let own = filters::own()
             .into_iter()

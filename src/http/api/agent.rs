@@ -318,6 +318,7 @@ fn move_reservation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let status = req.form.require("ReservationStatus")?;
     let update = ReservationUpdate {
         status: Some(status.to_string()),
+        wrapup_code: req.form.get("WrapupCode").map(str::to_string),
         ..Default::default()
     };
     let r = reservations::update(app, &w.workspace_sid, Scope::Worker(&w.sid), sid, update)?;

@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod channels;
 mod common;
+pub mod dispositions;
 pub mod queues;
 pub mod reservations;
 pub mod stats;

@@ -1,6 +1,7 @@
 //! TaskRouter v1 (`/v1/Workspaces/...`): thin handlers over `crate::routing`, one file per
 //! resource group, JSON shapes in `json`. https://www.twilio.com/docs/taskrouter/api
 
+pub mod beyond;
 pub mod json;
 pub mod queues;
 pub mod reservations;
@@ -25,6 +26,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(queues::routes());
     all.extend(tasks::routes());
     all.extend(reservations::routes());
+    all.extend(beyond::routes());
     all
 }
 

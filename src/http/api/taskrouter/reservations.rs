@@ -129,6 +129,7 @@ fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         status: text(req, "ReservationStatus"),
         instruction: text(req, "Instruction"),
         worker_activity_sid: text(req, "WorkerActivitySid"),
+        wrapup_code: text(req, "WrapupCode"),
     };
     let r = domain::update(app, &ws.sid, scope, req.param("Sid"), u)?;
     Ok(Reply::ok(render(app, req, scope, &r)).into())

@@ -164,6 +164,7 @@ fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         priority: req.form.parse("Priority")?,
         assignment_status: status,
         reason: text(req, "Reason"),
+        wrapup_code: text(req, "WrapupCode"),
     };
     let t = domain::update(app, &ws.sid, req.param("Sid"), u)?;
     Ok(Reply::ok(render(app, req, &t)?).into())
