@@ -465,3 +465,24 @@ CREATE TABLE tr_dispositions (
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL
 );
+
+-- step 12: agent automation per workspace or task queue (issue 22): auto-accept, auto-wrap-up after N seconds, the activity while wrapping and after; NULL on a queue's row inherits the workspace's
+CREATE TABLE tr_automation (
+    owner_sid    TEXT PRIMARY KEY,
+    workspace_sid TEXT NOT NULL REFERENCES tr_workspaces(sid) ON DELETE CASCADE,
+    auto_accept  INTEGER,
+    auto_wrapup_seconds INTEGER,
+    wrapup_activity_sid TEXT,
+    after_wrapup_activity_sid TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+
+-- step 13: capacity rules across channels (issue 22): while a worker holds a task on `busy_channel_sid`, it is offered none on `blocked_channel_sid` (e.g. no chats during a call); `free` of tr_worker_channels honours them
+CREATE TABLE tr_channel_rules (
+    workspace_sid TEXT NOT NULL REFERENCES tr_workspaces(sid) ON DELETE CASCADE,
+    busy_channel_sid TEXT NOT NULL REFERENCES tr_task_channels(sid) ON DELETE CASCADE,
+    blocked_channel_sid TEXT NOT NULL REFERENCES tr_task_channels(sid) ON DELETE CASCADE,
+    PRIMARY KEY (busy_channel_sid, blocked_channel_sid)
+);
+CREATE INDEX tr_channel_rules_blocked ON tr_channel_rules(blocked_channel_sid);

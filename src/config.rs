@@ -25,6 +25,9 @@ OPTIONS (each has an environment twin; flags win):
                               never corrupts the file. full: every acknowledged write survives.
     --public-url URL  the base URL links are built from   SWITCHBOARD_PUBLIC_URL
                       default: taken from each request's Host header
+    --trust-proxy LIST  proxies whose X-Forwarded-Proto/-Host/-For and Forwarded headers count
+                      (addresses or CIDRs, comma-separated)   SWITCHBOARD_TRUST_PROXY
+                      default 127.0.0.1/8,::1 (a TLS proxy on this machine); none trusts no proxy
 
 Public endpoints (web chat, carrier webhooks) are rate-limited per client address:
     SWITCHBOARD_PUBLIC_BURST (default 120 requests) and SWITCHBOARD_PUBLIC_RATE (default 30/s).
@@ -64,6 +67,8 @@ pub struct Config {
     /// Per client address on the public endpoints (web chat, webhooks): burst and refill per second.
     pub public_burst: u32,
     pub public_rate: u32,
+    /// Proxies whose forwarding headers are believed (`--trust-proxy`): (network, prefix length).
+    pub trust_proxy: Vec<(std::net::IpAddr, u8)>,
     /// Enables routes that only tests use (an injected panic). Off unless SWITCHBOARD_TEST_HOOKS=1.
     pub test_hooks: bool,
     /// How long a sign-in session of the admin console or the agent desktop lasts (seconds).
@@ -88,6 +93,7 @@ impl Config {
             threads: default_threads(),
             sync: Sync::Normal,
             public_url: None,
+            trust_proxy: parse_cidrs("127.0.0.1/8,::1").unwrap_or_default(),
             public_burst: 120,
             public_rate: 30,
             test_hooks: false,
@@ -115,6 +121,9 @@ impl Config {
             c.sync = parse_sync(&v)?;
         }
         c.public_url = env("SWITCHBOARD_PUBLIC_URL").filter(|s| !s.is_empty());
+        if let Some(v) = env("SWITCHBOARD_TRUST_PROXY") {
+            c.trust_proxy = parse_cidrs(&v)?;
+        }
         c.test_hooks = env("SWITCHBOARD_TEST_HOOKS").as_deref() == Some("1");
         c.provider_url = env("SWITCHBOARD_PROVIDER_URL").filter(|s| !s.is_empty());
         c.provider_sid = env("SWITCHBOARD_PROVIDER_SID").filter(|s| !s.is_empty());
@@ -159,6 +168,7 @@ impl Config {
                 "--threads" => c.threads = parse_threads(&value()?)?,
                 "--sync" => c.sync = parse_sync(&value()?)?,
                 "--public-url" => c.public_url = Some(value()?),
+                "--trust-proxy" => c.trust_proxy = parse_cidrs(&value()?)?,
                 "--fix" => fix = true,
                 "-h" | "--help" => positional.insert(0, "help".to_string()),
                 f if f.starts_with('-') => return Err(format!("unknown option {f}")),
@@ -185,6 +195,53 @@ impl Config {
         }
         Ok(c)
     }
+}
+
+impl Config {
+    /// Whether `ip` is one of the `--trust-proxy` proxies.
+    pub fn trusts_proxy(&self, ip: std::net::IpAddr) -> bool {
+        let ip = match ip {
+            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+            v4 => v4,
+        };
+        self.trust_proxy.iter().any(|(net, bits)| match (net, ip) {
+            (std::net::IpAddr::V4(n), std::net::IpAddr::V4(a)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(*bits)).unwrap_or(0);
+                u32::from(*n) & mask == u32::from(a) & mask
+            }
+            (std::net::IpAddr::V6(n), std::net::IpAddr::V6(a)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(*bits)).unwrap_or(0);
+                u128::from(*n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        })
+    }
+}
+
+/// `10.0.0.1, 192.168.0.0/16, ::1` (or `none`) → networks with their prefix lengths.
+pub fn parse_cidrs(s: &str) -> Result<Vec<(std::net::IpAddr, u8)>, String> {
+    if s.trim().eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let bad = || format!("--trust-proxy takes addresses or CIDRs, not {p:?}");
+            let (addr, bits) = p.split_once('/').unwrap_or((p, ""));
+            let ip: std::net::IpAddr = addr.parse().map_err(|_| bad())?;
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            let bits = if bits.is_empty() {
+                max
+            } else {
+                bits.parse::<u8>()
+                    .ok()
+                    .filter(|b| *b <= max)
+                    .ok_or_else(bad)?
+            };
+            Ok((ip, bits))
+        })
+        .collect()
 }
 
 fn default_threads() -> usize {
@@ -258,6 +315,29 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:1");
         assert_eq!(c.sync, Sync::Full);
         assert_eq!(c.command, Command::Serve);
+    }
+
+    #[test]
+    fn trusted_proxies() {
+        let none = |_: &str| None;
+        let c = Config::parse(&args(&[]), none).unwrap();
+        assert!(c.trusts_proxy("127.0.0.1".parse().unwrap()));
+        assert!(c.trusts_proxy("::1".parse().unwrap()));
+        assert!(!c.trusts_proxy("10.0.0.1".parse().unwrap()));
+        let c = Config::parse(
+            &args(&["--trust-proxy", "10.1.0.0/16, 2001:db8::/32"]),
+            none,
+        )
+        .unwrap();
+        assert!(c.trusts_proxy("10.1.2.3".parse().unwrap()));
+        assert!(c.trusts_proxy("::ffff:10.1.2.3".parse().unwrap()));
+        assert!(c.trusts_proxy("2001:db8::5".parse().unwrap()));
+        assert!(!c.trusts_proxy("10.2.0.1".parse().unwrap()));
+        assert!(!c.trusts_proxy("127.0.0.1".parse().unwrap()));
+        let c = Config::parse(&args(&["--trust-proxy=none"]), none).unwrap();
+        assert!(!c.trusts_proxy("127.0.0.1".parse().unwrap()));
+        assert!(Config::parse(&args(&["--trust-proxy", "10.0.0.0/33"]), none).is_err());
+        assert!(Config::parse(&args(&["--trust-proxy", "proxy.lan"]), none).is_err());
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub enum TimerKind {
     WebhookDelivery,
     OutboundMessage,
     ChatSessionExpiry,
+    AutoAccept,
+    AutoWrapup,
 }
 
 impl TimerKind {
@@ -34,6 +36,8 @@ impl TimerKind {
         TimerKind::WebhookDelivery,
         TimerKind::OutboundMessage,
         TimerKind::ChatSessionExpiry,
+        TimerKind::AutoAccept,
+        TimerKind::AutoWrapup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +49,8 @@ impl TimerKind {
             TimerKind::WebhookDelivery => "webhook-delivery",
             TimerKind::OutboundMessage => "outbound-message",
             TimerKind::ChatSessionExpiry => "chat-session-expiry",
+            TimerKind::AutoAccept => "auto-accept",
+            TimerKind::AutoWrapup => "auto-wrapup",
         }
     }
 

@@ -834,3 +834,69 @@ fn carrier_webhooks_check_the_signature_when_a_token_is_configured() {
         failures.join("\n")
     );
 }
+
+/// Issue 19, findings 8 and 9: a 401 names its scheme, schemes are case-insensitive, every answer
+/// says `nosniff`, and forwarding headers count only from a `--trust-proxy` peer (and then only
+/// `http`/`https`).
+#[test]
+fn challenges_schemes_nosniff_and_trusted_forwarding() {
+    let s = TestServer::start();
+    let path = format!("{}.json", s.account_path());
+    let r = s.request("GET", &path, &[], b"");
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.header("WWW-Authenticate"),
+        Some("Basic realm=\"switchboard\"")
+    );
+    assert_eq!(r.header("X-Content-Type-Options"), Some("nosniff"));
+    // A page's script is not offered Basic (the browser would pop up a dialog).
+    let r = s.request("GET", &path, &[("Sec-Fetch-Mode", "cors")], b"");
+    assert_eq!(
+        r.header("WWW-Authenticate"),
+        Some("Session realm=\"switchboard\"")
+    );
+    let upper = s.auth().replacen("Basic", "BASIC", 1);
+    let r = s
+        .request("GET", &path, &[("Authorization", &upper)], b"")
+        .expect(200);
+    assert_eq!(r.header("X-Content-Type-Options"), Some("nosniff"));
+    let lower = s.auth().replacen("Basic", "basic", 1);
+    s.request("GET", &path, &[("Authorization", &lower)], b"")
+        .expect(200);
+    // Loopback is a trusted proxy by default: https is believed, javascript is not.
+    let hold = |s: &TestServer, proto: &str| {
+        s.request(
+            "GET",
+            "/webhooks/voice/hold",
+            &[("X-Forwarded-Proto", proto)],
+            b"",
+        )
+        .expect(200)
+        .text()
+    };
+    assert!(
+        hold(&s, "https").contains("https://"),
+        "{}",
+        hold(&s, "https")
+    );
+    let t = hold(&s, "javascript");
+    assert!(!t.contains("javascript:") && t.contains("http://"), "{t}");
+    // A server that trusts another proxy ignores this peer's forwarding headers.
+    let other = TestServer::start_with(&[("SWITCHBOARD_TRUST_PROXY", "10.9.9.9")]);
+    let t = other
+        .request(
+            "GET",
+            "/webhooks/voice/hold",
+            &[
+                ("X-Forwarded-Proto", "https"),
+                ("X-Forwarded-Host", "evil.example"),
+            ],
+            b"",
+        )
+        .expect(200)
+        .text();
+    assert!(
+        !t.contains("https://") && !t.contains("evil.example"),
+        "{t}"
+    );
+}

@@ -180,3 +180,186 @@ fn issue22_dispositions_are_configured_per_queue_checked_and_stored_on_the_task(
     tr.update_reservation(&t, &r, &[("ReservationStatus", "completed")])
         .expect(200);
 }
+
+/// Item 4: server-side agent automation, per workspace with a queue's override: auto-accept
+/// (no client accepts), the worker's activity following the task (Wrap-up while wrapping, then
+/// Available), and auto-wrap-up after N seconds, all by the appliance's durable timers. The
+/// core helper's injected clock is not on main yet, so the wrap-up delay is a real 1 s.
+#[test]
+fn issue22_automation_accepts_wraps_up_and_moves_the_worker_by_timers() {
+    let s = TestServer::start();
+    let tr = Tr::new(&s, "automation");
+    let wrap = s
+        .post(
+            &tr.path("/Activities"),
+            &[("FriendlyName", "Wrap-up"), ("Available", "false")],
+        )
+        .expect(201)
+        .json()["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let q = tr.queue("auto", "1==1", &[]);
+    let manual = tr.queue("manual", "1==1", &[]);
+    let wf = tr.workflow(
+        "split",
+        json!({"task_routing": {"filters": [
+            {"filter_friendly_name": "m", "expression": "manual == 1", "targets": [{"queue": manual}]}
+        ], "default_filter": {"queue": q}}}),
+        &[],
+    );
+    let ws_auto = tr.path("/Automation");
+    let q_auto = tr.path(&format!("/TaskQueues/{q}/Automation"));
+    // Bad input names the parameter.
+    let e = s
+        .post(&q_auto, &[("AutoWrapupSeconds", "-1")])
+        .expect_error(400);
+    assert!(e["message"].as_str().unwrap().contains("AutoWrapupSeconds"));
+    s.post(&q_auto, &[("AutoAccept", "maybe")])
+        .expect_error(400);
+    let e = s
+        .post(
+            &q_auto,
+            &[("WrapupActivitySid", "WA00000000000000000000000000000000")],
+        )
+        .expect_error(400);
+    assert!(e["message"].as_str().unwrap().contains("WrapupActivitySid"));
+    s.get(&tr.path("/TaskQueues/WQ00000000000000000000000000000000/Automation"))
+        .expect_error(404);
+
+    let v = s
+        .post(&ws_auto, &[("AutoAccept", "true")])
+        .expect(200)
+        .json();
+    assert_eq!(v["auto_accept"], true);
+    let v = s
+        .post(
+            &q_auto,
+            &[
+                ("AutoWrapupSeconds", "1"),
+                ("WrapupActivitySid", &wrap),
+                ("AfterWrapupActivitySid", &tr.available),
+            ],
+        )
+        .expect(200)
+        .json();
+    assert_eq!(v["auto_accept"], Value::Null, "the queue inherits");
+    assert_eq!(v["effective"]["auto_accept"], true);
+    assert_eq!(v["effective"]["auto_wrapup_seconds"], 1);
+    // The manual queue turns auto-accept off for itself.
+    let m = s
+        .post(
+            &tr.path(&format!("/TaskQueues/{manual}/Automation")),
+            &[("AutoAccept", "false")],
+        )
+        .expect(200)
+        .json();
+    assert_eq!(m["effective"]["auto_accept"], false);
+
+    let w = tr.worker("w", json!({}));
+    let worker_activity = || {
+        s.get(&tr.path(&format!("/Workers/{w}"))).expect(200).json()["activity_sid"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let t = tr.task(&wf, json!({}), &[]);
+    let t = t["sid"].as_str().unwrap().to_string();
+    wait_until(std::time::Duration::from_secs(10), || {
+        (tr.fetch_task(&t)["assignment_status"] == "assigned").then_some(())
+    });
+    let r = tr.reservations_of_task(&t);
+    assert_eq!(r[0]["reservation_status"], "accepted");
+    let r = r[0]["sid"].as_str().unwrap().to_string();
+    tr.update_reservation(&t, &r, &[("ReservationStatus", "wrapping")])
+        .expect(200);
+    assert_eq!(
+        worker_activity(),
+        wrap,
+        "wrapping puts the worker in Wrap-up"
+    );
+    let started = std::time::Instant::now();
+    let done = wait_until(std::time::Duration::from_secs(10), || {
+        let t = tr.fetch_task(&t);
+        (t["assignment_status"] == "completed").then_some(t)
+    });
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+    assert_eq!(done["reason"], "auto wrap-up");
+    assert_eq!(worker_activity(), tr.available, "back to Available");
+
+    // A task of the manual queue waits for a click.
+    let t2 = tr.task(&wf, json!({"manual": 1}), &[]);
+    let t2 = t2["sid"].as_str().unwrap();
+    tr.wait_reservation(t2);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(tr.fetch_task(t2)["assignment_status"], "reserved");
+}
+
+/// Item 6: capacity rules across channels. With "voice blocks chat", a worker holding a voice
+/// task is offered no chat (the chat waits, then goes to the worker once the call ends); busy on
+/// chat still gets voice (rules are directional). Bad rules are refused naming the channel.
+#[test]
+fn issue22_a_worker_busy_on_voice_is_offered_no_chat() {
+    let s = TestServer::start();
+    let tr = Tr::new(&s, "capacity");
+    let q = tr.queue("all", "1==1", &[]);
+    let wf = tr.simple_workflow(&q);
+    let rules = tr.path("/CapacityRules");
+    assert_eq!(s.get(&rules).expect(200).json()["rules"], json!({}));
+    let e = s
+        .post(&rules, &[("Rules", r#"{"voice":["fax"]}"#)])
+        .expect_error(400);
+    assert!(e["message"].as_str().unwrap().contains("\"fax\""), "{e}");
+    s.post(&rules, &[("Rules", r#"{"voice":["voice"]}"#)])
+        .expect_error(400);
+    s.post(&rules, &[("Rules", r#"["voice"]"#)])
+        .expect_error(400);
+    s.post(&rules, &[("Rules", r#"{"voice":"chat"}"#)])
+        .expect_error(400);
+    s.post(&rules, &[]).expect_error(400);
+    let set = s
+        .post(&rules, &[("Rules", r#"{"voice":["chat","sms"]}"#)])
+        .expect(200)
+        .json();
+    assert_eq!(set["rules"], json!({"voice": ["chat", "sms"]}));
+
+    let w = tr.worker("w", json!({}));
+    s.post(
+        &tr.path(&format!("/Workers/{w}/Channels/chat")),
+        &[("Capacity", "3")],
+    )
+    .expect(200);
+    let voice = tr.task(&wf, json!({}), &[("TaskChannel", "voice")]);
+    let voice = voice["sid"].as_str().unwrap().to_string();
+    let rv = tr.wait_reservation(&voice)["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    tr.update_reservation(&voice, &rv, &[("ReservationStatus", "accepted")])
+        .expect(200);
+    let chat = tr.task(&wf, json!({}), &[("TaskChannel", "chat")]);
+    let chat = chat["sid"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        tr.fetch_task(&chat)["assignment_status"],
+        "pending",
+        "no chat while on a call"
+    );
+    s.post(
+        &tr.path(&format!("/Tasks/{voice}")),
+        &[("AssignmentStatus", "completed")],
+    )
+    .expect(200);
+    let rc = tr.wait_reservation(&chat)["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    tr.update_reservation(&chat, &rc, &[("ReservationStatus", "accepted")])
+        .expect(200);
+    // Busy on chat: a call is still offered.
+    let voice2 = tr.task(&wf, json!({}), &[("TaskChannel", "voice")]);
+    tr.wait_reservation(voice2["sid"].as_str().unwrap());
+    // Clearing the rules frees the worker's chat capacity again.
+    s.post(&rules, &[("Rules", "{}")]).expect(200);
+    assert_eq!(s.get(&rules).expect(200).json()["rules"], json!({}));
+}

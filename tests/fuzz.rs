@@ -1,6 +1,7 @@
 //! Issue 9: mutation fuzzing of every parser that sees user input — the form/query decoder, the
 //! TaskRouter expression parser and evaluator, workflow configurations, Studio flow validation,
-//! Liquid rendering of user templates, split conditions, dates, and the route matcher — seeded from
+//! Liquid rendering of user templates, split conditions, dates, the route matcher, and the wire
+//! format (request heads, the chunked decoder) — seeded from
 //! `../shared/corpus/` and hand-picked inputs, and the carrier webhook parameters posted to the real
 //! binary. No input may panic or take longer than a second.
 //!
@@ -291,6 +292,63 @@ fn fuzz_dates_and_routes() {
         let s = String::from_utf8_lossy(b);
         let _ = switchboard::clock::parse_iso8601(&s);
         let _ = router.find(switchboard::http::request::Method::Get, &s);
+    });
+}
+
+#[test]
+fn fuzz_request_heads() {
+    let seeds = vec![
+        b"GET /v1/Workspaces?PageSize=5 HTTP/1.1\r\nHost: a:1\r\nConnection: keep-alive\r\n\r\n"
+            .to_vec(),
+        b"POST http://h/x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+            .to_vec(),
+        b"POST / HTTP/1.1\r\nHost: [::1]:80\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec(),
+        b"\r\nGET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n".to_vec(),
+    ];
+    fuzz("request heads", seeds, |b| {
+        if let Ok(Some(h)) = switchboard::http::conn_wire::parse_head(b) {
+            assert!(h.len <= b.len(), "a head longer than its input");
+            assert!(
+                h.target.starts_with('/') || h.target == "*",
+                "{:?}",
+                h.target
+            );
+        }
+    });
+}
+
+#[test]
+fn fuzz_chunked_decoder() {
+    use switchboard::http::conn_chunked::{Chunked, Feed};
+    let seeds = vec![
+        b"5;ext=1\r\nhello\r\n7;a=\"b c\"\r\n, world\r\n0\r\nTrailer: x\r\n\r\n".to_vec(),
+        b"3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n".to_vec(),
+    ];
+    fuzz("chunked decoder", seeds, |b| {
+        // All at once and split in two must agree (a slow client sees the same body).
+        let mut whole = Chunked::new(4096);
+        let all = whole.feed(b);
+        let cut = b.len() / 2;
+        let mut parts = Chunked::new(4096);
+        let split = match parts.feed(&b[..cut]) {
+            Ok(Feed::More(used)) => {
+                let mut rest = b[used..cut].to_vec();
+                rest.extend_from_slice(&b[cut..]);
+                parts.feed(&rest).map(|f| match f {
+                    Feed::More(n) => Feed::More(n + used),
+                    Feed::Done(n) => Feed::Done(n + used),
+                    Feed::TooLarge => Feed::TooLarge,
+                })
+            }
+            other => other,
+        };
+        if let (Ok(Feed::Done(a)), Ok(Feed::Done(b2))) = (&all, &split) {
+            assert_eq!(a, b2);
+            assert_eq!(whole.body, parts.body);
+        }
+        if let Ok(Feed::Done(n)) = all {
+            assert!(n <= b.len());
+        }
     });
 }
 

@@ -629,3 +629,48 @@ fn stopping_the_server_answers_parked_requests_and_closes_connections() {
         "still accepting after stop"
     );
 }
+
+/// Issue 19, findings 3 and 8: the chunked inputs a proxy may read differently ("funky chunks")
+/// and requests without exactly one valid Host are 400 and closed; absolute-form targets are
+/// served.
+#[test]
+fn strict_chunks_and_host_on_the_wire() {
+    let s = TestServer::start();
+    for body in [
+        &b"5;a\nX\r\nhello\r\n0\r\n\r\n"[..],
+        b"5;a\0b\r\nhello\r\n0\r\n\r\n",
+        b"5;a\rb\r\nhello\r\n0\r\n\r\n",
+        b"5\r\nhello\r\n0\r\nNoColon\r\n\r\n",
+        b"5\r\nhello\r\n0\r\nA: b\nC: d\r\n\r\n",
+        b" 5\r\nhello\r\n0\r\n\r\n",
+    ] {
+        let mut c = Client::open(&s.addr);
+        let mut raw = keys_post(&s, "Transfer-Encoding: chunked\r\n", "").into_bytes();
+        raw.extend_from_slice(body);
+        c.send(&raw);
+        let a = c.answer();
+        assert_eq!(a.status, 400, "{:?}", String::from_utf8_lossy(body));
+        assert_eq!(a.json()["status"], 400);
+        assert!(c.closed_within(Duration::from_secs(5)));
+    }
+    for raw in [
+        &b"GET /healthz HTTP/1.1\r\n\r\n"[..],
+        b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: a b/<x>\r\n\r\n",
+    ] {
+        let mut c = Client::open(&s.addr);
+        c.send(raw);
+        assert_eq!(c.answer().status, 400, "{:?}", String::from_utf8_lossy(raw));
+    }
+    let mut c = Client::open(&s.addr);
+    c.send(
+        format!(
+            "GET http://{}/healthz HTTP/1.1\r\nHost: test\r\n\r\n",
+            s.addr
+        )
+        .as_bytes(),
+    );
+    assert_eq!(c.answer().status, 200);
+    c.send(b"GET /healthz HTTP/1.0\r\n\r\n");
+    assert_eq!(c.answer().status, 200);
+}

@@ -10,15 +10,42 @@ use base64::Engine;
 
 /// Splits an `Authorization: Basic …` header into user and password.
 pub fn basic_credentials(header: &str) -> Option<(String, String)> {
-    let encoded = header
-        .strip_prefix("Basic ")
-        .or_else(|| header.strip_prefix("basic "))?;
+    let encoded = credentials_of(header, "Basic")?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (user, pass) = text.split_once(':')?;
     Some((user.to_string(), pass.to_string()))
+}
+
+/// The credentials after an `Authorization` scheme, which is matched case-insensitively
+/// (RFC 9110 §11.1: `BASIC`, `bearer`).
+pub fn credentials_of<'a>(header: &'a str, scheme: &str) -> Option<&'a str> {
+    let (given, rest) = header.trim_start().split_once([' ', '\t'])?;
+    given
+        .eq_ignore_ascii_case(scheme)
+        .then(|| rest.trim())
+        .filter(|c| !c.is_empty())
+}
+
+/// A `Bearer` token from an `Authorization` header.
+pub fn bearer_token(header: &str) -> Option<&str> {
+    credentials_of(header, "Bearer")
+}
+
+/// The `WWW-Authenticate` challenge a 401 carries (RFC 9110 §11.6.1). A page's own script
+/// (`Sec-Fetch-Mode` other than `navigate`) signs in with a session, so it is told so instead of
+/// Basic, which would make the browser pop up a password dialog.
+pub fn challenge(headers: &[(String, String)]) -> &'static str {
+    let from_script = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("Sec-Fetch-Mode") && !v.eq_ignore_ascii_case("navigate")
+    });
+    if from_script {
+        "Session realm=\"switchboard\""
+    } else {
+        "Basic realm=\"switchboard\""
+    }
 }
 
 /// The principal of an account-authenticated request, or 401. Without an `Authorization` header
@@ -80,6 +107,12 @@ mod tests {
             Some(("AC123".to_string(), "tok:en".to_string()))
         );
         assert_eq!(basic_credentials("Bearer x"), None);
+        let upper = h.replacen("Basic", "BASIC", 1);
+        assert_eq!(basic_credentials(&upper).unwrap().1, "tok:en");
+        assert_eq!(bearer_token("bearer  t1"), Some("t1"));
+        assert_eq!(bearer_token("BEARER t1"), Some("t1"));
+        assert_eq!(bearer_token("Bearer"), None);
+        assert_eq!(bearer_token("Basic t1"), None);
         assert_eq!(basic_credentials("Basic !!!"), None);
     }
 

@@ -7,7 +7,8 @@
 //! are answered in order. The loop enforces the limits (head size, body size, timeouts, the
 //! connection cap) and never runs handler code; `conn_wire.rs` holds the wire format.
 
-use super::conn_wire::{self, Chunked, Feed, Framing, Head, Shape, WireError};
+use super::conn_chunked::{Chunked, Feed};
+use super::conn_wire::{self, Framing, Head, Shape, WireError};
 use super::error::{code, ApiError};
 use super::request::Reply;
 use crossbeam_channel::{Receiver, Sender};

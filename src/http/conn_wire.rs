@@ -8,8 +8,6 @@ use super::request::{Body, Reply};
 pub const MAX_HEAD: usize = 32 * 1024;
 /// The most header fields a request may carry (more is 431).
 pub const MAX_HEADERS: usize = 100;
-/// The longest chunk-size line (with extensions) accepted in a chunked body.
-const MAX_CHUNK_LINE: usize = 1024;
 
 /// Why a request cannot be read; the connection answers with `status` and closes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,12 +110,6 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, WireError> {
             (h.name.to_string(), value.trim().to_string())
         })
         .collect();
-    if !target.starts_with('/') && target != "*" {
-        // Absolute-form targets are for proxies; this server only takes origin-form.
-        return Err(WireError::bad(
-            "Malformed request: the target must be a path",
-        ));
-    }
     let mut head = Head {
         method,
         target,
@@ -128,6 +120,7 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, WireError> {
         keep_alive: false,
         expect_continue: false,
     };
+    check_host(&mut head)?;
     head.framing = framing(&head)?;
     head.keep_alive = if http10 {
         head.has_token("Connection", "keep-alive")
@@ -138,7 +131,98 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, WireError> {
     Ok(Some(head))
 }
 
-fn too_large_head() -> WireError {
+/// RFC 9112 §3.2: an HTTP/1.1 request carries exactly one `Host`, and it must be a host name or
+/// address with an optional port. An absolute-form target (`GET http://host/path`, RFC 9112
+/// §3.2.2) is accepted: its authority replaces the `Host` value and the target becomes the path.
+fn check_host(head: &mut Head) -> Result<(), WireError> {
+    let mut hosts = head
+        .headers
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, _))| k.eq_ignore_ascii_case("Host"));
+    let found = hosts.next().map(|(i, _)| i);
+    if hosts.next().is_some() {
+        return Err(WireError::bad(
+            "Malformed request: more than one Host header",
+        ));
+    }
+    match found {
+        None if !head.http10 => {
+            return Err(WireError::bad(
+                "Malformed request: HTTP/1.1 needs a Host header",
+            ))
+        }
+        Some(i) if !valid_host(&head.headers[i].1) => {
+            return Err(WireError::bad(format!(
+                "Malformed request: Host {:?} is not a host name or address",
+                head.headers[i].1
+            )))
+        }
+        _ => {}
+    }
+    if head.target.starts_with('/') || head.target == "*" {
+        return Ok(());
+    }
+    let (authority, path) = absolute_form(&head.target).ok_or_else(|| {
+        WireError::bad("Malformed request: the target must be a path or an http(s) URL")
+    })?;
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
+    match found {
+        Some(i) => head.headers[i].1 = authority.to_string(),
+        None => head.headers.push(("Host".into(), authority.to_string())),
+    }
+    head.target = path;
+    Ok(())
+}
+
+/// `http://authority/path?query` → (authority, "/path?query"), when the authority is a valid host.
+fn absolute_form(target: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = target.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    (!authority.is_empty() && valid_host(authority)).then_some((authority, path))
+}
+
+/// A `Host` value: a DNS name (letters, digits, `-`, `.`, `_`, `~`), an IPv4 address or an IPv6
+/// literal in brackets, then an optional `:port`. Empty is allowed (RFC 9112 §3.2).
+pub fn valid_host(host: &str) -> bool {
+    let (name, port) = if let Some(rest) = host.strip_prefix('[') {
+        let Some((inside, after)) = rest.split_once(']') else {
+            return false;
+        };
+        if inside.is_empty()
+            || !inside
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
+            return false;
+        }
+        match after.strip_prefix(':') {
+            Some(port) => ("x", Some(port)),
+            None if after.is_empty() => ("x", None),
+            None => return false,
+        }
+    } else {
+        match host.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        }
+    };
+    let name_ok = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    let port_ok = port.is_none_or(|p| p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    name_ok && port_ok && (!name.is_empty() || port.is_none())
+}
+
+pub(super) fn too_large_head() -> WireError {
     WireError {
         status: 431,
         message: format!(
@@ -202,127 +286,6 @@ fn framing(head: &Head) -> Result<Framing, WireError> {
     })
 }
 
-/// What a `Chunked` decoder made of the bytes it was given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Feed {
-    /// Took this many bytes; more are needed.
-    More(usize),
-    /// Took this many bytes; the body (and its trailer) is complete.
-    Done(usize),
-    /// The decoded body passed the limit.
-    TooLarge,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ChunkState {
-    Size,
-    Data(u64),
-    DataEnd,
-    Trailer(usize),
-    Done,
-}
-
-/// An incremental decoder of a chunked body (RFC 9112 §7.1); trailers are read and dropped.
-#[derive(Debug)]
-pub struct Chunked {
-    state: ChunkState,
-    limit: usize,
-    pub body: Vec<u8>,
-}
-
-impl Chunked {
-    pub fn new(limit: usize) -> Chunked {
-        Chunked {
-            state: ChunkState::Size,
-            limit,
-            body: Vec::new(),
-        }
-    }
-
-    /// Decodes from `buf` (the bytes not taken by earlier calls).
-    pub fn feed(&mut self, buf: &[u8]) -> Result<Feed, WireError> {
-        let mut pos = 0;
-        loop {
-            match self.state {
-                ChunkState::Done => return Ok(Feed::Done(pos)),
-                ChunkState::Size => {
-                    let Some(eol) = find_crlf(&buf[pos..]) else {
-                        if buf.len() - pos > MAX_CHUNK_LINE {
-                            return Err(WireError::bad("Malformed chunked body: size line"));
-                        }
-                        return Ok(Feed::More(pos));
-                    };
-                    let line = &buf[pos..pos + eol];
-                    let size = line.split(|b| *b == b';').next().unwrap_or_default();
-                    let size = std::str::from_utf8(size)
-                        .ok()
-                        .map(|s| s.trim_matches([' ', '\t']))
-                        .filter(|s| {
-                            !s.is_empty()
-                                && s.len() <= 15
-                                && s.bytes().all(|b| b.is_ascii_hexdigit())
-                        })
-                        .and_then(|s| u64::from_str_radix(s, 16).ok())
-                        .ok_or_else(|| WireError::bad("Malformed chunked body: chunk size"))?;
-                    pos += eol + 2;
-                    if self.body.len() as u64 + size > self.limit as u64 {
-                        return Ok(Feed::TooLarge);
-                    }
-                    self.state = if size == 0 {
-                        ChunkState::Trailer(0)
-                    } else {
-                        ChunkState::Data(size)
-                    };
-                }
-                ChunkState::Data(left) => {
-                    let take = (left as usize).min(buf.len() - pos);
-                    if take == 0 {
-                        return Ok(Feed::More(pos));
-                    }
-                    self.body.extend_from_slice(&buf[pos..pos + take]);
-                    pos += take;
-                    let left = left - take as u64;
-                    self.state = if left == 0 {
-                        ChunkState::DataEnd
-                    } else {
-                        ChunkState::Data(left)
-                    };
-                }
-                ChunkState::DataEnd => {
-                    if buf.len() - pos < 2 {
-                        return Ok(Feed::More(pos));
-                    }
-                    if &buf[pos..pos + 2] != b"\r\n" {
-                        return Err(WireError::bad("Malformed chunked body: missing CRLF"));
-                    }
-                    pos += 2;
-                    self.state = ChunkState::Size;
-                }
-                ChunkState::Trailer(seen) => {
-                    let Some(eol) = find_crlf(&buf[pos..]) else {
-                        if seen + buf.len() - pos > MAX_HEAD {
-                            return Err(too_large_head());
-                        }
-                        return Ok(Feed::More(pos));
-                    };
-                    pos += eol + 2;
-                    self.state = if eol == 0 {
-                        ChunkState::Done
-                    } else if seen + eol > MAX_HEAD {
-                        return Err(too_large_head());
-                    } else {
-                        ChunkState::Trailer(seen + eol + 2)
-                    };
-                }
-            }
-        }
-    }
-}
-
-fn find_crlf(b: &[u8]) -> Option<usize> {
-    b.windows(2).position(|w| w == b"\r\n")
-}
-
 /// How an answer must be framed for the request it answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape {
@@ -360,7 +323,12 @@ pub fn encode(reply: &Reply, shape: Shape, date: &str) -> Vec<u8> {
     if !matches!(reply.body, Body::Empty) {
         push(&mut out, &format!("Content-Type: {content_type}\r\n"));
     }
+    // Every answer: browsers must not guess a type other than the one given.
+    push(&mut out, "X-Content-Type-Options: nosniff\r\n");
     for (name, value) in &reply.headers {
+        if name.eq_ignore_ascii_case("X-Content-Type-Options") {
+            continue;
+        }
         // A value that would split the head is dropped, never sent.
         if value.bytes().any(|b| b == b'\r' || b == b'\n') || !is_token(name) {
             log::warn!("header {name} dropped: not a valid header");
@@ -471,8 +439,8 @@ mod tests {
 
     #[test]
     fn keep_alive_follows_the_version_and_connection_header() {
-        assert!(!head("GET / HTTP/1.1\r\nConnection: close\r\n\r\n").keep_alive);
-        assert!(!head("GET / HTTP/1.1\r\nConnection: TE, Close\r\n\r\n").keep_alive);
+        assert!(!head("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").keep_alive);
+        assert!(!head("GET / HTTP/1.1\r\nHost: h\r\nConnection: TE, Close\r\n\r\n").keep_alive);
         assert!(!head("GET / HTTP/1.0\r\n\r\n").keep_alive);
         assert!(head("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").keep_alive);
         assert!(head("GET / HTTP/1.0\r\n\r\n").http10);
@@ -481,22 +449,24 @@ mod tests {
     #[test]
     fn body_framing() {
         assert_eq!(
-            head("POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\n").framing,
+            head("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\n\r\n").framing,
             Framing::Length(12)
         );
         assert_eq!(
-            head("POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n").framing,
+            head("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n").framing,
             Framing::Empty
         );
         assert_eq!(
-            head("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").framing,
+            head("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n").framing,
             Framing::Chunked
         );
-        let h = head("POST / HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+        let h =
+            head("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
         assert!(h.expect_continue);
         // Duplicates that agree are one length.
         assert_eq!(
-            head("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n").framing,
+            head("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n")
+                .framing,
             Framing::Length(5)
         );
     }
@@ -504,12 +474,12 @@ mod tests {
     #[test]
     fn bad_framing_is_400() {
         for raw in [
-            "POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
-            "POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
-            "POST / HTTP/1.1\r\nContent-Length: 1e3\r\n\r\n",
-            "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
-            "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
-            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1e3\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
             "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
         ] {
             let e = parse_head(raw.as_bytes()).unwrap_err();
@@ -522,9 +492,10 @@ mod tests {
         for raw in [
             &b"GET\r\n\r\n"[..],
             b"GET / HTTP/2.0\r\n\r\n",
-            b"GET / HTTP/1.1\r\nBad Header\r\n\r\n",
-            b"G(T / HTTP/1.1\r\n\r\n",
-            b"GET http://elsewhere/ HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n",
+            b"G(T / HTTP/1.1\r\nHost: h\r\n\r\n",
+            b"GET ftp://elsewhere/ HTTP/1.1\r\nHost: h\r\n\r\n",
+            b"GET http://a b/ HTTP/1.1\r\nHost: h\r\n\r\n",
             b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
         ] {
             let e = parse_head(raw).unwrap_err();
@@ -534,60 +505,81 @@ mod tests {
 
     #[test]
     fn oversized_heads_are_431() {
-        let long = format!("GET / HTTP/1.1\r\nX-Big: {}", "a".repeat(MAX_HEAD + 1));
+        let long = format!(
+            "GET / HTTP/1.1\r\nHost: h\r\nX-Big: {}",
+            "a".repeat(MAX_HEAD + 1)
+        );
         assert_eq!(parse_head(long.as_bytes()).unwrap_err().status, 431);
         let many: String = (0..MAX_HEADERS + 1)
             .map(|i| format!("X-{i}: v\r\n"))
             .collect();
-        let raw = format!("GET / HTTP/1.1\r\n{many}\r\n");
+        let raw = format!("GET / HTTP/1.1\r\nHost: h\r\n{many}\r\n");
         assert_eq!(parse_head(raw.as_bytes()).unwrap_err().status, 431);
     }
 
     #[test]
     fn leading_blank_lines_are_skipped() {
-        let raw = "\r\n\r\nGET / HTTP/1.1\r\n\r\n";
+        let raw = "\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n";
         assert_eq!(head(raw).len, raw.len());
     }
 
     #[test]
-    fn chunked_bodies_decode_across_reads() {
-        let raw = b"5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nTrailer: x\r\n\r\nNEXT";
-        // One byte at a time, as a slow client would send it.
-        let mut c = Chunked::new(1024);
-        let mut buf: Vec<u8> = Vec::new();
-        let mut done = None;
-        for b in raw.iter() {
-            buf.push(*b);
-            match c.feed(&buf).unwrap() {
-                Feed::More(n) => {
-                    buf.drain(..n);
-                }
-                Feed::Done(n) => {
-                    buf.drain(..n);
-                    done = Some(buf.clone());
-                    break;
-                }
-                Feed::TooLarge => panic!("too large"),
-            }
+    fn http11_needs_exactly_one_valid_host() {
+        for raw in [
+            "GET / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a b/<x>\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: user@a\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a:99999x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: :80\r\n\r\n",
+        ] {
+            assert_eq!(
+                parse_head(raw.as_bytes()).unwrap_err().status,
+                400,
+                "{raw:?}"
+            );
         }
-        assert_eq!(c.body, b"hello, world");
-        assert_eq!(done.as_deref(), Some(&b""[..]));
-        // All at once, the bytes after the body stay for the next request.
-        let mut c = Chunked::new(1024);
-        assert_eq!(c.feed(raw).unwrap(), Feed::Done(raw.len() - 4));
-        assert_eq!(c.body, b"hello, world");
+        for host in [
+            "a",
+            "a.example:8080",
+            "127.0.0.1:1",
+            "[::1]:80",
+            "[fe80::1]",
+            "x_y-z",
+            "",
+        ] {
+            let raw = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+            assert_eq!(head(&raw).header("host"), Some(host));
+        }
+        // HTTP/1.0 may leave it out.
+        assert_eq!(head("GET / HTTP/1.0\r\n\r\n").header("Host"), None);
     }
 
     #[test]
-    fn chunked_bodies_over_the_limit_and_malformed() {
-        let mut c = Chunked::new(8);
-        assert_eq!(c.feed(b"5\r\nhello\r\n5\r\n").unwrap(), Feed::TooLarge);
-        let mut c = Chunked::new(8);
-        assert_eq!(c.feed(b"ffffffffffffffff\r\n").unwrap_err().status, 400);
-        let mut c = Chunked::new(8);
-        assert_eq!(c.feed(b"zz\r\n").unwrap_err().status, 400);
-        let mut c = Chunked::new(8);
-        assert_eq!(c.feed(b"2\r\nabXY").unwrap_err().status, 400);
+    fn absolute_form_targets_are_accepted() {
+        let h = head("GET http://b.example:81/v1/Tasks?x=1 HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(h.target, "/v1/Tasks?x=1");
+        // The target's authority wins over the Host header (RFC 9112 §3.2.2).
+        assert_eq!(h.header("Host"), Some("b.example:81"));
+        assert_eq!(
+            head("GET HTTPS://b?q HTTP/1.1\r\nHost: a\r\n\r\n").target,
+            "/?q"
+        );
+        let h = head("GET http://b/ HTTP/1.0\r\n\r\n");
+        assert_eq!((h.target.as_str(), h.header("host")), ("/", Some("b")));
+        for raw in [
+            "GET http://u@b/ HTTP/1.1\r\nHost: a\r\n\r\n",
+            "GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n",
+            "GET mailto:x HTTP/1.1\r\nHost: a\r\n\r\n",
+        ] {
+            assert_eq!(
+                parse_head(raw.as_bytes()).unwrap_err().status,
+                400,
+                "{raw:?}"
+            );
+        }
     }
 
     fn shape(keep_alive: bool) -> Shape {
@@ -605,6 +597,7 @@ mod tests {
         assert!(out.starts_with("HTTP/1.1 200 OK\r\nDate: D\r\n"), "{out}");
         assert!(out.contains("\r\nContent-Type: application/json; charset=utf-8\r\n"));
         assert!(out.contains("\r\nLocation: /x\r\n"));
+        assert!(out.contains("\r\nX-Content-Type-Options: nosniff\r\n"));
         assert!(out.contains("\r\nContent-Length: 7\r\n"));
         assert!(!out.contains("Connection:"));
         assert!(out.ends_with("\r\n\r\n{\"a\":1}"));
@@ -624,7 +617,7 @@ mod tests {
         assert!(out.ends_with("\r\n\r\n"));
         let out = String::from_utf8(encode(&Reply::no_content(), shape(true), "D")).unwrap();
         assert!(out.starts_with("HTTP/1.1 204 No Content\r\n"));
-        assert!(!out.contains("Content-Length") && !out.contains("Content-Type"));
+        assert!(!out.contains("Content-Length") && !out.contains("\r\nContent-Type"));
     }
 
     #[test]

@@ -9,11 +9,13 @@ pub use app::App;
 pub mod api;
 pub mod auth;
 pub mod conn;
+pub mod conn_chunked;
 pub mod conn_wire;
 pub mod encoding;
 pub mod error;
 pub mod limits;
 pub mod park;
+pub mod proxy;
 pub mod request;
 pub mod router;
 pub mod session;
@@ -87,6 +89,7 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, incoming: Incomin
         responder,
     } = incoming;
     let mut route = "unmatched";
+    let challenge = auth::challenge(&rq.headers);
     let outcome = match decode(app, router, &mut rq) {
         Ok((req, handler, pattern)) => {
             route = pattern;
@@ -97,8 +100,13 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, incoming: Incomin
     let method = rq.method.as_str();
     let path = rq.target.split('?').next().unwrap_or("");
     match outcome {
-        Outcome::Reply(reply) => {
+        Outcome::Reply(mut reply) => {
             let status = reply.status;
+            if status == 401 && !reply.headers.iter().any(|(k, _)| *k == "WWW-Authenticate") {
+                reply
+                    .headers
+                    .push(("WWW-Authenticate", challenge.to_string()));
+            }
             // Counted before the answer leaves, so a client's next request (a scrape) sees it.
             let seconds = started.elapsed().as_secs_f64();
             app.metrics.observe(method, route, status, seconds);
@@ -150,28 +158,31 @@ fn decode(
         Match::WrongMethod(_) => return Err(ApiError::method_not_allowed(method.as_str(), &path)),
         Match::NotFound => return Err(ApiError::not_found(&path)),
     };
-    if route.rate_limited && !app.public_limiter.allow(rq.remote_addr.ip()) {
+    let origin = proxy::origin(
+        &rq.headers,
+        rq.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("Host"))
+            .map(|(_, v)| v.as_str()),
+        rq.remote_addr.ip(),
+        |ip| app.config.trusts_proxy(ip),
+    );
+    let base_url = match &app.config.public_url {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None => {
+            let host = origin.host.filter(|h| !h.is_empty());
+            format!("{}://{}", origin.scheme, host.unwrap_or(&app.config.listen))
+        }
+    };
+    let client = origin.client;
+    if route.rate_limited && !app.public_limiter.allow(client) {
         return Err(ApiError::too_many_requests());
     }
     let headers = std::mem::take(&mut rq.headers);
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
     if rq.body_too_large || rq.body.len() > MAX_BODY {
         return Err(ApiError::too_large(MAX_BODY));
     }
     let body = std::mem::take(&mut rq.body);
-    let base_url = match &app.config.public_url {
-        Some(u) => u.trim_end_matches('/').to_string(),
-        None => {
-            let scheme = header("X-Forwarded-Proto").unwrap_or_else(|| "http".to_string());
-            let host = header("Host").unwrap_or_else(|| app.config.listen.clone());
-            format!("{scheme}://{host}")
-        }
-    };
     let mut req = Req {
         method,
         path,
@@ -185,7 +196,11 @@ fn decode(
         path_params,
         principal: None,
         base_url,
-        remote_addr: rq.remote_addr.to_string(),
+        remote_addr: if client == rq.remote_addr.ip() {
+            rq.remote_addr.to_string()
+        } else {
+            client.to_string()
+        },
     };
     if route.access == Access::Account {
         req.principal = Some(auth::require_account(app, &req)?);

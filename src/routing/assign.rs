@@ -338,6 +338,7 @@ fn reserve(
         now + r.timeout * 1000,
         &json!({}),
     )?;
+    super::automation::reservation_created(conn, &t.workspace_sid, &q.sid, &r.sid, now)?;
     let Some(w) = workers::find(conn, worker_sid)? else {
         return Ok(());
     };

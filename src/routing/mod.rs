@@ -6,6 +6,8 @@
 //! - `workspaces`, `workers`, `queues`, `workflows`, `tasks`, `reservations`: one file per
 //!   resource; each change runs in one `Store::write` transaction with its events.
 //! - `routes` (workflow filters and targets), `assign` (matching tasks with free workers).
+//! - `automation` (auto-accept, auto-wrap-up, the activity following the task; timers).
+//! - `channel_rules` (capacity rules across channels, kept in the workers' `free` flags).
 //! - `dispositions` (wrap-up codes per queue, checked on the API's wrap-up and completion).
 //! - `stats`, `callbacks` (event_callback_url delivery on its own thread), `assignment_callbacks`
 //!   (a workflow's assignment_callback_url and the instruction it answers), `seed` (defaults).
@@ -14,7 +16,9 @@
 
 pub mod assign;
 pub mod assignment_callbacks;
+pub mod automation;
 pub mod callbacks;
+pub mod channel_rules;
 pub mod dispositions;
 pub mod error;
 pub mod expr;
@@ -56,6 +60,12 @@ pub fn start(
         .register(TimerKind::WorkflowTargetTimeout, |app, t| {
             routes::target_timed_out(app, &t.target, &t.data).map_err(|e| e.to_string())
         });
+    app.timers.register(TimerKind::AutoAccept, |app, t| {
+        automation::auto_accept(app, &t.target).map_err(|e| e.to_string())
+    });
+    app.timers.register(TimerKind::AutoWrapup, |app, t| {
+        automation::auto_wrapup(app, &t.target).map_err(|e| e.to_string())
+    });
     let delivery = callbacks::start(app.clone(), stop.clone())?;
     let assignment = assignment_callbacks::start(app.clone(), stop)?;
     Ok(vec![delivery, assignment])

@@ -148,6 +148,7 @@ pub fn delete(app: &Core, ws: &str, sid: &str) -> Result<()> {
             return Err(Error::conflict(format!("TaskQueue {} still has tasks", q.friendly_name)));
         }
         db::delete(tx, sid)?;
+        crate::store::taskrouter::automation::delete(tx, sid)?;
         app.record(tx, &crate::events::NewEvent::new(EventType::TaskQueueDeleted, "task_queue", sid)
             .workspace(ws)
             .describe(format!("TaskQueue {} deleted", q.friendly_name))

@@ -5,7 +5,7 @@
 use super::assign::{self, Plans};
 use super::payload::{self, emit};
 use super::states::{ReservationStatus, TaskStatus};
-use super::{dispositions, routes, Error, Result};
+use super::{automation, dispositions, routes, Error, Result};
 use crate::core::Core;
 use crate::events::EventType;
 use crate::ids::{new_sid, Prefix};
@@ -193,6 +193,7 @@ pub fn update_status_in(
     t.updated_at = now;
     db::update(conn, t)?;
     let mut freed = Vec::new();
+    let mut wrapping = Vec::new();
     for r in rs.iter().filter(|r| r.status.holds_capacity()) {
         match (to, r.status) {
             (TaskStatus::Canceled, ReservationStatus::Pending) => {
@@ -213,6 +214,7 @@ pub fn update_status_in(
                     ..r.clone()
                 };
                 assign::reservation_event(conn, app, EventType::ReservationWrapup, &r2, t)?;
+                wrapping.push(r.worker_sid.clone());
             }
             (TaskStatus::Completed, _) => {
                 assign::release(
@@ -247,6 +249,13 @@ pub fn update_status_in(
         format!("Task {} {verb}", t.sid),
         payload::task(t, now),
     )?;
+    match to {
+        TaskStatus::Wrapping => automation::task_wrapping(conn, app, t, &wrapping, now)?,
+        TaskStatus::Completed | TaskStatus::Canceled => {
+            automation::task_ended(conn, app, t, &freed)?
+        }
+        _ => {}
+    }
     let mut plans = Plans::default();
     for w in freed {
         assign::offer_worker(conn, app, &mut plans, &w)?;
@@ -406,6 +415,7 @@ fn remove_in(conn: &Connection, app: &Core, mut t: Task, kind: EventType) -> Res
     }
     timers::cancel(conn, TimerKind::WorkflowTargetTimeout, &t.sid)?;
     timers::cancel(conn, TimerKind::TaskTtl, &t.sid)?;
+    timers::cancel(conn, TimerKind::AutoWrapup, &t.sid)?;
     db::delete(conn, &t.sid)?;
     let verb = if kind == EventType::TaskSystemDeleted {
         "deleted by the system (TTL)"

@@ -2,6 +2,8 @@
 //! (who may be reserved, which transitions are legal) live in the `routing` module.
 
 pub mod activities;
+pub mod automation;
+pub mod channel_rules;
 pub mod channels;
 mod common;
 pub mod dispositions;
@@ -79,6 +81,9 @@ mod tests {
             "SELECT EXISTS (SELECT 1 FROM tr_reservations INDEXED BY tr_reservations_by_task
                WHERE task_sid = 'WT' AND worker_sid = 'WK' AND status IN ('rejected','pending','accepted','wrapping'))",
             "SELECT COALESCE(SUM(active), 0) FROM tr_worker_channels x WHERE x.worker_sid = 'WK'",
+            "SELECT 1 FROM tr_channel_rules b JOIN tr_worker_channels y ON y.worker_sid = 'WK'
+               AND y.task_channel_sid = b.busy_channel_sid
+             WHERE b.blocked_channel_sid = 'TC' AND y.active > 0",
         ];
         for sql in plans {
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();

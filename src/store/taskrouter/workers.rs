@@ -290,7 +290,8 @@ pub fn touch_idle(
 
 /// Recomputes `free` on every channel of a worker: its activity is available, the channel is
 /// available, and it holds fewer reservations than its capacity (and, without multitasking, none
-/// at all on any channel). Returns whether any channel is free.
+/// at all on any channel), and no capacity rule blocks the channel while the worker holds a task
+/// on another (`tr_channel_rules`). Returns whether any channel is free.
 pub fn refresh_free(
     conn: &Connection,
     worker_sid: &str,
@@ -300,7 +301,10 @@ pub fn refresh_free(
     conn.prepare_cached(
         "UPDATE tr_worker_channels SET free = (?2 AND available AND active < configured_capacity
             AND (?3 OR (SELECT COALESCE(SUM(active), 0) FROM tr_worker_channels x
-                        WHERE x.worker_sid = ?1) = 0))
+                        WHERE x.worker_sid = ?1) = 0)
+            AND NOT EXISTS (SELECT 1 FROM tr_channel_rules b
+                JOIN tr_worker_channels y ON y.worker_sid = ?1 AND y.task_channel_sid = b.busy_channel_sid
+                WHERE b.blocked_channel_sid = tr_worker_channels.task_channel_sid AND y.active > 0))
          WHERE worker_sid = ?1",
     )?
     .execute(params![worker_sid, worker_available, multi_task])?;

@@ -43,8 +43,8 @@ fn message_json(m: &Message) -> Value {
 
 fn token(req: &Req) -> Option<String> {
     req.header("Authorization")
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_string())
+        .and_then(crate::http::auth::bearer_token)
+        .map(str::to_string)
         .or_else(|| {
             req.form
                 .get("Token")
