@@ -363,3 +363,50 @@ fn issue22_a_worker_busy_on_voice_is_offered_no_chat() {
     s.post(&rules, &[("Rules", "{}")]).expect(200);
     assert_eq!(s.get(&rules).expect(200).json()["rules"], json!({}));
 }
+
+/// Item 8: a queue's real-time statistics split assigned from wrapping, for tasks and for the
+/// workers holding them (`workers_by_task_status`), and count eligible workers per activity.
+#[test]
+fn issue22_queue_statistics_split_assigned_from_wrapping() {
+    let s = TestServer::start();
+    let tr = Tr::new(&s, "stats");
+    let q = tr.queue("q", "1==1", &[]);
+    let wf = tr.simple_workflow(&q);
+    let mut held = Vec::new();
+    for i in 0..3 {
+        tr.worker(&format!("w{i}"), json!({}));
+        let t = tr.task(&wf, json!({}), &[]);
+        let t = t["sid"].as_str().unwrap().to_string();
+        let r = tr.wait_reservation(&t)["sid"].as_str().unwrap().to_string();
+        held.push((t, r));
+    }
+    for (t, r) in &held[1..] {
+        tr.update_reservation(t, r, &[("ReservationStatus", "accepted")])
+            .expect(200);
+    }
+    let (t, r) = &held[2];
+    tr.update_reservation(t, r, &[("ReservationStatus", "wrapping")])
+        .expect(200);
+    let rt = s
+        .get(&tr.path(&format!("/TaskQueues/{q}/RealTimeStatistics")))
+        .expect(200)
+        .json();
+    assert_eq!(
+        rt["workers_by_task_status"],
+        json!({"reserved": 1, "assigned": 1, "wrapping": 1}),
+        "{rt}"
+    );
+    assert_eq!(rt["tasks_by_status"]["assigned"], 1);
+    assert_eq!(rt["tasks_by_status"]["wrapping"], 1);
+    assert_eq!(rt["tasks_by_status"]["reserved"], 1);
+    let available = rt["activity_statistics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["friendly_name"] == "Available")
+        .unwrap()["workers"]
+        .clone();
+    assert_eq!(available, 3);
+    let ws = s.get(&tr.path("/RealTimeStatistics")).expect(200).json();
+    assert_eq!(ws["workers_by_task_status"]["wrapping"], 1);
+}

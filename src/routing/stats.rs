@@ -65,6 +65,21 @@ fn activity_statistics(
     Ok((Value::Array(out), total))
 }
 
+/// switchboard's split of busy workers (issue 22; Flex's view shows only "active"): workers
+/// holding a task reserved to them, assigned (talking) and wrapping up.
+fn workers_by_task_status(conn: &Connection, ws: &str, queue_sid: Option<&str>) -> Result<Value> {
+    let mut out = json!({"reserved": 0, "assigned": 0, "wrapping": 0});
+    for (status, n) in db::busy_workers(conn, ws, queue_sid)? {
+        let key = match status.as_str() {
+            "pending" => "reserved",
+            "accepted" => "assigned",
+            _ => "wrapping",
+        };
+        out[key] = json!(n);
+    }
+    Ok(out)
+}
+
 pub fn workspace_realtime(conn: &Connection, ws: &str, now: i64) -> Result<Value> {
     let (by_status, by_priority, total) = tasks_json(&db::live_tasks(conn, ws, None)?);
     let (acts, total_workers) = activity_statistics(conn, ws, None)?;
@@ -77,6 +92,7 @@ pub fn workspace_realtime(conn: &Connection, ws: &str, now: i64) -> Result<Value
         "tasks_by_status": by_status,
         "total_tasks": total,
         "total_workers": total_workers,
+        "workers_by_task_status": workers_by_task_status(conn, ws, None)?,
     }))
 }
 
@@ -115,6 +131,7 @@ pub fn queue_realtime(conn: &Connection, ws: &str, queue_sid: &str, now: i64) ->
         "total_available_workers": available,
         "total_eligible_workers": eligible,
         "total_tasks": total,
+        "workers_by_task_status": workers_by_task_status(conn, ws, Some(queue_sid))?,
     }))
 }
 

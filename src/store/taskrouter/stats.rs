@@ -21,6 +21,26 @@ pub fn live_tasks(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Workers holding a live task of the workspace (or one queue), by reservation status
+/// (`pending`, `accepted`, `wrapping`): `(status, distinct workers)`. Walks the live tasks
+/// (`tr_tasks_by_workspace`) and their reservations (`tr_reservations_by_task`), not history.
+pub fn busy_workers(
+    conn: &Connection,
+    ws: &str,
+    queue_sid: Option<&str>,
+) -> Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.status, COUNT(DISTINCT r.worker_sid) FROM tr_tasks t
+         JOIN tr_reservations r ON r.task_sid = t.sid
+         WHERE t.workspace_sid = ?1 AND (?2 IS NULL OR t.queue_sid = ?2)
+           AND t.assignment_status IN ('reserved','assigned','wrapping')
+           AND r.status IN ('pending','accepted','wrapping')
+         GROUP BY r.status",
+    )?;
+    let rows = stmt.query_map(params![ws, queue_sid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The longest-waiting (pending or reserved) task: `(sid, created_at)`.
 pub fn oldest_waiting(
     conn: &Connection,
