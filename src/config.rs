@@ -1,7 +1,6 @@
 //! Command-line flags and their environment twins. Flags win over the environment, which wins
 //! over the defaults (see `USAGE`).
 
-use crate::store::Sync;
 use std::path::PathBuf;
 
 pub const USAGE: &str = "\
@@ -281,6 +280,31 @@ fn parse_rate(name: &str, s: &str) -> Result<u32, String> {
 
 fn parse_sync(s: &str) -> Result<Sync, String> {
     Sync::parse(s).ok_or_else(|| format!("--sync must be normal or full, not {s:?}"))
+}
+
+/// SQLite's `synchronous` setting: `Normal` may lose the last transactions on power loss (never
+/// corrupts); `Full` makes every acknowledged write durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sync {
+    Normal,
+    Full,
+}
+
+impl Sync {
+    pub fn parse(s: &str) -> Option<Sync> {
+        match s.to_ascii_lowercase().as_str() {
+            "normal" => Some(Sync::Normal),
+            "full" => Some(Sync::Full),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sync::Normal => "NORMAL",
+            Sync::Full => "FULL",
+        }
+    }
 }
 
 #[cfg(test)]

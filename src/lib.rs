@@ -7,39 +7,43 @@
 //! - `events`: the `EventType` enum and the bus that delivers stored events to subscribers.
 //! - `timers`: the thread that fires durable timers.
 //! - `account`: the appliance's account, Auth Token and API keys.
-//! - `app`: `App`, the shared parts passed to handlers and threads.
+//! - `core`: `Core`, the shared parts (config, store, bus, timers, metrics, account) passed to every
+//!   domain module and thread; below the domains, naming none of them.
 //! - `metrics`: Prometheus counters, the latency histogram and scrape-time gauges.
 //! - `http`: the connection loop and handler pool, routing, auth, Twilio's wire conventions,
-//!   parked requests, the API.
+//!   parked requests, the API, the pages under `static/` (`http::web`); `http::App` is the `Core`
+//!   plus HTTP's own state (the rate limiter) and derefs to `Core`.
 //! - `flows`, `engine`: Studio flow definitions and validation; the execution engine (Liquid, splits).
 //! - `routing`: TaskRouter (workspaces, workers, queues, workflows, tasks, reservations, matching).
 //! - `channels`: Flex Flows, conversations, sessions, carrier webhook + outbox, web chat, janitor.
 //! - `voice`: TwiML for the voice widgets.
-//! - `web`: the pages under `static/`, compiled in.
 //!
 //! `start` wires them together and returns a `Running` appliance.
 
 pub mod account;
-pub mod app;
 pub mod channels;
 pub mod clock;
 pub mod config;
+pub mod core;
 pub mod engine;
+pub mod event;
 pub mod events;
 pub mod flows;
+pub mod form;
 pub mod http;
 pub mod ids;
 pub mod logger;
 pub mod metrics;
 pub mod outbound;
 pub mod routing;
+pub mod states;
 pub mod store;
 pub mod timers;
 pub mod voice;
-pub mod web;
 
-use app::App;
+use crate::core::Core;
 use config::Config;
+use http::App;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -72,36 +76,30 @@ pub fn start(config: Config) -> Result<Running, String> {
     let bus = events::Bus::new(store.clone());
     let timers = Arc::new(timers::Timers::default());
     store.add_listener(timers.waker());
-    let app = Arc::new(App {
-        store,
-        bus,
-        timers,
-        metrics: metrics::Metrics::default(),
-        public_limiter: http::limits::RateLimiter::new(config.public_burst, config.public_rate),
-        account_sid: account.sid.clone(),
-        channels: channels::Shared::default(),
-        config,
-    });
-    app.metrics.register_gauges(metrics::core_gauges);
-    app.metrics.register_gauges(metrics::ops_gauges);
+    let core = Arc::new(Core::new(config, store, bus, timers, account.sid.clone()));
+    core.metrics
+        .register_gauges(|c: &Core| metrics::core_gauges(&c.metrics, &c.store));
+    core.metrics
+        .register_gauges(|c: &Core| metrics::ops_gauges(&c.store));
 
     // Every thread stops when `stop_tx` is dropped (its receivers then see a disconnect).
     let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
     let mut threads = Vec::new();
-    threads.extend(routing::start(&app, stop_rx.clone())?);
+    threads.extend(routing::start(&core, stop_rx.clone())?);
+    let app = Arc::new(App::new(core.clone()));
     let (parking, parking_thread) = http::park::Parking::start(app.clone(), stop_rx.clone())?;
     threads.push(parking_thread);
     threads.push(spawn("dispatcher", {
-        let (app, stop) = (app.clone(), stop_rx.clone());
-        move || app.bus.run(&stop)
+        let (core, stop) = (core.clone(), stop_rx.clone());
+        move || core.bus.run(&stop)
     })?);
     threads.push(spawn("timers", {
-        let (app, stop) = (app.clone(), stop_rx.clone());
-        move || app.timers.run(&app, &stop)
+        let (core, stop) = (core.clone(), stop_rx.clone());
+        move || core.timers.run(&core, &core.store, &stop)
     })?);
-    threads.extend(engine::start(&app, &stop_rx)?);
-    threads.extend(voice::start(&app, &stop_rx)?);
-    threads.extend(channels::start(&app, &stop_rx)?);
+    threads.extend(engine::start(&core, &stop_rx)?);
+    threads.extend(voice::start(&core, &stop_rx)?);
+    threads.extend(channels::start(&core, &stop_rx)?);
     let http = http::HttpServer::start(app.clone(), parking)?;
     Ok(Running {
         app,

@@ -2,7 +2,7 @@
 //! domain modules add (tasks by status, queue sizes, outbox backlog…) by registering a function
 //! that reads them from the store when `/metrics` is scraped.
 
-use crate::app::App;
+use crate::store::Store;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,7 +14,9 @@ const BUCKETS: [f64; 12] = [
 ];
 
 /// A gauge family read at scrape time: `(name, help, [(labels, value)])`.
-pub type GaugeFn = fn(&App) -> Vec<Gauge>;
+/// `C` is the context a gauge reads from (the appliance's `Core`), a parameter so that this
+/// module sits below the one that holds it.
+pub type GaugeFn<C> = fn(&C) -> Vec<Gauge>;
 
 pub struct Gauge {
     pub name: &'static str,
@@ -27,20 +29,32 @@ pub struct Gauge {
 /// Route pattern → status → count.
 type ByRoute = BTreeMap<String, BTreeMap<u16, u64>>;
 
-#[derive(Default)]
-pub struct Metrics {
+pub struct Metrics<C> {
     /// Method → route pattern → status → count; nested so that counting a request allocates nothing
     /// once its labels have been seen (iterates in the same order as a map keyed by the triple).
     requests: Mutex<BTreeMap<String, ByRoute>>,
     buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_us: AtomicU64,
-    gauges: Mutex<Vec<GaugeFn>>,
+    gauges: Mutex<Vec<GaugeFn<C>>>,
     /// Requests parked right now (long-polls waiting off the pool), set by the parking thread.
     parked: AtomicU64,
 }
 
-impl Metrics {
+impl<C> Default for Metrics<C> {
+    fn default() -> Self {
+        Metrics {
+            requests: Mutex::default(),
+            buckets: Default::default(),
+            latency_count: AtomicU64::default(),
+            latency_sum_us: AtomicU64::default(),
+            gauges: Mutex::default(),
+            parked: AtomicU64::default(),
+        }
+    }
+}
+
+impl<C> Metrics<C> {
     /// Counts one request against its route pattern (not its path, so SIDs don't explode labels).
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
@@ -72,7 +86,7 @@ impl Metrics {
         self.parked.store(n as u64, Ordering::Relaxed);
     }
 
-    pub fn register_gauges(&self, f: GaugeFn) {
+    pub fn register_gauges(&self, f: GaugeFn<C>) {
         self.gauges
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -80,7 +94,7 @@ impl Metrics {
     }
 
     /// The text exposition format.
-    pub fn render(&self, app: &App) -> String {
+    pub fn render(&self, ctx: &C) -> String {
         let mut out = String::new();
         out.push_str("# HELP switchboard_http_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE switchboard_http_requests_total counter\n");
@@ -123,14 +137,14 @@ impl Metrics {
             out,
             "switchboard_http_request_duration_seconds_count {count}"
         );
-        let fns: Vec<GaugeFn> = self
+        let fns: Vec<GaugeFn<C>> = self
             .gauges
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         let mut seen = std::collections::HashSet::new();
         for f in fns {
-            for g in f(app) {
+            for g in f(ctx) {
                 if seen.insert(g.name) {
                     let _ = writeln!(out, "# HELP {} {}\n# TYPE {} gauge", g.name, g.help, g.name);
                 }
@@ -157,14 +171,14 @@ fn escape(s: &str) -> String {
 }
 
 /// Gauges the foundation owns: the event outbox and timers.
-pub fn core_gauges(app: &App) -> Vec<Gauge> {
+pub fn core_gauges<C>(metrics: &Metrics<C>, store: &Store) -> Vec<Gauge> {
     let mut g = vec![Gauge {
         name: "switchboard_parked_requests",
         help: "Requests parked off the pool (long-polls waiting for an event or their deadline).",
         labels: vec![],
-        value: app.metrics.parked.load(Ordering::Relaxed) as f64,
+        value: metrics.parked.load(Ordering::Relaxed) as f64,
     }];
-    if let Ok((events, due)) = app.store.read(crate::store::events::backlog_stats) {
+    if let Ok((events, due)) = store.read(crate::store::events::backlog_stats) {
         g.push(Gauge {
             name: "switchboard_events_total",
             help: "Events stored in the outbox.",
@@ -183,7 +197,7 @@ pub fn core_gauges(app: &App) -> Vec<Gauge> {
 
 /// Operations gauges (issue 9): tasks by status, reservations, queue sizes, outbox backlog,
 /// webhook failures.
-pub fn ops_gauges(app: &App) -> Vec<Gauge> {
+pub fn ops_gauges(store: &Store) -> Vec<Gauge> {
     use crate::store::ops_metrics as m;
     let mut g = Vec::new();
     let family = |g: &mut Vec<Gauge>,
@@ -200,7 +214,7 @@ pub fn ops_gauges(app: &App) -> Vec<Gauge> {
             });
         }
     };
-    if let Ok(rows) = app.store.read(m::tasks_by_status) {
+    if let Ok(rows) = store.read(m::tasks_by_status) {
         family(
             &mut g,
             "switchboard_tasks",
@@ -209,7 +223,7 @@ pub fn ops_gauges(app: &App) -> Vec<Gauge> {
             rows,
         );
     }
-    if let Ok(rows) = app.store.read(m::reservations_by_status) {
+    if let Ok(rows) = store.read(m::reservations_by_status) {
         family(
             &mut g,
             "switchboard_reservations",
@@ -218,7 +232,7 @@ pub fn ops_gauges(app: &App) -> Vec<Gauge> {
             rows,
         );
     }
-    if let Ok(rows) = app.store.read(m::queue_sizes) {
+    if let Ok(rows) = store.read(m::queue_sizes) {
         family(
             &mut g,
             "switchboard_queue_pending_tasks",
@@ -227,7 +241,7 @@ pub fn ops_gauges(app: &App) -> Vec<Gauge> {
             rows,
         );
     }
-    if let Ok(rows) = app.store.read(m::webhook_failures) {
+    if let Ok(rows) = store.read(m::webhook_failures) {
         family(
             &mut g,
             "switchboard_webhook_failures",
@@ -236,7 +250,7 @@ pub fn ops_gauges(app: &App) -> Vec<Gauge> {
             rows,
         );
     }
-    if let Ok(n) = app.store.read(m::outbox_backlog) {
+    if let Ok(n) = store.read(m::outbox_backlog) {
         g.push(Gauge {
             name: "switchboard_outbox_backlog",
             help: "Events not yet acknowledged by the slowest durable subscriber.",

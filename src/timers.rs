@@ -5,8 +5,7 @@
 //! their write transactions with `timers::schedule`. A handler must be idempotent: a crash right
 //! after it committed but before its timer row was removed runs it again.
 
-use crate::app::App;
-use crate::store::{self, timers::TimerRow};
+use crate::store::{self, timers::TimerRow, Store};
 use crossbeam_channel::{Receiver, Sender};
 use rusqlite::Connection;
 use std::collections::HashMap;
@@ -77,16 +76,18 @@ pub fn cancel(conn: &Connection, kind: TimerKind, target: &str) -> store::Result
     store::timers::cancel(conn, kind.as_str(), target)
 }
 
-pub type Handler = Arc<dyn Fn(&App, &TimerRow) -> Result<(), String> + Send + Sync>;
+/// A timer handler; `C` is the context it is handed (the appliance's `Core`), a parameter so
+/// that this module sits below the one that holds it.
+pub type Handler<C> = Arc<dyn Fn(&C, &TimerRow) -> Result<(), String> + Send + Sync>;
 
 /// The handler registry and the thread's wake-up channel.
-pub struct Timers {
-    handlers: RwLock<HashMap<TimerKind, Handler>>,
+pub struct Timers<C> {
+    handlers: RwLock<HashMap<TimerKind, Handler<C>>>,
     wake_tx: Sender<()>,
     wake_rx: Receiver<()>,
 }
 
-impl Default for Timers {
+impl<C> Default for Timers<C> {
     fn default() -> Self {
         let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
         Timers {
@@ -100,7 +101,7 @@ impl Default for Timers {
 /// The longest a failed timer waits before its next try.
 const MAX_BACKOFF_MS: i64 = 5 * 60 * 1000;
 
-impl Timers {
+impl<C> Timers<C> {
     /// The sender the store nudges after each commit, so a newly scheduled timer is seen at once.
     pub fn waker(&self) -> Sender<()> {
         self.wake_tx.clone()
@@ -109,7 +110,7 @@ impl Timers {
     pub fn register(
         &self,
         kind: TimerKind,
-        handler: impl Fn(&App, &TimerRow) -> Result<(), String> + Send + Sync + 'static,
+        handler: impl Fn(&C, &TimerRow) -> Result<(), String> + Send + Sync + 'static,
     ) {
         self.handlers
             .write()
@@ -118,10 +119,10 @@ impl Timers {
     }
 
     /// The timer loop; runs on its own thread until `stop` is signalled.
-    pub fn run(&self, app: &App, stop: &Receiver<()>) {
+    pub fn run(&self, ctx: &C, store: &Store, stop: &Receiver<()>) {
         loop {
             let now = crate::clock::now_ms();
-            let mut wait = match app.store.read(store::timers::next_due) {
+            let mut wait = match store.read(store::timers::next_due) {
                 Ok(Some(due)) => (due - now).clamp(0, 60_000),
                 Ok(None) => 60_000,
                 Err(e) => {
@@ -130,27 +131,27 @@ impl Timers {
                 }
             };
             // The store's WAL checkpoints ride on this thread (it wakes after every commit).
-            if let Some(due) = app.store.checkpointer.run_if_due(&app.store) {
+            if let Some(due) = store.checkpointer.run_if_due(store) {
                 wait = wait.min(due.as_millis() as i64 + 1);
             }
             if wait > 0 {
                 crossbeam_channel::select! {
                     recv(self.wake_rx) -> _ => continue,
                     recv(stop) -> _ => {
-                        app.store.checkpointer.finish(&app.store);
+                        store.checkpointer.finish(store);
                         return;
                     }
                     default(Duration::from_millis(wait as u64)) => {},
                 }
             }
-            self.fire_due(app);
+            self.fire_due(ctx, store);
         }
     }
 
     /// Fires every timer due now; returns how many ran.
-    pub fn fire_due(&self, app: &App) -> usize {
+    pub fn fire_due(&self, ctx: &C, store: &Store) -> usize {
         let now = crate::clock::now_ms();
-        let due = match app.store.read(|c| store::timers::due(c, now, 200)) {
+        let due = match store.read(|c| store::timers::due(c, now, 200)) {
             Ok(d) => d,
             Err(e) => {
                 log::error!("timer thread could not read due timers: {e}");
@@ -159,12 +160,12 @@ impl Timers {
         };
         let count = due.len();
         for timer in due {
-            self.fire(app, &timer);
+            self.fire(ctx, store, &timer);
         }
         count
     }
 
-    fn fire(&self, app: &App, timer: &TimerRow) {
+    fn fire(&self, ctx: &C, store: &Store, timer: &TimerRow) {
         let handler = TimerKind::parse(&timer.kind).and_then(|k| {
             self.handlers
                 .read()
@@ -173,11 +174,11 @@ impl Timers {
                 .cloned()
         });
         let outcome = match handler {
-            Some(h) => catch_unwind(AssertUnwindSafe(|| h(app, timer)))
+            Some(h) => catch_unwind(AssertUnwindSafe(|| h(ctx, timer)))
                 .unwrap_or_else(|_| Err("the handler panicked".to_string())),
             None => Err(format!("no handler for timer kind {}", timer.kind)),
         };
-        let result = app.store.write(|tx| match &outcome {
+        let result = store.write(|tx| match &outcome {
             Ok(()) => store::timers::delete_if_due(tx, timer.id, timer.due_at),
             Err(e) => {
                 let backoff = (1000i64 << timer.attempts.clamp(0, 20)).min(MAX_BACKOFF_MS);

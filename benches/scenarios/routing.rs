@@ -8,7 +8,7 @@ use crate::percentile_ms;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchboard::app::App;
+use switchboard::http::App;
 use switchboard::routing::{
     queues::{self, QueueParams},
     states::TaskStatus,

@@ -4,8 +4,8 @@
 //! https://www.twilio.com/docs/conversations/api/conversation-resource
 
 use super::{messages, Error, Result};
-use crate::app::App;
 use crate::clock::now_ms;
+use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::conversations as db;
@@ -29,7 +29,7 @@ pub struct Fields {
     pub date_created: Option<i64>,
 }
 
-pub fn create(app: &App, fields: Fields) -> Result<Conversation> {
+pub fn create(app: &Core, fields: Fields) -> Result<Conversation> {
     app.store
         .write(|tx| create_in(tx, app, fields, None, crate::clock::now_ms()))
 }
@@ -38,7 +38,7 @@ pub fn create(app: &App, fields: Fields) -> Result<Conversation> {
 /// opened it, whose janitor settings then apply).
 pub fn create_in(
     tx: &Connection,
-    app: &App,
+    app: &Core,
     fields: Fields,
     flex_flow_sid: Option<&str>,
     now: i64,
@@ -79,7 +79,7 @@ pub fn fetch(conn: &Connection, sid: &str) -> Result<Conversation> {
     db::find(conn, sid)?.ok_or_else(|| Error::not_found(sid))
 }
 
-pub fn update(app: &App, sid: &str, fields: Fields) -> Result<Conversation> {
+pub fn update(app: &Core, sid: &str, fields: Fields) -> Result<Conversation> {
     app.store.write(|tx| {
         let mut c = fetch(tx, sid)?;
         let before = c.state.clone();
@@ -103,7 +103,7 @@ pub fn update(app: &App, sid: &str, fields: Fields) -> Result<Conversation> {
 
 /// Moves a conversation to `state` in the caller's transaction (and records it); a no-op if it
 /// is there already.
-pub fn set_state_in(tx: &Connection, app: &App, sid: &str, state: &str) -> Result<bool> {
+pub fn set_state_in(tx: &Connection, app: &Core, sid: &str, state: &str) -> Result<bool> {
     let mut c = fetch(tx, sid)?;
     if c.state == state {
         return Ok(false);
@@ -115,7 +115,7 @@ pub fn set_state_in(tx: &Connection, app: &App, sid: &str, state: &str) -> Resul
     Ok(true)
 }
 
-fn record_state(tx: &Connection, app: &App, c: &Conversation) -> Result<()> {
+fn record_state(tx: &Connection, app: &Core, c: &Conversation) -> Result<()> {
     let kind = if c.state == "closed" {
         EventType::ConversationClosed
     } else {
@@ -130,7 +130,7 @@ fn record_state(tx: &Connection, app: &App, c: &Conversation) -> Result<()> {
     Ok(())
 }
 
-pub fn delete(app: &App, sid: &str) -> Result<()> {
+pub fn delete(app: &Core, sid: &str) -> Result<()> {
     app.store.write(|tx| {
         let c = fetch(tx, sid)?;
         db::delete(tx, &c.sid)?;
@@ -164,7 +164,7 @@ pub fn list_messages(
 /// Posts a message as `author` (an agent, the bot); delivered to the conversation's carrier
 /// bindings through the outbox.
 pub fn post_message(
-    app: &App,
+    app: &Core,
     conversation_sid: &str,
     author: &str,
     body: &str,
@@ -285,7 +285,7 @@ pub fn touch_timers_in(tx: &Connection, c: &Conversation) -> Result<()> {
 
 /// The `ChatSessionExpiry` timer: a conversation's inactive or closed timer is due.
 pub fn on_timer(
-    app: &App,
+    app: &Core,
     row: &crate::store::timers::TimerRow,
 ) -> std::result::Result<(), String> {
     let sid = row

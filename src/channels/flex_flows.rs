@@ -5,8 +5,8 @@
 //! https://www.twilio.com/docs/flex/developer/messaging/manage-flows
 
 use super::{Error, Result};
-use crate::app::App;
 use crate::clock::now_ms;
+use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::flex_flows as db;
 pub use crate::store::channels::flex_flows::FlexFlow;
@@ -37,7 +37,7 @@ pub struct Fields {
     pub janitor_enabled: Option<bool>,
 }
 
-pub fn create(app: &App, fields: Fields) -> Result<FlexFlow> {
+pub fn create(app: &Core, fields: Fields) -> Result<FlexFlow> {
     let now = now_ms();
     let friendly_name = fields
         .friendly_name
@@ -73,7 +73,7 @@ pub fn create(app: &App, fields: Fields) -> Result<FlexFlow> {
     })
 }
 
-pub fn update(app: &App, sid: &str, fields: Fields) -> Result<FlexFlow> {
+pub fn update(app: &Core, sid: &str, fields: Fields) -> Result<FlexFlow> {
     app.store.write(|tx| {
         let mut flow = db::find(tx, sid)?.ok_or_else(|| Error::not_found(sid))?;
         apply(&mut flow, &fields);
@@ -84,7 +84,7 @@ pub fn update(app: &App, sid: &str, fields: Fields) -> Result<FlexFlow> {
     })
 }
 
-pub fn delete(app: &App, sid: &str) -> Result<()> {
+pub fn delete(app: &Core, sid: &str) -> Result<()> {
     if app.store.write(|tx| db::delete(tx, sid))? {
         Ok(())
     } else {
@@ -215,7 +215,7 @@ pub fn default_service_sid(conn: &Connection) -> Result<String> {
 /// Seeds the default handlers (idempotent: each is created only if no Flex Flow has its name).
 /// `integration` picks each one's integration: `(type, object)`.
 pub fn seed(
-    app: &App,
+    app: &Core,
     integration: impl Fn(&Connection, &str) -> Result<(String, Value)> + Send + Sync,
 ) -> Result<()> {
     app.store.write(|tx| {

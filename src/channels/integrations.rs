@@ -2,7 +2,7 @@
 //! engine. Everything channels know of a task or an execution goes through here.
 
 use super::{Error, Result};
-use crate::app::App;
+use crate::core::Core;
 use rusqlite::{Connection, Transaction};
 use serde_json::Value;
 
@@ -41,7 +41,7 @@ pub struct TaskSpec {
     pub attributes: Value,
 }
 
-pub fn create_task_in(tx: &Transaction, app: &App, spec: TaskSpec) -> Result<String> {
+pub fn create_task_in(tx: &Transaction, app: &Core, spec: TaskSpec) -> Result<String> {
     let workspace = match spec.workspace_sid {
         Some(w) => w,
         None => crate::routing::workspaces::default_sid(tx)
@@ -73,7 +73,7 @@ pub fn create_task_in(tx: &Transaction, app: &App, spec: TaskSpec) -> Result<Str
 
 /// Moves a task to wrapping or completed (Interactions closing a channel); a task already past
 /// that point is left alone.
-pub fn finish_task(app: &App, task_sid: &str, complete: bool) -> Result<()> {
+pub fn finish_task(app: &Core, task_sid: &str, complete: bool) -> Result<()> {
     use crate::routing::states::TaskStatus::*;
     let Some(task) = app
         .store
@@ -118,7 +118,7 @@ pub enum Trigger {
 /// Hands a message to a Studio flow: resumes the contact's waiting execution or starts one.
 /// Returns the execution's SID.
 pub fn studio_inbound(
-    app: &App,
+    app: &Core,
     flow_sid: &str,
     trigger: Trigger,
     contact: &str,

@@ -8,8 +8,8 @@
 
 use super::integrations::{self, TaskSpec};
 use super::{conversations, flex_flows, participants, Error, Result};
-use crate::app::App;
 use crate::clock::now_ms;
+use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::interactions::{self as db, Channel, ChannelParticipant, Interaction};
@@ -34,7 +34,7 @@ pub struct Created {
 }
 
 pub fn create(
-    app: &App,
+    app: &Core,
     channel: Value,
     routing: Option<Value>,
     context_sid: Option<String>,
@@ -232,7 +232,7 @@ pub fn fetch_channel(conn: &Connection, interaction_sid: &str, sid: &str) -> Res
 /// Sets a channel's status to `closed` or `inactive`: the conversation follows, and the task
 /// goes to completed (routing status `closed`) or wrapping.
 pub fn update_channel(
-    app: &App,
+    app: &Core,
     interaction_sid: &str,
     sid: &str,
     status: &str,
@@ -315,7 +315,7 @@ pub fn add_channel_participant_in(
 
 /// `POST …/Participants`: `Type` and `MediaProperties` (`identity`, or `address` + `proxy_address`).
 pub fn add_participant(
-    app: &App,
+    app: &Core,
     interaction_sid: &str,
     channel_sid: &str,
     kind: &str,
@@ -351,7 +351,7 @@ pub fn add_participant(
 
 /// `POST …/Participants/{sid}` with `Status` closed | wrapup: a closed participant leaves the conversation.
 pub fn update_participant(
-    app: &App,
+    app: &Core,
     interaction_sid: &str,
     channel_sid: &str,
     sid: &str,

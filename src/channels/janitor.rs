@@ -14,8 +14,8 @@
 use super::integrations;
 use super::messages::{self, NewMessage};
 use super::{conversations, outbox, participants, sessions, Result};
-use crate::app::App;
 use crate::clock::now_ms;
+use crate::core::Core;
 use crate::events::{Delivery, Event, EventType, Subscription};
 use crate::store::channels::{self as store, conversations as conv_db, flex_flows as flow_db};
 use crate::store::channels::{interactions as inter_db, sessions as session_db};
@@ -32,7 +32,7 @@ pub const SUBSCRIBER: &str = "channels-janitor";
 
 /// Subscribes (durably) and starts the janitor thread.
 pub fn start(
-    app: &Arc<App>,
+    app: &Arc<Core>,
     stop: &Receiver<()>,
 ) -> std::result::Result<std::thread::JoinHandle<()>, String> {
     let sub = app
@@ -82,7 +82,7 @@ pub fn start(
 /// Handles the relevant events of `batch` in order and moves the cursor past the batch, in one
 /// transaction; false (and nothing written) if one of them failed, or if the batch has nothing
 /// to handle (the caller only acks it).
-fn handle_together(app: &App, sub: &Subscription, batch: &[Arc<Event>]) -> bool {
+fn handle_together(app: &Core, sub: &Subscription, batch: &[Arc<Event>]) -> bool {
     let relevant: Vec<&Event> = batch
         .iter()
         .map(|ev| ev.as_ref())
@@ -112,7 +112,7 @@ fn handle_together(app: &App, sub: &Subscription, batch: &[Arc<Event>]) -> bool 
 
 /// Handles an event, retrying a failing store a few times; false if it never went through (the
 /// event is then replayed at the next start, since its cursor did not move).
-fn handle_with_retries(app: &App, ev: &Event) -> bool {
+fn handle_with_retries(app: &Core, ev: &Event) -> bool {
     for attempt in 0..5u64 {
         match app.store.write(|tx| handle_in(tx, app, ev)) {
             Ok(()) => return true,
@@ -146,7 +146,7 @@ fn relevant(kind: EventType) -> bool {
     )
 }
 
-fn handle_in(tx: &Connection, app: &App, ev: &Event) -> Result<()> {
+fn handle_in(tx: &Connection, app: &Core, ev: &Event) -> Result<()> {
     use EventType::*;
     if !store::mark_handled(tx, &ev.sid)? {
         return Ok(());
@@ -217,7 +217,7 @@ pub fn task_conversation(data: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-fn add_agent(tx: &Connection, app: &App, conv: &str, worker_sid: &str) -> Result<()> {
+fn add_agent(tx: &Connection, app: &Core, conv: &str, worker_sid: &str) -> Result<()> {
     let Some(c) = conv_db::find(tx, conv)? else {
         return Ok(());
     };
@@ -248,7 +248,7 @@ fn add_agent(tx: &Connection, app: &App, conv: &str, worker_sid: &str) -> Result
 /// The janitor's cleanup after a task ended (`why`: the event type).
 pub fn clean(
     tx: &Connection,
-    app: &App,
+    app: &Core,
     task_sid: &str,
     conv_hint: Option<String>,
     why: &str,
@@ -289,7 +289,7 @@ pub fn clean(
 
 /// A Studio send-message widget's message: into its conversation (as the bot), or straight to
 /// the carrier when the execution has no conversation (a flow triggered by the flow webhook).
-fn deliver_studio_message(tx: &Connection, app: &App, ev: &Event) -> Result<()> {
+fn deliver_studio_message(tx: &Connection, app: &Core, ev: &Event) -> Result<()> {
     let get = |k: &str| ev.data.get(k).and_then(Value::as_str).map(str::to_string);
     let body = get("Body").unwrap_or_default();
     let media: Vec<String> = match ev.data.get("MediaUrl") {

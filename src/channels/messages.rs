@@ -4,8 +4,8 @@
 //! https://www.twilio.com/docs/conversations/api/conversation-message-resource
 
 use super::{outbox, Error, Result};
-use crate::app::App;
 use crate::clock::now_ms;
+use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
 pub use crate::store::channels::messages::Message;
@@ -33,7 +33,7 @@ pub struct NewMessage {
 /// `external_sid`) is not added again: the stored one is returned.
 pub fn add_in(
     tx: &Connection,
-    app: &App,
+    app: &Core,
     conversation_sid: &str,
     m: NewMessage,
 ) -> Result<Message> {
@@ -140,7 +140,7 @@ pub fn add_in(
     Ok(msg)
 }
 
-pub fn create(app: &App, conversation_sid: &str, m: NewMessage) -> Result<Message> {
+pub fn create(app: &Core, conversation_sid: &str, m: NewMessage) -> Result<Message> {
     app.store.write(|tx| add_in(tx, app, conversation_sid, m))
 }
 
@@ -150,7 +150,7 @@ pub fn fetch(conn: &Connection, conversation_sid: &str, key: &str) -> Result<Mes
 
 /// Updates author, body or attributes.
 pub fn update(
-    app: &App,
+    app: &Core,
     conversation_sid: &str,
     key: &str,
     author: Option<String>,
@@ -180,7 +180,7 @@ pub fn update(
     })
 }
 
-pub fn delete(app: &App, conversation_sid: &str, key: &str) -> Result<()> {
+pub fn delete(app: &Core, conversation_sid: &str, key: &str) -> Result<()> {
     app.store.write(|tx| {
         let m = fetch(tx, conversation_sid, key)?;
         db::delete(tx, &m.sid)?;

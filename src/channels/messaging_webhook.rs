@@ -5,7 +5,7 @@
 
 use super::sessions::{self, Inbound, Received};
 use super::Result;
-use crate::app::App;
+use crate::core::Core;
 
 /// The TwiML answer: nothing to say now (replies go out through the carrier API).
 pub const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
@@ -29,7 +29,7 @@ pub fn channel_type(address: &str) -> &'static str {
     }
 }
 
-pub fn handle(app: &App, m: CarrierMessage) -> Result<Received> {
+pub fn handle(app: &Core, m: CarrierMessage) -> Result<Received> {
     sessions::receive(
         app,
         Inbound {

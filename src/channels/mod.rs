@@ -24,7 +24,7 @@ pub mod webhooks;
 
 pub use error::{Error, Result};
 
-/// In-process state of the channels layer, kept in `App`.
+/// In-process state of the channels layer, reached through `Core::state`.
 pub struct Shared {
     /// Striped locks that take one contact's inbound messages one at a time through routing, so
     /// a burst cannot start two executions or tasks before the first one's task exists.
@@ -52,13 +52,13 @@ impl Shared {
     }
 }
 
-use crate::app::App;
+use crate::core::Core;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// Seeds the default handlers and starts the janitor and the outbox sender (called once from `lib::start`).
 pub fn start(
-    app: &Arc<App>,
+    app: &Arc<Core>,
     stop: &crossbeam_channel::Receiver<()>,
 ) -> std::result::Result<Vec<JoinHandle<()>>, String> {
     flex_flows::seed(app, |conn, channel| {

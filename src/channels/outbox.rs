@@ -9,8 +9,8 @@
 //! their outcomes recorded in one commit.
 
 use super::Result;
-use crate::app::App;
 use crate::clock::now_ms;
+use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::conversations::Conversation;
@@ -30,7 +30,7 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Queues a carrier message (`From`, `To`, `Body`, `MediaUrl`?) in the caller's transaction.
 pub fn queue_carrier(
     tx: &Connection,
-    app: &App,
+    app: &Core,
     params: Value,
     conversation_sid: Option<&str>,
     message_sid: Option<&str>,
@@ -50,7 +50,7 @@ pub fn queue_carrier(
 /// Queues a POST to an external URL, tried at most `max_attempts` times.
 pub fn queue_external(
     tx: &Connection,
-    app: &App,
+    app: &Core,
     url: &str,
     params: Value,
     conversation_sid: Option<&str>,
@@ -71,7 +71,7 @@ pub fn queue_external(
 /// Queues a conversation webhook's `onMessageAdded` call when its filters ask for it.
 pub fn queue_conversation_webhook(
     tx: &Connection,
-    app: &App,
+    app: &Core,
     hook: &Webhook,
     conv: &Conversation,
     m: &Message,
@@ -97,7 +97,7 @@ pub fn queue_conversation_webhook(
 }
 
 /// The parameters Twilio posts for `onMessageAdded`.
-pub fn message_event_params(app: &App, conv: &Conversation, m: &Message) -> Value {
+pub fn message_event_params(app: &Core, conv: &Conversation, m: &Message) -> Value {
     json!({
         "EventType": "onMessageAdded",
         "AccountSid": app.account_sid,
@@ -117,7 +117,7 @@ pub fn message_event_params(app: &App, conv: &Conversation, m: &Message) -> Valu
 #[allow(clippy::too_many_arguments)]
 fn queue(
     tx: &Connection,
-    app: &App,
+    app: &Core,
     kind: &str,
     url: Option<&str>,
     params: Value,
@@ -156,7 +156,7 @@ fn queue(
 }
 
 /// The sender loop; runs on its own thread until `stop`. `wake` is nudged after every commit.
-pub fn run(app: &App, stop: &Receiver<()>, wake: &Receiver<()>) {
+pub fn run(app: &Core, stop: &Receiver<()>, wake: &Receiver<()>) {
     let mut warned_unconfigured = false;
     // One agent for the thread: connections to the carrier are kept alive between messages.
     let agent = crate::outbound::http_client(crate::outbound::Options::within(ATTEMPT_TIMEOUT));
@@ -226,7 +226,7 @@ enum Outcome {
 }
 
 /// Records the outcomes of sent requests in one transaction; if that fails, one by one.
-fn record_all(app: &App, attempted: &[(Outbound, Outcome)]) {
+fn record_all(app: &Core, attempted: &[(Outbound, Outcome)]) {
     if attempted.is_empty() {
         return;
     }
@@ -257,7 +257,7 @@ fn record_all(app: &App, attempted: &[(Outbound, Outcome)]) {
 }
 
 /// Records one attempt's outcome: sent, failed for good, or queued again after a backoff.
-fn record_in(tx: &Connection, app: &App, o: &Outbound, outcome: &Outcome, now: i64) -> Result<()> {
+fn record_in(tx: &Connection, app: &Core, o: &Outbound, outcome: &Outcome, now: i64) -> Result<()> {
     match outcome {
         Outcome::Sent(provider_sid) => {
             db::record_attempt(tx, &o.sid, "sent", now, provider_sid.as_deref(), None, now)?;
@@ -312,7 +312,7 @@ fn set_delivery(tx: &Connection, o: &Outbound, how: &str, now: i64) -> Result<()
     Ok(())
 }
 
-fn send(app: &App, agent: &ureq::Agent, o: &Outbound) -> Outcome {
+fn send(app: &Core, agent: &ureq::Agent, o: &Outbound) -> Outcome {
     let (url, auth) = match o.kind.as_str() {
         "carrier" => {
             let base = app.config.provider_url.clone().unwrap_or_default();
@@ -413,7 +413,7 @@ fn crate_basic(user: &str, pass: &str) -> String {
 /// The carrier's status callback for a message we sent (`MessageSid` is the carrier's SID):
 /// `delivered`, `undelivered`, `failed` (or `read`) update the conversation message's delivery.
 /// Unknown SIDs are ignored.
-pub fn status_callback(app: &App, provider_sid: &str, status: &str) -> Result<()> {
+pub fn status_callback(app: &Core, provider_sid: &str, status: &str) -> Result<()> {
     let field = match status {
         "delivered" => "delivered",
         "read" => "read",
@@ -451,7 +451,7 @@ pub fn status_callback(app: &App, provider_sid: &str, status: &str) -> Result<()
 
 /// Outbox gauges for `/metrics`: requests by status, and those retrying after a failed attempt
 /// (a carrier that is down shows here while its messages wait; kinds with none answer 0).
-pub fn gauges(app: &App) -> Vec<crate::metrics::Gauge> {
+pub fn gauges(app: &Core) -> Vec<crate::metrics::Gauge> {
     let Ok(counts) = app.store.read(db::counts) else {
         return Vec::new();
     };

@@ -3,8 +3,8 @@
 //! https://www.twilio.com/docs/conversations/api/conversation-participant-resource
 
 use super::{Error, Result};
-use crate::app::App;
 use crate::clock::now_ms;
+use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::participants as db;
@@ -24,14 +24,14 @@ pub struct Fields {
     pub last_read_timestamp: Option<String>,
 }
 
-pub fn add(app: &App, conversation_sid: &str, f: Fields) -> Result<Participant> {
+pub fn add(app: &Core, conversation_sid: &str, f: Fields) -> Result<Participant> {
     app.store.write(|tx| add_in(tx, app, conversation_sid, f))
 }
 
 /// Adds a participant in the caller's transaction; a duplicate identity or address is 409.
 pub fn add_in(
     tx: &Connection,
-    app: &App,
+    app: &Core,
     conversation_sid: &str,
     f: Fields,
 ) -> Result<Participant> {
@@ -97,7 +97,7 @@ pub fn fetch(conn: &Connection, conversation_sid: &str, key: &str) -> Result<Par
     db::find(conn, conversation_sid, key)?.ok_or_else(|| Error::not_found(key))
 }
 
-pub fn update(app: &App, conversation_sid: &str, key: &str, f: Fields) -> Result<Participant> {
+pub fn update(app: &Core, conversation_sid: &str, key: &str, f: Fields) -> Result<Participant> {
     app.store.write(|tx| {
         let mut p = fetch(tx, conversation_sid, key)?;
         check_attributes(&f.attributes)?;
@@ -131,7 +131,7 @@ pub fn update(app: &App, conversation_sid: &str, key: &str, f: Fields) -> Result
     })
 }
 
-pub fn remove(app: &App, conversation_sid: &str, key: &str) -> Result<()> {
+pub fn remove(app: &Core, conversation_sid: &str, key: &str) -> Result<()> {
     app.store.write(|tx| {
         let p = fetch(tx, conversation_sid, key)?;
         db::delete(tx, &p.sid)?;

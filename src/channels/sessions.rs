@@ -10,8 +10,8 @@
 use super::integrations::{self, TaskSpec, TaskState, Trigger};
 use super::messages::{self, Message, NewMessage};
 use super::{conversations, flex_flows, outbox, participants, Error, Result};
-use crate::app::App;
 use crate::clock::now_ms;
+use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::flex_flows::FlexFlow;
@@ -69,10 +69,9 @@ pub struct Received {
 }
 
 /// Takes an inbound message through session, conversation, message and routing.
-pub fn receive(app: &App, inbound: Inbound) -> Result<Received> {
-    let _one_at_a_time = app
-        .channels
-        .contact_lock(&inbound.contact, &inbound.contact_identity);
+pub fn receive(app: &Core, inbound: Inbound) -> Result<Received> {
+    let shared = app.state::<super::Shared>();
+    let _one_at_a_time = shared.contact_lock(&inbound.contact, &inbound.contact_identity);
     let (mut received, studio) = app.store.write(|tx| receive_in(tx, app, &inbound))?;
     if let Some((flow_sid, payload)) = studio {
         let trigger = if inbound.channel_type == "web" {
@@ -95,7 +94,7 @@ pub fn receive(app: &App, inbound: Inbound) -> Result<Received> {
 
 type StudioCall = Option<(String, Value)>;
 
-fn receive_in(tx: &Transaction, app: &App, inbound: &Inbound) -> Result<(Received, StudioCall)> {
+fn receive_in(tx: &Transaction, app: &Core, inbound: &Inbound) -> Result<(Received, StudioCall)> {
     if let Some(ext) = &inbound.external_sid {
         if let Some(m) = msg_db::find_by_external(tx, ext)? {
             let session = db::for_conversation(tx, &m.conversation_sid)?
@@ -317,7 +316,7 @@ fn task_spec(flow: &FlexFlow, conv: &conversations::Conversation, inbound: &Inbo
 }
 
 /// Finds the contact's session, or starts a conversation and session under the handling Flex Flow.
-fn open_session(tx: &Connection, app: &App, inbound: &Inbound) -> Result<(Session, FlexFlow)> {
+fn open_session(tx: &Connection, app: &Core, inbound: &Inbound) -> Result<(Session, FlexFlow)> {
     if let Some(s) = db::find_for_contact(
         tx,
         &inbound.channel_type,
@@ -422,7 +421,7 @@ fn open_session(tx: &Connection, app: &App, inbound: &Inbound) -> Result<(Sessio
 }
 
 /// Deletes a session and records why.
-pub fn close(tx: &Connection, app: &App, s: &Session, why: &str) -> Result<()> {
+pub fn close(tx: &Connection, app: &Core, s: &Session, why: &str) -> Result<()> {
     db::delete(tx, &s.sid)?;
     let mut data = session_data(s);
     data["Reason"] = json!(why);

@@ -5,8 +5,8 @@
 
 use super::sessions::{self, Inbound, Received};
 use super::{flex_flows, Error, Result};
-use crate::app::App;
 use crate::clock::now_ms;
+use crate::core::Core;
 use crate::ids;
 use crate::store::channels::messages::Message;
 use crate::store::channels::webchats::{self as db, WebChat};
@@ -21,7 +21,7 @@ pub struct Started {
 
 /// Starts a chat; `message`, when given, is the customer's first message.
 pub fn start(
-    app: &App,
+    app: &Core,
     name: &str,
     context: Option<Value>,
     message: Option<String>,
@@ -93,7 +93,7 @@ pub fn authorize(conn: &Connection, conversation_sid: &str, token: &str) -> Resu
 }
 
 /// The customer's message into their chat.
-pub fn send(app: &App, chat: &WebChat, body: &str) -> Result<Received> {
+pub fn send(app: &Core, chat: &WebChat, body: &str) -> Result<Received> {
     if body.trim().is_empty() {
         return Err(Error::invalid("Body", "is empty"));
     }

@@ -3,8 +3,8 @@
 //! https://www.twilio.com/docs/conversations/api/conversation-scoped-webhook-resource
 
 use super::{Error, Result};
-use crate::app::App;
 use crate::clock::now_ms;
+use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::webhooks as db;
 pub use crate::store::channels::webhooks::Webhook;
@@ -16,7 +16,7 @@ pub const TARGETS: &[&str] = &["webhook", "trigger", "studio"];
 /// Creates a webhook; `configuration` holds Twilio's snake_case keys (`url`, `method`,
 /// `filters`, `triggers`, `flow_sid`, `replay_after`).
 pub fn create(
-    app: &App,
+    app: &Core,
     conversation_sid: &str,
     target: &str,
     configuration: Map<String, Value>,
@@ -57,7 +57,7 @@ pub fn fetch(conn: &Connection, conversation_sid: &str, sid: &str) -> Result<Web
 }
 
 pub fn update(
-    app: &App,
+    app: &Core,
     conversation_sid: &str,
     sid: &str,
     configuration: Map<String, Value>,
@@ -72,7 +72,7 @@ pub fn update(
     })
 }
 
-pub fn delete(app: &App, conversation_sid: &str, sid: &str) -> Result<()> {
+pub fn delete(app: &Core, conversation_sid: &str, sid: &str) -> Result<()> {
     app.store.write(|tx| {
         let w = fetch(tx, conversation_sid, sid)?;
         db::delete(tx, &w.sid)?;

@@ -2,44 +2,9 @@
 //! what an active execution is waiting for. Both are stored with the execution, so a waiting
 //! execution resumes after a restart.
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::{Deserialize, Serialize};
 
-/// Studio v2's execution status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExecutionStatus {
-    Active,
-    Ended,
-}
-
-impl ExecutionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExecutionStatus::Active => "active",
-            ExecutionStatus::Ended => "ended",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ExecutionStatus> {
-        match s {
-            "active" => Some(ExecutionStatus::Active),
-            "ended" => Some(ExecutionStatus::Ended),
-            _ => None,
-        }
-    }
-}
-
-impl ToSql for ExecutionStatus {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
-impl FromSql for ExecutionStatus {
-    fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
-        ExecutionStatus::parse(v.as_str()?).ok_or(FromSqlError::InvalidType)
-    }
-}
+pub use crate::states::ExecutionStatus;
 
 /// What a waiting execution waits for, in which state. `token` is the execution's step count
 /// when it started waiting: an answer (timer, HTTP reply, callback) carrying another token is

@@ -6,7 +6,7 @@
 
 use super::execution::{ExecutionStatus, Wait};
 use super::{run, widgets};
-use crate::app::App;
+use crate::core::Core;
 use crate::events::Event;
 use crate::events::{Delivery, EventType};
 use crate::store;
@@ -25,7 +25,7 @@ const MAX_BODY: u64 = 256 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-pub fn start(app: &Arc<App>, stop: &Receiver<()>) -> Result<Vec<JoinHandle<()>>, String> {
+pub fn start(app: &Arc<Core>, stop: &Receiver<()>) -> Result<Vec<JoinHandle<()>>, String> {
     app.store
         .write(|tx| http_jobs::requeue_running(tx))
         .map_err(|e| format!("cannot requeue Studio HTTP jobs: {e}"))?;
@@ -59,7 +59,7 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>
         .map_err(|e| format!("cannot start the {name} thread: {e}"))
 }
 
-fn worker(app: &App, agent: &ureq::Agent, events: &Receiver<Arc<Event>>, stop: &Receiver<()>) {
+fn worker(app: &Core, agent: &ureq::Agent, events: &Receiver<Arc<Event>>, stop: &Receiver<()>) {
     loop {
         loop {
             let job = match app.store.write(|tx| http_jobs::claim(tx)) {
@@ -97,7 +97,7 @@ fn worker(app: &App, agent: &ureq::Agent, events: &Receiver<Arc<Event>>, stop: &
 }
 
 /// Resumes the execution with the answer, unless it moved on meanwhile (stopped, say).
-fn finish(app: &App, job: &http_jobs::Job, ok: bool, outputs: Value) -> store::Result<()> {
+fn finish(app: &Core, job: &http_jobs::Job, ok: bool, outputs: Value) -> store::Result<()> {
     let function = job.request["kind"] == "function";
     let event = match (ok, function) {
         (true, _) => "success",
@@ -148,8 +148,8 @@ fn form_encode(params: &[(String, String)]) -> String {
         .map(|(k, v)| {
             format!(
                 "{}={}",
-                crate::http::encoding::percent_encode(k),
-                crate::http::encoding::percent_encode(v)
+                crate::form::percent_encode(k),
+                crate::form::percent_encode(v)
             )
         })
         .collect::<Vec<_>>()

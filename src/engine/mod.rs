@@ -6,17 +6,18 @@
 //! durable timers. Pure parts: Liquid (`liquid`) and split conditions (`split`).
 //! Nothing here speaks HTTP.
 
+pub mod calls;
 pub mod context;
 pub mod execution;
 pub mod http_worker;
 pub mod liquid;
 pub mod run;
-pub mod split;
+pub use crate::flows::split;
 pub mod widgets;
 
 pub use execution::{ExecutionStatus, Wait};
 
-use crate::app::App;
+use crate::core::Core;
 use crate::flows::definition::FlowDefinition;
 use crate::ids::{new_sid, Prefix};
 use crate::store::studio::{executions as db, flows};
@@ -110,7 +111,7 @@ impl fmt::Display for Error {
 /// a new execution from the latest published revision. One active execution per contact and
 /// flow unless the flow sets `allow_concurrent_calls`: a message for an execution that is busy
 /// (waiting for an HTTP answer, say) is taken by it and changes nothing.
-pub fn handle_inbound(app: &App, inbound: Inbound) -> Result<Handled, Error> {
+pub fn handle_inbound(app: &Core, inbound: Inbound) -> Result<Handled, Error> {
     app.store.write(|tx| -> Result<Handled, Error> {
         let is_message = matches!(
             inbound.trigger,
@@ -130,7 +131,7 @@ pub fn handle_inbound(app: &App, inbound: Inbound) -> Result<Handled, Error> {
 /// `POST /v2/Flows/{FlowSid}/Executions`: a new execution with `trigger.request` and
 /// `flow.data` = `parameters`. Never resumes a waiting execution.
 pub fn trigger_rest(
-    app: &App,
+    app: &Core,
     flow_sid: &str,
     to: &str,
     from: &str,
@@ -150,7 +151,7 @@ pub fn trigger_rest(
 
 /// Starts an execution in `tx`: checks the one-active-execution rule, runs until it waits or ends.
 fn start_in(
-    app: &App,
+    app: &Core,
     tx: &Transaction,
     inbound: &Inbound,
     data: Value,
@@ -235,7 +236,7 @@ fn innermost(tx: &Transaction, mut exec: db::Execution) -> store::Result<db::Exe
 }
 
 fn resume_with_message(
-    app: &App,
+    app: &Core,
     tx: &Transaction,
     top: db::Execution,
     payload: &Value,
@@ -261,7 +262,7 @@ fn resume_with_message(
 /// polling while the execution works (`FlowEvent=poll`): resumes it with the widget's event and
 /// the callback parameters as outputs, and answers the next TwiML.
 pub fn call_callback(
-    app: &App,
+    app: &Core,
     flow_sid: &str,
     execution_sid: &str,
     token: Option<i64>,
@@ -310,7 +311,7 @@ pub fn call_callback(
 }
 
 /// The answer for an execution: TwiML when it serves a call.
-fn handled(app: &App, exec: &db::Execution, mut verbs: Vec<Element>) -> Handled {
+fn handled(app: &Core, exec: &db::Execution, mut verbs: Vec<Element>) -> Handled {
     let is_call = exec.context["trigger"]["call"].is_object();
     let twiml = is_call.then(|| {
         let wait = exec.wait.as_ref().and_then(Wait::from_json);
@@ -345,7 +346,7 @@ fn handled(app: &App, exec: &db::Execution, mut verbs: Vec<Element>) -> Handled 
 }
 
 /// Ends an execution (and the subflows it runs): `Status=ended` on the execution resource.
-pub fn stop(app: &App, flow_sid: &str, sid: &str) -> Result<db::Execution, Error> {
+pub fn stop(app: &Core, flow_sid: &str, sid: &str) -> Result<db::Execution, Error> {
     app.store.write(|tx| -> Result<db::Execution, Error> {
         let exec = db::fetch(tx, sid)?
             .filter(|e| e.flow_sid == flow_sid)
@@ -356,7 +357,7 @@ pub fn stop(app: &App, flow_sid: &str, sid: &str) -> Result<db::Execution, Error
 }
 
 /// Deletes an execution, ending it (and its subflows) first.
-pub fn delete(app: &App, flow_sid: &str, sid: &str) -> Result<(), Error> {
+pub fn delete(app: &Core, flow_sid: &str, sid: &str) -> Result<(), Error> {
     app.store.write(|tx| -> Result<(), Error> {
         let exec = db::fetch(tx, sid)?
             .filter(|e| e.flow_sid == flow_sid)
@@ -368,14 +369,14 @@ pub fn delete(app: &App, flow_sid: &str, sid: &str) -> Result<(), Error> {
 }
 
 /// Ends an execution and its subflows inside the caller's transaction (a caller hung up, say).
-pub fn end_in(app: &App, tx: &Transaction, execution_sid: &str) -> store::Result<()> {
+pub fn end_in(app: &Core, tx: &Transaction, execution_sid: &str) -> store::Result<()> {
     match db::fetch(tx, execution_sid)? {
         Some(e) => end_tree(app, tx, e),
         None => Ok(()),
     }
 }
 
-fn end_tree(app: &App, tx: &Transaction, exec: db::Execution) -> store::Result<()> {
+fn end_tree(app: &Core, tx: &Transaction, exec: db::Execution) -> store::Result<()> {
     let mut pending = vec![exec];
     let mut n = 0;
     while let Some(e) = pending.pop() {
@@ -397,7 +398,7 @@ fn end_tree(app: &App, tx: &Transaction, exec: db::Execution) -> store::Result<(
 
 /// The `ExecutionWait` timer: a send-and-wait-for-reply that got no reply in time takes
 /// `timeout`. Idempotent: a stale token (the execution moved on) does nothing.
-fn on_wait_timer(app: &App, timer: &TimerRow) -> Result<(), String> {
+fn on_wait_timer(app: &Core, timer: &TimerRow) -> Result<(), String> {
     let token = timer.data["token"].as_i64();
     app.store
         .write(|tx| -> store::Result<()> {
@@ -422,7 +423,7 @@ fn on_wait_timer(app: &App, timer: &TimerRow) -> Result<(), String> {
 /// Studio's start-up work: seeds the default flows (idempotently), registers the reply-timeout
 /// timer and starts the HTTP workers. Returns the threads it started.
 pub fn start(
-    app: &Arc<App>,
+    app: &Arc<Core>,
     stop: &crossbeam_channel::Receiver<()>,
 ) -> Result<Vec<JoinHandle<()>>, String> {
     crate::flows::seed::ensure_defaults(app)
@@ -432,7 +433,7 @@ pub fn start(
     http_worker::start(app, stop)
 }
 
-fn gauges(app: &App) -> Vec<crate::metrics::Gauge> {
+fn gauges(app: &Core) -> Vec<crate::metrics::Gauge> {
     let active = app.store.read(db::count_active).unwrap_or(0);
     vec![crate::metrics::Gauge {
         name: "switchboard_studio_active_executions",

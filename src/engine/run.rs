@@ -6,7 +6,7 @@
 use super::context;
 use super::execution::{ExecutionStatus, Wait};
 use super::widgets::{self, Fail, Outcome, WaitFor};
-use crate::app::App;
+use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::flows::definition::{FlowDefinition, State};
 use crate::ids::{new_sid, Prefix};
@@ -33,7 +33,7 @@ const FAILURE_EVENTS: &[&str] = &[
 
 /// One execution being advanced inside a write transaction.
 pub struct Run<'a> {
-    pub app: &'a App,
+    pub app: &'a Core,
     pub tx: &'a Transaction<'a>,
     pub def: FlowDefinition,
     pub exec: db::Execution,
@@ -46,7 +46,7 @@ pub struct Run<'a> {
 
 impl<'a> Run<'a> {
     pub fn new(
-        app: &'a App,
+        app: &'a Core,
         tx: &'a Transaction<'a>,
         def: FlowDefinition,
         exec: db::Execution,
@@ -292,7 +292,7 @@ impl<'a> Run<'a> {
 
 /// Ends an execution in `tx`: no more waiting (its timer and HTTP job go), `ended`, and the
 /// `studio.execution.ended` event. The caller saves the row.
-pub fn end_execution(app: &App, tx: &Transaction, exec: &mut db::Execution) -> store::Result<()> {
+pub fn end_execution(app: &Core, tx: &Transaction, exec: &mut db::Execution) -> store::Result<()> {
     if exec.status == ExecutionStatus::Ended {
         return Ok(());
     }
@@ -327,7 +327,7 @@ pub fn started_event(e: &db::Execution) -> NewEvent {
 
 /// A run of a stored execution on the revision it started with; `None` if that revision is gone.
 pub fn load<'a>(
-    app: &'a App,
+    app: &'a Core,
     tx: &'a Transaction<'a>,
     exec: db::Execution,
     depth: usize,

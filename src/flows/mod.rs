@@ -6,46 +6,12 @@
 pub mod definition;
 pub mod revisions;
 pub mod seed;
+pub mod split;
 pub mod validate;
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use std::fmt;
 
-/// A flow revision's status: only published revisions run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FlowStatus {
-    Draft,
-    Published,
-}
-
-impl FlowStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlowStatus::Draft => "draft",
-            FlowStatus::Published => "published",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<FlowStatus> {
-        match s {
-            "draft" => Some(FlowStatus::Draft),
-            "published" => Some(FlowStatus::Published),
-            _ => None,
-        }
-    }
-}
-
-impl ToSql for FlowStatus {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
-impl FromSql for FlowStatus {
-    fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
-        FlowStatus::parse(v.as_str()?).ok_or(FromSqlError::InvalidType)
-    }
-}
+pub use crate::states::FlowStatus;
 
 /// Why a flow operation failed.
 #[derive(Debug, Clone)]

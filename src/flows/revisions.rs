@@ -6,7 +6,7 @@
 
 use super::validate::{self, FlowProblem};
 use super::{Error, FlowStatus};
-use crate::app::App;
+use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
 use crate::store::studio::flows::{self as db, Flow, Revision};
@@ -148,7 +148,7 @@ fn published_event(rev: &Revision) -> NewEvent {
 }
 
 /// Creates a flow (revision 1). `FriendlyName`, `Status` and `Definition` are required.
-pub fn create(app: &App, input: FlowInput) -> Result<Flow, Error> {
+pub fn create(app: &Core, input: FlowInput) -> Result<Flow, Error> {
     let name = input
         .friendly_name
         .ok_or(Error::BadParam("FriendlyName", "is required".into()))?;
@@ -181,7 +181,7 @@ pub fn create(app: &App, input: FlowInput) -> Result<Flow, Error> {
 
 /// Stores a new revision of a flow; `Status` is required, other fields default to the latest
 /// revision's.
-pub fn update(app: &App, sid: &str, input: FlowInput) -> Result<Flow, Error> {
+pub fn update(app: &Core, sid: &str, input: FlowInput) -> Result<Flow, Error> {
     let status = input
         .status
         .ok_or(Error::BadParam("Status", "is required".into()))?;

@@ -5,7 +5,7 @@
 
 use super::revisions::{self, FlowInput};
 use super::{Error, FlowStatus};
-use crate::app::App;
+use crate::core::Core;
 use crate::store::studio::flows as db;
 use serde_json::{json, Value};
 
@@ -103,7 +103,7 @@ pub fn defaults(workflow: &str) -> Vec<(&'static str, Value)> {
 }
 
 /// The seeded TaskRouter workspace's default workflow ("Assign to Anyone"), if TaskRouter has one.
-fn default_workflow(app: &App) -> String {
+fn default_workflow(app: &Core) -> String {
     app.store
         .read(|c| -> crate::routing::Result<Option<String>> {
             match crate::routing::workspaces::default_sid(c)? {
@@ -117,7 +117,7 @@ fn default_workflow(app: &App) -> String {
 }
 
 /// Creates whichever default flow does not exist yet (by name); returns how many it created.
-pub fn ensure_defaults(app: &App) -> Result<usize, Error> {
+pub fn ensure_defaults(app: &Core) -> Result<usize, Error> {
     let mut created = 0;
     for (name, definition) in defaults(&default_workflow(app)) {
         if app.store.read(|c| db::find_by_name(c, name))?.is_some() {

@@ -10,8 +10,9 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::engine::{liquid, split};
+use crate::engine::liquid;
 use crate::flows::definition::{Certainty, FlowDefinition, State, WidgetType};
+use crate::flows::split;
 
 /// One problem found in a flow, located by state and property when possible.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use super::error::ApiError;
 use super::request::Req;
 use super::session;
 use crate::account::{self, Principal};
-use crate::app::App;
+use crate::http::App;
 use base64::Engine;
 
 /// Splits an `Authorization: Basic …` header into user and password.

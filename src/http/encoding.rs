@@ -163,19 +163,7 @@ pub fn percent_decode(input: &[u8]) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "the text is not valid UTF-8".to_string())
 }
 
-/// Percent-encodes a query value the way browsers and Twilio's URLs do.
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
+pub use crate::form::percent_encode;
 
 /// What a list request asked for: `PageSize` (1–1000, default 50), `Page`, `PageToken`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,8 @@
 //! serving), and send the `Reply` back to the connection thread to write. Requests that wait are
 //! parked (`park.rs`) and hold no thread at all. Nothing below `http` knows about HTTP.
 
+mod app;
+pub use app::App;
 pub mod api;
 pub mod auth;
 pub mod conn;
@@ -17,8 +19,8 @@ pub mod proxy;
 pub mod request;
 pub mod router;
 pub mod session;
+pub mod web;
 
-use crate::app::App;
 use conn::{Incoming, RawRequest, Responder};
 use encoding::Params;
 use error::ApiError;

@@ -12,8 +12,8 @@
 use super::conn::Responder;
 use super::error::ApiError;
 use super::request::Reply;
-use crate::app::App;
 use crate::events::{Delivery, Event};
+use crate::http::App;
 use crossbeam_channel::{Receiver, Sender};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 use super::encoding::percent_decode;
 use super::error::ApiError;
 use super::request::{Method, Reply, Req};
-use crate::app::App;
+use crate::http::App;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

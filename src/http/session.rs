@@ -8,8 +8,8 @@
 
 use super::error::ApiError;
 use super::request::{Method, Req};
-use crate::app::App;
 use crate::clock::now_ms;
+use crate::http::App;
 use crate::ids;
 use crate::store::sessions::{self as db, Session};
 

@@ -18,7 +18,7 @@ use super::payload::{self, emit};
 use super::states::{ReservationStatus, TaskStatus};
 use super::workflow_config::{self, Target, WorkflowConfig};
 use super::{expr, Result};
-use crate::app::App;
+use crate::core::Core;
 use crate::events::EventType;
 use crate::ids::{new_sid, Prefix};
 use crate::store::taskrouter::{
@@ -134,7 +134,7 @@ fn accepts(queue_expr: &expr::Expr, target: Option<&Target>, t: &Task, c: &Candi
 /// Tries to reserve workers for a pending task in its current queue.
 pub(crate) fn route_task(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     plans: &mut Plans,
     t: &mut Task,
 ) -> Result<()> {
@@ -192,7 +192,7 @@ pub(crate) fn route_task(
 /// Offers waiting tasks to a worker while it has free capacity.
 pub(crate) fn offer_worker(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     plans: &mut Plans,
     worker_sid: &str,
 ) -> Result<()> {
@@ -287,7 +287,7 @@ pub(crate) fn offer_worker(
 }
 
 /// Offers waiting tasks to every worker of the workspace that is free (after a queue changes).
-pub(crate) fn offer_all_free(conn: &Connection, app: &App, ws: &str) -> Result<()> {
+pub(crate) fn offer_all_free(conn: &Connection, app: &Core, ws: &str) -> Result<()> {
     let mut plans = Plans::default();
     for w in workers::free_worker_sids(conn, ws)? {
         offer_worker(conn, app, &mut plans, &w)?;
@@ -302,7 +302,7 @@ fn multi_task(conn: &Connection, ws: &str) -> Result<bool> {
 /// Creates a pending reservation of `t` for the worker.
 fn reserve(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     t: &mut Task,
     worker_sid: &str,
     q: &TaskQueue,
@@ -383,7 +383,7 @@ fn reserve(
 /// The worker's capacity is released; offering it new work is the caller's job.
 pub(crate) fn release(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     r: &Reservation,
     to: ReservationStatus,
     kind: EventType,
@@ -421,7 +421,7 @@ pub(crate) fn release(
 /// Emits a reservation event with the task's and worker's fields.
 pub(crate) fn reservation_event(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     kind: EventType,
     r: &Reservation,
     t: &Task,

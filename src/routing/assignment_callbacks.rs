@@ -6,7 +6,7 @@
 //! https://www.twilio.com/docs/taskrouter/handle-assignment-callbacks
 
 use super::reservations::{self, ReservationUpdate, Scope};
-use crate::app::App;
+use crate::core::Core;
 use crate::events::{Delivery, EventType};
 use crate::store::taskrouter::workflows;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
@@ -17,7 +17,7 @@ use std::time::Duration;
 
 pub const SUBSCRIBER: &str = "taskrouter-assignment";
 
-pub fn start(app: Arc<App>, stop: Receiver<()>) -> Result<JoinHandle<()>, String> {
+pub fn start(app: Arc<Core>, stop: Receiver<()>) -> Result<JoinHandle<()>, String> {
     let sub = app
         .bus
         .subscribe(SUBSCRIBER, Delivery::Durable)
@@ -62,7 +62,7 @@ fn field<'a>(d: &'a Value, k: &str) -> &'a str {
     d.get(k).and_then(Value::as_str).unwrap_or("")
 }
 
-fn handle(app: &App, agent: &ureq::Agent, d: &Value) {
+fn handle(app: &Core, agent: &ureq::Agent, d: &Value) {
     let (ws, wf_sid) = (field(d, "WorkspaceSid"), field(d, "WorkflowSid"));
     let Ok(Some(wf)) = app.store.read(|c| workflows::find(c, ws, wf_sid)) else {
         return;
@@ -114,7 +114,7 @@ fn handle(app: &App, agent: &ureq::Agent, d: &Value) {
     }
 }
 
-fn apply(app: &App, d: &Value, body: &str) {
+fn apply(app: &Core, d: &Value, body: &str) {
     let Ok(answer) = serde_json::from_str::<Value>(body) else {
         return;
     };

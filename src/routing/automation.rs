@@ -10,7 +10,7 @@
 
 use super::states::{ReservationStatus, TaskStatus};
 use super::{reservations, tasks, workers, Error, Result};
-use crate::app::App;
+use crate::core::Core;
 use crate::store::taskrouter::automation::{self as db, Automation};
 use crate::store::taskrouter::{
     activities, queues, reservations as res_db, tasks as task_db, workspaces,
@@ -59,7 +59,7 @@ fn check_owner(conn: &Connection, ws: &str, owner: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn set(app: &App, ws: &str, owner: &str, c: Change) -> Result<Automation> {
+pub fn set(app: &Core, ws: &str, owner: &str, c: Change) -> Result<Automation> {
     if let Some(Some(n)) = c.auto_wrapup_seconds {
         if !(0..=MAX_WRAPUP_SECONDS).contains(&n) {
             return Err(Error::invalid(
@@ -145,7 +145,7 @@ pub(crate) fn reservation_created(
 }
 
 /// The `AutoAccept` timer: accepts the reservation if it is still pending.
-pub(crate) fn auto_accept(app: &App, reservation_sid: &str) -> Result<()> {
+pub(crate) fn auto_accept(app: &Core, reservation_sid: &str) -> Result<()> {
     app.store
         .write(|tx| match res_db::find(tx, reservation_sid)? {
             Some(r) if r.status == ReservationStatus::Pending => {
@@ -159,7 +159,7 @@ pub(crate) fn auto_accept(app: &App, reservation_sid: &str) -> Result<()> {
 /// timer is set.
 pub(crate) fn task_wrapping(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     t: &tasks::Task,
     worker_sids: &[String],
     now: i64,
@@ -186,7 +186,7 @@ pub(crate) fn task_wrapping(
 /// wrap-up activity and holding no other wrapping task move to the after-wrap-up activity.
 pub(crate) fn task_ended(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     t: &tasks::Task,
     worker_sids: &[String],
 ) -> Result<()> {
@@ -209,7 +209,7 @@ pub(crate) fn task_ended(
 
 /// The `AutoWrapup` timer: completes the task if it is still wrapping (no wrap-up code is
 /// required of the appliance's own completion).
-pub(crate) fn auto_wrapup(app: &App, task_sid: &str) -> Result<()> {
+pub(crate) fn auto_wrapup(app: &Core, task_sid: &str) -> Result<()> {
     app.store.write(|tx| match task_db::find(tx, task_sid)? {
         Some(mut t) if t.assignment_status == TaskStatus::Wrapping => {
             tasks::update_status_in(tx, app, &mut t, TaskStatus::Completed, Some("auto wrap-up"))

@@ -3,7 +3,7 @@
 //! a write), form-encoded POSTs as Twilio sends them, up to `ATTEMPTS` tries with backoff.
 //! A callback that keeps failing is logged and recorded as `webhook.failed`; routing never waits.
 
-use crate::app::App;
+use crate::core::Core;
 use crate::events::{Delivery, Event, EventType, NewEvent};
 use crate::store::taskrouter::workspaces::{self, Workspace};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
@@ -36,7 +36,7 @@ impl Cached {
 
 /// Reads a workspace's settings. The sequence number is read first: the workspace read after it
 /// sees every change committed before any event up to that number.
-fn read_settings(app: &App, ws: &str) -> Cached {
+fn read_settings(app: &Core, ws: &str) -> Cached {
     let at = Instant::now();
     let seen_seq = app
         .store
@@ -50,7 +50,7 @@ fn read_settings(app: &App, ws: &str) -> Cached {
     }
 }
 
-pub fn start(app: Arc<App>, stop: Receiver<()>) -> Result<JoinHandle<()>, String> {
+pub fn start(app: Arc<Core>, stop: Receiver<()>) -> Result<JoinHandle<()>, String> {
     let sub = app
         .bus
         .subscribe(SUBSCRIBER, Delivery::Durable)
@@ -183,7 +183,7 @@ pub fn resource_type(t: &str) -> &str {
     }
 }
 
-fn deliver(app: &App, agent: &ureq::Agent, space: &Workspace, ev: &Event, stop: &Receiver<()>) {
+fn deliver(app: &Core, agent: &ureq::Agent, space: &Workspace, ev: &Event, stop: &Receiver<()>) {
     let Some(url) = space.event_callback_url.as_deref() else {
         return;
     };

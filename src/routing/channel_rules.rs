@@ -5,7 +5,7 @@
 //! voice unless a rule says so, so a chat backlog cannot starve voice.
 
 use super::{assign, Error, Result};
-use crate::app::App;
+use crate::core::Core;
 use crate::store::taskrouter::{channel_rules as db, channels, workers, workspaces};
 use rusqlite::Connection;
 use serde_json::{Map, Value};
@@ -37,7 +37,7 @@ pub fn get(conn: &Connection, ws: &str) -> Result<Value> {
 
 /// Replaces the workspace's rules with `rules` (`{"voice": ["chat", "sms"]}`; channels by unique
 /// name or `TC…` SID), then re-computes every worker's free channels and offers waiting work.
-pub fn set(app: &App, ws: &str, rules: &Value) -> Result<Value> {
+pub fn set(app: &Core, ws: &str, rules: &Value) -> Result<Value> {
     let Some(obj) = rules.as_object() else {
         return Err(Error::invalid(
             "Rules",

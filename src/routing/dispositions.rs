@@ -9,7 +9,7 @@
 //! a supervisor's repair), so a required code can never leave a task stuck in wrapping.
 
 use super::{queues, Error, Result};
-use crate::app::App;
+use crate::core::Core;
 use crate::store::taskrouter::dispositions as db;
 use crate::store::taskrouter::tasks::Task;
 use rusqlite::Connection;
@@ -61,7 +61,7 @@ fn check_codes(codes: &[String]) -> Result<()> {
 
 /// Sets a queue's codes and/or whether one is required (absent: unchanged).
 pub fn set(
-    app: &App,
+    app: &Core,
     ws: &str,
     queue_sid: &str,
     codes: Option<Vec<String>>,

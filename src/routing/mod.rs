@@ -37,7 +37,7 @@ pub mod workspaces;
 
 pub use error::{Error, ErrorKind, Result};
 
-use crate::app::App;
+use crate::core::Core;
 use crate::timers::TimerKind;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -45,7 +45,7 @@ use std::thread::JoinHandle;
 /// Start-up: seeds the default workspace, registers the timer handlers (reservation timeout,
 /// task TTL, workflow target timeout) and starts the event-callback delivery thread.
 pub fn start(
-    app: &Arc<App>,
+    app: &Arc<Core>,
     stop: crossbeam_channel::Receiver<()>,
 ) -> std::result::Result<Vec<JoinHandle<()>>, String> {
     seed::ensure_defaults(app).map_err(|e| format!("cannot seed the TaskRouter defaults: {e}"))?;

@@ -4,7 +4,7 @@
 //! https://www.twilio.com/docs/taskrouter/api/event#event-callbacks
 
 use super::Result;
-use crate::app::App;
+use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::store::taskrouter::{reservations::Reservation, tasks::Task, workers::Worker};
 use rusqlite::Connection;
@@ -71,7 +71,7 @@ pub fn reservation(d: &mut Data, r: &Reservation) {
 /// Appends one TaskRouter event (`resource_type` as `task`, `reservation`, `worker`, …).
 pub fn emit(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     kind: EventType,
     ws: &str,
     resource_type: &'static str,

@@ -4,7 +4,7 @@
 use super::assign;
 use super::workers::name_taken;
 use super::{expr, Error, Result};
-use crate::app::App;
+use crate::core::Core;
 use crate::events::EventType;
 use crate::ids::{new_sid, Prefix};
 use crate::store::taskrouter::{activities, queues as db};
@@ -84,7 +84,7 @@ fn apply(conn: &Connection, q: &mut TaskQueue, p: QueueParams) -> Result<()> {
     Ok(())
 }
 
-pub fn create_in(conn: &Connection, app: &App, ws: &str, p: QueueParams) -> Result<TaskQueue> {
+pub fn create_in(conn: &Connection, app: &Core, ws: &str, p: QueueParams) -> Result<TaskQueue> {
     super::workspaces::get(conn, ws)?;
     let name = p
         .friendly_name
@@ -119,12 +119,12 @@ pub fn create_in(conn: &Connection, app: &App, ws: &str, p: QueueParams) -> Resu
     Ok(q)
 }
 
-pub fn create(app: &App, ws: &str, p: QueueParams) -> Result<TaskQueue> {
+pub fn create(app: &Core, ws: &str, p: QueueParams) -> Result<TaskQueue> {
     app.store.write(|tx| create_in(tx, app, ws, p))
 }
 
 /// Updates a queue; a new `target_workers` or order offers its waiting tasks to free workers.
-pub fn update(app: &App, ws: &str, sid: &str, p: QueueParams) -> Result<TaskQueue> {
+pub fn update(app: &Core, ws: &str, sid: &str, p: QueueParams) -> Result<TaskQueue> {
     app.store.write(|tx| {
         let mut q = get(tx, ws, sid)?;
         let old_order = q.task_order.clone();
@@ -140,7 +140,7 @@ pub fn update(app: &App, ws: &str, sid: &str, p: QueueParams) -> Result<TaskQueu
     })
 }
 
-pub fn delete(app: &App, ws: &str, sid: &str) -> Result<()> {
+pub fn delete(app: &Core, ws: &str, sid: &str) -> Result<()> {
     app.store.write(|tx| {
         let q = get(tx, ws, sid)?;
         let live = crate::store::taskrouter::stats::live_tasks(tx, ws, Some(sid))?;

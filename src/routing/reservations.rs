@@ -5,7 +5,7 @@
 use super::assign::{self, Plans};
 use super::states::{ReservationStatus, TaskStatus};
 use super::{dispositions, tasks, workers, Error, Result};
-use crate::app::App;
+use crate::core::Core;
 use crate::events::EventType;
 use crate::store::taskrouter::{queues, reservations as db, tasks as task_db, workspaces};
 use crate::timers::{self, TimerKind};
@@ -43,7 +43,7 @@ pub struct ReservationUpdate {
 }
 
 pub fn update(
-    app: &App,
+    app: &Core,
     ws: &str,
     scope: Scope,
     sid: &str,
@@ -150,7 +150,7 @@ fn illegal(r: &Reservation, to: ReservationStatus) -> Error {
 
 /// Accepts: the task is assigned to the worker; the task's other pending reservations are
 /// rescinded.
-pub(crate) fn accept_in(conn: &Connection, app: &App, r: &Reservation) -> Result<()> {
+pub(crate) fn accept_in(conn: &Connection, app: &Core, r: &Reservation) -> Result<()> {
     if r.status != ReservationStatus::Pending {
         return Err(illegal(r, ReservationStatus::Accepted));
     }
@@ -200,7 +200,7 @@ pub(crate) fn accept_in(conn: &Connection, app: &App, r: &Reservation) -> Result
 /// may move to another activity.
 pub(crate) fn reject_in(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     r: &Reservation,
     activity: Option<&str>,
 ) -> Result<()> {
@@ -221,7 +221,7 @@ pub(crate) fn reject_in(
 /// changed if asked, the task re-queued and offered again, the worker offered other work.
 fn end_pending(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     r: &Reservation,
     to: ReservationStatus,
     kind: EventType,
@@ -250,7 +250,7 @@ fn end_pending(
 
 /// The `ReservationTimeout` timer: the worker did not answer in time. The reservation times out,
 /// the worker moves to the workspace's timeout activity, and the task is offered again.
-pub(crate) fn timed_out(app: &App, sid: &str) -> Result<()> {
+pub(crate) fn timed_out(app: &Core, sid: &str) -> Result<()> {
     app.store.write(|tx| {
         let Some(r) = db::find(tx, sid)? else {
             return Ok(());

@@ -7,7 +7,7 @@ use super::payload::{self, emit};
 use super::states::TaskStatus;
 use super::workflow_config::WorkflowConfig;
 use super::{expr, Result};
-use crate::app::App;
+use crate::core::Core;
 use crate::events::EventType;
 use crate::store::taskrouter::{
     tasks::{self, Task},
@@ -29,7 +29,7 @@ fn now_us() -> i64 {
 /// Routes a task from the start of its workflow (on creation, or when its attributes change).
 pub(crate) fn enter_workflow(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     plans: &mut Plans,
     t: &mut Task,
 ) -> Result<()> {
@@ -61,7 +61,7 @@ pub(crate) fn enter_workflow(
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn go_to_target(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     plans: &mut Plans,
     t: &mut Task,
     wf: &Workflow,
@@ -205,7 +205,7 @@ pub(crate) fn go_to_target(
 
 /// The `WorkflowTargetTimeout` timer: the task waited `timeout` seconds in its target without
 /// being assigned, so it escalates to the next one.
-pub(crate) fn target_timed_out(app: &App, task_sid: &str, data: &serde_json::Value) -> Result<()> {
+pub(crate) fn target_timed_out(app: &Core, task_sid: &str, data: &serde_json::Value) -> Result<()> {
     app.store.write(|tx| {
         let Some(mut t) = tasks::find(tx, task_sid)? else {
             return Ok(());

@@ -6,12 +6,12 @@ use super::queues::{self, QueueParams};
 use super::workflows::{self, WorkflowParams};
 use super::workspaces::{self, WorkspaceParams};
 use super::Result;
-use crate::app::App;
+use crate::core::Core;
 
 pub const WORKSPACE_NAME: &str = "Flex Task Assignment";
 pub const QUEUE_NAME: &str = "Everyone";
 
-pub fn ensure_defaults(app: &App) -> Result<()> {
+pub fn ensure_defaults(app: &Core) -> Result<()> {
     app.store.write(|tx| {
         if workspaces::default_sid(tx)?.is_some() {
             return Ok(());

@@ -6,7 +6,7 @@ use super::assign::{self, Plans};
 use super::payload::{self, emit};
 use super::states::{ReservationStatus, TaskStatus};
 use super::{automation, dispositions, routes, Error, Result};
-use crate::app::App;
+use crate::core::Core;
 use crate::events::EventType;
 use crate::ids::{new_sid, Prefix};
 use crate::store::taskrouter::{channels, reservations, tasks as db, workflows, workspaces};
@@ -35,18 +35,18 @@ pub struct NewTask {
 
 /// Creates a task inside the caller's write transaction: stored, `task.created` recorded, routed
 /// through its workflow (reservations included) — all committed with the caller's own change.
-pub fn create_in(tx: &Transaction, app: &App, workspace_sid: &str, new: NewTask) -> Result<Task> {
+pub fn create_in(tx: &Transaction, app: &Core, workspace_sid: &str, new: NewTask) -> Result<Task> {
     create_on(tx, app, workspace_sid, new)
 }
 
 /// `create_in` in a write transaction of its own.
-pub fn create(app: &App, workspace_sid: &str, new: NewTask) -> Result<Task> {
+pub fn create(app: &Core, workspace_sid: &str, new: NewTask) -> Result<Task> {
     app.store.write(|tx| create_in(tx, app, workspace_sid, new))
 }
 
 pub(crate) fn create_on(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     workspace_sid: &str,
     new: NewTask,
 ) -> Result<Task> {
@@ -158,7 +158,7 @@ pub fn get(conn: &Connection, ws: &str, sid: &str) -> Result<Task> {
 
 /// Moves a task to `to` (canceled, wrapping, completed) in its own transaction.
 pub fn update_status(
-    app: &App,
+    app: &Core,
     task_sid: &str,
     to: TaskStatus,
     reason: Option<&str>,
@@ -173,7 +173,7 @@ pub fn update_status(
 /// Moves a task to `to` inside the caller's transaction, with its reservations and events.
 pub fn update_status_in(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     t: &mut Task,
     to: TaskStatus,
     reason: Option<&str>,
@@ -265,7 +265,12 @@ pub fn update_status_in(
 
 /// Records a wrap-up code on a live task (checked against its queue's codes), with
 /// `task.updated`, inside the caller's transaction.
-pub(crate) fn record_code_in(conn: &Connection, app: &App, t: &mut Task, code: &str) -> Result<()> {
+pub(crate) fn record_code_in(
+    conn: &Connection,
+    app: &Core,
+    t: &mut Task,
+    code: &str,
+) -> Result<()> {
     if !t.assignment_status.is_live() {
         return Err(Error::illegal(format!(
             "Task {} is {} and can no longer change",
@@ -302,7 +307,7 @@ pub struct TaskUpdate {
 
 /// Applies an API update: new attributes or priority re-route a pending task from the start of
 /// its workflow; a status change moves it (and its reservations) on.
-pub fn update(app: &App, ws: &str, sid: &str, u: TaskUpdate) -> Result<Task> {
+pub fn update(app: &Core, ws: &str, sid: &str, u: TaskUpdate) -> Result<Task> {
     if let Some(p) = u.priority {
         if !(0..=i64::from(i32::MAX)).contains(&p) {
             return Err(Error::invalid("Priority", "must be from 0 to 2147483647"));
@@ -368,7 +373,7 @@ pub fn update(app: &App, ws: &str, sid: &str, u: TaskUpdate) -> Result<Task> {
 }
 
 /// Deletes a task (`task.deleted`), releasing its workers.
-pub fn delete(app: &App, ws: &str, sid: &str) -> Result<()> {
+pub fn delete(app: &Core, ws: &str, sid: &str) -> Result<()> {
     app.store.write(|tx| {
         let t = get(tx, ws, sid)?;
         remove_in(tx, app, t, EventType::TaskDeleted)
@@ -377,7 +382,7 @@ pub fn delete(app: &App, ws: &str, sid: &str) -> Result<()> {
 
 /// Ends a task for good: pending reservations canceled, held capacity released, timers dropped,
 /// the row deleted, `kind` (task.deleted / task.system-deleted) recorded.
-fn remove_in(conn: &Connection, app: &App, mut t: Task, kind: EventType) -> Result<()> {
+fn remove_in(conn: &Connection, app: &Core, mut t: Task, kind: EventType) -> Result<()> {
     let now = crate::clock::now_ms();
     if matches!(
         t.assignment_status,
@@ -435,7 +440,7 @@ fn remove_in(conn: &Connection, app: &App, mut t: Task, kind: EventType) -> Resu
 }
 
 /// The `TaskTtl` timer: the task's time to live passed.
-pub(crate) fn ttl_passed(app: &App, task_sid: &str) -> Result<()> {
+pub(crate) fn ttl_passed(app: &Core, task_sid: &str) -> Result<()> {
     app.store.write(|tx| match db::find(tx, task_sid)? {
         Some(t) => remove_in(tx, app, t, EventType::TaskSystemDeleted),
         None => Ok(()),

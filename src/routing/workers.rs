@@ -6,7 +6,7 @@ use super::assign::{self, Plans};
 use super::payload::{self, emit};
 use super::states::ReservationStatus;
 use super::{reservations as domain_reservations, Error, Result};
-use crate::app::App;
+use crate::core::Core;
 use crate::events::EventType;
 use crate::ids::{new_sid, Prefix};
 use crate::store::taskrouter::{activities, channels, reservations, workers as db, workspaces};
@@ -37,7 +37,7 @@ pub fn get(conn: &Connection, ws: &str, sid: &str) -> Result<Worker> {
 }
 
 pub fn create(
-    app: &App,
+    app: &Core,
     ws: &str,
     friendly_name: &str,
     attributes: Option<Value>,
@@ -134,7 +134,7 @@ pub struct WorkerUpdate {
     pub reject_pending_reservations: bool,
 }
 
-pub fn update(app: &App, ws: &str, sid: &str, u: WorkerUpdate) -> Result<Worker> {
+pub fn update(app: &Core, ws: &str, sid: &str, u: WorkerUpdate) -> Result<Worker> {
     app.store.write(|tx| {
         let mut w = get(tx, ws, sid)?;
         let now = crate::clock::now_ms();
@@ -185,7 +185,7 @@ pub fn update(app: &App, ws: &str, sid: &str, u: WorkerUpdate) -> Result<Worker>
 /// available is offered waiting tasks.
 pub fn set_activity_in(
     conn: &Connection,
-    app: &App,
+    app: &Core,
     worker_sid: &str,
     activity_sid: &str,
     pending: Pending,
@@ -268,7 +268,7 @@ pub fn set_activity_in(
     Ok(())
 }
 
-pub fn delete(app: &App, ws: &str, sid: &str) -> Result<()> {
+pub fn delete(app: &Core, ws: &str, sid: &str) -> Result<()> {
     app.store.write(|tx| {
         let w = get(tx, ws, sid)?;
         for held in [ReservationStatus::Accepted, ReservationStatus::Wrapping] {
@@ -305,7 +305,7 @@ pub fn channel(conn: &Connection, ws: &str, worker_sid: &str, key: &str) -> Resu
 
 /// Sets a worker's capacity and availability on one channel, then offers it work.
 pub fn update_channel(
-    app: &App,
+    app: &Core,
     ws: &str,
     worker_sid: &str,
     key: &str,

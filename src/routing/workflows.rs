@@ -3,7 +3,7 @@
 //! https://www.twilio.com/docs/taskrouter/api/workflow
 
 use super::{workflow_config, Error, Result};
-use crate::app::App;
+use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
 use crate::store::taskrouter::{queues, workflows as db};
 use rusqlite::Connection;
@@ -120,11 +120,11 @@ pub fn create_in(conn: &Connection, ws: &str, p: WorkflowParams) -> Result<Workf
     Ok(w)
 }
 
-pub fn create(app: &App, ws: &str, p: WorkflowParams) -> Result<Workflow> {
+pub fn create(app: &Core, ws: &str, p: WorkflowParams) -> Result<Workflow> {
     app.store.write(|tx| create_in(tx, ws, p))
 }
 
-pub fn update(app: &App, ws: &str, sid: &str, p: WorkflowParams) -> Result<Workflow> {
+pub fn update(app: &Core, ws: &str, sid: &str, p: WorkflowParams) -> Result<Workflow> {
     let re_evaluate = p.re_evaluate_tasks;
     app.store.write(|tx| {
         let mut w = get(tx, ws, sid)?;
@@ -146,7 +146,7 @@ pub fn update(app: &App, ws: &str, sid: &str, p: WorkflowParams) -> Result<Workf
     })
 }
 
-pub fn delete(app: &App, ws: &str, sid: &str) -> Result<()> {
+pub fn delete(app: &Core, ws: &str, sid: &str) -> Result<()> {
     app.store.write(|tx| {
         get(tx, ws, sid)?;
         if db::live_tasks(tx, sid)? > 0 {

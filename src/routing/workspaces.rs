@@ -3,7 +3,7 @@
 
 use super::workers::name_taken;
 use super::{Error, Result};
-use crate::app::App;
+use crate::core::Core;
 use crate::events::EventType;
 use crate::ids::{new_sid, Prefix};
 use crate::store::taskrouter::{
@@ -185,12 +185,12 @@ fn apply(conn: &Connection, ws: &mut Workspace, p: WorkspaceParams) -> Result<()
     Ok(())
 }
 
-pub fn create(app: &App, p: WorkspaceParams) -> Result<Workspace> {
+pub fn create(app: &Core, p: WorkspaceParams) -> Result<Workspace> {
     app.store
         .write(|tx| create_in(tx, &app.account_sid, p, false))
 }
 
-pub fn update(app: &App, sid: &str, p: WorkspaceParams) -> Result<Workspace> {
+pub fn update(app: &Core, sid: &str, p: WorkspaceParams) -> Result<Workspace> {
     check(&p)?;
     app.store.write(|tx| {
         let mut ws = get(tx, sid)?;
@@ -199,14 +199,14 @@ pub fn update(app: &App, sid: &str, p: WorkspaceParams) -> Result<Workspace> {
     })
 }
 
-pub fn delete(app: &App, sid: &str) -> Result<()> {
+pub fn delete(app: &Core, sid: &str) -> Result<()> {
     app.store.write(|tx| {
         get(tx, sid)?;
         Ok(db::delete(tx, sid)?)
     })
 }
 
-pub fn create_activity(app: &App, ws: &str, name: &str, available: bool) -> Result<Activity> {
+pub fn create_activity(app: &Core, ws: &str, name: &str, available: bool) -> Result<Activity> {
     if name.trim().is_empty() {
         return Err(Error::invalid("FriendlyName", "is required"));
     }
@@ -230,7 +230,7 @@ pub fn activity(conn: &Connection, ws: &str, sid: &str) -> Result<Activity> {
     activities::find(conn, ws, sid)?.ok_or_else(|| Error::not_found("Activity", sid))
 }
 
-pub fn rename_activity(app: &App, ws: &str, sid: &str, name: &str) -> Result<Activity> {
+pub fn rename_activity(app: &Core, ws: &str, sid: &str, name: &str) -> Result<Activity> {
     app.store.write(|tx| {
         activity(tx, ws, sid)?;
         activities::rename(tx, sid, name, crate::clock::now_ms())
@@ -239,7 +239,7 @@ pub fn rename_activity(app: &App, ws: &str, sid: &str, name: &str) -> Result<Act
     })
 }
 
-pub fn delete_activity(app: &App, ws: &str, sid: &str) -> Result<()> {
+pub fn delete_activity(app: &Core, ws: &str, sid: &str) -> Result<()> {
     app.store.write(|tx| {
         activity(tx, ws, sid)?;
         let space = get(tx, ws)?;
@@ -258,7 +258,7 @@ pub fn delete_activity(app: &App, ws: &str, sid: &str) -> Result<()> {
 }
 
 pub fn create_channel(
-    app: &App,
+    app: &Core,
     ws: &str,
     unique: &str,
     friendly: &str,
@@ -311,7 +311,7 @@ pub fn channel(conn: &Connection, ws: &str, key: &str) -> Result<TaskChannel> {
 }
 
 pub fn update_channel(
-    app: &App,
+    app: &Core,
     ws: &str,
     key: &str,
     friendly: Option<String>,
@@ -331,7 +331,7 @@ pub fn update_channel(
     })
 }
 
-pub fn delete_channel(app: &App, ws: &str, key: &str) -> Result<()> {
+pub fn delete_channel(app: &Core, ws: &str, key: &str) -> Result<()> {
     app.store.write(|tx| {
         let c = channel(tx, ws, key)?;
         if channels::tasks_using(tx, &c.sid)? > 0 {

@@ -1,7 +1,7 @@
 //! The event outbox and the subscribers' cursors.
 
 use super::{optional, Page, Result, Window};
-use crate::events::{Event, EventType, NewEvent};
+use crate::event::{Event, EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
 use rusqlite::{params, Connection, Row};
 

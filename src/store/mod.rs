@@ -30,30 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-/// SQLite's `synchronous` setting: `Normal` may lose the last transactions on power loss (never
-/// corrupts); `Full` makes every acknowledged write durable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sync {
-    Normal,
-    Full,
-}
-
-impl Sync {
-    pub fn parse(s: &str) -> Option<Sync> {
-        match s.to_ascii_lowercase().as_str() {
-            "normal" => Some(Sync::Normal),
-            "full" => Some(Sync::Full),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sync::Normal => "NORMAL",
-            Sync::Full => "FULL",
-        }
-    }
-}
+pub use crate::config::Sync;
 
 pub struct Store {
     path: PathBuf,

@@ -1,10 +1,10 @@
 //! Durable timers: due times stored in SQLite so reservation timeouts, task TTLs and waits survive
-//! a restart. `crate::timers` runs the thread that fires them.
+//! a restart. the `timers` module runs the thread that fires them.
 
 use super::{optional, Result};
 use rusqlite::{params, Connection};
 
-/// A stored timer. `kind` names the handler (`crate::timers::TimerKind`).
+/// A stored timer. `kind` names the handler (`timers::TimerKind`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimerRow {
     pub id: i64,

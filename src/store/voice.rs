@@ -1,7 +1,7 @@
 //! Voice calls: one row per carrier call the appliance answered.
 
 use super::{optional, Result};
-use crate::voice::calls::CallStatus;
+use crate::states::CallStatus;
 use rusqlite::{params, Connection, Row};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@
 
 use super::calls::CallStatus;
 use super::twiml::{self, Element};
-use crate::app::App;
+use crate::core::Core;
 use crate::events::{Delivery, Event, EventType, NewEvent};
 use crate::store::voice as db;
 use crossbeam_channel::Receiver;
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 const ATTEMPTS: u32 = 3;
 
-pub fn start(app: &Arc<App>, stop: &Receiver<()>) -> Result<JoinHandle<()>, String> {
+pub fn start(app: &Arc<Core>, stop: &Receiver<()>) -> Result<JoinHandle<()>, String> {
     let sub = app
         .bus
         .subscribe("voice-bridge", Delivery::Durable)
@@ -68,7 +68,7 @@ fn call_of(ev: &Event) -> Option<(String, String)> {
     Some((call_sid, worker))
 }
 
-fn handle(app: &App, agent: &ureq::Agent, ev: &Event) {
+fn handle(app: &Core, agent: &ureq::Agent, ev: &Event) {
     let Some((call_sid, worker_sid)) = call_of(ev) else {
         return;
     };
@@ -123,7 +123,7 @@ fn handle(app: &App, agent: &ureq::Agent, ev: &Event) {
 }
 
 /// The call-update request, retried a few times.
-fn send(app: &App, agent: &ureq::Agent, call_sid: &str, doc: &str) -> Result<(), String> {
+fn send(app: &Core, agent: &ureq::Agent, call_sid: &str, doc: &str) -> Result<(), String> {
     let c = &app.config;
     let (Some(url), Some(sid), Some(token)) = (&c.provider_url, &c.provider_sid, &c.provider_token)
     else {
@@ -164,7 +164,7 @@ fn send(app: &App, agent: &ureq::Agent, call_sid: &str, doc: &str) -> Result<(),
     Err(last)
 }
 
-fn failed(app: &App, call_sid: &str, why: &str) {
+fn failed(app: &Core, call_sid: &str, why: &str) {
     log::warn!("voice bridge: call {call_sid} could not be connected: {why}");
     let ev = NewEvent::new(EventType::WebhookFailed, "call", call_sid)
         .describe(format!("call {call_sid} could not be bridged to the agent"))

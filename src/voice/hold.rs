@@ -3,7 +3,6 @@
 //! that loops it.
 
 use super::twiml::{self, Element};
-use std::sync::OnceLock;
 
 /// The path of the audio, and of the TwiML `<Enqueue waitUrl>` points at.
 pub const MUSIC_PATH: &str = "/webhooks/voice/hold-music.wav";
@@ -16,10 +15,20 @@ pub fn wait_twiml(music_url: &str) -> String {
     twiml::document(vec![Element::new("Play").attr("loop", "0").text(music_url)])
 }
 
-/// The WAV bytes (rendered on first use, about 160 KB).
-pub fn music() -> &'static [u8] {
-    static WAV: OnceLock<Vec<u8>> = OnceLock::new();
-    WAV.get_or_init(render)
+/// The WAV bytes (about 160 KB), rendered once: kept as voice's state in the `Core`
+/// (`core.state::<Music>()`), so the first caller who waits renders them.
+pub struct Music(Vec<u8>);
+
+impl Default for Music {
+    fn default() -> Music {
+        Music(render())
+    }
+}
+
+impl Music {
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 fn render() -> Vec<u8> {
@@ -66,7 +75,8 @@ fn render() -> Vec<u8> {
 mod tests {
     #[test]
     fn music_is_a_wav_file() {
-        let wav = super::music();
+        let wav = super::Music::default();
+        let wav = wav.bytes();
         assert_eq!(&wav[..4], b"RIFF");
         assert_eq!(&wav[8..12], b"WAVE");
         assert!(wav.len() > 100_000);

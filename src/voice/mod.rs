@@ -8,13 +8,13 @@ pub mod calls;
 pub mod hold;
 pub mod twiml;
 
-use crate::app::App;
+use crate::core::Core;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// Voice's start-up work: the bridge thread.
 pub fn start(
-    app: &Arc<App>,
+    app: &Arc<Core>,
     stop: &crossbeam_channel::Receiver<()>,
 ) -> Result<Vec<JoinHandle<()>>, String> {
     Ok(vec![bridge::start(app, stop)?])

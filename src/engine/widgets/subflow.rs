@@ -89,7 +89,7 @@ fn child_outputs(child: &db::Execution) -> Value {
 /// After `child` ended outside its parent's run (it had waited), resumes the parent waiting for
 /// it, and so on up the chain. Returns the TwiML verbs the parents produced.
 pub fn finish_child(
-    app: &crate::app::App,
+    app: &crate::core::Core,
     tx: &rusqlite::Transaction,
     child: &db::Execution,
 ) -> store::Result<Vec<crate::voice::twiml::Element>> {

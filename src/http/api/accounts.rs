@@ -4,12 +4,12 @@
 
 use super::{list_reply, with_urls};
 use crate::account::{self, ApiKey};
-use crate::app::App;
 use crate::clock::rfc2822;
 use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::store::accounts as db;
 use serde_json::{json, Value};
 

@@ -4,7 +4,6 @@
 //! agent password.
 
 use crate::account;
-use crate::app::App;
 use crate::clock::iso8601;
 use crate::events::Event;
 use crate::http::error::ApiError;
@@ -12,6 +11,7 @@ use crate::http::park::{topics_of, Parked};
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
 use crate::http::session::{self, Kind};
+use crate::http::App;
 use crate::store;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -85,9 +85,21 @@ fn session_json(app: &App, s: &store::sessions::Session) -> Value {
 /// `POST /admin/api/workers/{WorkerSid}/password` with `Password`: the worker's agent sign-in.
 fn set_password(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let worker_sid = req.param("WorkerSid");
-    crate::http::api::agent::worker_exists(app, worker_sid)?;
+    worker_exists(app, worker_sid)?;
     session::set_agent_password(app, worker_sid, req.form.require("Password")?)?;
     Ok(Reply::ok(json!({ "worker_sid": worker_sid, "password_set": true })).into())
+}
+
+/// 404 unless `sid` names a worker.
+fn worker_exists(app: &App, sid: &str) -> Result<(), ApiError> {
+    let missing = || ApiError::not_found(&format!("/Workers/{sid}"));
+    if !crate::ids::is_sid(crate::ids::Prefix::Worker, sid) {
+        return Err(missing());
+    }
+    app.store
+        .read(|c| crate::routing::workers::fetch(c, sid))?
+        .map(|_| ())
+        .ok_or_else(missing)
 }
 
 /// How many events one answer of the feed carries at most.

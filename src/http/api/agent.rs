@@ -3,7 +3,6 @@
 //! agent's when the agent holds a reservation for it; anything else answers 404, exactly like a
 //! task that does not exist, so SIDs cannot be probed. Handlers call routing and channels.
 
-use crate::app::App;
 use crate::clock::{iso8601, now_ms};
 use crate::events::{Event, EventType};
 use crate::http::api::admin::feed;
@@ -12,6 +11,7 @@ use crate::http::park::Parked;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
 use crate::http::session::{self, Kind};
+use crate::http::App;
 use crate::ids::{is_sid, Prefix};
 use crate::routing::reservations::{self, Reservation, ReservationUpdate, Scope};
 use crate::routing::states::ReservationStatus;
@@ -41,18 +41,6 @@ pub fn routes() -> Vec<Route> {
         Route::new(Get, "/agent/api/tasks/{TaskSid}/messages", p, messages),
         Route::new(Post, "/agent/api/tasks/{TaskSid}/messages", p, send),
     ]
-}
-
-/// 404 unless `sid` names a worker.
-pub fn worker_exists(app: &App, sid: &str) -> Result<(), ApiError> {
-    let missing = || ApiError::not_found(&format!("/Workers/{sid}"));
-    if !is_sid(Prefix::Worker, sid) {
-        return Err(missing());
-    }
-    app.store
-        .read(|c| workers::fetch(c, sid))?
-        .map(|_| ())
-        .ok_or_else(missing)
 }
 
 /// The signed-in agent's worker (401 without a session; CSRF checked on changes).

@@ -27,7 +27,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(studio::routes());
     all.extend(voice::routes());
     all.extend(channels::routes());
-    all.extend(crate::web::routes());
+    all.extend(crate::http::web::routes());
     all
 }
 

@@ -1,9 +1,9 @@
 //! Health, and the routes only tests turn on.
 
-use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use serde_json::json;
 
 pub fn routes() -> Vec<Route> {

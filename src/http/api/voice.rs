@@ -3,11 +3,12 @@
 //! caller hears (`/webhooks/voice/hold`, the `<Enqueue waitUrl>`; the WAV it plays).
 //! https://www.twilio.com/docs/voice/api/call-resource#statuscallback
 
-use crate::app::App;
+use crate::engine::calls;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
-use crate::voice::calls::{self, CallStatus};
+use crate::http::App;
+use crate::voice::calls::CallStatus;
 use crate::voice::{hold, twiml};
 
 pub fn routes() -> Vec<Route> {
@@ -39,8 +40,12 @@ fn wait(_app: &App, req: &Req) -> Result<Outcome, ApiError> {
     Ok(Reply::twiml(hold::wait_twiml(&req.url(hold::MUSIC_PATH))).into())
 }
 
-fn music(_app: &App, _req: &Req) -> Result<Outcome, ApiError> {
-    Ok(Reply::bytes(200, "audio/wav", hold::music().to_vec())
-        .with_header("Cache-Control", "public, max-age=86400")
-        .into())
+fn music(app: &App, _req: &Req) -> Result<Outcome, ApiError> {
+    Ok(Reply::bytes(
+        200,
+        "audio/wav",
+        app.state::<hold::Music>().bytes().to_vec(),
+    )
+    .with_header("Cache-Control", "public, max-age=86400")
+    .into())
 }

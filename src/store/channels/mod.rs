@@ -1,6 +1,6 @@
 //! Channels' SQL: Flex Flows, conversations and their participants, messages and webhooks, channel
 //! sessions and task links, the outbound HTTP outbox, web chats and interactions. One file per
-//! aggregate; `crate::channels` holds the rules.
+//! aggregate; the `channels` module holds the rules.
 
 pub mod conversations;
 pub mod flex_flows;
@@ -32,7 +32,7 @@ pub fn unseen_task_created(
     conn: &Connection,
     after_seq: i64,
     conversation_sid: &str,
-) -> Result<Vec<crate::events::Event>> {
+) -> Result<Vec<crate::event::Event>> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq FROM events WHERE seq > ?1 AND event_type = 'task.created' AND instr(data, ?2) > 0
          ORDER BY seq LIMIT 100",

@@ -2,7 +2,7 @@
 //! digits, a subflow or an HTTP answer) says so in `wait`, so it resumes after a restart.
 
 use super::json_col;
-use crate::engine::ExecutionStatus;
+use crate::states::ExecutionStatus;
 use crate::store::{optional, Page, Result, Window};
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;

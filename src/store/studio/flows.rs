@@ -2,7 +2,7 @@
 //! latest published one; everything else a flow shows comes from its latest revision.
 
 use super::json_col;
-use crate::flows::FlowStatus;
+use crate::states::FlowStatus;
 use crate::store::{optional, Page, Result, Window};
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;

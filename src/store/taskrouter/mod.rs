@@ -1,5 +1,5 @@
 //! TaskRouter's tables (`tr_*`), one file per aggregate. Plain typed reads and writes; the rules
-//! (who may be reserved, which transitions are legal) live in `crate::routing`.
+//! (who may be reserved, which transitions are legal) live in the `routing` module.
 
 pub mod activities;
 pub mod automation;

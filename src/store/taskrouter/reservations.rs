@@ -1,6 +1,6 @@
 //! `tr_reservations`.
 
-use crate::routing::states::ReservationStatus;
+use crate::states::ReservationStatus;
 use crate::store::{optional, Page, Result, Window};
 use rusqlite::{params, Connection, Row};
 

@@ -2,7 +2,7 @@
 //! tasks per channel by routing priority, then `order_key`.
 
 use super::{json_col, Where};
-use crate::routing::states::TaskStatus;
+use crate::states::TaskStatus;
 use crate::store::{optional, Page, Result, Window};
 use rusqlite::{params, params_from_iter, Connection, Row};
 use serde_json::Value;

@@ -1,10 +1,10 @@
 //! `POST /v1/Checkup` (`Fix=true` to clean): System Checkup over the API; the same as
 //! `switchboard checkup [--fix]`.
 
-use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 
 pub fn routes() -> Vec<Route> {
     vec![

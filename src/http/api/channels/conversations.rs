@@ -1,7 +1,6 @@
 //! Conversations v1 `Conversations`: https://www.twilio.com/docs/conversations/api/conversation-resource
 
 use super::{base, both, date, text};
-use crate::app::App;
 use crate::channels::conversations::{self, Conversation, Fields, Filter};
 use crate::clock::iso8601;
 use crate::http::api::{list_reply, with_urls};
@@ -9,6 +8,7 @@ use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {

@@ -1,7 +1,6 @@
 //! Flex v1 `FlexFlows`: https://www.twilio.com/docs/flex/developer/messaging/api/flex-flow
 
 use super::{dotted, text};
-use crate::app::App;
 use crate::channels::flex_flows::{self, Fields, FlexFlow};
 use crate::clock::iso8601;
 use crate::http::api::{list_reply, with_urls};
@@ -9,6 +8,7 @@ use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {

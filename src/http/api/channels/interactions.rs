@@ -1,13 +1,13 @@
 //! Flex v1 `Interactions`, their `Channels` and channel `Participants`:
 //! https://www.twilio.com/docs/flex/developer/conversations/interactions-api
 
-use crate::app::App;
 use crate::channels::interactions;
 use crate::http::api::{list_reply, with_urls};
 use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::store::channels::interactions::{self as db, Channel, ChannelParticipant, Interaction};
 use serde_json::{json, Value};
 

@@ -2,7 +2,6 @@
 //! https://www.twilio.com/docs/conversations/api/conversation-message-resource
 
 use super::{base, both, date, text};
-use crate::app::App;
 use crate::channels::messages::{self, Message, NewMessage};
 use crate::clock::iso8601;
 use crate::http::api::{list_reply, with_urls};
@@ -10,6 +9,7 @@ use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {

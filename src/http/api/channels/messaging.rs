@@ -2,11 +2,11 @@
 //! signed with the carrier token when one is configured (403 and nothing processed otherwise);
 //! answered with TwiML.
 
-use crate::app::App;
 use crate::channels::messaging_webhook::{self, CarrierMessage, EMPTY_TWIML};
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 
 pub fn routes() -> Vec<Route> {
     vec![

@@ -12,10 +12,10 @@ pub mod participants;
 pub mod webchat;
 pub mod webhooks;
 
-use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::request::Req;
 use crate::http::router::Route;
+use crate::http::App;
 use serde_json::{Map, Value};
 
 pub fn routes() -> Vec<Route> {

@@ -8,13 +8,13 @@
 //!
 //! The token goes in `Authorization: Bearer …` (or a `Token` parameter).
 
-use crate::app::App;
 use crate::channels::webchat;
 use crate::clock::iso8601;
 use crate::http::error::ApiError;
 use crate::http::park::Parked;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::store::channels::messages::Message;
 use crate::store::channels::webchats::WebChat;
 use serde_json::{json, Value};

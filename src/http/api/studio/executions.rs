@@ -4,7 +4,6 @@
 //! https://www.twilio.com/docs/studio/rest-api/v2/step
 
 use super::json_param;
-use crate::app::App;
 use crate::clock::{iso8601, parse_iso8601};
 use crate::engine::{self, ExecutionStatus};
 use crate::http::api::{list_reply, with_urls};
@@ -12,6 +11,7 @@ use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::store::studio::executions::{self as db, Execution, Step};
 use crate::store::studio::flows;
 use serde_json::{json, Value};

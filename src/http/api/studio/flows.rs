@@ -4,7 +4,6 @@
 //! https://www.twilio.com/docs/studio/rest-api/v2/flow-validate
 
 use super::json_param;
-use crate::app::App;
 use crate::clock::iso8601;
 use crate::flows::revisions::{self, FlowInput};
 use crate::flows::FlowStatus;
@@ -13,6 +12,7 @@ use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::store::studio::flows::{self as db, Flow, Revision};
 use serde_json::{json, Value};
 

@@ -1,13 +1,13 @@
 //! Local customer profiles, the self-hosted stand-in for Flex's unified profiles that the
 //! search-for-profile widget looks up by phone or email (`/v1/Profiles`).
 
-use crate::app::App;
 use crate::clock::iso8601;
 use crate::http::api::{list_reply, with_urls};
 use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::ids::{new_sid, Prefix};
 use crate::store::studio::profiles::{self as db, Profile};
 use serde_json::{json, Value};

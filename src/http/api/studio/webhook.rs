@@ -4,11 +4,11 @@
 //! are answered with the engine's TwiML, messages with an empty `<Response/>`. Voice widgets
 //! call back here with `FlowEvent=callback|poll|return` and `ExecutionSid`.
 
-use crate::app::App;
 use crate::engine::{self, Inbound, TriggerKind};
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::voice::twiml;
 use serde_json::{Map, Value};
 

@@ -5,12 +5,12 @@
 //! "Beyond Flex" section; JSON in Twilio's style (snake_case, ISO dates, `url`).
 
 use super::{json::ws_path, workspace};
-use crate::app::App;
 use crate::clock::iso8601;
 use crate::http::api::with_urls;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::routing::automation::{self, Change};
 use crate::routing::dispositions::{self, Dispositions};
 use crate::store::taskrouter::automation::Automation;

@@ -10,10 +10,10 @@ pub mod tasks;
 pub mod workers;
 pub mod workspaces;
 
-use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::request::Req;
 use crate::http::router::Route;
+use crate::http::App;
 use crate::routing::workspaces::Workspace;
 use crate::store::{Page, Window};
 use serde_json::Value;

@@ -2,12 +2,12 @@
 //! https://www.twilio.com/docs/taskrouter/api/task-queue, …/api/workflow
 
 use super::{activity_name, filter, json, page_of, text, try_render, workspace};
-use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::routing::queues::{self as domain, QueueParams, TaskQueue};
 use crate::routing::workflows::{self, WorkflowParams};
 use crate::routing::{expr, workers};

@@ -4,12 +4,12 @@
 //! https://www.twilio.com/docs/taskrouter/api/worker-reservation
 
 use super::{filter, json, page_of, text, workspace};
-use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::routing::reservations::{self as domain, Reservation, ReservationUpdate, Scope};
 use crate::routing::states::ReservationStatus;
 use crate::routing::{tasks, workers};

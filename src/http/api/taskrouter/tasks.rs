@@ -1,12 +1,12 @@
 //! Tasks (their reservations are in `reservations`). https://www.twilio.com/docs/taskrouter/api/task
 
 use super::{filter, json, page_of, text, try_render, workspace};
-use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::routing::states::TaskStatus;
 use crate::routing::tasks::{self as domain, NewTask, Task, TaskFilter, TaskUpdate};
 use crate::routing::{expr, queues};

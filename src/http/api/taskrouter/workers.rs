@@ -2,12 +2,12 @@
 //! https://www.twilio.com/docs/taskrouter/api/worker
 
 use super::{filter, json, page_of, text, workspace};
-use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::routing::workers::{self as domain, WorkerFilter, WorkerUpdate};
 use crate::routing::{expr, queues};
 use crate::store::taskrouter::{queues as queue_db, workers as db};

@@ -2,12 +2,12 @@
 //! https://www.twilio.com/docs/taskrouter/api/workspace
 
 use super::{activity_name, filter, json, text, try_render, workspace};
-use crate::app::App;
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 use crate::routing::workspaces::{self as domain, Workspace, WorkspaceParams};
 use crate::store::taskrouter::{activities, channels, workspaces as db};
 

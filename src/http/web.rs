@@ -4,10 +4,10 @@
 //! allows only this origin's scripts and styles, so injected markup could not run even if some
 //! text were ever inserted as HTML (the pages insert data with textContent only).
 
-use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::request::{Body, Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
+use crate::http::App;
 
 /// A compiled-in file: its URL path, content type and bytes.
 struct Asset {
@@ -22,7 +22,7 @@ const CSS: &str = "text/css; charset=utf-8";
 
 macro_rules! assets {
     ($($path:literal => $ty:ident $file:literal,)*) => {
-        const ASSETS: &[Asset] = &[$(Asset { path: $path, content_type: $ty, bytes: include_bytes!(concat!("../static/", $file)) },)*];
+        const ASSETS: &[Asset] = &[$(Asset { path: $path, content_type: $ty, bytes: include_bytes!(concat!("../../static/", $file)) },)*];
     };
 }
 

@@ -1,0 +1,148 @@
+//! Stored states and kinds: one way to keep an enum in a TEXT column (`text_enum!`: `as_str`,
+//! `parse`, `FromStr`, `Display`, `ToSql`/`FromSql`), and the enums the store reads and writes.
+//!
+//! A leaf: the store may import it, and each domain re-exports its own states from here and adds
+//! their rules (`routing::states` the task/reservation transitions, `voice::calls`
+//! `CallStatus::is_final`, …) in its own `impl` blocks. Nothing outside an enum compares a state
+//! as a string.
+
+/// A TEXT-stored enum: `text_enum!(Name { Variant => "text", … })`.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant,)* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)* }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($text => Some($name::$variant),)* _ => None }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::states::Unknown;
+            fn from_str(s: &str) -> Result<$name, $crate::states::Unknown> {
+                $name::parse(s).ok_or_else(|| $crate::states::Unknown {
+                    what: stringify!($name),
+                    value: s.to_string(),
+                })
+            }
+        }
+
+        impl rusqlite::types::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let s = v.as_str()?;
+                s.parse::<$name>()
+                    .map_err(|e| rusqlite::types::FromSqlError::Other(e.to_string().into()))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// A text that names no value of the enum it was parsed as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown {
+    pub what: &'static str,
+    pub value: String,
+}
+
+impl std::fmt::Display for Unknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown {} {:?}", self.what, self.value)
+    }
+}
+
+impl std::error::Error for Unknown {}
+
+text_enum!(
+    /// A TaskRouter task's assignment status.
+    /// https://www.twilio.com/docs/taskrouter/lifecycle-task-state
+    TaskStatus {
+        Pending => "pending",
+        Reserved => "reserved",
+        Assigned => "assigned",
+        Wrapping => "wrapping",
+        Completed => "completed",
+        Canceled => "canceled",
+    }
+);
+
+text_enum!(
+    /// A TaskRouter reservation's status.
+    ReservationStatus {
+        Pending => "pending",
+        Accepted => "accepted",
+        Rejected => "rejected",
+        Timeout => "timeout",
+        Canceled => "canceled",
+        Rescinded => "rescinded",
+        Wrapping => "wrapping",
+        Completed => "completed",
+    }
+);
+
+text_enum!(
+    /// A call's state: Twilio's `CallStatus` values, plus `bridged` (connected to an agent).
+    /// https://www.twilio.com/docs/voice/twiml#callstatus-values
+    CallStatus {
+        Ringing => "ringing",
+        InProgress => "in-progress",
+        Queued => "queued",
+        Bridged => "bridged",
+        Completed => "completed",
+        Busy => "busy",
+        Failed => "failed",
+        NoAnswer => "no-answer",
+        Canceled => "canceled",
+    }
+);
+
+text_enum!(
+    /// Studio v2's execution status.
+    ExecutionStatus {
+        Active => "active",
+        Ended => "ended",
+    }
+);
+
+text_enum!(
+    /// A flow revision's status: only published revisions run.
+    FlowStatus {
+        Draft => "draft",
+        Published => "published",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_round_trips_and_unknown_text_is_refused() {
+        for s in CallStatus::ALL {
+            assert_eq!(s.as_str().parse::<CallStatus>(), Ok(*s));
+        }
+        let e = "on-hold".parse::<CallStatus>().unwrap_err();
+        assert_eq!(e.to_string(), "unknown CallStatus \"on-hold\"");
+    }
+}
