@@ -211,21 +211,7 @@ impl Config {
 impl Config {
     /// Whether `ip` is one of the `--trust-proxy` proxies.
     pub fn trusts_proxy(&self, ip: std::net::IpAddr) -> bool {
-        let ip = match ip {
-            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
-            v4 => v4,
-        };
-        self.trust_proxy.iter().any(|(net, bits)| match (net, ip) {
-            (std::net::IpAddr::V4(n), std::net::IpAddr::V4(a)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(*bits)).unwrap_or(0);
-                u32::from(*n) & mask == u32::from(a) & mask
-            }
-            (std::net::IpAddr::V6(n), std::net::IpAddr::V6(a)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(*bits)).unwrap_or(0);
-                u128::from(*n) & mask == u128::from(a) & mask
-            }
-            _ => false,
-        })
+        crate::outbound::in_networks(&self.trust_proxy, ip)
     }
 }
 
@@ -238,19 +224,8 @@ pub fn parse_cidrs(s: &str) -> Result<Vec<(std::net::IpAddr, u8)>, String> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|p| {
-            let bad = || format!("--trust-proxy takes addresses or CIDRs, not {p:?}");
-            let (addr, bits) = p.split_once('/').unwrap_or((p, ""));
-            let ip: std::net::IpAddr = addr.parse().map_err(|_| bad())?;
-            let max = if ip.is_ipv4() { 32 } else { 128 };
-            let bits = if bits.is_empty() {
-                max
-            } else {
-                bits.parse::<u8>()
-                    .ok()
-                    .filter(|b| *b <= max)
-                    .ok_or_else(bad)?
-            };
-            Ok((ip, bits))
+            crate::outbound::parse_network(p)
+                .ok_or_else(|| format!("--trust-proxy takes addresses or CIDRs, not {p:?}"))
         })
         .collect()
 }

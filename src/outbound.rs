@@ -84,26 +84,12 @@ impl Guard {
             return Ok(g);
         }
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (addr, bits) = part.split_once('/').unwrap_or((part, ""));
-            match addr.parse::<IpAddr>() {
-                Ok(ip) => {
-                    let max = if ip.is_ipv4() { 32 } else { 128 };
-                    let bits = if bits.is_empty() {
-                        max
-                    } else {
-                        bits.parse::<u8>()
-                            .ok()
-                            .filter(|b| *b <= max)
-                            .ok_or_else(|| {
-                                format!("--allow-outbound: {part:?} has a bad prefix length")
-                            })?
-                    };
-                    g.networks.push((ip, bits));
+            match parse_network(part) {
+                Some(net) => g.networks.push(net),
+                None if !part.contains('/') && valid_host(part) => {
+                    g.hosts.push(part.to_ascii_lowercase())
                 }
-                Err(_) if bits.is_empty() && valid_host(addr) => {
-                    g.hosts.push(addr.to_ascii_lowercase())
-                }
-                Err(_) => {
+                None => {
                     return Err(format!(
                         "--allow-outbound takes addresses, CIDRs or host names, not {part:?}"
                     ))
@@ -114,10 +100,27 @@ impl Guard {
     }
 
     fn allows(&self, ip: IpAddr) -> bool {
-        self.networks
-            .iter()
-            .any(|(net, bits)| in_network(*net, *bits, ip))
+        in_networks(&self.networks, ip)
     }
+}
+
+/// `10.0.0.0/8` or `::1` → (network, prefix length); `None` for anything else.
+pub fn parse_network(p: &str) -> Option<(IpAddr, u8)> {
+    let (addr, bits) = p.split_once('/').unwrap_or((p, ""));
+    let ip: IpAddr = addr.parse().ok()?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    if bits.is_empty() {
+        return Some((ip, max));
+    }
+    bits.parse::<u8>()
+        .ok()
+        .filter(|b| *b <= max)
+        .map(|b| (ip, b))
+}
+
+/// Whether `ip` (an IPv4-mapped IPv6 address counts as its IPv4 one) is in one of `nets`.
+pub fn in_networks(nets: &[(IpAddr, u8)], ip: IpAddr) -> bool {
+    nets.iter().any(|(net, bits)| in_network(*net, *bits, ip))
 }
 
 fn valid_host(h: &str) -> bool {
