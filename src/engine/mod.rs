@@ -3,14 +3,13 @@
 //! (`context`: `trigger`, `widgets`, `flow`, `contact`) and persists waiting executions in
 //! SQLite (`execution::Wait`), so they resume after a restart. Outbound HTTP runs on the
 //! engine's own worker threads (`http_worker`), never on the HTTP pool; reply timeouts are
-//! durable timers. Pure parts: Liquid (`liquid`) and split conditions (`split`).
+//! durable timers. Pure parts: split conditions (`split`); templates are `crate::liquid`.
 //! Nothing here speaks HTTP.
 
 pub mod calls;
 pub mod context;
 pub mod execution;
 pub mod http_worker;
-pub mod liquid;
 pub mod run;
 pub use crate::flows::split;
 pub mod widgets;
