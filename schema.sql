@@ -487,7 +487,19 @@ CREATE TABLE tr_channel_rules (
 );
 CREATE INDEX tr_channel_rules_blocked ON tr_channel_rules(blocked_channel_sid);
 
--- step 14: Conversations v1 resources (issue 18): users, roles and push credentials; the account's and each service's configuration documents; address configurations (an inbound address wired to Studio or a webhook); delivery receipts from the carrier's status callbacks; email bindings of a conversation; participants found by identity or address across conversations
+-- step 14: the inbound path (issue 20): a message handed to Studio is stored with its routing due in the same transaction; the commit that hands it to the execution deletes the row, so a crash between the two leaves it here, and routing resumes after a restart or when the carrier retries the webhook
+CREATE TABLE inbound_routing (
+    message_sid  TEXT PRIMARY KEY REFERENCES conversation_messages(sid) ON DELETE CASCADE,
+    channel_type TEXT NOT NULL,
+    contact      TEXT NOT NULL,
+    contact_identity TEXT NOT NULL,
+    flow_sid     TEXT NOT NULL,
+    payload      TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX inbound_routing_by_contact ON inbound_routing(contact, contact_identity);
+
+-- step 15: Conversations v1 resources (issue 18): users, roles and push credentials; the account's and each service's configuration documents; address configurations (an inbound address wired to Studio or a webhook); delivery receipts from the carrier's status callbacks; email bindings of a conversation; participants found by identity or address across conversations
 CREATE TABLE conversation_users (
     sid          TEXT PRIMARY KEY,
     chat_service_sid TEXT NOT NULL REFERENCES conversation_services(sid) ON DELETE CASCADE,

@@ -5,6 +5,7 @@
 pub mod address_configs;
 pub mod conversations;
 pub mod flex_flows;
+pub mod inbound_routing;
 pub mod interactions;
 pub mod messages;
 pub mod outbox;
