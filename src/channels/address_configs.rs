@@ -162,7 +162,7 @@ fn apply(tx: &Connection, a: &mut AddressConfig, f: &Fields) -> Result<()> {
             )
         })?;
     }
-    if let Some(n) = ac.get("studio_retry_count") {
+    if let Some(n) = ac.get("studio_retry_count").filter(|n| !n.is_null()) {
         if !n.as_i64().is_some_and(|n| (0..=3).contains(&n)) {
             return Err(Error::invalid(
                 "AutoCreation.StudioRetryCount",
