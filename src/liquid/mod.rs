@@ -15,9 +15,14 @@
 //! parsed once more with those spaces removed (`tighten_paths`), and only then reported.
 
 mod collections;
+mod expr;
 mod filters;
+mod lexer;
 mod limits;
+mod ordering;
+mod parser;
 mod runtime;
+mod tags;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -75,31 +80,6 @@ impl Liquid {
     pub fn new() -> Self {
         use liquid_lib::stdlib as s;
         let mut lang = Language::empty();
-        let tags: Vec<Box<dyn liquid_core::ParseTag>> = vec![
-            Box::new(s::AssignTag),
-            Box::new(s::BreakTag),
-            Box::new(s::ContinueTag),
-            Box::new(s::CycleTag),
-            Box::new(s::IncrementTag),
-            Box::new(s::DecrementTag),
-        ];
-        for t in tags {
-            lang.tags.register(t.reflection().tag().to_string(), t);
-        }
-        let blocks: Vec<Box<dyn liquid_core::ParseBlock>> = vec![
-            Box::new(s::RawBlock),
-            Box::new(s::IfBlock),
-            Box::new(s::UnlessBlock),
-            Box::new(s::IfChangedBlock),
-            Box::new(runtime::ForBlock),
-            Box::new(s::CommentBlock),
-            Box::new(s::CaptureBlock),
-            Box::new(s::CaseBlock),
-        ];
-        for b in blocks {
-            lang.blocks
-                .register(b.reflection().start_tag().to_string(), b);
-        }
         let stdlib: Vec<Box<dyn liquid_core::ParseFilter>> = vec![
             Box::new(s::Append),
             Box::new(s::Capitalize),
@@ -115,20 +95,17 @@ impl Liquid {
             Box::new(s::ReplaceFirst),
             Box::new(s::Rstrip),
             Box::new(s::Size),
-            Box::new(s::Slice),
-            Box::new(s::Sort),
-            Box::new(s::SortNatural),
             Box::new(s::Strip),
             Box::new(s::StripHtml),
             Box::new(s::StripNewlines),
             Box::new(s::Truncate),
             Box::new(s::Upcase),
             Box::new(s::UrlDecode),
-            Box::new(s::UrlEncode),
         ];
         let own = filters::own()
             .into_iter()
             .chain(collections::own())
+            .chain(ordering::own())
             .map(|f| Box::new(f) as Box<dyn liquid_core::ParseFilter>);
         for f in stdlib.into_iter().chain(own) {
             let name = f.reflection().name().to_string();
@@ -199,16 +176,7 @@ impl Liquid {
             return Ok(Rc::clone(t));
         }
         limits::check_shape(text).map_err(TemplateError::new)?;
-        let parsed = match self.parse(text) {
-            Err(e) => {
-                let tight = tighten_paths(text);
-                if tight == text {
-                    return Err(e);
-                }
-                self.parse(&tight).map_err(|_| e)?
-            }
-            ok => ok?,
-        };
+        let parsed = self.parse(text)?;
         let parsed = Rc::new(parsed);
         let mut cache = self.cache.borrow_mut();
         if cache.len() >= CACHE_LIMIT {
@@ -219,12 +187,9 @@ impl Liquid {
     }
 
     fn parse(&self, text: &str) -> Result<Template, TemplateError> {
-        catch_unwind(AssertUnwindSafe(|| {
-            liquid_core::parser::parse(text, &self.language)
-        }))
-        .map_err(|_| TemplateError::new("the template could not be parsed (liquid failed)"))?
-        .map(Template::new)
-        .map_err(|e| TemplateError::new(e.to_string()))
+        catch_unwind(AssertUnwindSafe(|| parser::parse(text, &self.language)))
+            .map_err(|_| TemplateError::new("the template could not be parsed (liquid failed)"))?
+            .map_err(|e| TemplateError::new(e.to_string()))
     }
 }
 
@@ -265,69 +230,6 @@ pub fn unterminated_tail(template: &str) -> Option<(&str, &str)> {
         && inner.chars().all(path_char)
         && !inner.contains("{%");
     is_path.then(|| (&template[..at], tail))
-}
-
-/// Removes the spaces around the single dots of variable paths inside markup
-/// (`widgets. name .parsed` → `widgets.name.parsed`), outside quoted strings.
-fn tighten_paths(template: &str) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find("{{").or_else(|| rest.find("{%")) {
-        let open = rest.find("{%").map_or(open, |t| t.min(open));
-        let close = if rest[open..].starts_with("{%") {
-            "%}"
-        } else {
-            "}}"
-        };
-        let Some(len) = rest[open + 2..].find(close) else {
-            break;
-        };
-        out.push_str(&rest[..open + 2]);
-        out.push_str(&tighten_body(&rest[open + 2..open + 2 + len]));
-        rest = &rest[open + 2 + len..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn tighten_body(body: &str) -> String {
-    let c: Vec<char> = body.chars().collect();
-    let (mut out, mut i, mut quote) = (String::with_capacity(body.len()), 0, None);
-    while i < c.len() {
-        let ch = c[i];
-        if let Some(q) = quote {
-            quote = (ch != q).then_some(q);
-        } else if ch == '"' || ch == '\'' {
-            quote = Some(ch);
-        } else if ch.is_whitespace() || ch == '.' {
-            let skip = |mut j: usize| {
-                while c.get(j).is_some_and(|d| d.is_whitespace()) {
-                    j += 1;
-                }
-                j
-            };
-            let dot = skip(i);
-            let after = skip(dot + 1);
-            let single = c.get(dot) == Some(&'.')
-                && c.get(dot + 1) != Some(&'.')
-                && (dot == 0 || c[dot - 1] != '.');
-            let left = out
-                .chars()
-                .last()
-                .is_some_and(|p| p.is_ascii_alphanumeric() || "_-?]".contains(p));
-            let right = c
-                .get(after)
-                .is_some_and(|d| d.is_ascii_alphabetic() || *d == '_');
-            if single && left && right {
-                out.push('.');
-                i = after;
-                continue;
-            }
-        }
-        out.push(ch);
-        i += 1;
-    }
-    out
 }
 
 #[cfg(test)]
