@@ -256,7 +256,7 @@ pub enum Op {
 /// A condition; `and`/`or` bind from the right, as in Shopify Liquid.
 #[derive(Debug, Clone)]
 pub enum Cond {
-    Test(Operand, Option<(Op, Operand)>),
+    Test(Box<(Operand, Option<(Op, Operand)>)>),
     And(Box<Cond>, Box<Cond>),
     Or(Box<Cond>, Box<Cond>),
     Not(Box<Cond>),
@@ -277,9 +277,9 @@ pub fn condition(c: &mut Cursor<'_>) -> Result<Cond> {
     let test = match op {
         Some(op) => {
             c.next();
-            Cond::Test(left, Some((op, operand(c)?)))
+            Cond::Test(Box::new((left, Some((op, operand(c)?)))))
         }
-        None => Cond::Test(left, None),
+        None => Cond::Test(Box::new((left, None))),
     };
     if c.eat_word("and") {
         return Ok(Cond::And(Box::new(test), Box::new(condition(c)?)));
@@ -296,11 +296,13 @@ impl Cond {
             Cond::And(a, b) => Ok(a.evaluate(runtime)? && b.evaluate(runtime)?),
             Cond::Or(a, b) => Ok(a.evaluate(runtime)? || b.evaluate(runtime)?),
             Cond::Not(a) => Ok(!a.evaluate(runtime)?),
-            Cond::Test(v, None) => Ok(truthy(v.evaluate(runtime)?.as_view())),
-            Cond::Test(a, Some((op, b))) => {
-                let (a, b) = (a.evaluate(runtime)?, b.evaluate(runtime)?);
-                compare(a.as_view(), *op, b.as_view())
-            }
+            Cond::Test(test) => match &**test {
+                (v, None) => Ok(truthy(v.evaluate(runtime)?.as_view())),
+                (a, Some((op, b))) => {
+                    let (a, b) = (a.evaluate(runtime)?, b.evaluate(runtime)?);
+                    compare(a.as_view(), *op, b.as_view())
+                }
+            },
         }
     }
 }

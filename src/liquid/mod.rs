@@ -1,18 +1,17 @@
-//! Liquid with Twilio Studio's semantics, built from the `liquid-core` / `liquid-lib` crates
-//! through their extension points, never by rewriting template text:
-//! - `filters`: Twilio's filters as real filters (numbers coerced as Shopify Liquid does,
-//!   `date` on ISO 8601, `to_json`), every filter bounded in the size of what it builds;
+//! Twilio Studio's Liquid. Templates are parsed here (`lexer`: Shopify's tokenizer and a
+//! markup's tokens; `expr`: values, filter chains, conditions; `parser` + `tags`: the tags, as
+//! Shopify Liquid defines them) into the `liquid-core` crate's `Template`s, and run on its
+//! runtime, values and filters, through its extension points and never by rewriting text:
+//! - `filters`, `collections`, `ordering`: Twilio's filters as real crate filters (numbers
+//!   coerced as Shopify Liquid does, `date` on ISO 8601, `to_json`), every filter bounded in
+//!   the size of what it builds;
 //! - `runtime`: unknown variables are nil (a `Runtime` that answers them), and Twilio's `for`
 //!   (at most 15 iterations per loop);
-//! - `limits`: template size and nesting checked before the crate sees the text, and the
-//!   render's budget (iterations, time, output size).
+//! - `limits`: template size and nesting checked before parsing, and the render's budget
+//!   (iterations, time, output size).
 //!
 //! The `Liquid` engine owns the language and the cache of parsed templates. The crate is called
 //! under `catch_unwind`: a panic inside it on some template is a template error.
-//!
-//! One lexical allowance remains: Studio accepts spaces around the dots of a variable path
-//! (`widgets. name .parsed`), which the crate's grammar refuses; a template the crate refuses is
-//! parsed once more with those spaces removed (`tighten_paths`), and only then reported.
 
 mod collections;
 mod expr;
@@ -24,11 +23,10 @@ mod parser;
 mod runtime;
 mod tags;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use liquid_core::runtime::RuntimeBuilder;
 use liquid_core::{Language, Renderable, Template};
@@ -62,10 +60,12 @@ impl std::error::Error for TemplateError {}
 /// Upper bound on cached parsed templates; the cache is emptied when full.
 const CACHE_LIMIT: usize = 1024;
 
-/// Twilio's Liquid: the language (tags, blocks, filters) and a cache of parsed templates.
+/// Twilio's Liquid: the language (its filters) and a cache of parsed templates, shared by the
+/// threads that render (parsed templates are `Send + Sync`). The Studio engine keeps its one
+/// `Liquid` in `Core::state`; the validator makes its own.
 pub struct Liquid {
     language: Language,
-    cache: RefCell<HashMap<String, Rc<Template>>>,
+    cache: Mutex<HashMap<String, Arc<Template>>>,
 }
 
 impl Default for Liquid {
@@ -113,7 +113,7 @@ impl Liquid {
         }
         Liquid {
             language: lang,
-            cache: RefCell::new(HashMap::new()),
+            cache: Mutex::new(HashMap::new()),
         }
     }
 
@@ -171,18 +171,22 @@ impl Liquid {
         }
     }
 
-    fn parse_cached(&self, text: &str) -> Result<Rc<Template>, TemplateError> {
-        if let Some(t) = self.cache.borrow().get(text) {
-            return Ok(Rc::clone(t));
+    fn cache(&self) -> MutexGuard<'_, HashMap<String, Arc<Template>>> {
+        // A panic while the lock was held leaves a map of whole entries: still usable.
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn parse_cached(&self, text: &str) -> Result<Arc<Template>, TemplateError> {
+        if let Some(t) = self.cache().get(text) {
+            return Ok(Arc::clone(t));
         }
         limits::check_shape(text).map_err(TemplateError::new)?;
-        let parsed = self.parse(text)?;
-        let parsed = Rc::new(parsed);
-        let mut cache = self.cache.borrow_mut();
+        let parsed = Arc::new(self.parse(text)?); // outside the lock
+        let mut cache = self.cache();
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
         }
-        cache.insert(text.to_string(), Rc::clone(&parsed));
+        cache.insert(text.to_string(), Arc::clone(&parsed));
         Ok(parsed)
     }
 
@@ -193,24 +197,9 @@ impl Liquid {
     }
 }
 
-thread_local! {
-    /// Each thread's engine: parsed templates are not `Send`, so the cache is per thread.
-    static ENGINE: Liquid = Liquid::new();
-}
-
 /// Whether a string contains Liquid markup at all.
 pub fn has_markup(template: &str) -> bool {
     template.contains("{{") || template.contains("{%")
-}
-
-/// Checks that a template parses, as Studio does when a flow is published.
-pub fn check(template: &str) -> Result<(), TemplateError> {
-    ENGINE.with(|e| e.check(template))
-}
-
-/// Renders a template with this thread's engine (see `Liquid::render`).
-pub fn render(template: &str, ctx: &Value) -> Result<String, TemplateError> {
-    ENGINE.with(|e| e.render(template, ctx))
 }
 
 /// Splits a template that ends in an unterminated `{{` followed only by a

@@ -1,6 +1,6 @@
 //! Studio's runtime semantics, through the crate's extension points: `Lenient`, a `Runtime`
 //! that answers a variable it can't find (`widgets.none.parsed`, `list[i]` past the end) with
-//! nil as Studio does, and `ForBlock`, Twilio's `for` tag: at most 15 iterations per loop
+//! nil as Studio does, and `For`, Twilio's `for` tag: at most 15 iterations per loop
 //! (Studio FAQ; the rest are dropped, the loop is not an error), counted against the render's
 //! budget, with `limit`, `offset` (also `offset: continue`), `reversed`, `else`,
 //! `break`/`continue` and `forloop` (`name`, `length`, `index`, … `parentloop`).
