@@ -9,7 +9,6 @@
 //! their outcomes recorded in one commit.
 
 use super::Result;
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
@@ -125,7 +124,7 @@ fn queue(
     message_sid: Option<&str>,
     max_attempts: Option<i64>,
 ) -> Result<String> {
-    let now = now_ms();
+    let now = app.now_ms();
     let o = Outbound {
         sid: new_sid(Prefix::OutboundRequest),
         kind: kind.into(),
@@ -161,7 +160,7 @@ pub fn run(app: &Core, stop: &Receiver<()>, wake: &Receiver<()>) {
     // One agent for the thread: connections to the carrier are kept alive between messages.
     let agent = crate::outbound::http_client(crate::outbound::Options::within(ATTEMPT_TIMEOUT));
     loop {
-        let now = now_ms();
+        let now = app.now_ms();
         let wait = match app.store.read(db::next_due) {
             Ok(Some(due)) => (due - now).clamp(0, 30_000),
             Ok(None) => 30_000,
@@ -177,7 +176,7 @@ pub fn run(app: &Core, stop: &Receiver<()>, wake: &Receiver<()>) {
                 default(Duration::from_millis(wait as u64)) => {},
             }
         }
-        let due = match app.store.read(|c| db::due(c, now_ms(), 50)) {
+        let due = match app.store.read(|c| db::due(c, app.now_ms(), 50)) {
             Ok(d) => d,
             Err(e) => {
                 log::error!("outbox: cannot read due requests: {e}");
@@ -204,10 +203,10 @@ pub fn run(app: &Core, stop: &Receiver<()>, wake: &Receiver<()>) {
                         tx,
                         &o.sid,
                         "queued",
-                        now_ms() + MAX_BACKOFF_MS,
+                        app.now_ms() + MAX_BACKOFF_MS,
                         None,
                         Some("no carrier configured"),
-                        now_ms(),
+                        app.now_ms(),
                     )
                 });
                 continue;
@@ -230,7 +229,7 @@ fn record_all(app: &Core, attempted: &[(Outbound, Outcome)]) {
     if attempted.is_empty() {
         return;
     }
-    let now = now_ms();
+    let now = app.now_ms();
     let together = app.store.write(|tx| -> Result<()> {
         for (o, outcome) in attempted {
             record_in(tx, app, o, outcome, now)?;
@@ -434,7 +433,7 @@ pub fn status_callback(app: &Core, provider_sid: &str, status: &str) -> Result<(
             if field == "delivered" || field == "read" {
                 d["sent"] = json!("all");
             }
-            msg_db::set_delivery(tx, sid, &d, now_ms())?;
+            msg_db::set_delivery(tx, sid, &d, app.now_ms())?;
             app.record(
                 tx,
                 &NewEvent::new(EventType::MessageDeliveryUpdated, "message", sid)

@@ -179,7 +179,7 @@ fn start_in(
         )));
     }
     let sid = new_sid(Prefix::Execution);
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let exec = db::Execution {
         sid: sid.clone(),
         flow_sid: flow.sid().to_string(),
@@ -213,6 +213,7 @@ fn start_in(
                 &sid,
                 &inbound.contact,
                 &inbound.channel_address,
+                now,
             )?;
         }
     }
@@ -390,7 +391,7 @@ fn end_tree(app: &Core, tx: &Transaction, exec: db::Execution) -> store::Result<
         }
         let mut e = e;
         run::end_execution(app, tx, &mut e)?;
-        e.updated_at = crate::clock::now_ms();
+        e.updated_at = app.now_ms();
         db::save(tx, &e)?;
     }
     Ok(())
