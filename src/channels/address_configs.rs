@@ -18,7 +18,6 @@ use super::integrations::{self, TaskState, Trigger};
 use super::messages::{self, NewMessage};
 use super::sessions::{Received, Routed};
 use super::{conversations, participants, Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::ids::{is_sid, new_sid, Prefix};
 use crate::store::channels::address_configs::{self as db, AddressConfig};
@@ -78,7 +77,7 @@ pub fn create(app: &Core, f: Fields) -> Result<AddressConfig> {
                 "An address configuration for {address} already exists"
             )));
         }
-        let now = now_ms();
+        let now = app.now_ms();
         let mut a = AddressConfig {
             sid: new_sid(Prefix::AddressConfiguration),
             kind: kind.clone(),
@@ -103,7 +102,7 @@ pub fn update(app: &Core, key: &str, f: Fields) -> Result<AddressConfig> {
     app.store.write(|tx| {
         let mut a = fetch(tx, key)?;
         apply(tx, &mut a, &f)?;
-        a.updated_at = now_ms();
+        a.updated_at = app.now_ms();
         db::save(tx, &a)?;
         Ok(a)
     })
@@ -370,7 +369,7 @@ fn open(
             ..Default::default()
         },
         None,
-        now_ms(),
+        app.now_ms(),
     )?;
     participants::add_in(
         tx,
@@ -404,7 +403,7 @@ fn open(
         _ => None,
     };
     if let Some(target) = target {
-        super::webhooks::create_in(tx, &conv.sid, target, hook)?;
+        super::webhooks::create_in(tx, &conv.sid, target, hook, app.now_ms())?;
     }
     Ok(conv)
 }

@@ -3,7 +3,6 @@
 //! https://www.twilio.com/docs/conversations/api/conversation-participant-resource
 
 use super::{Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
@@ -104,7 +103,7 @@ pub fn add_in(
         Some(r) => Some(check_role(tx, &conv.chat_service_sid, &r)?),
         None => super::services::default_role(tx, &conv.chat_service_sid, false)?,
     };
-    let now = now_ms();
+    let now = app.now_ms();
     let p = Participant {
         sid: new_sid(Prefix::Participant),
         conversation_sid: conv.sid.clone(),
@@ -165,7 +164,7 @@ pub fn update(app: &Core, conversation_sid: &str, key: &str, f: Fields) -> Resul
         if let Some(d) = f.date_created {
             p.created_at = d;
         }
-        p.updated_at = f.date_updated.unwrap_or_else(now_ms);
+        p.updated_at = f.date_updated.unwrap_or_else(|| app.now_ms());
         db::save(tx, &p)?;
         Ok(p)
     })

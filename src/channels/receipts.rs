@@ -5,7 +5,6 @@
 //! https://www.twilio.com/docs/conversations/api/receipt-resource
 
 use super::Result;
-use crate::clock::now_ms;
 pub use crate::store::channels::receipts::Receipt;
 use rusqlite::Connection;
 
@@ -28,6 +27,7 @@ pub fn record_in(
     message_sid: &str,
     status: &str,
     error_code: Option<i64>,
+    now: i64,
 ) -> Result<()> {
     Ok(crate::store::channels::receipts::record(
         tx,
@@ -35,7 +35,7 @@ pub fn record_in(
         message_sid,
         status,
         error_code,
-        now_ms(),
+        now,
     )?)
 }
 

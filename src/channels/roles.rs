@@ -5,7 +5,6 @@
 //! https://www.twilio.com/docs/conversations/api/credential-resource
 
 use super::{services, Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::roles::{self as db, Credential, Role};
@@ -59,7 +58,7 @@ pub fn create_role(
                 "A role named {friendly_name} already exists in service {service}"
             )));
         }
-        let now = now_ms();
+        let now = app.now_ms();
         let r = Role {
             sid: new_sid(Prefix::Role),
             chat_service_sid: service.to_string(),
@@ -80,7 +79,7 @@ pub fn update_role(app: &Core, service: &str, sid: &str, permissions: Vec<String
     app.store.write(|tx| {
         let mut r = fetch_role(tx, service, sid)?;
         r.permissions = json!(permissions);
-        r.updated_at = now_ms();
+        r.updated_at = app.now_ms();
         db::save_role(tx, &r)?;
         Ok(r)
     })
@@ -125,7 +124,7 @@ pub fn create_credential(app: &Core, f: CredentialFields) -> Result<Credential> 
     if f.kind.is_none() {
         return Err(Error::invalid("Type", "is required (apn, gcm or fcm)"));
     }
-    let now = now_ms();
+    let now = app.now_ms();
     let mut c = Credential {
         sid: new_sid(Prefix::Credential),
         created_at: now,
@@ -143,7 +142,7 @@ pub fn update_credential(app: &Core, sid: &str, f: CredentialFields) -> Result<C
     app.store.write(|tx| {
         let mut c = fetch_credential(tx, sid)?;
         apply(&mut c, f)?;
-        c.updated_at = now_ms();
+        c.updated_at = app.now_ms();
         db::save_credential(tx, &c)?;
         Ok(c)
     })

@@ -10,7 +10,6 @@
 //! https://www.twilio.com/docs/conversations/api/service-resource
 
 use super::{Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::roles::{self as roles_db, Role};
@@ -48,10 +47,10 @@ impl Kind {
 /// The service `/v1/Conversations` means: the account configuration's
 /// `default_chat_service_sid` when it names a service, else the oldest service (created on first
 /// use, as the Flex Flows' own).
-pub fn default_sid(conn: &Connection) -> Result<String> {
+pub fn default_sid(conn: &Connection, now: i64) -> Result<String> {
     match current_default(conn)? {
         Some(sid) => Ok(sid),
-        None => super::flex_flows::default_service_sid(conn),
+        None => super::flex_flows::default_service_sid(conn, now),
     }
 }
 
@@ -79,10 +78,10 @@ pub fn create(app: &Core, friendly_name: &str) -> Result<Service> {
         ));
     }
     app.store.write(|tx| {
-        let now = now_ms();
+        let now = app.now_ms();
         let sid = new_sid(Prefix::ConversationService);
         crate::store::channels::flex_flows::insert_service(tx, &sid, friendly_name, now)?;
-        seed_roles(tx, &sid)?;
+        seed_roles(tx, &sid, now)?;
         fetch(tx, &sid)
     })
 }
@@ -104,7 +103,7 @@ pub fn delete(app: &Core, sid: &str) -> Result<()> {
         let mut account = document(tx, ACCOUNT, Kind::Account)?;
         if account["default_chat_service_sid"].as_str() == Some(sid) {
             account["default_chat_service_sid"] = Value::Null;
-            db::put_setting(tx, ACCOUNT, Kind::Account.as_str(), &account, now_ms())?;
+            db::put_setting(tx, ACCOUNT, Kind::Account.as_str(), &account, app.now_ms())?;
         }
         Ok(())
     })
@@ -114,7 +113,7 @@ pub fn delete(app: &Core, sid: &str) -> Result<()> {
 pub fn seed_all_roles(app: &Core) -> Result<()> {
     app.store.write(|tx| {
         for sid in db::all_sids(tx)? {
-            seed_roles(tx, &sid)?;
+            seed_roles(tx, &sid, app.now_ms())?;
         }
         Ok(())
     })
@@ -174,13 +173,12 @@ const DEFAULT_ROLES: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-fn seed_roles(tx: &Connection, service: &str) -> Result<()> {
+fn seed_roles(tx: &Connection, service: &str, now: i64) -> Result<()> {
     let mut sids = Map::new();
     for (name, kind, permissions) in DEFAULT_ROLES {
         let role = match roles_db::find_role_by_name(tx, service, name)? {
             Some(r) => r,
             None => {
-                let now = now_ms();
                 let r = Role {
                     sid: new_sid(Prefix::Role),
                     chat_service_sid: service.to_string(),
@@ -203,7 +201,7 @@ fn seed_roles(tx: &Connection, service: &str) -> Result<()> {
             "default_chat_service_role_sid": sids["service_user"],
             "reachability_enabled": false,
         });
-        db::put_setting(tx, service, Kind::Service.as_str(), &doc, now_ms())?;
+        db::put_setting(tx, service, Kind::Service.as_str(), &doc, now)?;
     }
     Ok(())
 }
@@ -275,7 +273,7 @@ pub fn update_document(app: &Core, scope: &str, kind: Kind, changes: Value) -> R
         let mut doc = document(tx, scope, kind)?;
         merge(&mut doc, &changes);
         check(tx, scope, kind, &doc)?;
-        db::put_setting(tx, scope, kind.as_str(), &doc, now_ms())?;
+        db::put_setting(tx, scope, kind.as_str(), &doc, app.now_ms())?;
         Ok(doc)
     })
 }

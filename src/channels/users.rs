@@ -5,7 +5,6 @@
 //! https://www.twilio.com/docs/conversations/api/user-resource
 
 use super::{services, Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::users::{self as db, User};
@@ -41,7 +40,7 @@ pub fn create(app: &Core, service: &str, f: Fields) -> Result<User> {
             Some(r) => Some(check_role(tx, service, r)?),
             None => services::default_role(tx, service, true)?,
         };
-        let now = now_ms();
+        let now = app.now_ms();
         let u = User {
             sid: new_sid(Prefix::User),
             chat_service_sid: service.to_string(),
@@ -70,7 +69,7 @@ pub fn update(app: &Core, service: &str, key: &str, f: Fields) -> Result<User> {
         if let Some(r) = &f.role_sid {
             u.role_sid = Some(check_role(tx, service, r)?);
         }
-        u.updated_at = now_ms();
+        u.updated_at = app.now_ms();
         db::save(tx, &u)?;
         Ok(u)
     })
@@ -151,7 +150,7 @@ pub fn update_membership(
             if let Some(t) = last_read_timestamp {
                 p.last_read_timestamp = Some(t);
             }
-            p.updated_at = now_ms();
+            p.updated_at = app.now_ms();
             crate::store::channels::participants::save(tx, &p)?;
         }
         Ok(())
