@@ -569,3 +569,4 @@ ALTER TABLE conversations ADD COLUMN bindings TEXT;
 CREATE INDEX conversations_by_service ON conversations(chat_service_sid, created_at);
 CREATE INDEX participants_by_identity_anywhere ON conversation_participants(identity) WHERE identity IS NOT NULL;
 CREATE INDEX participants_by_address_anywhere ON conversation_participants(binding_address) WHERE binding_address IS NOT NULL;
+ALTER TABLE inbound_routing ADD COLUMN trigger TEXT;

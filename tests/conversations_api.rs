@@ -50,6 +50,21 @@ fn links_resolve(s: &TestServer, v: &Value) {
     }
 }
 
+/// A POST with `X-Twilio-Webhook-Enabled: true` (Twilio calls the service's webhooks for REST
+/// actions only then).
+fn post_hooked(s: &TestServer, path: &str, params: &[(&str, &str)]) -> Resp {
+    s.request(
+        "POST",
+        path,
+        &[
+            ("Authorization", &s.auth()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("X-Twilio-Webhook-Enabled", "true"),
+        ],
+        form_encode(params).as_bytes(),
+    )
+}
+
 fn default_service(s: &TestServer) -> String {
     s.get("/v1/Configuration").expect(200).json()["default_chat_service_sid"]
         .as_str()
@@ -209,7 +224,14 @@ fn account_configuration_picks_the_default_service_timers_and_post_webhook() {
             .expect_error(400)["code"],
         20001
     );
+    // Without X-Twilio-Webhook-Enabled a REST action calls no service webhook; with it, it does.
     s.post(
+        &format!("/v1/Conversations/{}/Messages", sid(&c)),
+        &[("Author", "bob"), ("Body", "quiet")],
+    )
+    .expect(201);
+    post_hooked(
+        &s,
         &format!("/v1/Conversations/{}/Messages", sid(&c)),
         &[("Author", "bob"), ("Body", "posted")],
     )
@@ -218,6 +240,40 @@ fn account_configuration_picks_the_default_service_timers_and_post_webhook() {
     assert_eq!(got.path, "/post");
     assert_eq!(got.param("EventType"), Some("onMessageAdded"));
     assert_eq!(got.param("Body"), Some("posted"));
+    // All events when the filter list is empty: conversation and participant added too.
+    s.post("/v1/Configuration/Webhooks", &[("Filters", "")])
+        .expect(200);
+    let c2 = sid(
+        &post_hooked(&s, "/v1/Conversations", &[("FriendlyName", "hooked")])
+            .expect(201)
+            .json(),
+    );
+    post_hooked(
+        &s,
+        &format!("/v1/Conversations/{c2}/Participants"),
+        &[("Identity", "carol")],
+    )
+    .expect(201);
+    let events = wait_until(WAIT, || {
+        let e: Vec<String> = hook
+            .accepted()
+            .iter()
+            .filter_map(|r| r.param("EventType").map(str::to_string))
+            .collect();
+        (e.len() >= 3).then_some(e)
+    });
+    assert_eq!(
+        events,
+        [
+            "onMessageAdded",
+            "onConversationAdded",
+            "onParticipantAdded"
+        ]
+    );
+    let added = &hook.accepted()[2];
+    assert_eq!(added.param("Identity"), Some("carol"));
+    assert_eq!(added.param("ConversationSid"), Some(c2.as_str()));
+    assert_eq!(added.param("ChatServiceSid"), Some(other.as_str()));
 }
 
 #[test]
@@ -894,6 +950,84 @@ fn an_address_configuration_routes_inbound_sms_to_its_studio_flow_as_a_conversat
         .expect(204);
     s.get(&format!("/v1/Configuration/Addresses/{}", sid(&a)))
         .expect_error(404);
+}
+
+/// Issue 20's guarantee on this path too: the server dies right after the first message to a
+/// configured address committed (with its routing due); after the restart the start-up sweep
+/// hands it to the flow once, and the carrier's retry of the same message adds nothing.
+#[test]
+fn a_first_message_to_a_configured_address_survives_a_crash_before_the_flow_got_it() {
+    let carrier = Carrier::start();
+    let mut s = TestServer::start_with(&[
+        ("SWITCHBOARD_PROVIDER_URL", &carrier.url),
+        ("SWITCHBOARD_RETRY_BASE_MS", "50"),
+        ("SWITCHBOARD_FAILPOINT", "after_inbound_store"),
+    ]);
+    let flow = sid(&s
+        .post(
+            "/v2/Flows",
+            &[
+                ("FriendlyName", "bot"),
+                ("Status", "published"),
+                ("Definition", &bot_flow().to_string()),
+            ],
+        )
+        .expect(201)
+        .json());
+    s.post(
+        "/v1/Configuration/Addresses",
+        &[
+            ("Type", "sms"),
+            ("Address", "+15550008888"),
+            ("AutoCreation.Enabled", "true"),
+            ("AutoCreation.Type", "studio"),
+            ("AutoCreation.StudioFlowSid", &flow),
+        ],
+    )
+    .expect(201);
+    let first = [
+        ("From", "+15551110000"),
+        ("To", "+15550008888"),
+        ("Body", "hello"),
+        ("MessageSid", "SM80000000000000000000000000000001"),
+    ];
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        public_post(&s, "/webhooks/messaging", &first)
+    }));
+    assert!(r.as_ref().map_or(true, |r| r.status != 200), "answered");
+    assert!(
+        s.log().contains("failpoint after_inbound_store"),
+        "{}",
+        s.log()
+    );
+    s.kill();
+    let token = s.token.clone();
+    let dir = std::mem::replace(&mut s.dir, TempDir::new("gone"));
+    let mut s = TestServer::start_on(
+        dir,
+        s.db.clone(),
+        &[
+            ("SWITCHBOARD_PROVIDER_URL", carrier.url.as_str()),
+            ("SWITCHBOARD_RETRY_BASE_MS", "50"),
+        ],
+    );
+    s.token = token;
+    let conv = s
+        .get("/v1/ParticipantConversations?Address=%2B15551110000")
+        .expect(200)
+        .json()["conversations"][0]["conversation_sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_until(WAIT, || {
+        bodies(&s, &conv)
+            .contains(&"Order number, please?".to_string())
+            .then_some(())
+    });
+    public_post(&s, "/webhooks/messaging", &first).expect(200);
+    assert_eq!(executions(&s, &flow), 1);
+    let b = bodies(&s, &conv);
+    assert_eq!(b, ["hello", "Order number, please?"], "{b:?}");
 }
 
 #[test]

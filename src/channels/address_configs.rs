@@ -7,21 +7,18 @@
 //! a `studio` target starts (or resumes) the flow with the `incomingConversationMessage` trigger,
 //! as long as no live task serves the conversation (after Send to Flex, the agent has it).
 //! Addresses without a configuration keep going through the Flex Flows (`sessions`).
-//!
-//! Not yet crash-proof like the Flex Flow path: the message and the flow's start are two
-//! commits here, with no `inbound_routing` due row between them (that row has no trigger
-//! kind yet, and this path needs `incomingConversationMessage` for SMS), so a crash between
-//! them leaves the message stored and the flow not started.
 //! https://www.twilio.com/docs/conversations/api/address-configuration-resource
 
-use super::integrations::{self, TaskState, Trigger};
+use super::integrations::{self, TaskState};
 use super::messages::{self, NewMessage};
 use super::sessions::{Received, Routed};
 use super::{conversations, participants, Error, Result};
 use crate::core::Core;
 use crate::ids::{is_sid, new_sid, Prefix};
 use crate::store::channels::address_configs::{self as db, AddressConfig};
-use crate::store::channels::{conversations as conv_db, messages as msg_db};
+use crate::store::channels::{
+    conversations as conv_db, inbound_routing as routing_db, messages as msg_db,
+};
 use rusqlite::{Connection, Transaction};
 use serde_json::{json, Map, Value};
 
@@ -230,43 +227,37 @@ pub struct Incoming<'a> {
 }
 
 /// The inbound seam: handles the message when `to` has an enabled address configuration and no
-/// Flex Flow conversation holds the customer; `None` leaves it to the Flex Flows.
+/// Flex Flow conversation holds the customer; `None` leaves it to the Flex Flows. A message for
+/// Studio commits with its routing due (`store::channels::inbound_routing`, trigger
+/// `conversation`) and is handed over by `inbound::route_contact`, as the Flex Flow path does, so
+/// a crash between the two is finished by the start-up sweep or the carrier's retry.
 pub fn receive(app: &Core, m: &Incoming<'_>) -> Result<Option<Received>> {
     if app.store.read(|c| active_config(c, m.to))?.is_none() {
         return Ok(None);
     }
-    let shared = app.state::<super::Shared>();
-    let _one_at_a_time = shared.contact_lock(m.from, m.to);
-    let Some((received, studio)) = app.store.write(|tx| receive_in(tx, app, m))? else {
+    let Some((mut received, due)) = app.store.write(|tx| receive_in(tx, app, m))? else {
         return Ok(None);
     };
-    let mut received = received;
-    if let Some((flow_sid, payload)) = studio {
-        // Nothing to claim: this path keeps no due row (see the module's note).
-        let mut claim = |_: &Transaction| -> crate::store::Result<bool> { Ok(true) };
-        let execution = integrations::studio_inbound(
-            app,
-            &flow_sid,
-            Trigger::Conversation,
-            m.from,
-            m.to,
-            payload,
-            &mut claim,
-        )?;
-        if let Some(execution) = execution {
-            received.routed = Routed::Studio(execution);
+    if let Some(message_sid) = due {
+        if received.routed != Routed::Duplicate {
+            super::inbound::failpoint("after_inbound_store");
+        }
+        if let Some(routed) = super::inbound::route_contact(app, m.from, m.to, Some(&message_sid))?
+        {
+            received.routed = routed;
         }
     }
     Ok(Some(received))
 }
 
-type StudioCall = Option<(String, Value)>;
+/// The stored message whose routing is due after the write, if any.
+type DueMessage = Option<String>;
 
 fn receive_in(
     tx: &Transaction,
     app: &Core,
     m: &Incoming<'_>,
-) -> Result<Option<(Received, StudioCall)>> {
+) -> Result<Option<(Received, DueMessage)>> {
     let received = |conv: &str, message, routed| Received {
         conversation_sid: conv.to_string(),
         session_sid: String::new(),
@@ -277,7 +268,8 @@ fn receive_in(
     if let Some(ext) = m.external_sid {
         if let Some(msg) = msg_db::find_by_external(tx, ext)? {
             let conv = msg.conversation_sid.clone();
-            return Ok(Some((received(&conv, Some(msg), Routed::Duplicate), None)));
+            let due = routing_db::is_due(tx, &msg.sid)?.then(|| msg.sid.clone());
+            return Ok(Some((received(&conv, Some(msg), Routed::Duplicate), due)));
         }
     }
     let Some(cfg) = active_config(tx, m.to)? else {
@@ -344,9 +336,23 @@ fn receive_in(
         "Source": m.channel_type.to_ascii_uppercase(),
         "AddressConfigurationSid": cfg.sid,
     });
+    routing_db::insert(
+        tx,
+        &routing_db::Due {
+            message_sid: message.sid.clone(),
+            channel_type: m.channel_type.to_string(),
+            contact: m.from.to_string(),
+            contact_identity: m.to.to_string(),
+            flow_sid,
+            payload,
+            created_at: app.now_ms(),
+            trigger: Some("conversation".into()),
+        },
+    )?;
+    let sid = message.sid.clone();
     Ok(Some((
         received(&conv.sid, Some(message), Routed::Nothing),
-        Some((flow_sid, payload)),
+        Some(sid),
     )))
 }
 

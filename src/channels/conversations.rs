@@ -31,6 +31,8 @@ pub struct Fields {
     pub chat_service_sid: Option<String>,
     pub email_address: Option<String>,
     pub email_name: Option<String>,
+    /// A REST API call without `X-Twilio-Webhook-Enabled: true` (no post-event webhook).
+    pub quiet: bool,
 }
 
 pub fn create(app: &Core, fields: Fields) -> Result<Conversation> {
@@ -89,6 +91,25 @@ pub fn create_in(
     }
     db::insert(tx, &c)?;
     schedule_timers(tx, &c)?;
+    if !fields.quiet {
+        super::services::queue_post_webhooks(
+            tx,
+            app,
+            &c.chat_service_sid,
+            &c.sid,
+            "onConversationAdded",
+            json!({
+                "ConversationSid": c.sid,
+                "FriendlyName": c.friendly_name,
+                "UniqueName": c.unique_name,
+                "Attributes": c.attributes,
+                "State": c.state,
+                "MessagingServiceSid": c.messaging_service_sid,
+                "DateCreated": crate::clock::iso8601(c.created_at),
+                "Source": if flex_flow_sid.is_some() { "SMS" } else { "API" },
+            }),
+        )?;
+    }
     app.record(
         tx,
         &NewEvent::new(EventType::ConversationCreated, "conversation", &c.sid)

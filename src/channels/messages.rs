@@ -27,6 +27,9 @@ pub struct NewMessage {
     pub external_sid: Option<String>,
     pub date_created: Option<i64>,
     pub date_updated: Option<i64>,
+    /// A REST API call without `X-Twilio-Webhook-Enabled: true`: the service's post-event
+    /// webhooks are not called (Twilio's rule for actions taken through the API).
+    pub quiet: bool,
 }
 
 /// Appends a message in the caller's transaction. An inbound carrier message seen before (same
@@ -124,11 +127,16 @@ pub fn add_in(
         outbox::queue_conversation_webhook(tx, app, &hook, &conv, &msg)?;
     }
     // The service's (and the account's) post-event webhook.
-    for (url, _method) in
-        super::services::post_webhooks(tx, &conv.chat_service_sid, "onMessageAdded")?
-    {
+    if !m.quiet {
         let params = outbox::message_event_params(app, &conv, &msg);
-        outbox::queue_external(tx, app, &url, params, Some(&conv.sid), 3)?;
+        super::services::queue_post_webhooks(
+            tx,
+            app,
+            &conv.chat_service_sid,
+            &conv.sid,
+            "onMessageAdded",
+            params,
+        )?;
     }
     app.record(
         tx,

@@ -23,6 +23,8 @@ pub struct Fields {
     pub last_read_timestamp: Option<String>,
     pub date_created: Option<i64>,
     pub date_updated: Option<i64>,
+    /// A REST API call without `X-Twilio-Webhook-Enabled: true` (no post-event webhook).
+    pub quiet: bool,
 }
 
 /// Adds a participant over the API: as `add_in`, and a messaging binding (address + proxy
@@ -104,6 +106,7 @@ pub fn add_in(
         None => super::services::default_role(tx, &conv.chat_service_sid, false)?,
     };
     let now = app.now_ms();
+    let quiet = f.quiet;
     let p = Participant {
         sid: new_sid(Prefix::Participant),
         conversation_sid: conv.sid.clone(),
@@ -119,6 +122,27 @@ pub fn add_in(
         updated_at: f.date_updated.unwrap_or(now),
     };
     db::save(tx, &p)?;
+    if !quiet {
+        super::services::queue_post_webhooks(
+            tx,
+            app,
+            &conv.chat_service_sid,
+            &conv.sid,
+            "onParticipantAdded",
+            json!({
+                "ConversationSid": conv.sid,
+                "ParticipantSid": p.sid,
+                "Identity": p.identity,
+                "Attributes": p.attributes,
+                "RoleSid": p.role_sid,
+                "MessagingBinding.Address": p.binding_address,
+                "MessagingBinding.ProxyAddress": p.proxy_address,
+                "MessagingBinding.ProjectedAddress": p.projected_address,
+                "DateCreated": crate::clock::iso8601(p.created_at),
+                "Source": "API",
+            }),
+        )?;
+    }
     app.record(
         tx,
         &NewEvent::new(EventType::ParticipantAdded, "participant", &p.sid)

@@ -393,6 +393,29 @@ pub fn post_webhooks(
     Ok(out)
 }
 
+/// Queues the service's (and account's) post-event webhook calls for `event` in the caller's
+/// transaction; `params` are Twilio's event parameters (`EventType` is set here).
+pub fn queue_post_webhooks(
+    tx: &Connection,
+    app: &Core,
+    service: &str,
+    conversation_sid: &str,
+    event: &str,
+    mut params: Value,
+) -> Result<()> {
+    let hooks = post_webhooks(tx, service, event)?;
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    params["EventType"] = json!(event);
+    params["AccountSid"] = json!(app.account_sid);
+    params["ChatServiceSid"] = json!(service);
+    for (url, _method) in hooks {
+        super::outbox::queue_external(tx, app, &url, params.clone(), Some(conversation_sid), 3)?;
+    }
+    Ok(())
+}
+
 /// The role a new user (`service` kind) or participant (`conversation` kind) of `service` gets.
 pub fn default_role(conn: &Connection, service: &str, for_user: bool) -> Result<Option<String>> {
     let doc = document(conn, service, Kind::Service)?;

@@ -1,6 +1,6 @@
 //! Conversations v1 `Conversations`: https://www.twilio.com/docs/conversations/api/conversation-resource
 
-use super::{both, conversation_in, date, scope, text, Scope};
+use super::{both, conversation_in, date, quiet, scope, text, Scope};
 use crate::channels::conversations::{self, Conversation, Fields, Filter};
 use crate::clock::iso8601;
 use crate::http::api::{list_reply, with_urls};
@@ -91,6 +91,7 @@ pub(crate) fn fields(req: &Req) -> Result<Fields, ApiError> {
         chat_service_sid: None,
         email_address: text(req, "Bindings.Email.Address", 256)?,
         email_name: text(req, "Bindings.Email.Name", 256)?,
+        quiet: quiet(req),
     })
 }
 
@@ -137,6 +138,7 @@ fn create_with_participants(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             projected_address: binding("projected_address"),
             attributes: s(&["attributes"]),
             role_sid: s(&["role_sid"]),
+            quiet: quiet(req),
             ..Default::default()
         });
     }

@@ -1,7 +1,7 @@
 //! Conversations v1 `Messages`:
 //! https://www.twilio.com/docs/conversations/api/conversation-message-resource
 
-use super::{both, conversation_in, date, scope, text};
+use super::{both, conversation_in, date, quiet, scope, text};
 use crate::channels::messages::{self, Message, NewMessage};
 use crate::clock::iso8601;
 use crate::http::api::{list_reply, with_urls};
@@ -86,6 +86,7 @@ fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             attributes: req.form.get("Attributes").map(str::to_string),
             date_created: date(req, "DateCreated")?,
             date_updated: date(req, "DateUpdated")?,
+            quiet: quiet(req),
             ..Default::default()
         },
     )?;

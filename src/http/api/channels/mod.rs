@@ -171,6 +171,13 @@ pub(crate) fn text(req: &Req, name: &str, max: usize) -> Result<Option<String>, 
     }
 }
 
+/// Whether a REST call asks for the service's webhooks (`X-Twilio-Webhook-Enabled: true`);
+/// without it Twilio calls none for actions taken through the API.
+pub(crate) fn quiet(req: &Req) -> bool {
+    !req.header("X-Twilio-Webhook-Enabled")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
 /// An ISO 8601 date parameter as Unix ms.
 pub(crate) fn date(req: &Req, name: &str) -> Result<Option<i64>, ApiError> {
     match req.form.get(name).or_else(|| req.query.get(name)) {

@@ -1,7 +1,7 @@
 //! Conversations v1 `Participants`:
 //! https://www.twilio.com/docs/conversations/api/conversation-participant-resource
 
-use super::{both, conversation_in, date, scope, text};
+use super::{both, conversation_in, date, quiet, scope, text};
 use crate::channels::participants::{self, Fields, Participant};
 use crate::clock::iso8601;
 use crate::http::api::{list_reply, with_urls};
@@ -103,6 +103,7 @@ fn fields(req: &Req) -> Result<Fields, ApiError> {
         last_read_timestamp: f.get("LastReadTimestamp").map(str::to_string),
         date_created: date(req, "DateCreated")?,
         date_updated: date(req, "DateUpdated")?,
+        quiet: quiet(req),
     })
 }
 
