@@ -207,7 +207,7 @@ pub fn apply(app: &Core, tx: &Transaction, op: &Op) -> Result<(), CommitError> {
             data,
         } => timers::schedule(tx, *kind, target, *due, data)?,
         Op::Cancel { kind, target } => timers::cancel(tx, *kind, target)?,
-        Op::EnqueueHttp(job) => http_jobs::enqueue(tx, job, crate::clock::now_ms())?,
+        Op::EnqueueHttp(job) => http_jobs::enqueue(tx, job, app.now_ms())?,
         Op::CancelHttp(sid) => http_jobs::cancel(tx, sid)?,
         Op::FinishHttp {
             execution_sid,
@@ -220,7 +220,15 @@ pub fn apply(app: &Core, tx: &Transaction, op: &Op) -> Result<(), CommitError> {
             execution_sid,
             from,
             to,
-        } => crate::voice::calls::record_incoming(tx, call_sid, flow_sid, execution_sid, from, to)?,
+        } => crate::voice::calls::record_incoming(
+            tx,
+            call_sid,
+            flow_sid,
+            execution_sid,
+            from,
+            to,
+            app.now_ms(),
+        )?,
     }
     Ok(())
 }
@@ -254,7 +262,7 @@ fn create_task(app: &Core, tx: &Transaction, t: &TaskOp) -> Result<(), CommitErr
     };
     routing::tasks::create_in_as(tx, app, &workspace, t.sid.clone(), new).map_err(routing_err)?;
     if let Some(call_sid) = &t.call_sid {
-        crate::voice::calls::attach_task(tx, call_sid, &t.sid)?;
+        crate::voice::calls::attach_task(tx, call_sid, &t.sid, app.now_ms())?;
     }
     Ok(())
 }

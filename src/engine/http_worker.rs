@@ -137,7 +137,7 @@ fn finish(app: &Core, job: &http_jobs::Job, ok: bool, outputs: Value) -> Result<
                     }
                     .to_json(),
                 );
-                exec.updated_at = crate::clock::now_ms();
+                exec.updated_at = app.now_ms();
                 fx.touch(Some(exec.version), exec);
             }
             return Ok(((), fx));

@@ -208,7 +208,7 @@ fn start_execution(
         )));
     }
     let sid = new_sid(Prefix::Execution);
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let exec = db::Execution {
         sid: sid.clone(),
         flow_sid: flow.sid().to_string(),
@@ -458,7 +458,7 @@ fn end_tree(app: &Core, tx: &Transaction, exec: db::Execution) -> store::Result<
                 other => store::Error::internal(format!("ending an execution: {other:?}")),
             })?;
         }
-        e.updated_at = crate::clock::now_ms();
+        e.updated_at = app.now_ms();
         db::save(tx, &e)?;
     }
     Ok(())

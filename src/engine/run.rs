@@ -66,7 +66,7 @@ impl<'a> Run<'a> {
             def,
             exec,
             read_version,
-            now: crate::clock::now_ms(),
+            now: app.now_ms(),
             twiml: Vec::new(),
             depth,
             fx: Effects::default(),
