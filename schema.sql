@@ -499,7 +499,10 @@ CREATE TABLE inbound_routing (
 );
 CREATE INDEX inbound_routing_by_contact ON inbound_routing(contact, contact_identity);
 
--- step 15: Conversations v1 resources (issue 18): users, roles and push credentials; the account's and each service's configuration documents; address configurations (an inbound address wired to Studio or a webhook); delivery receipts from the carrier's status callbacks; email bindings of a conversation; participants found by identity or address across conversations
+-- step 15: Studio runs widgets outside the store's write (issue 19): an execution's version, bumped by every save, lets the write that commits a run's effects check the execution is still as the run read it
+ALTER TABLE executions ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+
+-- step 16: Conversations v1 resources (issue 18): users, roles and push credentials; the account's and each service's configuration documents; address configurations (an inbound address wired to Studio or a webhook); delivery receipts from the carrier's status callbacks; email bindings of a conversation; participants found by identity or address across conversations
 CREATE TABLE conversation_users (
     sid          TEXT PRIMARY KEY,
     chat_service_sid TEXT NOT NULL REFERENCES conversation_services(sid) ON DELETE CASCADE,
