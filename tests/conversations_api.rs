@@ -1293,3 +1293,62 @@ fn garbage_input_is_a_4xx_never_a_5xx() {
         );
     }
 }
+
+/// An address configuration whose service was deleted since still takes the customer's
+/// message, into the default service, with its webhook target attached.
+#[test]
+fn an_address_whose_service_is_gone_still_takes_the_message() {
+    let s = TestServer::start();
+    let svc = sid(&s
+        .post("/v1/Services", &[("FriendlyName", "temporary")])
+        .expect(201)
+        .json());
+    s.post(
+        "/v1/Configuration/Addresses",
+        &[
+            ("Type", "whatsapp"),
+            ("Address", "whatsapp:+15550006666"),
+            ("AutoCreation.Enabled", "true"),
+            ("AutoCreation.Type", "webhook"),
+            ("AutoCreation.WebhookUrl", "https://example.com/wa"),
+            ("AutoCreation.WebhookMethod", "POST"),
+            ("AutoCreation.WebhookFilters", "onMessageAdded"),
+            ("AutoCreation.ConversationServiceSid", &svc),
+        ],
+    )
+    .expect(201);
+    s.delete(&format!("/v1/Services/{svc}")).expect(204);
+    sms(
+        &s,
+        "whatsapp:+15551119999",
+        "whatsapp:+15550006666",
+        "hola",
+        None,
+    );
+    let found = s
+        .get("/v1/ParticipantConversations?Address=whatsapp%3A%2B15551119999")
+        .expect(200)
+        .json();
+    let pc = &found["conversations"][0];
+    assert_eq!(
+        pc["chat_service_sid"],
+        default_service(&s).as_str(),
+        "{found}"
+    );
+    assert_eq!(pc["participant_messaging_binding"]["type"], "whatsapp");
+    let conv = pc["conversation_sid"].as_str().unwrap();
+    let hooks = s
+        .get(&format!("/v1/Conversations/{conv}/Webhooks"))
+        .expect(200)
+        .json();
+    assert_eq!(hooks["webhooks"][0]["target"], "webhook");
+    assert_eq!(
+        hooks["webhooks"][0]["configuration"]["url"],
+        "https://example.com/wa"
+    );
+    assert_eq!(
+        hooks["webhooks"][0]["configuration"]["filters"],
+        json!(["onMessageAdded"])
+    );
+    assert_eq!(bodies(&s, conv), ["hola"]);
+}

@@ -366,12 +366,25 @@ fn open(
 ) -> Result<conversations::Conversation> {
     let ac = &cfg.auto_creation;
     let get = |k: &str| ac.get(k).and_then(Value::as_str).map(str::to_string);
+    // A configured service deleted since falls back to the default one: the customer's message
+    // is never dropped for it.
+    let service = match get("conversation_service_sid") {
+        Some(s) if crate::store::channels::services::find(tx, &s)?.is_some() => Some(s),
+        Some(s) => {
+            log::warn!(
+                "address configuration {} names service {s}, which is gone; using the default service",
+                cfg.sid
+            );
+            None
+        }
+        None => None,
+    };
     let conv = conversations::create_in(
         tx,
         app,
         conversations::Fields {
             friendly_name: Some(m.from.to_string()),
-            chat_service_sid: get("conversation_service_sid"),
+            chat_service_sid: service,
             ..Default::default()
         },
         None,
