@@ -114,7 +114,7 @@ pub fn repair(
 
 /// Ends the task as `to` (completed or canceled) from whatever live state it is in.
 fn end(conn: &Connection, app: &Core, t: &mut Task, to: TaskStatus, reason: &str) -> Result<()> {
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let how = if to == TaskStatus::Completed {
         Release::Complete
     } else {
@@ -202,7 +202,7 @@ fn requeue(
             t.sid
         )));
     }
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     // Everything that can refuse is checked before anything changes.
     let queue = match queue_sid.or(worker_sid.and(t.queue_sid.as_deref())) {
         Some(q) => Some(

@@ -36,7 +36,19 @@ pub struct NewTask {
 /// Creates a task inside the caller's write transaction: stored, `task.created` recorded, routed
 /// through its workflow (reservations included) — all committed with the caller's own change.
 pub fn create_in(tx: &Transaction, app: &Core, workspace_sid: &str, new: NewTask) -> Result<Task> {
-    create_on(tx, app, workspace_sid, new)
+    create_on(tx, app, workspace_sid, None, new)
+}
+
+/// `create_in` under a SID the caller generated beforehand (Studio's send-to-flex names the task
+/// in the run it computes before the write).
+pub fn create_in_as(
+    tx: &Transaction,
+    app: &Core,
+    workspace_sid: &str,
+    sid: String,
+    new: NewTask,
+) -> Result<Task> {
+    create_on(tx, app, workspace_sid, Some(sid), new)
 }
 
 /// `create_in` in a write transaction of its own.
@@ -48,6 +60,7 @@ pub(crate) fn create_on(
     conn: &Connection,
     app: &Core,
     workspace_sid: &str,
+    sid: Option<String>,
     new: NewTask,
 ) -> Result<Task> {
     let ws = workspaces::find(conn, workspace_sid)?
@@ -101,9 +114,9 @@ pub(crate) fn create_on(
     if !(0..=i64::from(i32::MAX)).contains(&priority) {
         return Err(Error::invalid("Priority", "must be from 0 to 2147483647"));
     }
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let mut t = Task {
-        sid: new_sid(Prefix::Task),
+        sid: sid.unwrap_or_else(|| new_sid(Prefix::Task)),
         workspace_sid: ws.sid.clone(),
         workflow_sid: Some(workflow.sid.clone()),
         task_channel_sid: channel.sid,
@@ -184,7 +197,7 @@ pub fn update_status_in(
             t.sid, t.assignment_status, to
         )));
     }
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let rs = reservations::of_task(conn, &t.sid)?;
     t.assignment_status = to;
     if let Some(r) = reason {
@@ -279,7 +292,7 @@ pub(crate) fn record_code_in(
     }
     dispositions::record(t, code);
     dispositions::check(conn, t, false)?;
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     t.updated_at = now;
     db::update(conn, t)?;
     emit(
@@ -344,7 +357,7 @@ pub fn update(app: &Core, ws: &str, sid: &str, u: TaskUpdate) -> Result<Task> {
             changed = true;
         }
         if changed {
-            let now = crate::clock::now_ms();
+            let now = app.now_ms();
             t.updated_at = now;
             db::update(tx, &t)?;
             emit(
@@ -383,7 +396,7 @@ pub fn delete(app: &Core, ws: &str, sid: &str) -> Result<()> {
 /// Ends a task for good: pending reservations canceled, held capacity released, timers dropped,
 /// the row deleted, `kind` (task.deleted / task.system-deleted) recorded.
 fn remove_in(conn: &Connection, app: &Core, mut t: Task, kind: EventType) -> Result<()> {
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     if matches!(
         t.assignment_status,
         TaskStatus::Pending | TaskStatus::Reserved
