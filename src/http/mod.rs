@@ -234,6 +234,7 @@ fn decode(
     } else if !req.body.is_empty() {
         req.form = Params::decode(&req.body)
             .map_err(|e| ApiError::bad_request(format!("Malformed request body: {e}")))?;
+        encoding::check_names(&req.path, &req.form)?;
     }
     if route.limit == Some(Limit::Webhook) {
         // A request the carrier signed never waits behind unsigned traffic from its address.
