@@ -169,16 +169,20 @@ fn one_address_cannot_hold_every_connection_and_an_authenticated_client_is_serve
     // 127.0.0.2 opens 100 silent connections: it holds 64, the rest are answered 429 and closed.
     let stranger = Ipv4Addr::new(127, 0, 0, 2);
     let mut first: Vec<TcpStream> = (0..100).map(|_| connect_from(stranger, s.addr)).collect();
+    // What each of the last 36 has received, until it was closed.
+    let mut answers: Vec<Option<Vec<u8>>> = vec![None; 36];
     common::wait_until(Duration::from_secs(10), || {
-        let answered = first
-            .iter_mut()
-            .skip(64)
-            .filter_map(received)
-            .map(|raw| status_and_json(&raw))
-            .filter(|(status, v)| *status == 429 && v["code"] == 20429)
-            .count();
-        (answered == 36).then_some(())
+        for (got, c) in answers.iter_mut().zip(first.iter_mut().skip(64)) {
+            if got.is_none() {
+                *got = received(c);
+            }
+        }
+        answers.iter().all(Option::is_some).then_some(())
     });
+    for raw in answers.into_iter().flatten() {
+        let (status, v) = status_and_json(&raw);
+        assert_eq!((status, &v["code"]), (429, &Value::from(20429)), "{v}");
+    }
     first.truncate(64);
     assert!(
         first.iter_mut().all(|c| received(c).is_none()),
