@@ -8,7 +8,6 @@
 
 use super::integrations::{self, TaskSpec};
 use super::{conversations, flex_flows, participants, Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
@@ -59,7 +58,7 @@ pub fn create(
         .cloned()
         .unwrap_or_else(|| json!({}));
     app.store.write(|tx| {
-        let now = now_ms();
+        let now = app.now_ms();
         let existing = channel
             .pointer("/properties/media_channel_sid")
             .and_then(Value::as_str)
@@ -117,7 +116,7 @@ pub fn create(
                 ..Default::default()
             };
             let added = participants::add_in(tx, app, &conv.sid, f.clone())?;
-            add_channel_participant_in(tx, &ch, "customer", Some(&added.sid))?;
+            add_channel_participant_in(tx, &ch, "customer", Some(&added.sid), app.now_ms())?;
             // The customer's replies find this conversation through a session.
             let flow = match &f.proxy_address {
                 Some(proxy) => flex_flows::handler_for(tx, &flow_channel(&kind), proxy)?,
@@ -249,7 +248,7 @@ pub fn update_channel(
     let ch = app.store.write(|tx| {
         let mut ch = fetch_channel(tx, interaction_sid, sid)?;
         ch.status = status.into();
-        ch.updated_at = now_ms();
+        ch.updated_at = app.now_ms();
         db::save_channel(tx, &ch)?;
         if let Some(conv) = &ch.conversation_sid {
             if conversations::fetch(tx, conv).is_ok() {
@@ -282,6 +281,7 @@ pub fn add_channel_participant_in(
     ch: &Channel,
     kind: &str,
     participant_sid: Option<&str>,
+    now: i64,
 ) -> Result<ChannelParticipant> {
     if let Some(p) = participant_sid {
         let page = db::participants(
@@ -307,7 +307,7 @@ pub fn add_channel_participant_in(
         participant_type: kind.into(),
         status: None,
         participant_sid: participant_sid.map(str::to_string),
-        created_at: now_ms(),
+        created_at: now,
     };
     db::save_participant(tx, &p)?;
     Ok(p)
@@ -345,7 +345,7 @@ pub fn add_participant(
                 ..Default::default()
             },
         )?;
-        add_channel_participant_in(tx, &ch, kind, Some(&p.sid))
+        add_channel_participant_in(tx, &ch, kind, Some(&p.sid), app.now_ms())
     })
 }
 

@@ -14,7 +14,6 @@
 use super::integrations;
 use super::messages::{self, NewMessage};
 use super::{conversations, outbox, participants, sessions, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::events::{Delivery, Event, EventType, Subscription};
 use crate::store::channels::{self as store, conversations as conv_db, flex_flows as flow_db};
@@ -148,7 +147,7 @@ fn relevant(kind: EventType) -> bool {
 
 fn handle_in(tx: &Connection, app: &Core, ev: &Event) -> Result<()> {
     use EventType::*;
-    if !store::mark_handled(tx, &ev.sid)? {
+    if !store::mark_handled(tx, &ev.sid, app.now_ms())? {
         return Ok(());
     }
     let task_sid = ev
@@ -165,13 +164,13 @@ fn handle_in(tx: &Connection, app: &Core, ev: &Event) -> Result<()> {
                         task_sid,
                         &conv,
                         ev.workspace_sid.as_deref(),
-                        now_ms(),
+                        app.now_ms(),
                     )?;
-                    session_db::set_task_for_conversation(tx, &conv, task_sid, now_ms())?;
+                    session_db::set_task_for_conversation(tx, &conv, task_sid, app.now_ms())?;
                     for mut ch in inter_db::channels_for_conversation(tx, &conv)? {
                         if ch.task_sid.is_none() {
                             ch.task_sid = Some(task_sid.to_string());
-                            ch.updated_at = now_ms();
+                            ch.updated_at = app.now_ms();
                             inter_db::save_channel(tx, &ch)?;
                         }
                     }
@@ -190,7 +189,7 @@ fn handle_in(tx: &Connection, app: &Core, ev: &Event) -> Result<()> {
                 add_agent(tx, app, &conv, worker)?;
             }
         }
-        TaskDeleted => session_db::end_task(tx, task_sid, ev.kind.as_str(), now_ms())?,
+        TaskDeleted => session_db::end_task(tx, task_sid, ev.kind.as_str(), app.now_ms())?,
         ExecutionSendMessage => deliver_studio_message(tx, app, ev)?,
         _ => clean(
             tx,
@@ -240,7 +239,13 @@ fn add_agent(tx: &Connection, app: &Core, conv: &str, worker_sid: &str) -> Resul
         )?,
     };
     for ch in inter_db::channels_for_conversation(tx, &c.sid)? {
-        super::interactions::add_channel_participant_in(tx, &ch, "agent", Some(&participant.sid))?;
+        super::interactions::add_channel_participant_in(
+            tx,
+            &ch,
+            "agent",
+            Some(&participant.sid),
+            app.now_ms(),
+        )?;
     }
     Ok(())
 }
@@ -254,7 +259,7 @@ pub fn clean(
     why: &str,
 ) -> Result<()> {
     let link = session_db::find_task(tx, task_sid)?;
-    session_db::end_task(tx, task_sid, why, now_ms())?;
+    session_db::end_task(tx, task_sid, why, app.now_ms())?;
     let Some(conv_sid) = link.map(|l| l.conversation_sid).or(conv_hint) else {
         return Ok(());
     };

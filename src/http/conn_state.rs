@@ -328,7 +328,7 @@ pub(super) fn closing(http10: bool) -> Shape {
 }
 
 pub(super) fn now_date() -> String {
-    conn_wire::http_date(crate::clock::now_ms())
+    conn_wire::http_date(crate::clock::wall_ms())
 }
 
 #[cfg(test)]
