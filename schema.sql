@@ -498,3 +498,6 @@ CREATE TABLE inbound_routing (
     created_at   INTEGER NOT NULL
 );
 CREATE INDEX inbound_routing_by_contact ON inbound_routing(contact, contact_identity);
+
+-- step 15: Studio runs widgets outside the store's write (issue 19): an execution's version, bumped by every save, lets the write that commits a run's effects check the execution is still as the run read it
+ALTER TABLE executions ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
