@@ -573,3 +573,7 @@ CREATE INDEX conversations_by_service ON conversations(chat_service_sid, created
 CREATE INDEX participants_by_identity_anywhere ON conversation_participants(identity) WHERE identity IS NOT NULL;
 CREATE INDEX participants_by_address_anywhere ON conversation_participants(binding_address) WHERE binding_address IS NOT NULL;
 ALTER TABLE inbound_routing ADD COLUMN trigger TEXT;
+
+-- step 17: TaskRouter tasks (issue 18): a task's VirtualStartTime (NULL: its creation) orders it in its queue and in lists; its version is the ETag that If-Match checks, bumped by every change
+ALTER TABLE tr_tasks ADD COLUMN virtual_start_time INTEGER;
+ALTER TABLE tr_tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
