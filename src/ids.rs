@@ -39,6 +39,11 @@ pub enum Prefix {
     WorkerChannel,
     InteractionParticipant,
     OutboundRequest,
+    InteractionInvite,
+    InteractionTransfer,
+    FlexInstance,
+    Note,
+    InteractionContext,
 }
 
 impl Prefix {
@@ -76,6 +81,11 @@ impl Prefix {
             Prefix::InteractionParticipant => "UT",
             // switchboard's own: a queued outbound carrier message or external Flex Flow post.
             Prefix::OutboundRequest => "OB",
+            Prefix::InteractionInvite => "KG",
+            Prefix::InteractionTransfer => "UX",
+            Prefix::FlexInstance => "GO",
+            Prefix::Note => "KQ",
+            Prefix::InteractionContext => "HQ",
         }
     }
 }

@@ -7,9 +7,11 @@
 //! Tasks and executions belong to `routing` and `engine`; channels only links to them by SID
 //! (from `task.created` events) and reacts to their events.
 
+pub mod chat_channels;
 pub mod checkup;
 pub mod conversations;
 pub mod error;
+pub mod flex_config;
 pub mod flex_flows;
 pub mod integrations;
 pub mod interactions;
@@ -19,6 +21,7 @@ pub mod messaging_webhook;
 pub mod outbox;
 pub mod participants;
 pub mod sessions;
+pub mod transfers;
 pub mod webchat;
 pub mod webhooks;
 

@@ -3,12 +3,14 @@
 //! aggregate; the `channels` module holds the rules.
 
 pub mod conversations;
+pub mod flex;
 pub mod flex_flows;
 pub mod interactions;
 pub mod messages;
 pub mod outbox;
 pub mod participants;
 pub mod sessions;
+pub mod transfers;
 pub mod webchats;
 pub mod webhooks;
 
