@@ -487,7 +487,18 @@ CREATE TABLE tr_channel_rules (
 );
 CREATE INDEX tr_channel_rules_blocked ON tr_channel_rules(blocked_channel_sid);
 
--- step 14: Flex v1 (issue 18): the Flex Configuration document, interactions' webhook_ttid, channel participants' routing properties, channel invites and transfers (the task each routed), and the chat channels made through WebChannels / Channels
+-- step 14: the inbound path (issue 20): a message handed to Studio is stored with its routing due in the same transaction; the commit that hands it to the execution deletes the row, so a crash between the two leaves it here, and routing resumes after a restart or when the carrier retries the webhook
+CREATE TABLE inbound_routing (
+    message_sid  TEXT PRIMARY KEY REFERENCES conversation_messages(sid) ON DELETE CASCADE,
+    channel_type TEXT NOT NULL,
+    contact      TEXT NOT NULL,
+    contact_identity TEXT NOT NULL,
+    flow_sid     TEXT NOT NULL,
+    payload      TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX inbound_routing_by_contact ON inbound_routing(contact, contact_identity);
+-- step 15: Flex v1 (issue 18): the Flex Configuration document, interactions' webhook_ttid, channel participants' routing properties, channel invites and transfers (the task each routed), and the chat channels made through WebChannels / Channels
 CREATE TABLE flex_configuration (
     account_sid  TEXT PRIMARY KEY,
     flex_instance_sid TEXT NOT NULL,

@@ -13,7 +13,8 @@
 //! - `http`: the connection loop and handler pool, routing, auth, Twilio's wire conventions,
 //!   parked requests, the API, the pages under `static/` (`http::web`); `http::App` is the `Core`
 //!   plus HTTP's own state (the rate limiter) and derefs to `Core`.
-//! - `flows`, `engine`: Studio flow definitions and validation; the execution engine (Liquid, splits).
+//! - `liquid`: Twilio's Liquid templates (a leaf: validation in `flows` and rendering in `engine`).
+//! - `flows`, `engine`: Studio flow definitions and validation; the execution engine (splits).
 //! - `routing`: TaskRouter (workspaces, workers, queues, workflows, tasks, reservations, matching).
 //! - `channels`: Flex Flows, conversations, sessions, carrier webhook + outbox, web chat, janitor.
 //! - `voice`: TwiML for the voice widgets.
@@ -32,6 +33,7 @@ pub mod flows;
 pub mod form;
 pub mod http;
 pub mod ids;
+pub mod liquid;
 pub mod logger;
 pub mod metrics;
 pub mod outbound;

@@ -8,11 +8,14 @@
 
 mod carrier;
 mod common;
+#[path = "common/targets.rs"]
+mod targets;
 #[path = "common/taskrouter.rs"]
 mod tr;
 use carrier::Carrier;
 use common::*;
 use std::time::{Duration, Instant};
+use targets::{http_flow, Target};
 
 fn events_of(db: &std::path::Path, kind: &str) -> Vec<String> {
     let conn =
@@ -175,34 +178,6 @@ fn refused_and_failing_webhooks_do_not_stop_routing_and_are_recorded() {
     );
 }
 
-/// A webhook receiver that holds each request `delay` before answering 200; returns its URL and
-/// a counter of requests answered.
-fn slow_server(delay: Duration) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = answered.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let counter = counter.clone();
-            std::thread::spawn(move || {
-                let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
-                let mut buf = [0u8; 65536];
-                let _ = stream.read(&mut buf);
-                // Playing a slow peer: the delay is the behaviour under test, not a wait.
-                std::thread::sleep(delay);
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
-                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            });
-        }
-    });
-    (url, answered)
-}
-
 /// Slow targets (3 s each in CI, the 10 s with SWITCHBOARD_FAULT_DELAY_MS=10000): the
 /// event callback and the external webhook both hang; routing and the API do not.
 #[test]
@@ -212,7 +187,8 @@ fn slow_webhooks_do_not_slow_routing() {
         .and_then(|v| v.parse().ok())
         .map(Duration::from_millis)
         .unwrap_or(Duration::from_secs(3));
-    let (url, answered) = slow_server(delay);
+    let slow = Target::start(delay);
+    let url = slow.url.clone();
     let s = TestServer::start_with(&[("SWITCHBOARD_RETRY_BASE_MS", "50")]);
     let t = tr::Tr::new(&s, "slow");
     s.post(
@@ -276,7 +252,7 @@ fn slow_webhooks_do_not_slow_routing() {
     );
     // The slow peers are still answered in the end (nothing given up under their timeouts).
     wait_until(delay * 4 + Duration::from_secs(10), || {
-        (answered.load(std::sync::atomic::Ordering::SeqCst) >= 2).then_some(())
+        (slow.answered() >= 2).then_some(())
     });
     println!("slow webhooks ({delay:?}): slowest API call {slowest:?}");
 }
@@ -287,42 +263,6 @@ fn fault_delay() -> Duration {
         .and_then(|v| v.parse().ok())
         .map(Duration::from_millis)
         .unwrap_or(Duration::from_secs(3))
-}
-
-/// A flow whose make-http-request calls `flow.data.url` and records which transition it took.
-fn http_flow(s: &TestServer) -> String {
-    let def = json!({
-        "description": "faults",
-        "states": [
-            {"name": "Trigger", "type": "trigger", "properties": {},
-             "transitions": [{"event": "incomingRequest", "next": "call"}]},
-            {"name": "call", "type": "make-http-request",
-             "properties": {"method": "POST", "url": "{{flow.data.url}}",
-                            "content_type": "application/x-www-form-urlencoded;charset=utf-8",
-                            "parameters": [{"key": "n", "value": "{{flow.data.n}}"}]},
-             "transitions": [{"event": "success", "next": "ok"}, {"event": "failed", "next": "bad"}]},
-            {"name": "ok", "type": "set-variables",
-             "properties": {"variables": [{"key": "outcome", "value": "success"}]},
-             "transitions": [{"event": "next"}]},
-            {"name": "bad", "type": "set-variables",
-             "properties": {"variables": [{"key": "outcome", "value": "failed"}]},
-             "transitions": [{"event": "next"}]}
-        ],
-        "initial_state": "Trigger"
-    });
-    s.post(
-        "/v2/Flows",
-        &[
-            ("FriendlyName", "faults"),
-            ("Status", "published"),
-            ("Definition", &def.to_string()),
-        ],
-    )
-    .expect(201)
-    .json()["sid"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 /// The execution once ended, with its steps' names (transition events) in order.
@@ -360,11 +300,12 @@ fn ended(s: &TestServer, flow: &str, sid: &str, within: Duration) -> (Value, Vec
 #[test]
 fn make_http_request_failures_take_the_failed_transition_and_others_go_on() {
     let delay = fault_delay();
-    let (slow_url, slow_answered) = slow_server(delay);
+    let slow_target = Target::start(delay);
+    let slow_url = slow_target.url.clone();
     let failing = Carrier::start_on(0, 500);
     let good = Carrier::start_on(0, 200);
     let s = TestServer::start();
-    let flow = http_flow(&s);
+    let flow = http_flow(&s, "{{flow.data.url}}");
     let start = |url: &str, n: usize| -> (String, Duration) {
         let t = Instant::now();
         let e = s
@@ -446,7 +387,7 @@ fn make_http_request_failures_take_the_failed_transition_and_others_go_on() {
     // One request each: a failed request is the flow's to handle, never resent behind its back.
     assert_eq!(failing.requests().len(), 1);
     assert_eq!(good.requests().len(), 5);
-    assert!(slow_answered.load(std::sync::atomic::Ordering::SeqCst) <= 1);
+    assert!(slow_target.answered() <= 1);
     println!(
         "make-http-request faults: others done in {others_done:?} while the slow target ({delay:?}) held one; slowest API call {slowest_api:?}"
     );

@@ -275,7 +275,7 @@ fn fuzz_liquid_rendering() {
         "flow": {"variables": {"count": 1}, "data": {}, "flow_sid": "FW1"}
     });
     fuzz("liquid", corpus_templates(), |b| {
-        let _ = switchboard::engine::liquid::render(&String::from_utf8_lossy(b), &ctx);
+        let _ = switchboard::liquid::render(&String::from_utf8_lossy(b), &ctx);
     });
 }
 

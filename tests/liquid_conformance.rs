@@ -6,7 +6,7 @@
 //! are named in the README's Liquid section.
 
 use serde_json::{json, Value};
-use switchboard::engine::liquid;
+use switchboard::liquid;
 
 /// One case's outcome: `None` when it passes, else what we produced.
 fn run(case: &Value) -> Option<String> {

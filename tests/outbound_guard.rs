@@ -4,67 +4,17 @@
 //! credentials in the URL appear nowhere in the execution.
 
 mod common;
+#[path = "common/targets.rs"]
+mod targets;
 use common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
-
-fn flow(s: &TestServer, url: &str) -> String {
-    let def = json!({
-        "description": "ssrf",
-        "states": [
-            {"name": "Trigger", "type": "trigger", "properties": {},
-             "transitions": [{"event": "incomingRequest", "next": "call"}]},
-            {"name": "call", "type": "make-http-request",
-             "properties": {"method": "GET", "url": url,
-                            "content_type": "application/x-www-form-urlencoded;charset=utf-8"},
-             "transitions": [{"event": "success", "next": "ok"}, {"event": "failed", "next": "bad"}]},
-            {"name": "ok", "type": "set-variables",
-             "properties": {"variables": [{"key": "outcome", "value": "success"}]},
-             "transitions": [{"event": "next"}]},
-            {"name": "bad", "type": "set-variables",
-             "properties": {"variables": [{"key": "outcome", "value": "failed"}]},
-             "transitions": [{"event": "next"}]}
-        ],
-        "initial_state": "Trigger"
-    });
-    s.post(
-        "/v2/Flows",
-        &[
-            ("FriendlyName", "ssrf"),
-            ("Status", "published"),
-            ("Definition", &def.to_string()),
-        ],
-    )
-    .expect(201)
-    .json()["sid"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
+use targets::{ended_context, execute, http_flow as flow};
 
 /// Runs the flow once and answers its ended context.
 fn run(s: &TestServer, flow: &str) -> Value {
-    let sid = s
-        .post(
-            &format!("/v2/Flows/{flow}/Executions"),
-            &[("To", "+15550001111"), ("From", "+15550002222")],
-        )
-        .expect(201)
-        .json()["sid"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    wait_until(Duration::from_secs(20), || {
-        let e = s
-            .get(&format!("/v2/Flows/{flow}/Executions/{sid}"))
-            .expect(200)
-            .json();
-        (e["status"] == "ended").then_some(())
-    });
-    s.get(&format!("/v2/Flows/{flow}/Executions/{sid}/Context"))
-        .expect(200)
-        .json()["context"]
-        .clone()
+    let sid = execute(s, flow, "+15550001111", &json!({}));
+    ended_context(s, flow, &sid, Duration::from_secs(20))
 }
 
 #[test]

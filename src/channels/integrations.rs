@@ -115,8 +115,10 @@ pub enum Trigger {
     Conversation,
 }
 
-/// Hands a message to a Studio flow: resumes the contact's waiting execution or starts one.
-/// Returns the execution's SID.
+/// Hands a message to a Studio flow: resumes the contact's waiting execution or starts one, in
+/// the write that runs `claim` first (see `engine::Claim`). Returns the execution's SID, or
+/// `None` when the claim declined. The engine's store failures stay `Error::Store` (worth
+/// another try); its refusals are `Error::Integration`.
 pub fn studio_inbound(
     app: &Core,
     flow_sid: &str,
@@ -124,12 +126,13 @@ pub fn studio_inbound(
     contact: &str,
     channel_address: &str,
     payload: Value,
-) -> Result<String> {
+    claim: crate::engine::Claim,
+) -> Result<Option<String>> {
     let trigger = match trigger {
         Trigger::Message => crate::engine::TriggerKind::IncomingMessage,
         Trigger::Conversation => crate::engine::TriggerKind::IncomingConversationMessage,
     };
-    crate::engine::handle_inbound(
+    crate::engine::handle_inbound_claimed(
         app,
         crate::engine::Inbound {
             flow_sid: flow_sid.to_string(),
@@ -138,11 +141,13 @@ pub fn studio_inbound(
             channel_address: channel_address.to_string(),
             payload,
         },
+        claim,
     )
-    .map(|h| h.execution_sid)
-    .map_err(|e| {
-        Error::Integration(format!(
+    .map(|h| h.map(|h| h.execution_sid))
+    .map_err(|e| match e {
+        crate::engine::Error::Store(e) => Error::Store(e),
+        e => Error::Integration(format!(
             "Studio flow {flow_sid} did not take the message: {e}"
-        ))
+        )),
     })
 }

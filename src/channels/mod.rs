@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod error;
 pub mod flex_config;
 pub mod flex_flows;
+pub mod inbound;
 pub mod integrations;
 pub mod interactions;
 pub mod janitor;
@@ -29,8 +30,9 @@ pub use error::{Error, Result};
 
 /// In-process state of the channels layer, reached through `Core::state`.
 pub struct Shared {
-    /// Striped locks that take one contact's inbound messages one at a time through routing, so
-    /// a burst cannot start two executions or tasks before the first one's task exists.
+    /// Striped locks that take one contact's due inbound messages one at a time through routing
+    /// (`inbound::route_contact`), so a burst cannot start two executions or tasks before the
+    /// first one's task exists. Storing a message takes no lock (the store orders the dues).
     contact_locks: Vec<std::sync::Mutex<()>>,
 }
 
@@ -43,7 +45,7 @@ impl Default for Shared {
 }
 
 impl Shared {
-    /// Held while one message of `contact` → `identity` is routed (a store write or two).
+    /// Held while the due messages of `contact` → `identity` are routed.
     pub fn contact_lock(&self, contact: &str, identity: &str) -> std::sync::MutexGuard<'_, ()> {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -89,6 +91,10 @@ pub fn start(
     let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
     app.store.add_listener(wake_tx);
     let mut threads = vec![janitor::start(app, stop)?];
+    threads.push(
+        inbound::start(app, stop)
+            .map_err(|e| format!("cannot start the inbound routing sweep: {e}"))?,
+    );
     let (a, s) = (app.clone(), stop.clone());
     threads.push(
         std::thread::Builder::new()

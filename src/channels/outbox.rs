@@ -5,8 +5,9 @@
 //! messages, never drops them; only a 4xx answer (other than 408/429) fails a carrier message.
 //! Each request carries `I-Twilio-Idempotency-Token: <OB sid>` so a receiver can recognise a
 //! resend after a crash between its answer and our commit. The requests due at once (each the
-//! head of its conversation's queue) are sent one after another over one keep-alive agent and
-//! their outcomes recorded in one commit.
+//! head of its conversation's queue) are sent side by side through the outbound lanes, a few at
+//! a time per target host, over one keep-alive agent; outcomes that arrive together are recorded
+//! in one commit.
 
 use super::Result;
 use crate::clock::now_ms;
@@ -20,6 +21,8 @@ use crate::store::channels::webhooks::Webhook;
 use crossbeam_channel::Receiver;
 use rusqlite::Connection;
 use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The longest wait between two attempts.
@@ -156,41 +159,46 @@ fn queue(
 }
 
 /// The sender loop; runs on its own thread until `stop`. `wake` is nudged after every commit.
-pub fn run(app: &Core, stop: &Receiver<()>, wake: &Receiver<()>) {
+/// Each due request (the head of its conversation's queue) is handed to the outbound lanes
+/// (`outbound::Lanes`, keyed by the target's host), so a hanging target holds up only its own
+/// deliveries; a conversation's next request is sent only after its head's outcome is recorded,
+/// which keeps the order per conversation. Outcomes that arrive together commit together.
+pub fn run(app: &Arc<Core>, stop: &Receiver<()>, wake: &Receiver<()>) {
     let mut warned_unconfigured = false;
-    // One agent for the thread: connections to the carrier are kept alive between messages.
+    // One agent for the outbox: connections to the carrier are kept alive between messages.
     let agent = crate::outbound::http_client(crate::outbound::Options::within(ATTEMPT_TIMEOUT));
+    let lanes = app.state::<crate::outbound::Lanes>();
+    let (done_tx, done_rx) = crossbeam_channel::unbounded::<(Outbound, Outcome)>();
+    let mut in_flight: HashSet<String> = HashSet::new();
     loop {
-        let now = now_ms();
-        let wait = match app.store.read(db::next_due) {
-            Ok(Some(due)) => (due - now).clamp(0, 30_000),
-            Ok(None) => 30_000,
-            Err(e) => {
-                log::error!("outbox: cannot read: {e}");
-                1_000
-            }
-        };
-        if wait > 0 {
-            crossbeam_channel::select! {
-                recv(wake) -> _ => continue,
-                recv(stop) -> _ => return,
-                default(Duration::from_millis(wait as u64)) => {},
-            }
+        let finished: Vec<(Outbound, Outcome)> = done_rx.try_iter().collect();
+        for (o, _) in &finished {
+            in_flight.remove(&o.sid);
         }
-        let due = match app.store.read(|c| db::due(c, now_ms(), 50)) {
+        record_all(app, &finished);
+        let now = now_ms();
+        // Heads due within the next 30 s, in due order; those in flight are skipped (a head stays
+        // queued until its outcome is recorded, which is what keeps its conversation waiting).
+        let limit = 50 + in_flight.len() as u32;
+        let heads = match app.store.read(|c| db::due(c, now + 30_000, limit)) {
             Ok(d) => d,
             Err(e) => {
                 log::error!("outbox: cannot read due requests: {e}");
-                continue;
+                Vec::new()
             }
         };
-        // Each due request heads its conversation's queue, so the batch's outcomes are recorded
-        // together, in one commit, after they were all sent.
-        let mut attempted: Vec<(Outbound, Outcome)> = Vec::new();
-        for o in due {
-            if stop.try_recv().is_err_and(|e| e.is_disconnected()) {
-                record_all(app, &attempted);
-                return;
+        let mut wait = 30_000;
+        // More heads than were read: read again at once rather than after the wait.
+        let more = heads.len() as u32 >= limit;
+        let mut saw_later = false;
+        for o in heads {
+            if in_flight.contains(&o.sid) {
+                continue;
+            }
+            if o.next_attempt_at > now {
+                wait = o.next_attempt_at - now;
+                saw_later = true;
+                break;
             }
             if o.kind == "carrier" && app.config.provider_url.is_none() {
                 if !warned_unconfigured {
@@ -212,10 +220,41 @@ pub fn run(app: &Core, stop: &Receiver<()>, wake: &Receiver<()>) {
                 });
                 continue;
             }
-            let outcome = send(app, &agent, &o);
-            attempted.push((o, outcome));
+            in_flight.insert(o.sid.clone());
+            let (app, agent, done) = (app.clone(), agent.clone(), done_tx.clone());
+            lanes.submit(&lane_key(&app, &o), move || {
+                let outcome = send(&app, &agent, &o);
+                let _ = done.send((o, outcome));
+            });
         }
-        record_all(app, &attempted);
+        if more && !saw_later {
+            wait = 0;
+        }
+        crossbeam_channel::select! {
+            recv(wake) -> _ => {},
+            recv(stop) -> _ => {
+                // Outcomes already in are kept; requests still in flight are sent again after a
+                // restart (each carries its idempotency token).
+                let finished: Vec<(Outbound, Outcome)> = done_rx.try_iter().collect();
+                record_all(app, &finished);
+                return;
+            },
+            recv(done_rx) -> d => {
+                if let Ok((o, outcome)) = d {
+                    in_flight.remove(&o.sid);
+                    record_all(app, &[(o, outcome)]);
+                }
+            },
+            default(Duration::from_millis(wait.max(1) as u64)) => {},
+        }
+    }
+}
+
+/// Which lane a request waits in: the carrier's, or its URL's host.
+fn lane_key(app: &Core, o: &Outbound) -> String {
+    match o.kind.as_str() {
+        "carrier" => crate::outbound::key_of(app.config.provider_url.as_deref().unwrap_or("")),
+        _ => crate::outbound::key_of(o.url.as_deref().unwrap_or("")),
     }
 }
 
@@ -477,5 +516,20 @@ pub fn gauges(app: &Core) -> Vec<crate::metrics::Gauge> {
             value: n as f64,
         });
     }
+    let lanes = app.state::<crate::outbound::Lanes>().stats();
+    for (state, n) in [("running", lanes.running), ("waiting", lanes.waiting)] {
+        out.push(crate::metrics::Gauge {
+            name: "switchboard_outbound_lane_requests",
+            help: "Outbound requests (Studio HTTP, carrier, webhooks) running or waiting for room at their target host.",
+            labels: vec![("state", state.to_string())],
+            value: n as f64,
+        });
+    }
+    out.push(crate::metrics::Gauge {
+        name: "switchboard_outbound_lane_threads",
+        help: "Threads of the outbound lanes (started on demand, ended after 30 s idle).",
+        labels: vec![],
+        value: lanes.threads as f64,
+    });
     out
 }

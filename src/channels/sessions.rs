@@ -7,7 +7,7 @@
 //! Beyond Flex: a session whose task is finished or gone (the janitor was off, or a crash lost
 //! its event) does not swallow the message: it is routed again as if new.
 
-use super::integrations::{self, TaskSpec, TaskState, Trigger};
+use super::integrations::{self, TaskSpec, TaskState};
 use super::messages::{self, Message, NewMessage};
 use super::{conversations, flex_flows, outbox, participants, Error, Result};
 use crate::clock::now_ms;
@@ -15,6 +15,7 @@ use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::flex_flows::FlexFlow;
+use crate::store::channels::inbound_routing as routing_db;
 use crate::store::channels::sessions::{self as db, Session};
 use crate::store::channels::{conversations as conv_db, messages as msg_db};
 use rusqlite::{Connection, Transaction};
@@ -53,6 +54,8 @@ pub enum Routed {
     Task(String),
     /// A Studio execution got the message.
     Studio(String),
+    /// Routed by another request for the same contact (or the start-up sweep) first.
+    Earlier,
     /// It was posted to the Flex Flow's external URL (through the outbox).
     External,
     /// No message (a web chat started).
@@ -68,38 +71,39 @@ pub struct Received {
     pub routed: Routed,
 }
 
-/// Takes an inbound message through session, conversation, message and routing.
+/// Takes an inbound message through session, conversation, message and routing. The message
+/// and, when Studio takes it, its routing due (`store::channels::inbound_routing`) commit in one
+/// write; the routing runs right after (`inbound::route_contact`) and commits on its own. A
+/// carrier's retry of a message whose routing did not finish (a crash between the two) finishes
+/// it.
 pub fn receive(app: &Core, inbound: Inbound) -> Result<Received> {
-    let shared = app.state::<super::Shared>();
-    let _one_at_a_time = shared.contact_lock(&inbound.contact, &inbound.contact_identity);
-    let (mut received, studio) = app.store.write(|tx| receive_in(tx, app, &inbound))?;
-    if let Some((flow_sid, payload)) = studio {
-        let trigger = if inbound.channel_type == "web" {
-            Trigger::Conversation
-        } else {
-            Trigger::Message
-        };
-        let execution = integrations::studio_inbound(
-            app,
-            &flow_sid,
-            trigger,
-            &inbound.contact,
-            &inbound.contact_identity,
-            payload,
-        )?;
-        received.routed = Routed::Studio(execution);
+    let (mut received, due) = app.store.write(|tx| receive_in(tx, app, &inbound))?;
+    let Some(message_sid) = due else {
+        return Ok(received);
+    };
+    if received.routed != Routed::Duplicate {
+        super::inbound::failpoint("after_inbound_store");
     }
+    received.routed = super::inbound::route_contact(
+        app,
+        &inbound.contact,
+        &inbound.contact_identity,
+        Some(&message_sid),
+    )?
+    .unwrap_or(Routed::Earlier);
     Ok(received)
 }
 
-type StudioCall = Option<(String, Value)>;
+/// The stored message whose routing is due after the write, if any.
+type DueMessage = Option<String>;
 
-fn receive_in(tx: &Transaction, app: &Core, inbound: &Inbound) -> Result<(Received, StudioCall)> {
+fn receive_in(tx: &Transaction, app: &Core, inbound: &Inbound) -> Result<(Received, DueMessage)> {
     if let Some(ext) = &inbound.external_sid {
         if let Some(m) = msg_db::find_by_external(tx, ext)? {
             let session = db::for_conversation(tx, &m.conversation_sid)?
                 .into_iter()
                 .next();
+            let due = routing_db::is_due(tx, &m.sid)?.then(|| m.sid.clone());
             return Ok((
                 Received {
                     conversation_sid: m.conversation_sid.clone(),
@@ -108,7 +112,7 @@ fn receive_in(tx: &Transaction, app: &Core, inbound: &Inbound) -> Result<(Receiv
                     message: Some(m),
                     routed: Routed::Duplicate,
                 },
-                None,
+                due,
             ));
         }
     }
@@ -219,14 +223,26 @@ fn receive_in(tx: &Transaction, app: &Core, inbound: &Inbound) -> Result<(Receiv
                 "NumMedia": inbound.media_urls.len().to_string(),
                 "Source": if inbound.channel_type == "web" { "SDK" } else { "SMS" },
             });
-            Ok((received, Some((flow_sid, payload))))
+            routing_db::insert(
+                tx,
+                &routing_db::Due {
+                    message_sid: message.sid.clone(),
+                    channel_type: inbound.channel_type.clone(),
+                    contact: inbound.contact.clone(),
+                    contact_identity: inbound.contact_identity.clone(),
+                    flow_sid,
+                    payload,
+                    created_at: now_ms(),
+                },
+            )?;
+            Ok((received, Some(message.sid)))
         }
     }
 }
 
 /// The live task serving a session's conversation, if any. A session pointing at a finished or
 /// vanished task is unbound from it (the message is then routed again).
-fn live_task(tx: &Connection, session: &Session) -> Result<Option<String>> {
+pub(super) fn live_task(tx: &Connection, session: &Session) -> Result<Option<String>> {
     link_unseen_tasks(tx, &session.conversation_sid)?;
     let mut candidates: Vec<String> = session.task_sid.iter().cloned().collect();
     candidates.extend(db::live_tasks(tx, &session.conversation_sid)?);

@@ -3,7 +3,7 @@
 //! {address}}, "trigger": {message|conversation|call|request|parent: …}, "widgets": {NAME: …}}`.
 //! Pure: no I/O.
 
-use super::liquid;
+use crate::liquid;
 use serde_json::{json, Map, Value};
 
 /// Builds the context of a new execution.

@@ -1,7 +1,8 @@
 //! The engine's outbound HTTP (make-http-request, run-function), off the HTTP pool: a waiting
-//! execution's request is a row (`store::studio::http_jobs`); a few worker threads claim rows,
-//! perform the request with a timeout, and resume the execution with the answer in one write.
-//! Workers read the bus (`studio.execution.waiting` with an `http` wait) and look every 30 s;
+//! execution's request is a row (`store::studio::http_jobs`); one thread claims rows and hands
+//! each to the outbound lanes (a slow host holds up only its own requests), where it is performed
+//! with a timeout and the execution resumed with the answer in one write.
+//! The claimer reads the bus (`studio.execution.waiting` with an `http` wait) and look every 30 s;
 //! requests that were running when the process stopped run again after a restart.
 
 use super::execution::{ExecutionStatus, Wait};
@@ -18,13 +19,14 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Worker threads performing requests at once (few: the process stays within 16 threads).
-const WORKERS: usize = 2;
 /// The most of a response body kept in the context.
 const MAX_BODY: u64 = 256 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Starts the claimer: one thread that claims waiting requests and hands each to the process's
+/// outbound lanes (`outbound::Lanes`, in `Core::state`), keyed by the target's host, so a slow
+/// API holds up only its own requests, never another flow's.
 pub fn start(app: &Arc<Core>, stop: &Receiver<()>) -> Result<Vec<JoinHandle<()>>, String> {
     app.store
         .write(|tx| http_jobs::requeue_running(tx))
@@ -33,33 +35,27 @@ pub fn start(app: &Arc<Core>, stop: &Receiver<()>) -> Result<Vec<JoinHandle<()>>
         .bus
         .subscribe("studio-http-jobs", Delivery::Ephemeral)
         .map_err(|e| format!("cannot subscribe the Studio HTTP workers: {e}"))?;
-    // The workers read the bus themselves (each event reaches one of them), so no thread sits
-    // between the bus and them.
-    let mut threads = Vec::new();
     let agent = crate::outbound::guarded_client(
         crate::outbound::Options::within(TIMEOUT)
             .connect_within(CONNECT_TIMEOUT)
             .redirects(3),
         app.config.allow_outbound.clone(),
     );
-    for i in 0..WORKERS {
-        let (app, stop, events, agent) =
-            (app.clone(), stop.clone(), sub.events.clone(), agent.clone());
-        threads.push(spawn(&format!("studio-http-{i}"), move || {
-            worker(&app, &agent, &events, &stop)
-        })?);
-    }
-    Ok(threads)
+    let (app, stop, events) = (app.clone(), stop.clone(), sub.events);
+    let claimer = std::thread::Builder::new()
+        .name("studio-http".into())
+        .spawn(move || claimer(&app, &agent, &events, &stop))
+        .map_err(|e| format!("cannot start the studio-http thread: {e}"))?;
+    Ok(vec![claimer])
 }
 
-fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, String> {
-    std::thread::Builder::new()
-        .name(name.to_string())
-        .spawn(f)
-        .map_err(|e| format!("cannot start the {name} thread: {e}"))
-}
-
-fn worker(app: &Core, agent: &ureq::Agent, events: &Receiver<Arc<Event>>, stop: &Receiver<()>) {
+fn claimer(
+    app: &Arc<Core>,
+    agent: &ureq::Agent,
+    events: &Receiver<Arc<Event>>,
+    stop: &Receiver<()>,
+) {
+    let lanes = app.state::<crate::outbound::Lanes>();
     loop {
         loop {
             let job = match app.store.write(|tx| http_jobs::claim(tx)) {
@@ -70,13 +66,17 @@ fn worker(app: &Core, agent: &ureq::Agent, events: &Receiver<Arc<Event>>, stop: 
                     break;
                 }
             };
-            let (event_ok, outputs) = perform(agent, &job.request);
-            if let Err(e) = finish(app, &job, event_ok, outputs) {
-                log::error!(
-                    "Studio HTTP worker cannot resume {}: {e}",
-                    job.execution_sid
-                );
-            }
+            let key = crate::outbound::key_of(job.request["url"].as_str().unwrap_or(""));
+            let (app, agent) = (app.clone(), agent.clone());
+            lanes.submit(&key, move || {
+                let (event_ok, outputs) = perform(&agent, &job.request);
+                if let Err(e) = finish(&app, &job, event_ok, outputs) {
+                    log::error!(
+                        "Studio HTTP worker cannot resume {}: {e}",
+                        job.execution_sid
+                    );
+                }
+            });
         }
         // Until an execution waits on HTTP, or 30 s pass; other events are skipped.
         let until = Instant::now() + Duration::from_secs(30);

@@ -3,14 +3,13 @@
 //! (`context`: `trigger`, `widgets`, `flow`, `contact`) and persists waiting executions in
 //! SQLite (`execution::Wait`), so they resume after a restart. Outbound HTTP runs on the
 //! engine's own worker threads (`http_worker`), never on the HTTP pool; reply timeouts are
-//! durable timers. Pure parts: Liquid (`liquid`) and split conditions (`split`).
+//! durable timers. Pure parts: split conditions (`split`); templates are `crate::liquid`.
 //! Nothing here speaks HTTP.
 
 pub mod calls;
 pub mod context;
 pub mod execution;
 pub mod http_worker;
-pub mod liquid;
 pub mod run;
 pub use crate::flows::split;
 pub mod widgets;
@@ -112,7 +111,26 @@ impl fmt::Display for Error {
 /// flow unless the flow sets `allow_concurrent_calls`: a message for an execution that is busy
 /// (waiting for an HTTP answer, say) is taken by it and changes nothing.
 pub fn handle_inbound(app: &Core, inbound: Inbound) -> Result<Handled, Error> {
-    app.store.write(|tx| -> Result<Handled, Error> {
+    handle_inbound_claimed(app, inbound, &mut |_| Ok(true))?
+        .ok_or_else(|| Error::Store(store::Error::internal("an unclaimed inbound was refused")))
+}
+
+/// The caller's check in the write that hands an inbound over to the engine, run first: `false`
+/// leaves the engine's work undone (the message was routed already, or an agent has it now)
+/// while what the check itself wrote commits. This makes the hand-over idempotent.
+pub type Claim<'a> = &'a mut (dyn FnMut(&Transaction) -> store::Result<bool> + Send);
+
+/// `handle_inbound`, committed together with the caller's `claim`; `None` when the claim
+/// declined.
+pub fn handle_inbound_claimed(
+    app: &Core,
+    inbound: Inbound,
+    claim: Claim,
+) -> Result<Option<Handled>, Error> {
+    app.store.write(|tx| -> Result<Option<Handled>, Error> {
+        if !claim(tx)? {
+            return Ok(None);
+        }
         let is_message = matches!(
             inbound.trigger,
             TriggerKind::IncomingMessage | TriggerKind::IncomingConversationMessage
@@ -120,11 +138,11 @@ pub fn handle_inbound(app: &Core, inbound: Inbound) -> Result<Handled, Error> {
         if is_message {
             let active = db::active_for_contact(tx, &inbound.flow_sid, &inbound.contact)?;
             if let Some(top) = active.into_iter().next() {
-                return resume_with_message(app, tx, top, &inbound.payload);
+                return resume_with_message(app, tx, top, &inbound.payload).map(Some);
             }
         }
         let (exec, verbs) = start_in(app, tx, &inbound, Value::Object(Map::new()))?;
-        Ok(handled(app, &exec, verbs))
+        Ok(Some(handled(app, &exec, verbs)))
     })
 }
 

@@ -10,9 +10,9 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::engine::liquid;
 use crate::flows::definition::{Certainty, FlowDefinition, State, WidgetType};
 use crate::flows::split;
+use crate::liquid;
 
 /// One problem found in a flow, located by state and property when possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -633,7 +633,7 @@ mod tests {
 #[cfg(test)]
 mod corpus_render_tests {
     use super::corpus_files;
-    use crate::engine::liquid;
+    use crate::liquid;
     use serde_json::{json, Value};
 
     fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {

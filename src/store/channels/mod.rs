@@ -5,6 +5,7 @@
 pub mod conversations;
 pub mod flex;
 pub mod flex_flows;
+pub mod inbound_routing;
 pub mod interactions;
 pub mod messages;
 pub mod outbox;

@@ -106,19 +106,6 @@ pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Outbound>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The earliest due time of a request that heads its conversation's queue.
-pub fn next_due(conn: &Connection) -> Result<Option<i64>> {
-    Ok(conn.query_row(
-        "SELECT MIN(next_attempt_at) FROM outbound_requests o WHERE status = 'queued'
-           AND (conversation_sid IS NULL OR NOT EXISTS (
-                SELECT 1 FROM outbound_requests e WHERE e.status = 'queued'
-                  AND e.conversation_sid = o.conversation_sid AND e.kind = o.kind
-                  AND e.rowid < o.rowid))",
-        [],
-        |r| r.get(0),
-    )?)
-}
-
 /// Records an attempt's outcome.
 pub fn record_attempt(
     conn: &Connection,

@@ -10,6 +10,10 @@
 //! ureq opens, so a redirect to a forbidden address is refused too, and the address checked is
 //! the one connected to (no second lookup an attacker's DNS could answer differently).
 
+pub mod lanes;
+
+pub use lanes::{key_of, LaneLimits, LaneStats, Lanes};
+
 use std::io;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::time::Duration;

@@ -318,9 +318,6 @@ pub fn own() -> Vec<Simple> {
         s("date", 1..=1, date),
         s("to_json", 0..=0, to_json),
     ]
-    .into_iter()
-    .chain(super::collections::own())
-    .collect()
 }
 
 /// Wraps a filter: a result longer than the output budget is an error.

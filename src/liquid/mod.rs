@@ -128,6 +128,7 @@ impl Liquid {
         ];
         let own = filters::own()
             .into_iter()
+            .chain(collections::own())
             .map(|f| Box::new(f) as Box<dyn liquid_core::ParseFilter>);
         for f in stdlib.into_iter().chain(own) {
             let name = f.reflection().name().to_string();
