@@ -789,3 +789,114 @@ fn web_channels_and_legacy_channels_start_real_web_chats() {
     s.delete(&format!("/v1/Channels/{lsid}")).expect(204);
     s.delete(&format!("/v1/Channels/{lsid}")).expect_error(404);
 }
+
+#[test]
+fn no_flex_route_answers_5xx_to_junk() {
+    let s = TestServer::start();
+    let x = setup(&s);
+    let kd = x.channel.split('/').nth(3).unwrap().to_string();
+    let uo = x.channel.split('/').nth(5).unwrap().to_string();
+    let ch = x.channel.clone();
+    let paths = [
+        "/v1/Configuration".to_string(),
+        "/v1/WebChannels".into(),
+        "/v1/WebChannels/CH00000000000000000000000000000000".into(),
+        "/v1/Channels".into(),
+        "/v1/Channels/CHjunk".into(),
+        "/v1/Interactions".into(),
+        format!("/v1/Interactions/{kd}"),
+        format!("/v1/Interactions/{kd}/Channels"),
+        ch.clone(),
+        format!("{ch}/Participants"),
+        format!("{ch}/Participants/UT00000000000000000000000000000000"),
+        format!("{ch}/Invites"),
+        format!("{ch}/Invites/KGjunk"),
+        format!("{ch}/Transfers"),
+        format!("{ch}/Transfers/UXjunk"),
+        format!("/v1/Interactions/KDjunk/Channels/{uo}/Transfers"),
+    ];
+    let junk: &[&[(&str, &str)]] = &[
+        &[],
+        &[("Routing", "{")],
+        &[(
+            "Routing",
+            "{\"properties\": {\"workspace_sid\": 5, \"timeout\": \"x\"}}",
+        )],
+        &[(
+            "Routing",
+            "{\"properties\": {\"workspace_sid\": \"WS0\", \"attributes\": \"[\"}}",
+        )],
+        &[(
+            "Channel",
+            "{\"type\": \"sms\", \"properties\": {\"media_channel_sid\": \"CHnope\"}}",
+        )],
+        &[("Channel", "[]"), ("Status", "open")],
+        &[
+            ("Status", "\u{0}"),
+            ("Type", "agent"),
+            ("MediaProperties", "{}"),
+        ],
+        &[
+            ("To", &x.bob),
+            ("Type", "warm"),
+            ("Note", &"n".repeat(5000)),
+        ],
+        &[
+            ("To", &x.bob),
+            (
+                "Routing",
+                "{\"properties\": {\"workflow_sid\": \"WW00000000000000000000000000000000\"}}",
+            ),
+        ],
+        &[
+            ("To", &x.bob),
+            (
+                "Routing",
+                "{\"properties\": {\"queue_sid\": \"WQ00000000000000000000000000000000\"}}",
+            ),
+        ],
+        &[
+            ("FlexFlowSid", "FOx"),
+            ("Identity", ""),
+            ("CustomerFriendlyName", "x"),
+            ("ChatFriendlyName", "x"),
+        ],
+        &[("ChatStatus", "closed"), ("PostEngagementData", "{")],
+        &[("WebhookTtid", &"t".repeat(300))],
+    ];
+    for path in &paths {
+        for params in junk {
+            for method in ["GET", "POST", "DELETE"] {
+                let r = match method {
+                    "GET" => s.get(&format!("{path}?PageSize=abc&UiVersion={}", "v".repeat(70))),
+                    "DELETE" => s.delete(path),
+                    _ => s.post(path, params),
+                };
+                assert!(
+                    r.status < 500,
+                    "{method} {path} {params:?}: {} {}",
+                    r.status,
+                    r.text()
+                );
+            }
+            let body = json!({"type": 1, "to": [], "routing": "x", "status": {}}).to_string();
+            let r = s.request(
+                "POST",
+                path,
+                &[
+                    ("Authorization", &s.auth()),
+                    ("Content-Type", "application/json"),
+                ],
+                body.as_bytes(),
+            );
+            assert!(
+                r.status < 500,
+                "JSON POST {path}: {} {}",
+                r.status,
+                r.text()
+            );
+        }
+    }
+    // After all that, the conversation is still the first agent's.
+    assert_eq!(x.status(&x.task), "assigned");
+}

@@ -100,6 +100,17 @@ pub fn create(app: &Core, kind: Kind, new: NewChat) -> Result<ChatChannel> {
             return Ok(c);
         }
     }
+    if let Some(u) = &new.unique_name {
+        if app
+            .store
+            .read(|c| crate::store::channels::conversations::find(c, u))?
+            .is_some()
+        {
+            return Err(Error::Conflict(format!(
+                "A conversation with unique name {u} already exists"
+            )));
+        }
+    }
     let mut attributes = json!({"customer_name": new.customer_name, "channel": "web"});
     if let Some(p) = pre {
         attributes["pre_engagement_data"] = Value::Object(p);

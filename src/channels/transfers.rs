@@ -405,6 +405,11 @@ pub fn create_transfer(
             queues::find(tx, &ws, &to)?
                 .ok_or_else(|| Error::invalid("To", format!("no queue {to} in workspace {ws}")))?;
         }
+        if let Some(q) = &p.queue_sid {
+            queues::find(tx, &ws, q)?.ok_or_else(|| {
+                Error::invalid("Routing", format!("properties.queue_sid: no queue {q} in workspace {ws}"))
+            })?;
+        }
         let queue = if to_worker {
             p.queue_sid
                 .clone()
@@ -715,7 +720,7 @@ fn fail_in(tx: &Connection, app: &Core, tr: &mut Transfer) -> Result<()> {
                 attributes.remove(k);
             }
             attributes.insert("transferFailed".into(), json!(tr.sid));
-            let new = crate::routing::tasks::create_on(
+            let created = crate::routing::tasks::create_on(
                 tx,
                 app,
                 &t.workspace_sid,
@@ -726,10 +731,22 @@ fn fail_in(tx: &Connection, app: &Core, tr: &mut Transfer) -> Result<()> {
                     priority: Some(t.priority),
                     timeout: None,
                 },
-            )
-            .map_err(|e| Error::Integration(format!("TaskRouter: {e}")))?;
-            session_db::link_task(tx, &new.sid, &conv, Some(&t.workspace_sid), now)?;
-            Some(new.sid)
+            );
+            match created {
+                Ok(new) => {
+                    session_db::link_task(tx, &new.sid, &conv, Some(&t.workspace_sid), now)?;
+                    Some(new.sid)
+                }
+                // The workflow is gone (or refuses it): the customer's next message finds the
+                // session's task finished and is routed afresh by the Flex Flow.
+                Err(e) => {
+                    log::warn!(
+                        "transfer {}: the customer could not be requeued: {e}",
+                        tr.sid
+                    );
+                    None
+                }
+            }
         }
         None => None,
     };
