@@ -118,6 +118,47 @@ fn malformed_body_is_400_and_writes_nothing() {
     );
 }
 
+/// Issue 19, finding 9: a 100 KB FriendlyName was stored. Names longer than Twilio's limits (64
+/// characters in TaskRouter, 256 elsewhere) are refused with 20002 and nothing is written.
+#[test]
+fn names_past_twilios_limits_are_refused_and_nothing_is_stored() {
+    let s = TestServer::start();
+    let huge = "n".repeat(100 * 1024);
+    let ws = s
+        .post("/v1/Workspaces", &[("FriendlyName", "names")])
+        .expect(201)
+        .json()["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (path, limit) in [
+        ("/v1/Workspaces".to_string(), 64),
+        (format!("/v1/Workspaces/{ws}/Workers"), 64),
+        (format!("/v1/Workspaces/{ws}/TaskQueues"), 64),
+        ("/v1/Conversations".to_string(), 256),
+    ] {
+        for name in [huge.as_str(), &"n".repeat(limit + 1)] {
+            let v = s.post(&path, &[("FriendlyName", name)]).expect_error(400);
+            assert_eq!(v["code"], 20002, "{path}: {v}");
+            assert!(
+                v["message"].as_str().unwrap().contains(&limit.to_string()),
+                "{v}"
+            );
+        }
+        s.post(&path, &[("FriendlyName", &"n".repeat(limit))])
+            .expect(201);
+    }
+    let workers = s
+        .get(&format!("/v1/Workspaces/{ws}/Workers"))
+        .expect(200)
+        .json();
+    assert_eq!(workers["workers"].as_array().unwrap().len(), 1, "{workers}");
+    let v = s
+        .post("/v1/Conversations", &[("UniqueName", &huge)])
+        .expect_error(400);
+    assert_eq!(v["code"], 20001, "{v}");
+}
+
 #[test]
 fn body_over_one_mib_is_413() {
     let s = TestServer::start();

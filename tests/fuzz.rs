@@ -274,8 +274,9 @@ fn fuzz_liquid_rendering() {
         "widgets": {"ask": {"inbound": {"Body": "yes"}}},
         "flow": {"variables": {"count": 1}, "data": {}, "flow_sid": "FW1"}
     });
+    let liquid = switchboard::liquid::Liquid::new();
     fuzz("liquid", corpus_templates(), |b| {
-        let _ = switchboard::liquid::render(&String::from_utf8_lossy(b), &ctx);
+        let _ = liquid.render(&String::from_utf8_lossy(b), &ctx);
     });
 }
 

@@ -3,7 +3,7 @@
 //! {address}}, "trigger": {message|conversation|call|request|parent: …}, "widgets": {NAME: …}}`.
 //! Pure: no I/O.
 
-use crate::liquid;
+use crate::liquid::Liquid;
 use serde_json::{json, Map, Value};
 
 /// Builds the context of a new execution.
@@ -45,9 +45,15 @@ impl std::fmt::Display for RenderError {
     }
 }
 
-/// Renders one template.
-pub fn render(ctx: &Value, property: &str, template: &str) -> Result<String, RenderError> {
-    liquid::render(template, ctx).map_err(|e| RenderError {
+/// Renders one template with the engine's `Liquid` (in `Core::state`, so its parse cache is
+/// shared by every thread that runs executions).
+pub fn render(
+    liquid: &Liquid,
+    ctx: &Value,
+    property: &str,
+    template: &str,
+) -> Result<String, RenderError> {
+    liquid.render(template, ctx).map_err(|e| RenderError {
         property: property.to_string(),
         message: e.message,
     })
@@ -55,6 +61,7 @@ pub fn render(ctx: &Value, property: &str, template: &str) -> Result<String, Ren
 
 /// Renders every string inside a widget's properties (except the canvas `offset`).
 pub fn render_properties(
+    liquid: &Liquid,
     ctx: &Value,
     props: &Map<String, Value>,
 ) -> Result<Map<String, Value>, RenderError> {
@@ -63,24 +70,29 @@ pub fn render_properties(
         if k == "offset" {
             continue;
         }
-        out.insert(k.clone(), render_value(ctx, k, v)?);
+        out.insert(k.clone(), render_value(liquid, ctx, k, v)?);
     }
     Ok(out)
 }
 
-fn render_value(ctx: &Value, path: &str, v: &Value) -> Result<Value, RenderError> {
+fn render_value(liquid: &Liquid, ctx: &Value, path: &str, v: &Value) -> Result<Value, RenderError> {
     Ok(match v {
-        Value::String(s) => Value::String(render(ctx, path, s)?),
+        Value::String(s) => Value::String(render(liquid, ctx, path, s)?),
         Value::Array(items) => Value::Array(
             items
                 .iter()
                 .enumerate()
-                .map(|(i, x)| render_value(ctx, &format!("{path}[{i}]"), x))
+                .map(|(i, x)| render_value(liquid, ctx, &format!("{path}[{i}]"), x))
                 .collect::<Result<_, _>>()?,
         ),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, x)| Ok((k.clone(), render_value(ctx, &format!("{path}.{k}"), x)?)))
+                .map(|(k, x)| {
+                    Ok((
+                        k.clone(),
+                        render_value(liquid, ctx, &format!("{path}.{k}"), x)?,
+                    ))
+                })
                 .collect::<Result<_, RenderError>>()?,
         ),
         other => other.clone(),
@@ -174,7 +186,7 @@ mod tests {
         );
         let props = json!({"body": "You said {{trigger.message.Body}}", "offset": {"x": 1},
                            "parameters": [{"key": "a", "value": "{{contact.channel.address}}"}]});
-        let out = render_properties(&ctx, props.as_object().unwrap()).unwrap();
+        let out = render_properties(&Liquid::new(), &ctx, props.as_object().unwrap()).unwrap();
         assert_eq!(out["body"], "You said hi");
         assert!(out.get("offset").is_none());
         assert_eq!(
@@ -186,9 +198,9 @@ mod tests {
         assert_eq!(ctx["widgets"]["ask"], json!({"outbound": 1, "inbound": 2}));
         set_variable(&mut ctx, "n", json!("3"));
         assert_eq!(
-            render(&ctx, "x", "{{flow.variables.n | plus: 1}}").unwrap(),
+            render(&Liquid::new(), &ctx, "x", "{{flow.variables.n | plus: 1}}").unwrap(),
             "4"
         );
-        assert!(render(&ctx, "x", "{{ 1 | divided_by: 0 }}").is_err());
+        assert!(render(&Liquid::new(), &ctx, "x", "{{ 1 | divided_by: 0 }}").is_err());
     }
 }

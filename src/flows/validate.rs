@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::flows::definition::{Certainty, FlowDefinition, State, WidgetType};
 use crate::flows::split;
-use crate::liquid;
+use crate::liquid::{self, Liquid};
 
 /// One problem found in a flow, located by state and property when possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,12 +203,19 @@ struct Checker<'a> {
     def: &'a FlowDefinition,
     report: &'a mut ValidationReport,
     names: HashSet<&'a str>,
+    /// Parses the flow's templates (its cache lives as long as one validation).
+    liquid: Liquid,
 }
 
 impl<'a> Checker<'a> {
     fn new(def: &'a FlowDefinition, report: &'a mut ValidationReport) -> Self {
         let names = def.states.iter().map(|s| s.name.as_str()).collect();
-        Checker { def, report, names }
+        Checker {
+            def,
+            report,
+            names,
+            liquid: Liquid::new(),
+        }
     }
 
     fn error(&mut self, state: &str, property: Option<String>, message: impl Into<String>) {
@@ -402,13 +409,13 @@ impl<'a> Checker<'a> {
     }
 
     fn check_template(&mut self, state: &str, path: String, text: &str) {
-        let Err(e) = liquid::check(text) else {
+        let Err(e) = self.liquid.check(text) else {
             return;
         };
         // Studio exports values ending in an unclosed `{{` (a typo it does not
         // reject); the engine renders that tail literally, so only warn.
-        let tolerated =
-            liquid::unterminated_tail(text).is_some_and(|(head, _)| liquid::check(head).is_ok());
+        let tolerated = liquid::unterminated_tail(text)
+            .is_some_and(|(head, _)| self.liquid.check(head).is_ok());
         if tolerated {
             self.warn(
                 state,
@@ -655,6 +662,7 @@ mod corpus_render_tests {
         let ctx = json!({"trigger": {}, "widgets": {}, "flow": {"variables": {}}});
         let mut failures = Vec::new();
         let mut count = 0;
+        let engine = liquid::Liquid::new();
         for (path, text) in &files {
             let Ok(root) = serde_json::from_str::<Value>(text) else {
                 continue;
@@ -663,7 +671,7 @@ mod corpus_render_tests {
             strings(&root, &mut out);
             for t in out {
                 count += 1;
-                if let Err(e) = liquid::render(t, &ctx) {
+                if let Err(e) = engine.render(t, &ctx) {
                     failures.push(format!("{path}: {t:?}: {e}"));
                 }
             }

@@ -12,6 +12,46 @@ pub const MAX_JSON_DEPTH: usize = 32;
 /// The largest JSON object parameter (`Attributes`, `Context`…), in bytes.
 pub const MAX_ATTRIBUTES_BYTES: usize = 64 * 1024;
 
+/// Twilio's length limits on descriptive names, in characters: TaskRouter's `FriendlyName` is
+/// "up to 64 characters" (error 20002); Conversations, Studio and Flex take up to 256 for names
+/// and unique names. A longer one is refused before any handler sees it, so no resource stores
+/// a 100 KB name.
+pub const NAME_LIMITS: &[(&str, &str, usize)] = &[
+    ("/v1/Workspaces", "FriendlyName", 64),
+    ("", "FriendlyName", 256),
+    ("", "UniqueName", 256),
+    ("", "Identity", 256),
+];
+
+/// Checks the names in a request's form against [`NAME_LIMITS`] (the first row whose path
+/// prefix and parameter match applies).
+pub fn check_names(path: &str, form: &Params) -> Result<(), ApiError> {
+    for (name, value) in &form.0 {
+        let Some((_, _, limit)) = NAME_LIMITS
+            .iter()
+            .find(|(prefix, param, _)| param == name && path.starts_with(prefix))
+        else {
+            continue;
+        };
+        let len = value.chars().count();
+        if len > *limit {
+            let code = if name == "FriendlyName" {
+                super::error::code::INVALID_FRIENDLY_NAME
+            } else {
+                super::error::code::INVALID_PARAMETER
+            };
+            return Err(ApiError::new(
+                400,
+                code,
+                format!(
+                    "Invalid parameter {name}: it is {len} characters long; the most is {limit}."
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Decoded `name=value` pairs, in order; repeated names make lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params(pub Vec<(String, String)>);
@@ -257,6 +297,23 @@ pub fn page_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_longer_than_twilios_limits_are_refused() {
+        let form = |v: &str| Params(vec![("FriendlyName".into(), v.into())]);
+        let long = "é".repeat(65);
+        assert!(check_names("/v1/Workspaces/WS1/Workers", &form(&"é".repeat(64))).is_ok());
+        let e = check_names("/v1/Workspaces/WS1/Workers", &form(&long)).unwrap_err();
+        assert_eq!((e.status, e.code), (400, 20002));
+        assert!(e.message.contains("64"), "{}", e.message);
+        assert!(check_names("/v2/Flows", &form(&long)).is_ok());
+        assert!(check_names("/v2/Flows", &form(&"x".repeat(257))).is_err());
+        let unique = Params(vec![("UniqueName".into(), "u".repeat(300))]);
+        assert_eq!(
+            check_names("/v1/Conversations", &unique).unwrap_err().code,
+            20001
+        );
+    }
 
     #[test]
     fn decodes_forms_strictly() {

@@ -22,6 +22,8 @@ pub mod code {
     pub const NOT_FOUND: u32 = 20404;
     pub const CONFLICT: u32 = 20409;
     pub const TOO_LARGE: u32 = 20413;
+    /// Twilio's "Invalid FriendlyName" (a descriptive name too long).
+    pub const INVALID_FRIENDLY_NAME: u32 = 20002;
     pub const TOO_MANY_REQUESTS: u32 = 20429;
     pub const INTERNAL: u32 = 20500;
     pub const UNAVAILABLE: u32 = 20503;

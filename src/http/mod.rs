@@ -223,6 +223,7 @@ fn decode(
     } else if !req.body.is_empty() {
         req.form = Params::decode(&req.body)
             .map_err(|e| ApiError::bad_request(format!("Malformed request body: {e}")))?;
+        encoding::check_names(&req.path, &req.form)?;
     }
     Ok((req, route.handler, route.pattern))
 }

@@ -12,7 +12,7 @@ use liquid_core::model::{Value, ValueView};
 use liquid_core::parser::{FilterArguments, ParameterReflection};
 use liquid_core::{Error, Expression, Filter, FilterReflection, ParseFilter, Runtime};
 
-use super::filters::{Native, Simple};
+use super::filters::{to_text, Native, Simple};
 
 type Out = Result<Value, String>;
 
@@ -50,10 +50,7 @@ fn join(input: &dyn ValueView, args: &[Value]) -> Out {
     if input.as_array().is_none() {
         return Ok(Value::scalar(input.to_kstr().to_string()));
     }
-    let parts: Vec<String> = items(input)
-        .iter()
-        .map(|v| v.to_kstr().to_string())
-        .collect();
+    let parts: Vec<String> = items(input).iter().map(|v| to_text(v)).collect();
     Ok(Value::scalar(parts.join(sep.as_str())))
 }
 

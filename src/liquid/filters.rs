@@ -25,7 +25,7 @@ impl Number {
             Number::Float(f) => f as i64,
         }
     }
-    fn as_float(self) -> f64 {
+    pub fn as_float(self) -> f64 {
         match self {
             Number::Int(i) => i as f64,
             Number::Float(f) => f,
@@ -216,7 +216,13 @@ fn divide(
 }
 
 fn round(input: &dyn ValueView, args: &[Value]) -> std::result::Result<Value, String> {
-    let digits = arg(args, 0).as_integer().clamp(0, 15) as i32;
+    let digits = arg(args, 0).as_integer().clamp(-18, 15) as i32;
+    if digits < 0 {
+        let p = 10f64.powi(-digits);
+        return Ok(Value::scalar(
+            ((to_number(input).as_float() / p).round() * p) as i64,
+        ));
+    }
     Ok(match to_number(input) {
         Number::Int(i) => Value::scalar(i),
         Number::Float(x) if digits == 0 => Value::scalar(x.round() as i64),
@@ -238,6 +244,10 @@ fn date(input: &dyn ValueView, args: &[Value]) -> std::result::Result<Value, Str
     let text = input.to_kstr();
     if input.is_nil() || text.is_empty() {
         return Ok(Value::Nil);
+    }
+    // Only digits are a timestamp in text (`'-1152098955'` is not a date).
+    if input.type_name() == "string" && text.starts_with('-') {
+        return Ok(input.to_value());
     }
     let when = crate::clock::parse_iso8601(&text)
         .and_then(|ms| DateTime::from_str(&ms.div_euclid(1000).to_string()))
@@ -318,6 +328,37 @@ pub fn own() -> Vec<Simple> {
         s("date", 1..=1, date),
         s("to_json", 0..=0, to_json),
     ]
+}
+
+/// A value as Shopify Liquid prints it.
+pub fn print(v: &dyn ValueView, out: &mut String) {
+    if v.is_nil() || v.is_state() {
+        return;
+    }
+    if let Some(items) = v.as_array() {
+        items.values().for_each(|x| print(x, out));
+        return;
+    }
+    if v.as_object().is_some_and(|o| o.size() == 0) {
+        out.push_str("{}");
+        return;
+    }
+    if v.type_name() == "fractional number" {
+        if let Some(f) = v.as_scalar().and_then(|s| s.to_float()) {
+            if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
+                out.push_str(&format!("{f:.1}"));
+                return;
+            }
+        }
+    }
+    out.push_str(&v.render().to_string());
+}
+
+/// The value as text, as Shopify Liquid prints it.
+pub fn to_text(v: &dyn ValueView) -> String {
+    let mut s = String::new();
+    print(v, &mut s);
+    s
 }
 
 /// Wraps a filter: a result longer than the output budget is an error.

@@ -1,29 +1,32 @@
-//! Liquid with Twilio Studio's semantics, built from the `liquid-core` / `liquid-lib` crates
-//! through their extension points, never by rewriting template text:
-//! - `filters`: Twilio's filters as real filters (numbers coerced as Shopify Liquid does,
-//!   `date` on ISO 8601, `to_json`), every filter bounded in the size of what it builds;
+//! Twilio Studio's Liquid. Templates are parsed here (`lexer`: Shopify's tokenizer and a
+//! markup's tokens; `expr`: values, filter chains, conditions; `parser` + `tags`: the tags, as
+//! Shopify Liquid defines them) into the `liquid-core` crate's `Template`s, and run on its
+//! runtime, values and filters, through its extension points and never by rewriting text:
+//! - `filters`, `collections`, `ordering`: Twilio's filters as real crate filters (numbers
+//!   coerced as Shopify Liquid does, `date` on ISO 8601, `to_json`), every filter bounded in
+//!   the size of what it builds;
 //! - `runtime`: unknown variables are nil (a `Runtime` that answers them), and Twilio's `for`
 //!   (at most 15 iterations per loop);
-//! - `limits`: template size and nesting checked before the crate sees the text, and the
-//!   render's budget (iterations, time, output size).
+//! - `limits`: template size and nesting checked before parsing, and the render's budget
+//!   (iterations, time, output size).
 //!
 //! The `Liquid` engine owns the language and the cache of parsed templates. The crate is called
 //! under `catch_unwind`: a panic inside it on some template is a template error.
-//!
-//! One lexical allowance remains: Studio accepts spaces around the dots of a variable path
-//! (`widgets. name .parsed`), which the crate's grammar refuses; a template the crate refuses is
-//! parsed once more with those spaces removed (`tighten_paths`), and only then reported.
 
 mod collections;
+mod expr;
 mod filters;
+mod lexer;
 mod limits;
+mod ordering;
+mod parser;
 mod runtime;
+mod tags;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use liquid_core::runtime::RuntimeBuilder;
 use liquid_core::{Language, Renderable, Template};
@@ -57,10 +60,12 @@ impl std::error::Error for TemplateError {}
 /// Upper bound on cached parsed templates; the cache is emptied when full.
 const CACHE_LIMIT: usize = 1024;
 
-/// Twilio's Liquid: the language (tags, blocks, filters) and a cache of parsed templates.
+/// Twilio's Liquid: the language (its filters) and a cache of parsed templates, shared by the
+/// threads that render (parsed templates are `Send + Sync`). The Studio engine keeps its one
+/// `Liquid` in `Core::state`; the validator makes its own.
 pub struct Liquid {
     language: Language,
-    cache: RefCell<HashMap<String, Rc<Template>>>,
+    cache: Mutex<HashMap<String, Arc<Template>>>,
 }
 
 impl Default for Liquid {
@@ -75,31 +80,6 @@ impl Liquid {
     pub fn new() -> Self {
         use liquid_lib::stdlib as s;
         let mut lang = Language::empty();
-        let tags: Vec<Box<dyn liquid_core::ParseTag>> = vec![
-            Box::new(s::AssignTag),
-            Box::new(s::BreakTag),
-            Box::new(s::ContinueTag),
-            Box::new(s::CycleTag),
-            Box::new(s::IncrementTag),
-            Box::new(s::DecrementTag),
-        ];
-        for t in tags {
-            lang.tags.register(t.reflection().tag().to_string(), t);
-        }
-        let blocks: Vec<Box<dyn liquid_core::ParseBlock>> = vec![
-            Box::new(s::RawBlock),
-            Box::new(s::IfBlock),
-            Box::new(s::UnlessBlock),
-            Box::new(s::IfChangedBlock),
-            Box::new(runtime::ForBlock),
-            Box::new(s::CommentBlock),
-            Box::new(s::CaptureBlock),
-            Box::new(s::CaseBlock),
-        ];
-        for b in blocks {
-            lang.blocks
-                .register(b.reflection().start_tag().to_string(), b);
-        }
         let stdlib: Vec<Box<dyn liquid_core::ParseFilter>> = vec![
             Box::new(s::Append),
             Box::new(s::Capitalize),
@@ -115,20 +95,17 @@ impl Liquid {
             Box::new(s::ReplaceFirst),
             Box::new(s::Rstrip),
             Box::new(s::Size),
-            Box::new(s::Slice),
-            Box::new(s::Sort),
-            Box::new(s::SortNatural),
             Box::new(s::Strip),
             Box::new(s::StripHtml),
             Box::new(s::StripNewlines),
             Box::new(s::Truncate),
             Box::new(s::Upcase),
             Box::new(s::UrlDecode),
-            Box::new(s::UrlEncode),
         ];
         let own = filters::own()
             .into_iter()
             .chain(collections::own())
+            .chain(ordering::own())
             .map(|f| Box::new(f) as Box<dyn liquid_core::ParseFilter>);
         for f in stdlib.into_iter().chain(own) {
             let name = f.reflection().name().to_string();
@@ -136,7 +113,7 @@ impl Liquid {
         }
         Liquid {
             language: lang,
-            cache: RefCell::new(HashMap::new()),
+            cache: Mutex::new(HashMap::new()),
         }
     }
 
@@ -194,58 +171,35 @@ impl Liquid {
         }
     }
 
-    fn parse_cached(&self, text: &str) -> Result<Rc<Template>, TemplateError> {
-        if let Some(t) = self.cache.borrow().get(text) {
-            return Ok(Rc::clone(t));
+    fn cache(&self) -> MutexGuard<'_, HashMap<String, Arc<Template>>> {
+        // A panic while the lock was held leaves a map of whole entries: still usable.
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn parse_cached(&self, text: &str) -> Result<Arc<Template>, TemplateError> {
+        if let Some(t) = self.cache().get(text) {
+            return Ok(Arc::clone(t));
         }
         limits::check_shape(text).map_err(TemplateError::new)?;
-        let parsed = match self.parse(text) {
-            Err(e) => {
-                let tight = tighten_paths(text);
-                if tight == text {
-                    return Err(e);
-                }
-                self.parse(&tight).map_err(|_| e)?
-            }
-            ok => ok?,
-        };
-        let parsed = Rc::new(parsed);
-        let mut cache = self.cache.borrow_mut();
+        let parsed = Arc::new(self.parse(text)?); // outside the lock
+        let mut cache = self.cache();
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
         }
-        cache.insert(text.to_string(), Rc::clone(&parsed));
+        cache.insert(text.to_string(), Arc::clone(&parsed));
         Ok(parsed)
     }
 
     fn parse(&self, text: &str) -> Result<Template, TemplateError> {
-        catch_unwind(AssertUnwindSafe(|| {
-            liquid_core::parser::parse(text, &self.language)
-        }))
-        .map_err(|_| TemplateError::new("the template could not be parsed (liquid failed)"))?
-        .map(Template::new)
-        .map_err(|e| TemplateError::new(e.to_string()))
+        catch_unwind(AssertUnwindSafe(|| parser::parse(text, &self.language)))
+            .map_err(|_| TemplateError::new("the template could not be parsed (liquid failed)"))?
+            .map_err(|e| TemplateError::new(e.to_string()))
     }
-}
-
-thread_local! {
-    /// Each thread's engine: parsed templates are not `Send`, so the cache is per thread.
-    static ENGINE: Liquid = Liquid::new();
 }
 
 /// Whether a string contains Liquid markup at all.
 pub fn has_markup(template: &str) -> bool {
     template.contains("{{") || template.contains("{%")
-}
-
-/// Checks that a template parses, as Studio does when a flow is published.
-pub fn check(template: &str) -> Result<(), TemplateError> {
-    ENGINE.with(|e| e.check(template))
-}
-
-/// Renders a template with this thread's engine (see `Liquid::render`).
-pub fn render(template: &str, ctx: &Value) -> Result<String, TemplateError> {
-    ENGINE.with(|e| e.render(template, ctx))
 }
 
 /// Splits a template that ends in an unterminated `{{` followed only by a
@@ -265,69 +219,6 @@ pub fn unterminated_tail(template: &str) -> Option<(&str, &str)> {
         && inner.chars().all(path_char)
         && !inner.contains("{%");
     is_path.then(|| (&template[..at], tail))
-}
-
-/// Removes the spaces around the single dots of variable paths inside markup
-/// (`widgets. name .parsed` → `widgets.name.parsed`), outside quoted strings.
-fn tighten_paths(template: &str) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find("{{").or_else(|| rest.find("{%")) {
-        let open = rest.find("{%").map_or(open, |t| t.min(open));
-        let close = if rest[open..].starts_with("{%") {
-            "%}"
-        } else {
-            "}}"
-        };
-        let Some(len) = rest[open + 2..].find(close) else {
-            break;
-        };
-        out.push_str(&rest[..open + 2]);
-        out.push_str(&tighten_body(&rest[open + 2..open + 2 + len]));
-        rest = &rest[open + 2 + len..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn tighten_body(body: &str) -> String {
-    let c: Vec<char> = body.chars().collect();
-    let (mut out, mut i, mut quote) = (String::with_capacity(body.len()), 0, None);
-    while i < c.len() {
-        let ch = c[i];
-        if let Some(q) = quote {
-            quote = (ch != q).then_some(q);
-        } else if ch == '"' || ch == '\'' {
-            quote = Some(ch);
-        } else if ch.is_whitespace() || ch == '.' {
-            let skip = |mut j: usize| {
-                while c.get(j).is_some_and(|d| d.is_whitespace()) {
-                    j += 1;
-                }
-                j
-            };
-            let dot = skip(i);
-            let after = skip(dot + 1);
-            let single = c.get(dot) == Some(&'.')
-                && c.get(dot + 1) != Some(&'.')
-                && (dot == 0 || c[dot - 1] != '.');
-            let left = out
-                .chars()
-                .last()
-                .is_some_and(|p| p.is_ascii_alphanumeric() || "_-?]".contains(p));
-            let right = c
-                .get(after)
-                .is_some_and(|d| d.is_ascii_alphabetic() || *d == '_');
-            if single && left && right {
-                out.push('.');
-                i = after;
-                continue;
-            }
-        }
-        out.push(ch);
-        i += 1;
-    }
-    out
 }
 
 #[cfg(test)]

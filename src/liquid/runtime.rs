@@ -1,6 +1,6 @@
 //! Studio's runtime semantics, through the crate's extension points: `Lenient`, a `Runtime`
 //! that answers a variable it can't find (`widgets.none.parsed`, `list[i]` past the end) with
-//! nil as Studio does, and `ForBlock`, Twilio's `for` tag: at most 15 iterations per loop
+//! nil as Studio does, and `For`, Twilio's `for` tag: at most 15 iterations per loop
 //! (Studio FAQ; the rest are dropped, the loop is not an error), counted against the render's
 //! budget, with `limit`, `offset` (also `offset: continue`), `reversed`, `else`,
 //! `break`/`continue` and `forloop` (`name`, `length`, `index`, … `parentloop`).
@@ -8,13 +8,10 @@
 use std::io::Write;
 
 use liquid_core::model::{KString, Object, ScalarCow, Value, ValueCow, ValueView};
-use liquid_core::parser::{BlockElement, TryMatchToken};
 use liquid_core::runtime::{Interrupt, InterruptRegister, PartialStore, Registers, StackFrame};
-use liquid_core::{
-    BlockReflection, Error, Expression, Language, ParseBlock, Renderable, Result, Runtime,
-    TagBlock, TagTokenIter, Template,
-};
+use liquid_core::{Error, Expression, Renderable, Result, Runtime, Template};
 
+use super::expr::{bounds, operand, value, Cursor, Operand};
 use super::limits::{Budget, MAX_LOOP_ITERATIONS};
 
 /// A runtime whose failed lookups are nil.
@@ -50,32 +47,11 @@ impl<R: Runtime> Runtime for Lenient<R> {
     }
 }
 
-/// `{% for x in items|(a..b) [limit: n] [offset: n] [reversed] %}…[{% else %}…]{% endfor %}`.
-#[derive(Copy, Clone, Debug, Default)]
-pub struct ForBlock;
-
-impl BlockReflection for ForBlock {
-    fn start_tag(&self) -> &str {
-        "for"
-    }
-    fn end_tag(&self) -> &str {
-        "endfor"
-    }
-    fn description(&self) -> &str {
-        "Twilio's for loop: at most 15 iterations"
-    }
-}
-
+/// `{% for x in items|(a..b) [limit: n] [offset: n|continue] [reversed] %}…[{% else %}…]{% endfor %}`.
 #[derive(Debug)]
-enum Items {
-    Value(Expression),
-    Range(Expression, Expression),
-}
-
-#[derive(Debug)]
-struct For {
+pub struct For {
     var: KString,
-    items: Items,
+    items: Operand,
     limit: Option<Expression>,
     offset: Option<Expression>,
     /// `offset: continue`: start where the last loop of this name stopped.
@@ -83,98 +59,55 @@ struct For {
     /// `var-collection`, as Liquid names a loop (`item-product.tags`, `i-(1..3)`).
     name: String,
     reversed: bool,
-    body: Template,
-    empty: Option<Template>,
+    pub body: Template,
+    pub empty: Option<Template>,
 }
 
-impl ParseBlock for ForBlock {
-    fn parse(
-        &self,
-        mut args: TagTokenIter<'_>,
-        mut tokens: TagBlock<'_, '_>,
-        options: &Language,
-    ) -> Result<Box<dyn Renderable>> {
-        let var = args
-            .expect_next("Identifier expected.")?
-            .expect_identifier()
-            .into_result()?;
-        args.expect_next("\"in\" expected.")?
-            .expect_str("in")
-            .into_result_custom_msg("\"in\" expected.")?;
-        let items = match args.expect_next("Array or range expected.")?.expect_value() {
-            TryMatchToken::Matches(v) => Items::Value(v),
-            TryMatchToken::Fails(t) => match t.expect_range() {
-                TryMatchToken::Matches((a, b)) => Items::Range(a, b),
-                TryMatchToken::Fails(t) => return t.raise_error().into_err(),
-            },
-        };
-        let (mut limit, mut offset, mut reversed) = (None, None, false);
-        while let Some(token) = args.next() {
-            match token.as_str() {
-                "limit" => limit = Some(attr(&mut args)?),
-                "offset" => offset = Some(attr(&mut args)?),
-                "reversed" => reversed = true,
-                "," => {}
-                _ => {
-                    return token
-                        .raise_custom_error("\"limit\", \"offset\" or \"reversed\" expected.")
-                        .into_err()
+impl For {
+    /// The loop's arguments (its bodies are filled in by the parser).
+    pub fn parse(c: &mut Cursor<'_>) -> Result<For> {
+        let var = c.ident()?;
+        if !c.eat_word("in") {
+            return Err(c.error("`in` expected"));
+        }
+        let from = c.position();
+        let items = operand(c)?;
+        let name = format!("{var}-{}", c.between(from, c.position()));
+        let (mut limit, mut offset, mut resume, mut reversed) = (None, None, false, false);
+        while !c.done() {
+            if c.eat_word("limit") {
+                c.expect(":")?;
+                limit = Some(value(c)?);
+            } else if c.eat_word("offset") {
+                c.expect(":")?;
+                if c.eat_word("continue") {
+                    resume = true;
+                } else {
+                    offset = Some(value(c)?);
                 }
+            } else if c.eat_word("reversed") {
+                reversed = true;
+            } else if !c.eat(",") {
+                return Err(c.error("`limit`, `offset` or `reversed` expected"));
             }
         }
-        let (mut body, mut empty) = (Vec::new(), None);
-        while let Some(element) = tokens.next()? {
-            match element {
-                BlockElement::Tag(mut tag) if tag.name() == "else" => {
-                    tag.tokens().expect_nothing()?;
-                    empty = Some(Template::new(tokens.parse_all(options)?));
-                    break;
-                }
-                element => body.push(element.parse(&mut tokens, options)?),
-            }
-        }
-        tokens.assert_empty();
-        let resume = offset.as_ref().is_some_and(|o| o.to_string() == "continue");
-        let name = match &items {
-            Items::Value(e) => format!("{var}-{e}"),
-            Items::Range(a, b) => format!("{var}-({a}..{b})"),
-        };
-        Ok(Box::new(For {
-            var: KString::from_ref(var),
+        Ok(For {
+            var: KString::from(var),
             items,
             limit,
-            offset: offset.filter(|_| !resume),
+            offset,
             resume,
             name,
             reversed,
-            body: Template::new(body),
-            empty,
-        }))
-    }
-
-    fn reflection(&self) -> &dyn BlockReflection {
-        self
+            body: Template::new(Vec::new()),
+            empty: None,
+        })
     }
 }
 
 /// Where each named loop stopped, for `offset: continue`.
 #[derive(Default)]
 struct Offsets(std::collections::HashMap<String, usize>);
-
-fn attr(args: &mut TagTokenIter<'_>) -> Result<Expression> {
-    args.expect_next("\":\" expected.")?
-        .expect_str(":")
-        .into_result_custom_msg("\":\" expected.")?;
-    args.expect_next("Value expected.")?
-        .expect_value()
-        .into_result()
-}
-
-/// An integer as Liquid reads one: nil and text that isn't a number are 0.
-fn integer(expr: &Expression, runtime: &dyn Runtime) -> Result<i64> {
-    let v = expr.evaluate(runtime)?;
-    Ok(super::filters::to_number(v.as_view()).as_integer())
-}
 
 /// A `limit`/`offset` value: a whole number or text that reads as one, else an error.
 fn count(expr: &Expression, runtime: &dyn Runtime) -> Result<usize> {
@@ -203,15 +136,15 @@ impl For {
         };
         let take = limit.min(MAX_LOOP_ITERATIONS);
         let mut items: Vec<Value> = match &self.items {
-            Items::Range(a, b) => {
-                let (a, b) = (integer(a, runtime)?, integer(b, runtime)?);
+            Operand::Range(a, b) => {
+                let (a, b) = bounds(a, b, runtime)?;
                 let first = a.saturating_add(offset as i64);
                 (0..take as i64)
                     .map_while(|i| first.checked_add(i).filter(|x| *x <= b))
                     .map(Value::scalar)
                     .collect()
             }
-            Items::Value(e) => {
+            Operand::Expr(e) => {
                 let v = e.evaluate(runtime)?;
                 let all: Box<dyn Iterator<Item = Value>> = if let Some(a) = v.as_array() {
                     Box::new(a.values().map(|x| x.to_value()))

@@ -3,6 +3,14 @@
 use super::*;
 use serde_json::json;
 
+fn check(template: &str) -> Result<(), TemplateError> {
+    Liquid::new().check(template)
+}
+
+fn render(template: &str, ctx: &Value) -> Result<String, TemplateError> {
+    Liquid::new().render(template, ctx)
+}
+
 fn ctx() -> Value {
     json!({
         "trigger": {"message": {"Body": "Hello", "From": "+15550001"}},

@@ -5,13 +5,14 @@ use crate::engine::context::{self, render};
 use crate::engine::run::Run;
 use crate::engine::split;
 use crate::flows::definition::{State, Transition};
+use crate::liquid::Liquid;
 use serde_json::{json, Value};
 
 /// split-based-on: renders `input`, then takes the first `match` transition whose conditions all
 /// hold (condition values may be templates too), else `noMatch`.
 pub fn split(run: &mut Run, state: &State) -> WidgetResult {
     let template = state.property_str("input").unwrap_or("");
-    let input = render(run.ctx(), "input", template)?;
+    let input = render(&run.app.state::<Liquid>(), run.ctx(), "input", template)?;
     let mut chosen: Option<&Transition> = None;
     for t in state.transitions.iter().filter(|t| t.event == "match") {
         let conditions = t.conditions.as_deref().unwrap_or_default();
@@ -21,7 +22,12 @@ pub fn split(run: &mut Run, state: &State) -> WidgetResult {
         let mut all = true;
         for c in conditions {
             let mut c = c.clone();
-            c.value = render(run.ctx(), "conditions.value", &c.value)?;
+            c.value = render(
+                &run.app.state::<Liquid>(),
+                run.ctx(),
+                "conditions.value",
+                &c.value,
+            )?;
             if !split::evaluate(&c, &input).unwrap_or(false) {
                 all = false;
                 break;
@@ -70,9 +76,12 @@ pub fn set_variables(run: &mut Run, state: &State) -> WidgetResult {
             continue;
         };
         let value = match item.get("value") {
-            Some(Value::String(s)) => {
-                Value::String(render(run.ctx(), &format!("variables.{key}"), s)?)
-            }
+            Some(Value::String(s)) => Value::String(render(
+                &run.app.state::<Liquid>(),
+                run.ctx(),
+                &format!("variables.{key}"),
+                s,
+            )?),
             Some(other) => other.clone(),
             None => Value::String(String::new()),
         };

@@ -16,6 +16,7 @@ pub use voice::callback_event;
 use super::context::{self, RenderError};
 use super::run::Run;
 use crate::flows::definition::{State, WidgetType};
+use crate::liquid::Liquid;
 use crate::store;
 use serde_json::{Map, Value};
 
@@ -75,7 +76,12 @@ pub type WidgetResult = Result<Outcome, Fail>;
 
 /// The widget's properties with every template rendered.
 pub fn props(run: &Run, state: &State) -> Result<Map<String, Value>, Fail> {
-    Ok(context::render_properties(run.ctx(), &state.properties)?)
+    let liquid = run.app.state::<Liquid>();
+    Ok(context::render_properties(
+        &liquid,
+        run.ctx(),
+        &state.properties,
+    )?)
 }
 
 pub fn execute(run: &mut Run, state: &State) -> WidgetResult {
