@@ -1,7 +1,6 @@
 //! The account: created on first start, its Auth Token rotated on request, and API keys (`SK…`)
 //! that authenticate like the account itself. Secrets are compared in constant time.
 
-use crate::clock::now_ms;
 use crate::ids::{self, new_sid, Prefix};
 use crate::store::{self, accounts, Store};
 
@@ -21,7 +20,7 @@ pub fn ensure(store: &Store) -> store::Result<(Account, bool)> {
         if let Some(a) = accounts::the_account(tx)? {
             return Ok((a, false));
         }
-        let now = now_ms();
+        let now = store.clock().now_ms();
         let a = Account {
             sid: new_sid(Prefix::Account),
             friendly_name: "switchboard".to_string(),
@@ -42,7 +41,7 @@ pub fn rotate_token(store: &Store) -> store::Result<Account> {
         let mut a = accounts::the_account(tx)?
             .ok_or_else(|| store::Error::not_found("this database has no account yet"))?;
         a.auth_token = ids::random_hex(16);
-        a.updated_at = now_ms();
+        a.updated_at = store.clock().now_ms();
         accounts::set_auth_token(tx, &a.sid, &a.auth_token, a.updated_at)?;
         store::sessions::delete_kind(tx, "admin")?;
         Ok(a)
@@ -77,7 +76,7 @@ pub fn create_key(
 ) -> store::Result<(ApiKey, String)> {
     let secret = ids::random_hex(16);
     let salt = ids::random_hex(8);
-    let now = now_ms();
+    let now = store.clock().now_ms();
     let key = ApiKey {
         sid: new_sid(Prefix::ApiKey),
         account_sid: account_sid.to_string(),

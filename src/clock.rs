@@ -1,14 +1,105 @@
-//! Wall-clock time as Unix milliseconds, and its ISO 8601 form (`2026-11-24T10:00:00Z`) as
-//! Twilio's answers spell it. Dates are stored as integers; only the HTTP layer formats them.
+//! Time. [`Clock`] is the appliance's one source of "now" (Unix milliseconds): every due time,
+//! timestamp and expiry reads it through `Core::clock`, never the system time directly, so a test
+//! build can move it (`advance`, `set`; only with `debug_assertions`, never in a release binary)
+//! and the timer thread, woken by the move, fires what became due. [`wall_ms`] is the real time
+//! for what must not move with it (log lines, SID ordering, the `Date` header). ISO 8601
+//! (`2026-11-24T10:00:00Z`) and RFC 2822 as Twilio's answers spell them, pure: dates are stored
+//! as integers; only the HTTP layer formats them.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
+/// Real milliseconds since the Unix epoch, for what must not follow a moved [`Clock`]: log
+/// lines, SID ordering, the HTTP `Date` header.
+pub fn wall_ms() -> i64 {
+    wall_us() / 1000
+}
+
+/// Real microseconds since the Unix epoch (TaskRouter's queue order key).
+pub fn wall_us() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
+        .map(|d| d.as_micros() as i64)
         .unwrap_or(0)
+}
+
+/// The appliance's clock: the system time, plus (in builds with `debug_assertions`) an offset a
+/// test moves through `POST /test/clock`. Cheap to clone; clones share the offset.
+#[derive(Clone, Default)]
+pub struct Clock(Arc<Inner>);
+
+#[derive(Default)]
+struct Inner {
+    #[cfg(debug_assertions)]
+    offset_ms: std::sync::atomic::AtomicI64,
+    /// Poked after every move, so threads sleeping until a due time look again.
+    #[cfg(debug_assertions)]
+    wakers: std::sync::Mutex<Vec<crossbeam_channel::Sender<()>>>,
+}
+
+impl Clock {
+    /// The system clock (not moved).
+    pub fn system() -> Clock {
+        Clock::default()
+    }
+
+    /// Milliseconds since the Unix epoch, as the appliance sees them.
+    pub fn now_ms(&self) -> i64 {
+        #[cfg(debug_assertions)]
+        {
+            wall_ms() + self.0.offset_ms.load(std::sync::atomic::Ordering::SeqCst)
+        }
+        #[cfg(not(debug_assertions))]
+        {
+            wall_ms()
+        }
+    }
+
+    /// Registers a channel poked (without blocking) whenever the clock is moved. A release build
+    /// never moves its clock, so there it only drops the sender.
+    pub fn wake_on_move(&self, tx: crossbeam_channel::Sender<()>) {
+        #[cfg(debug_assertions)]
+        self.0
+            .wakers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(tx);
+        #[cfg(not(debug_assertions))]
+        drop(tx);
+    }
+}
+
+#[cfg(debug_assertions)]
+impl Clock {
+    /// Moves the clock `ms` forward (test builds only); returns the new now.
+    pub fn advance(&self, ms: i64) -> i64 {
+        self.0
+            .offset_ms
+            .fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+        self.moved();
+        self.now_ms()
+    }
+
+    /// Sets the clock to `now_ms` (test builds only); it runs on from there.
+    pub fn set(&self, now_ms: i64) -> i64 {
+        self.0
+            .offset_ms
+            .store(now_ms - wall_ms(), std::sync::atomic::Ordering::SeqCst);
+        self.moved();
+        self.now_ms()
+    }
+
+    fn moved(&self) {
+        for tx in self
+            .0
+            .wakers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let _ = tx.try_send(());
+        }
+    }
 }
 
 /// Formats Unix milliseconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
@@ -122,6 +213,23 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_moved_clock_runs_on_from_where_it_was_moved_and_wakes_its_sleepers() {
+        let clock = Clock::system();
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        clock.wake_on_move(tx);
+        let before = clock.now_ms();
+        assert!((before - wall_ms()).abs() < 1_000);
+        assert!(rx.try_recv().is_err());
+        let after = clock.clone().advance(86_400_000);
+        assert!(after - before >= 86_400_000 && after - before < 86_401_000);
+        assert!(clock.now_ms() >= after, "clones share the offset");
+        assert!(rx.try_recv().is_ok(), "advance pokes the sleepers");
+        assert_eq!(clock.set(1_795_000_000_000) / 1000, 1_795_000_000);
+        assert!(rx.try_recv().is_ok());
+        assert!(clock.now_ms() - 1_795_000_000_000 < 1_000);
+    }
 
     #[test]
     fn formats_and_parses_round_trip() {

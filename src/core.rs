@@ -1,5 +1,6 @@
 //! `Core`: the shared parts every domain module and background thread is handed (config, store,
-//! event bus, timers, metrics, the account), passed explicitly (no globals).
+//! event bus, timers, the clock, metrics, the account), passed explicitly (no globals). Every
+//! "now" a domain reads is `Core::now_ms` (the injected [`Clock`]), so a test build can move time.
 //!
 //! `Core` sits below the domains and knows none of them: it names only the store, the bus, the
 //! timer registry, metrics and config. A domain that keeps in-process state (the channels' per-
@@ -7,6 +8,7 @@
 //! [`Core::state`]; state that belongs to HTTP (rate limits, sign-in sessions) lives in
 //! `http::App`, which holds a `Core` and derefs to it.
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::events::{Bus, NewEvent};
 use crate::metrics::Metrics;
@@ -22,6 +24,8 @@ pub struct Core {
     pub store: Arc<Store>,
     pub bus: Arc<Bus>,
     pub timers: Arc<Timers<Core>>,
+    /// The one source of "now" (see [`Core::now_ms`]); the timer thread reads the same clock.
+    pub clock: Clock,
     pub metrics: Metrics<Core>,
     /// The appliance's one account; its SID never changes (the token may rotate, so it is read
     /// from the store when checked).
@@ -36,6 +40,7 @@ impl Core {
         store: Arc<Store>,
         bus: Arc<Bus>,
         timers: Arc<Timers<Core>>,
+        clock: Clock,
         account_sid: String,
     ) -> Core {
         Core {
@@ -43,15 +48,22 @@ impl Core {
             store,
             bus,
             timers,
+            clock,
             metrics: Metrics::default(),
             account_sid,
             states: Mutex::new(HashMap::new()),
         }
     }
 
+    /// Milliseconds since the Unix epoch by the appliance's clock: the "now" of every due time,
+    /// timestamp and expiry.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     /// Appends `event` to the outbox inside the caller's write transaction.
     pub fn record(&self, conn: &Connection, event: &NewEvent) -> store::Result<String> {
-        store::events::append(conn, &self.account_sid, event)
+        store::events::append(conn, &self.account_sid, event, self.now_ms())
     }
 
     /// The domain state of type `T` (made with `T::default()` on first use): a domain's own

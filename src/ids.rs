@@ -95,7 +95,7 @@ impl Prefix {
 /// commit dirties one leaf page per index instead of one random page per row (a task create
 /// wrote ~20 scattered pages to the WAL); 80 random bits keep SIDs unique and unguessable.
 pub fn new_sid(prefix: Prefix) -> String {
-    let ms = (crate::clock::now_ms().max(0) as u64) & 0xffff_ffff_ffff;
+    let ms = (crate::clock::wall_ms().max(0) as u64) & 0xffff_ffff_ffff;
     format!("{}{ms:012x}{}", prefix.as_str(), random_hex(10))
 }
 
@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(unique.len(), many.len());
         // The time part is the creation time in ms.
         let ms = i64::from_str_radix(&earlier[2..14], 16).unwrap();
-        assert!((crate::clock::now_ms() - ms).abs() < 60_000);
+        assert!((crate::clock::wall_ms() - ms).abs() < 60_000);
     }
 
     #[test]

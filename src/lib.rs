@@ -7,7 +7,7 @@
 //! - `events`: the `EventType` enum and the bus that delivers stored events to subscribers.
 //! - `timers`: the thread that fires durable timers.
 //! - `account`: the appliance's account, Auth Token and API keys.
-//! - `core`: `Core`, the shared parts (config, store, bus, timers, metrics, account) passed to every
+//! - `core`: `Core`, the shared parts (config, store, bus, timers, clock, metrics, account) passed to every
 //!   domain module and thread; below the domains, naming none of them.
 //! - `metrics`: Prometheus counters, the latency histogram and scrape-time gauges.
 //! - `http`: the connection loop and handler pool, routing, auth, Twilio's wire conventions,
@@ -76,9 +76,17 @@ pub fn start(config: Config) -> Result<Running, String> {
     let store = Arc::new(store::Store::open(&config.db, config.sync).map_err(|e| e.message)?);
     let (account, account_created) = account::ensure(&store).map_err(|e| e.message)?;
     let bus = events::Bus::new(store.clone());
-    let timers = Arc::new(timers::Timers::default());
+    let clock = store.clock().clone();
+    let timers = Arc::new(timers::Timers::new(clock.clone()));
     store.add_listener(timers.waker());
-    let core = Arc::new(Core::new(config, store, bus, timers, account.sid.clone()));
+    let core = Arc::new(Core::new(
+        config,
+        store,
+        bus,
+        timers,
+        clock,
+        account.sid.clone(),
+    ));
     core.metrics
         .register_gauges(|c: &Core| metrics::core_gauges(&c.metrics, &c.store));
     core.metrics

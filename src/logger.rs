@@ -14,7 +14,7 @@ impl log::Log for StderrLogger {
         if self.enabled(record.metadata()) {
             let line = format!(
                 "{} {:<5} {}: {}\n",
-                crate::clock::iso8601(crate::clock::now_ms()),
+                crate::clock::iso8601(crate::clock::wall_ms()),
                 record.level(),
                 record.target(),
                 record.args()

@@ -4,7 +4,11 @@
 //! Domain modules register one handler per `TimerKind` at start-up and schedule timers inside
 //! their write transactions with `timers::schedule`. A handler must be idempotent: a crash right
 //! after it committed but before its timer row was removed runs it again.
+//!
+//! "Due" is read from the appliance's [`Clock`]; moving it (a test build's `advance`) wakes the
+//! thread, so a timer due in 30 s fires right after a 30 s advance.
 
+use crate::clock::Clock;
 use crate::store::{self, timers::TimerRow, Store};
 use crossbeam_channel::{Receiver, Sender};
 use rusqlite::Connection;
@@ -80,28 +84,30 @@ pub fn cancel(conn: &Connection, kind: TimerKind, target: &str) -> store::Result
 /// that this module sits below the one that holds it.
 pub type Handler<C> = Arc<dyn Fn(&C, &TimerRow) -> Result<(), String> + Send + Sync>;
 
-/// The handler registry and the thread's wake-up channel.
+/// The handler registry, the clock due times are read from, and the thread's wake-up channel.
 pub struct Timers<C> {
     handlers: RwLock<HashMap<TimerKind, Handler<C>>>,
+    clock: Clock,
     wake_tx: Sender<()>,
     wake_rx: Receiver<()>,
-}
-
-impl<C> Default for Timers<C> {
-    fn default() -> Self {
-        let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
-        Timers {
-            handlers: RwLock::new(HashMap::new()),
-            wake_tx,
-            wake_rx,
-        }
-    }
 }
 
 /// The longest a failed timer waits before its next try.
 const MAX_BACKOFF_MS: i64 = 5 * 60 * 1000;
 
 impl<C> Timers<C> {
+    /// A registry whose thread reads "now" from `clock` and wakes when it is moved.
+    pub fn new(clock: Clock) -> Self {
+        let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
+        clock.wake_on_move(wake_tx.clone());
+        Timers {
+            handlers: RwLock::new(HashMap::new()),
+            clock,
+            wake_tx,
+            wake_rx,
+        }
+    }
+
     /// The sender the store nudges after each commit, so a newly scheduled timer is seen at once.
     pub fn waker(&self) -> Sender<()> {
         self.wake_tx.clone()
@@ -121,7 +127,7 @@ impl<C> Timers<C> {
     /// The timer loop; runs on its own thread until `stop` is signalled.
     pub fn run(&self, ctx: &C, store: &Store, stop: &Receiver<()>) {
         loop {
-            let now = crate::clock::now_ms();
+            let now = self.clock.now_ms();
             let mut wait = match store.read(store::timers::next_due) {
                 Ok(Some(due)) => (due - now).clamp(0, 60_000),
                 Ok(None) => 60_000,
@@ -150,7 +156,7 @@ impl<C> Timers<C> {
 
     /// Fires every timer due now; returns how many ran.
     pub fn fire_due(&self, ctx: &C, store: &Store) -> usize {
-        let now = crate::clock::now_ms();
+        let now = self.clock.now_ms();
         let due = match store.read(|c| store::timers::due(c, now, 200)) {
             Ok(d) => d,
             Err(e) => {
@@ -189,7 +195,7 @@ impl<C> Timers<C> {
                     timer.attempts + 1,
                     backoff
                 );
-                store::timers::retry_later(tx, timer.id, crate::clock::now_ms() + backoff)
+                store::timers::retry_later(tx, timer.id, self.clock.now_ms() + backoff)
             }
         });
         if let Err(e) = result {

@@ -92,16 +92,22 @@ fn durable_subscribers_resume_after_their_cursor() {
 fn timers_fire_and_survive_a_restart() {
     let dir = TempDir::new("timers");
     let r = start(&dir);
-    let now = switchboard::clock::now_ms();
+    let now = r.app.now_ms();
     r.app
         .store
         .write(|tx| -> switchboard::store::Result<()> {
-            timers::schedule(tx, TimerKind::TaskTtl, "WTsoon", now + 50, &json!({"n": 1}))?;
+            timers::schedule(
+                tx,
+                TimerKind::TaskTtl,
+                "WTsoon",
+                now + 30_000,
+                &json!({"n": 1}),
+            )?;
             timers::schedule(
                 tx,
                 TimerKind::TaskTtl,
                 "WTlater",
-                now + 1500,
+                now + 3_600_000,
                 &json!({"n": 2}),
             )
         })
@@ -112,12 +118,16 @@ fn timers_fire_and_survive_a_restart() {
         f.lock().unwrap().push(t.target.clone());
         Ok(())
     });
+    assert_eq!(r.app.timers.fire_due(&r.app.core, &r.app.store), 0);
+    // The sleeping timer thread wakes when the clock moves: the 30 s timer fires at once.
+    r.app.clock.advance(30_000);
     common::wait_until(Duration::from_secs(5), || {
         (fired.lock().unwrap().as_slice() == ["WTsoon"]).then_some(())
     });
     r.shutdown();
 
-    // The later timer was still pending when the process stopped; it fires after the restart.
+    // The later timer was still pending when the process stopped; it fires after the restart
+    // (whose clock starts from the system time again) once its hour has passed.
     let r = start(&dir);
     let fired = Arc::new(Mutex::new(Vec::<String>::new()));
     let f = fired.clone();
@@ -125,6 +135,8 @@ fn timers_fire_and_survive_a_restart() {
         f.lock().unwrap().push(t.target.clone());
         Ok(())
     });
+    assert_eq!(r.app.timers.fire_due(&r.app.core, &r.app.store), 0);
+    r.app.clock.advance(3_600_000);
     common::wait_until(Duration::from_secs(5), || {
         (fired.lock().unwrap().as_slice() == ["WTlater"]).then_some(())
     });
@@ -161,6 +173,16 @@ fn a_failing_timer_is_retried_not_lost() {
         .store
         .write(|tx| timers::schedule(tx, TimerKind::WebhookDelivery, "X", 0, &json!({})))
         .unwrap();
+    // The failure moves the timer a second ahead (the first backoff) instead of dropping it.
+    common::wait_until(Duration::from_secs(10), || {
+        let due = r
+            .app
+            .store
+            .read(switchboard::store::timers::next_due)
+            .unwrap();
+        due.filter(|&d| d > 0 && *tries.lock().unwrap() == 1)
+    });
+    r.app.clock.advance(1_000);
     common::wait_until(Duration::from_secs(10), || {
         (*tries.lock().unwrap() >= 2).then_some(())
     });

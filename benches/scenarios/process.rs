@@ -230,7 +230,7 @@ fn bulk_tasks(db: &Path, ws: &str, n: u64) {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .expect("workspace parts");
-    let base = switchboard::clock::now_ms() - 30 * 86_400_000;
+    let base = switchboard::clock::wall_ms() - 30 * 86_400_000;
     conn.execute_batch("BEGIN").expect("begin");
     conn.execute(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)

@@ -6,7 +6,6 @@
 
 use super::sessions::{self, Inbound, Routed};
 use super::{conversations, flex_flows, Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::flex::{self as db, ChatChannel};
@@ -147,7 +146,7 @@ pub fn create(app: &Core, kind: Kind, new: NewChat) -> Result<ChatChannel> {
         _ => None,
     };
     app.store.write(|tx| {
-        let now = now_ms();
+        let now = app.now_ms();
         if let Some(t) = &new.task_sid {
             session_db::link_task(tx, t, &received.conversation_sid, None, now)?;
             session_db::set_task_for_conversation(tx, &received.conversation_sid, t, now)?;

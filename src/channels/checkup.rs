@@ -6,7 +6,6 @@
 
 use super::integrations::{self, TaskState};
 use super::Result;
-use crate::clock::now_ms;
 use crate::events::{EventType, NewEvent};
 use crate::store::channels::{conversations as conv_db, flex_flows as flow_db, sessions as db};
 use crate::store::Store;
@@ -38,7 +37,8 @@ const LIMIT: u32 = 100_000;
 pub fn run(store: &Store, account_sid: &str, fix: bool) -> Result<Report> {
     let mut report = store.read(find)?;
     if fix && !(report.stale_sessions.is_empty() && report.stale_conversations.is_empty()) {
-        store.write(|tx| apply(tx, account_sid, &report))?;
+        let now = store.clock().now_ms();
+        store.write(|tx| apply(tx, account_sid, &report, now))?;
         report.fixed = true;
     }
     Ok(report)
@@ -103,9 +103,8 @@ fn find(conn: &Connection) -> Result<Report> {
     Ok(r)
 }
 
-fn apply(tx: &Connection, account_sid: &str, r: &Report) -> Result<()> {
-    let now = now_ms();
-    let record = |e: NewEvent| crate::store::events::append(tx, account_sid, &e);
+fn apply(tx: &Connection, account_sid: &str, r: &Report, now: i64) -> Result<()> {
+    let record = |e: NewEvent| crate::store::events::append(tx, account_sid, &e, now);
     for (sid, conv, why) in &r.stale_sessions {
         if db::delete(tx, sid)? {
             record(

@@ -4,7 +4,6 @@
 //! https://www.twilio.com/docs/conversations/api/conversation-resource
 
 use super::{messages, Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
@@ -31,7 +30,7 @@ pub struct Fields {
 
 pub fn create(app: &Core, fields: Fields) -> Result<Conversation> {
     app.store
-        .write(|tx| create_in(tx, app, fields, None, crate::clock::now_ms()))
+        .write(|tx| create_in(tx, app, fields, None, app.now_ms()))
 }
 
 /// Creates a conversation inside the caller's transaction (`flex_flow_sid`: the handler that
@@ -45,7 +44,7 @@ pub fn create_in(
 ) -> Result<Conversation> {
     let mut c = Conversation {
         sid: new_sid(Prefix::Conversation),
-        chat_service_sid: super::flex_flows::default_service_sid(tx)?,
+        chat_service_sid: super::flex_flows::default_service_sid(tx, now)?,
         messaging_service_sid: None,
         friendly_name: None,
         unique_name: None,
@@ -56,7 +55,7 @@ pub fn create_in(
         created_at: fields.date_created.unwrap_or(now),
         updated_at: now,
     };
-    apply(&mut c, &fields)?;
+    apply(&mut c, &fields, now)?;
     if let Some(u) = &c.unique_name {
         if db::find(tx, u)?.is_some() {
             return Err(Error::Conflict(format!(
@@ -83,7 +82,7 @@ pub fn update(app: &Core, sid: &str, fields: Fields) -> Result<Conversation> {
     app.store.write(|tx| {
         let mut c = fetch(tx, sid)?;
         let before = c.state.clone();
-        apply(&mut c, &fields)?;
+        apply(&mut c, &fields, app.now_ms())?;
         if let Some(u) = &fields.unique_name {
             if db::find(tx, u)?.is_some_and(|o| o.sid != c.sid) {
                 return Err(Error::Conflict(format!(
@@ -91,7 +90,7 @@ pub fn update(app: &Core, sid: &str, fields: Fields) -> Result<Conversation> {
                 )));
             }
         }
-        c.updated_at = now_ms();
+        c.updated_at = app.now_ms();
         db::update(tx, &c)?;
         schedule_timers(tx, &c)?;
         if before != c.state {
@@ -109,7 +108,7 @@ pub fn set_state_in(tx: &Connection, app: &Core, sid: &str, state: &str) -> Resu
         return Ok(false);
     }
     c.state = state.to_string();
-    c.updated_at = now_ms();
+    c.updated_at = app.now_ms();
     db::set_state(tx, sid, state, c.updated_at)?;
     record_state(tx, app, &c)?;
     Ok(true)
@@ -183,7 +182,7 @@ pub fn post_message(
     })
 }
 
-fn apply(c: &mut Conversation, f: &Fields) -> Result<()> {
+fn apply(c: &mut Conversation, f: &Fields, now: i64) -> Result<()> {
     if let Some(v) = &f.friendly_name {
         c.friendly_name = Some(v.clone());
     }
@@ -219,7 +218,6 @@ fn apply(c: &mut Conversation, f: &Fields) -> Result<()> {
         ("closed", &f.timers_closed),
     ] {
         if let Some(d) = v {
-            let now = now_ms();
             let ms = parse_duration_ms(d).ok_or_else(|| {
                 Error::invalid(
                     &format!("Timers.{}", cap(key)),
@@ -258,8 +256,8 @@ fn schedule_timers(tx: &Connection, c: &Conversation) -> Result<()> {
     Ok(())
 }
 
-/// A message was added: timers count from the last activity, so they move.
-pub fn touch_timers_in(tx: &Connection, c: &Conversation) -> Result<()> {
+/// A message was added at `now`: timers count from the last activity, so they move.
+pub fn touch_timers_in(tx: &Connection, c: &Conversation, now: i64) -> Result<()> {
     let mut timers = c.timers.as_object().cloned().unwrap_or_default();
     let mut moved = false;
     for key in ["inactive", "closed"] {
@@ -269,7 +267,7 @@ pub fn touch_timers_in(tx: &Connection, c: &Conversation) -> Result<()> {
         {
             timers.insert(
                 format!("date_{key}"),
-                json!(crate::clock::iso8601(now_ms() + ms)),
+                json!(crate::clock::iso8601(now + ms)),
             );
             moved = true;
         }

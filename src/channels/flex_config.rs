@@ -9,7 +9,6 @@
 //! https://www.twilio.com/docs/flex/developer/config/flex-configuration-rest-api
 
 use super::{Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::store::channels::flex::{self as db, Configuration};
 use crate::store::taskrouter::{activities, queues, workflows};
@@ -257,7 +256,7 @@ pub fn update(app: &Core, body: Value) -> Result<Value> {
         changes.insert(k, v);
     }
     app.store.write(|tx| {
-        let now = now_ms();
+        let now = app.now_ms();
         let mut c = db::configuration(tx, &app.account_sid)?.unwrap_or(Configuration {
             account_sid: app.account_sid.clone(),
             flex_instance_sid: instance_sid(&app.account_sid),

@@ -5,7 +5,6 @@
 //! https://www.twilio.com/docs/flex/developer/messaging/manage-flows
 
 use super::{Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::flex_flows as db;
@@ -38,7 +37,7 @@ pub struct Fields {
 }
 
 pub fn create(app: &Core, fields: Fields) -> Result<FlexFlow> {
-    let now = now_ms();
+    let now = app.now_ms();
     let friendly_name = fields
         .friendly_name
         .clone()
@@ -50,7 +49,7 @@ pub fn create(app: &Core, fields: Fields) -> Result<FlexFlow> {
     app.store.write(|tx| {
         let chat_service_sid = match fields.chat_service_sid.clone() {
             Some(s) => s,
-            None => default_service_sid(tx)?,
+            None => default_service_sid(tx, app.now_ms())?,
         };
         let mut flow = FlexFlow {
             sid: new_sid(Prefix::FlexFlow),
@@ -77,7 +76,7 @@ pub fn update(app: &Core, sid: &str, fields: Fields) -> Result<FlexFlow> {
     app.store.write(|tx| {
         let mut flow = db::find(tx, sid)?.ok_or_else(|| Error::not_found(sid))?;
         apply(&mut flow, &fields);
-        flow.updated_at = now_ms();
+        flow.updated_at = app.now_ms();
         check(tx, &flow)?;
         db::save(tx, &flow)?;
         Ok(flow)
@@ -202,13 +201,13 @@ fn check(conn: &Connection, flow: &FlexFlow) -> Result<()> {
     Ok(())
 }
 
-/// The default Conversations service, created on first use.
-pub fn default_service_sid(conn: &Connection) -> Result<String> {
+/// The default Conversations service, created (at `now`) on first use.
+pub fn default_service_sid(conn: &Connection, now: i64) -> Result<String> {
     if let Some((sid, _, _)) = db::default_service(conn)? {
         return Ok(sid);
     }
     let sid = new_sid(Prefix::ConversationService);
-    db::insert_service(conn, &sid, "Flex Chat Service", now_ms())?;
+    db::insert_service(conn, &sid, "Flex Chat Service", now)?;
     Ok(sid)
 }
 
@@ -219,7 +218,7 @@ pub fn seed(
     integration: impl Fn(&Connection, &str) -> Result<(String, Value)> + Send + Sync,
 ) -> Result<()> {
     app.store.write(|tx| {
-        let service = default_service_sid(tx)?;
+        let service = default_service_sid(tx, app.now_ms())?;
         for (name, channel, identity) in [
             ("Flex Messaging Channel Flow", "sms", ANY_NUMBER),
             ("Flex Web Channel Flow", "web", WEBCHAT_IDENTITY),
@@ -228,7 +227,7 @@ pub fn seed(
                 continue;
             }
             let (integration_type, integration) = integration(tx, channel)?;
-            let now = now_ms();
+            let now = app.now_ms();
             let flow = FlexFlow {
                 sid: new_sid(Prefix::FlexFlow),
                 friendly_name: name.into(),

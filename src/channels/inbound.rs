@@ -104,7 +104,7 @@ fn route(app: &Core, due: &Due) -> Result<Routed> {
             &due.contact_identity,
         )?;
         if let Some(session) = session {
-            let live = sessions::live_task(tx, &session).map_err(|e| match e {
+            let live = sessions::live_task(tx, &session, app.now_ms()).map_err(|e| match e {
                 Error::Store(e) => e,
                 e => store::Error::internal(e.to_string()),
             })?;

@@ -8,7 +8,6 @@
 
 use super::integrations::{self, TaskSpec};
 use super::{conversations, flex_flows, participants, Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
@@ -69,7 +68,7 @@ pub fn create(
         .cloned()
         .unwrap_or_else(|| json!({}));
     app.store.write(|tx| {
-        let now = now_ms();
+        let now = app.now_ms();
         let existing = channel
             .pointer("/properties/media_channel_sid")
             .and_then(Value::as_str)
@@ -135,7 +134,7 @@ pub fn create(
                 } else {
                     "unknown"
                 };
-                add_channel_participant_in(tx, &ch, kind, Some(&m.sid), None)?;
+                add_channel_participant_in(tx, &ch, kind, Some(&m.sid), None, app.now_ms())?;
             }
         }
         for p in channel
@@ -157,7 +156,7 @@ pub fn create(
                 ..Default::default()
             };
             let added = participants::add_in(tx, app, &conv.sid, f.clone())?;
-            add_channel_participant_in(tx, &ch, "customer", Some(&added.sid), None)?;
+            add_channel_participant_in(tx, &ch, "customer", Some(&added.sid), None, app.now_ms())?;
             // The customer's replies find this conversation through a session.
             let flow = match &f.proxy_address {
                 Some(proxy) => flex_flows::handler_for(tx, &flow_channel(&kind), proxy)?,
@@ -283,7 +282,7 @@ pub fn update(app: &Core, sid: &str, webhook_ttid: Option<&str>) -> Result<Inter
         let mut i = fetch(tx, sid)?;
         if let Some(t) = webhook_ttid {
             i.webhook_ttid = Some(t.to_string()).filter(|t| !t.is_empty());
-            db::set_webhook_ttid(tx, sid, i.webhook_ttid.as_deref(), now_ms())?;
+            db::set_webhook_ttid(tx, sid, i.webhook_ttid.as_deref(), app.now_ms())?;
         }
         Ok(i)
     })
@@ -313,7 +312,7 @@ pub fn update_channel(
     let ch = app.store.write(|tx| {
         let mut ch = fetch_channel(tx, interaction_sid, sid)?;
         ch.status = status.into();
-        ch.updated_at = now_ms();
+        ch.updated_at = app.now_ms();
         db::save_channel(tx, &ch)?;
         if let Some(conv) = &ch.conversation_sid {
             if conversations::fetch(tx, conv).is_ok() {
@@ -357,6 +356,7 @@ pub fn add_channel_participant_in(
     kind: &str,
     participant_sid: Option<&str>,
     routing_properties: Option<Value>,
+    now: i64,
 ) -> Result<ChannelParticipant> {
     if let Some(p) = participant_sid {
         let page = db::participants(
@@ -383,7 +383,7 @@ pub fn add_channel_participant_in(
         status: None,
         participant_sid: participant_sid.map(str::to_string),
         routing_properties,
-        created_at: now_ms(),
+        created_at: now,
     };
     db::save_participant(tx, &p)?;
     Ok(p)
@@ -423,7 +423,14 @@ pub fn add_participant(
                 ..Default::default()
             },
         )?;
-        add_channel_participant_in(tx, &ch, kind, Some(&p.sid), routing_properties.clone())
+        add_channel_participant_in(
+            tx,
+            &ch,
+            kind,
+            Some(&p.sid),
+            routing_properties.clone(),
+            app.now_ms(),
+        )
     })
 }
 

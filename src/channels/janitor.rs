@@ -18,7 +18,6 @@
 use super::integrations;
 use super::messages::{self, NewMessage};
 use super::{conversations, outbox, participants, sessions, transfers, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::events::{Delivery, Event, EventType, Subscription};
 use crate::store::channels::{self as store, conversations as conv_db, flex_flows as flow_db};
@@ -152,7 +151,7 @@ fn relevant(kind: EventType) -> bool {
 
 fn handle_in(tx: &Connection, app: &Core, ev: &Event) -> Result<()> {
     use EventType::*;
-    if !store::mark_handled(tx, &ev.sid)? {
+    if !store::mark_handled(tx, &ev.sid, app.now_ms())? {
         return Ok(());
     }
     let task_sid = ev
@@ -169,18 +168,18 @@ fn handle_in(tx: &Connection, app: &Core, ev: &Event) -> Result<()> {
                         task_sid,
                         &conv,
                         ev.workspace_sid.as_deref(),
-                        now_ms(),
+                        app.now_ms(),
                     )?;
                     // An invite's (or a transfer's) task serves the conversation only once an
                     // agent accepts it (`transfers::on_accepted`).
                     if task_attributes(&ev.data).is_some_and(|a| transfers::is_invite_task(&a)) {
                         return Ok(());
                     }
-                    session_db::set_task_for_conversation(tx, &conv, task_sid, now_ms())?;
+                    session_db::set_task_for_conversation(tx, &conv, task_sid, app.now_ms())?;
                     for mut ch in inter_db::channels_for_conversation(tx, &conv)? {
                         if ch.task_sid.is_none() {
                             ch.task_sid = Some(task_sid.to_string());
-                            ch.updated_at = now_ms();
+                            ch.updated_at = app.now_ms();
                             inter_db::save_channel(tx, &ch)?;
                         }
                     }
@@ -202,12 +201,12 @@ fn handle_in(tx: &Connection, app: &Core, ev: &Event) -> Result<()> {
         }
         TaskDeleted => {
             transfers::on_ended(tx, app, task_sid)?;
-            session_db::end_task(tx, task_sid, ev.kind.as_str(), now_ms())?
+            session_db::end_task(tx, task_sid, ev.kind.as_str(), app.now_ms())?
         }
         ExecutionSendMessage => deliver_studio_message(tx, app, ev)?,
         // A transfer nobody took leaves the conversation with the first agent: no cleanup.
         _ if transfers::on_ended(tx, app, task_sid)? => {
-            session_db::end_task(tx, task_sid, ev.kind.as_str(), now_ms())?
+            session_db::end_task(tx, task_sid, ev.kind.as_str(), app.now_ms())?
         }
         _ => clean(
             tx,
@@ -268,6 +267,7 @@ fn add_agent(tx: &Connection, app: &Core, conv: &str, worker_sid: &str) -> Resul
             "agent",
             Some(&participant.sid),
             None,
+            app.now_ms(),
         )?;
     }
     Ok(())
@@ -282,7 +282,7 @@ pub fn clean(
     why: &str,
 ) -> Result<()> {
     let link = session_db::find_task(tx, task_sid)?;
-    session_db::end_task(tx, task_sid, why, now_ms())?;
+    session_db::end_task(tx, task_sid, why, app.now_ms())?;
     let Some(conv_sid) = link.map(|l| l.conversation_sid).or(conv_hint) else {
         return Ok(());
     };
@@ -311,7 +311,7 @@ pub fn clean(
     for s in session_db::for_conversation(tx, &conv.sid)? {
         if s.task_sid.is_none() || s.task_sid.as_deref() == Some(task_sid) {
             match others.last() {
-                Some(next) => session_db::set_task(tx, &s.sid, Some(next), now_ms())?,
+                Some(next) => session_db::set_task(tx, &s.sid, Some(next), app.now_ms())?,
                 None => sessions::close(tx, app, &s, &format!("janitor: {why}"))?,
             }
         }

@@ -4,7 +4,6 @@
 //! https://www.twilio.com/docs/conversations/api/conversation-message-resource
 
 use super::{outbox, Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
@@ -66,8 +65,8 @@ pub fn add_in(
     if conv.state == "inactive" {
         super::conversations::set_state_in(tx, app, &conv.sid, "active")?;
     }
-    super::conversations::touch_timers_in(tx, &conv)?;
-    let now = now_ms();
+    super::conversations::touch_timers_in(tx, &conv, app.now_ms())?;
+    let now = app.now_ms();
     let participant_sid = match &m.participant_sid {
         Some(p) => Some(p.clone()),
         None => participants::find(tx, &conv.sid, &m.author)?
@@ -174,7 +173,7 @@ pub fn update(
             }
             m.attributes = a;
         }
-        m.updated_at = now_ms();
+        m.updated_at = app.now_ms();
         db::save(tx, &m)?;
         Ok(m)
     })

@@ -89,6 +89,7 @@ pub fn start(
         conversations::on_timer,
     );
     let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
+    app.clock.wake_on_move(wake_tx.clone());
     app.store.add_listener(wake_tx);
     let mut threads = vec![janitor::start(app, stop)?];
     threads.push(

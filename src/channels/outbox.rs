@@ -10,7 +10,6 @@
 //! in one commit.
 
 use super::Result;
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
@@ -128,7 +127,7 @@ fn queue(
     message_sid: Option<&str>,
     max_attempts: Option<i64>,
 ) -> Result<String> {
-    let now = now_ms();
+    let now = app.now_ms();
     let o = Outbound {
         sid: new_sid(Prefix::OutboundRequest),
         kind: kind.into(),
@@ -176,7 +175,7 @@ pub fn run(app: &Arc<Core>, stop: &Receiver<()>, wake: &Receiver<()>) {
             in_flight.remove(&o.sid);
         }
         record_all(app, &finished);
-        let now = now_ms();
+        let now = app.now_ms();
         // Heads due within the next 30 s, in due order; those in flight are skipped (a head stays
         // queued until its outcome is recorded, which is what keeps its conversation waiting).
         let limit = 50 + in_flight.len() as u32;
@@ -212,10 +211,10 @@ pub fn run(app: &Arc<Core>, stop: &Receiver<()>, wake: &Receiver<()>) {
                         tx,
                         &o.sid,
                         "queued",
-                        now_ms() + MAX_BACKOFF_MS,
+                        app.now_ms() + MAX_BACKOFF_MS,
                         None,
                         Some("no carrier configured"),
-                        now_ms(),
+                        app.now_ms(),
                     )
                 });
                 continue;
@@ -269,7 +268,7 @@ fn record_all(app: &Core, attempted: &[(Outbound, Outcome)]) {
     if attempted.is_empty() {
         return;
     }
-    let now = now_ms();
+    let now = app.now_ms();
     let together = app.store.write(|tx| -> Result<()> {
         for (o, outcome) in attempted {
             record_in(tx, app, o, outcome, now)?;
@@ -473,7 +472,7 @@ pub fn status_callback(app: &Core, provider_sid: &str, status: &str) -> Result<(
             if field == "delivered" || field == "read" {
                 d["sent"] = json!("all");
             }
-            msg_db::set_delivery(tx, sid, &d, now_ms())?;
+            msg_db::set_delivery(tx, sid, &d, app.now_ms())?;
             app.record(
                 tx,
                 &NewEvent::new(EventType::MessageDeliveryUpdated, "message", sid)

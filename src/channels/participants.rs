@@ -3,7 +3,6 @@
 //! https://www.twilio.com/docs/conversations/api/conversation-participant-resource
 
 use super::{Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
@@ -68,7 +67,7 @@ pub fn add_in(
         }
     }
     check_attributes(&f.attributes)?;
-    let now = now_ms();
+    let now = app.now_ms();
     let p = Participant {
         sid: new_sid(Prefix::Participant),
         conversation_sid: conv.sid.clone(),
@@ -125,7 +124,7 @@ pub fn update(app: &Core, conversation_sid: &str, key: &str, f: Fields) -> Resul
         if let Some(v) = f.last_read_timestamp {
             p.last_read_timestamp = Some(v);
         }
-        p.updated_at = now_ms();
+        p.updated_at = app.now_ms();
         db::save(tx, &p)?;
         Ok(p)
     })

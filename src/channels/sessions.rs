@@ -10,7 +10,6 @@
 use super::integrations::{self, TaskSpec, TaskState};
 use super::messages::{self, Message, NewMessage};
 use super::{conversations, flex_flows, outbox, participants, Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
@@ -144,7 +143,7 @@ fn receive_in(tx: &Transaction, app: &Core, inbound: &Inbound) -> Result<(Receiv
     let Some(message) = message else {
         return Ok((received, None));
     };
-    if let Some(task) = live_task(tx, &session)? {
+    if let Some(task) = live_task(tx, &session, app.now_ms())? {
         received.routed = Routed::LiveTask(task);
         return Ok((received, None));
     }
@@ -167,8 +166,8 @@ fn receive_in(tx: &Transaction, app: &Core, inbound: &Inbound) -> Result<(Receiv
     match integration {
         "task" => {
             let task = integrations::create_task_in(tx, app, task_spec(&flow, &conv, inbound))?;
-            db::set_task(tx, &session.sid, Some(&task), now_ms())?;
-            db::link_task(tx, &task, &conv.sid, None, now_ms())?;
+            db::set_task(tx, &session.sid, Some(&task), app.now_ms())?;
+            db::link_task(tx, &task, &conv.sid, None, app.now_ms())?;
             received.routed = Routed::Task(task);
             Ok((received, None))
         }
@@ -232,7 +231,7 @@ fn receive_in(tx: &Transaction, app: &Core, inbound: &Inbound) -> Result<(Receiv
                     contact_identity: inbound.contact_identity.clone(),
                     flow_sid,
                     payload,
-                    created_at: now_ms(),
+                    created_at: app.now_ms(),
                 },
             )?;
             Ok((received, Some(message.sid)))
@@ -241,16 +240,16 @@ fn receive_in(tx: &Transaction, app: &Core, inbound: &Inbound) -> Result<(Receiv
 }
 
 /// The live task serving a session's conversation, if any. A session pointing at a finished or
-/// vanished task is unbound from it (the message is then routed again).
-pub(super) fn live_task(tx: &Connection, session: &Session) -> Result<Option<String>> {
-    link_unseen_tasks(tx, &session.conversation_sid)?;
+/// vanished task is unbound from it (the message is then routed again). `now`: the appliance's clock.
+pub(super) fn live_task(tx: &Connection, session: &Session, now: i64) -> Result<Option<String>> {
+    link_unseen_tasks(tx, &session.conversation_sid, now)?;
     let mut candidates: Vec<String> = session.task_sid.iter().cloned().collect();
     candidates.extend(db::live_tasks(tx, &session.conversation_sid)?);
     for task in candidates {
         match integrations::task_state(tx, &task)? {
             TaskState::Live => {
                 if session.task_sid.as_deref() != Some(task.as_str()) {
-                    db::set_task(tx, &session.sid, Some(&task), now_ms())?;
+                    db::set_task(tx, &session.sid, Some(&task), now)?;
                 }
                 return Ok(Some(task));
             }
@@ -260,7 +259,7 @@ pub(super) fn live_task(tx: &Connection, session: &Session) -> Result<Option<Str
                 } else {
                     "finished"
                 };
-                db::end_task(tx, &task, why, now_ms())?;
+                db::end_task(tx, &task, why, now)?;
             }
         }
     }
@@ -269,7 +268,7 @@ pub(super) fn live_task(tx: &Connection, session: &Session) -> Result<Option<Str
             "session {} pointed at a task that is no longer live; routing the message again",
             session.sid
         );
-        db::set_task(tx, &session.sid, None, now_ms())?;
+        db::set_task(tx, &session.sid, None, now)?;
     }
     Ok(None)
 }
@@ -277,7 +276,7 @@ pub(super) fn live_task(tx: &Connection, session: &Session) -> Result<Option<Str
 /// Links tasks of this conversation whose `task.created` the janitor has not handled yet (a
 /// Studio Send to Flex a moment ago), so a quick second message does not start a second
 /// execution or task. The janitor links them again later, harmlessly.
-fn link_unseen_tasks(tx: &Connection, conversation_sid: &str) -> Result<()> {
+fn link_unseen_tasks(tx: &Connection, conversation_sid: &str, now: i64) -> Result<()> {
     let cursor = crate::store::events::cursor(tx, super::janitor::SUBSCRIBER)?.unwrap_or(0);
     for ev in crate::store::channels::unseen_task_created(tx, cursor, conversation_sid)? {
         if super::janitor::task_conversation(&ev.data).as_deref() == Some(conversation_sid) {
@@ -286,7 +285,7 @@ fn link_unseen_tasks(tx: &Connection, conversation_sid: &str) -> Result<()> {
                 &ev.resource_sid,
                 conversation_sid,
                 ev.workspace_sid.as_deref(),
-                now_ms(),
+                now,
             )?;
         }
     }
@@ -356,7 +355,7 @@ fn open_session(tx: &Connection, app: &Core, inbound: &Inbound) -> Result<(Sessi
                 inbound.channel_type, inbound.contact_identity
             ))
         })?;
-    let now = now_ms();
+    let now = app.now_ms();
     let continued = match &inbound.conversation_sid {
         Some(sid) => conv_db::find(tx, sid)?.filter(|c| c.state != "closed"),
         None => None,

@@ -27,7 +27,6 @@
 use super::integrations::{self, TaskSpec};
 use super::interactions::fetch_channel;
 use super::{Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{is_sid, new_sid, Prefix};
@@ -212,7 +211,7 @@ fn invite_in(
             attributes: Value::Object(attributes),
         },
     )?;
-    let now = now_ms();
+    let now = app.now_ms();
     session_db::link_task(tx, &task, &conv, workspace.as_deref(), now)?;
     let mut routing = routing;
     routing["properties"]["sid"] = json!(task);
@@ -442,7 +441,7 @@ pub fn create_transfer(
                    "from_task_sid": from_task.sid, "to": to}),
         );
         let inv = invite_in(tx, app, &ch, routing.clone(), p, extra)?;
-        let now = now_ms();
+        let now = app.now_ms();
         let tr = Transfer {
             sid,
             interaction_sid: ch.interaction_sid.clone(),
@@ -526,6 +525,7 @@ fn transfer_workflow(tx: &Transaction, app: &Core, ws: &str) -> Result<String> {
                 configuration: Some(config),
                 ..Default::default()
             },
+            app.now_ms(),
         )
         .map_err(routing_err)?
         .sid),
@@ -604,7 +604,7 @@ pub fn update_transfer(
             (_, true) => {
                 leave_in(tx, app, &tr)?;
                 tr.status = "completed".into();
-                tr.updated_at = now_ms();
+                tr.updated_at = app.now_ms();
                 db::save_transfer(tx, &tr)?;
             }
         }
@@ -683,7 +683,7 @@ fn remove_worker(
 /// conversation stays with the first agent's task — or, if that has ended, goes back through
 /// its workflow as a new task.
 fn fail_in(tx: &Connection, app: &Core, tr: &mut Transfer) -> Result<()> {
-    let now = now_ms();
+    let now = app.now_ms();
     tr.status = "failed".into();
     tr.updated_at = now;
     db::save_transfer(tx, tr)?;
@@ -772,7 +772,7 @@ pub fn on_accepted(tx: &Connection, app: &Core, task_sid: &str) -> Result<()> {
     let Some(mut ch) = inter_db::find_channel(tx, &inv.interaction_sid, &inv.channel_sid)? else {
         return Ok(());
     };
-    let now = now_ms();
+    let now = app.now_ms();
     if let Some(conv) = &ch.conversation_sid {
         session_db::set_task_for_conversation(tx, conv, task_sid, now)?;
     }
@@ -818,7 +818,7 @@ pub fn on_ended(tx: &Connection, app: &Core, task_sid: &str) -> Result<bool> {
                 tr.from_worker_sid.as_deref(),
             )?;
             tr.status = "completed".into();
-            tr.updated_at = now_ms();
+            tr.updated_at = app.now_ms();
             db::save_transfer(tx, &tr)?;
         }
     }

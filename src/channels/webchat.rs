@@ -5,7 +5,6 @@
 
 use super::sessions::{self, Inbound, Received};
 use super::{flex_flows, Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::ids;
 use crate::store::channels::messages::Message;
@@ -59,7 +58,7 @@ pub fn start(
                 identity: identity.clone(),
                 name: name.to_string(),
                 token_hash: ids::hash_secret(&received.conversation_sid, &token),
-                created_at: now_ms(),
+                created_at: app.now_ms(),
             },
         )
     })?;

@@ -3,7 +3,6 @@
 //! https://www.twilio.com/docs/conversations/api/conversation-scoped-webhook-resource
 
 use super::{Error, Result};
-use crate::clock::now_ms;
 use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::webhooks as db;
@@ -22,7 +21,7 @@ pub fn create(
     configuration: Map<String, Value>,
 ) -> Result<Webhook> {
     app.store
-        .write(|tx| create_in(tx, conversation_sid, target, configuration))
+        .write(|tx| create_in(tx, conversation_sid, target, configuration, app.now_ms()))
 }
 
 pub fn create_in(
@@ -30,6 +29,7 @@ pub fn create_in(
     conversation_sid: &str,
     target: &str,
     configuration: Map<String, Value>,
+    now: i64,
 ) -> Result<Webhook> {
     let conv = super::conversations::fetch(tx, conversation_sid)?;
     if !TARGETS.contains(&target) {
@@ -43,8 +43,8 @@ pub fn create_in(
         conversation_sid: conv.sid,
         target: target.into(),
         configuration: Value::Object(Map::new()),
-        created_at: now_ms(),
-        updated_at: now_ms(),
+        created_at: now,
+        updated_at: now,
     };
     merge(&mut w, configuration);
     check(&w)?;
@@ -66,7 +66,7 @@ pub fn update(
         let mut w = fetch(tx, conversation_sid, sid)?;
         merge(&mut w, configuration);
         check(&w)?;
-        w.updated_at = now_ms();
+        w.updated_at = app.now_ms();
         db::save(tx, &w)?;
         Ok(w)
     })

@@ -13,7 +13,7 @@ use crate::voice::calls::CallStatus;
 /// A final status ends the call's execution and cancels its task while it waits for an agent
 /// (reason: the caller hung up), or moves an assigned task to wrapping.
 pub fn status_callback(app: &Core, call_sid: &str, status: CallStatus) -> store::Result<()> {
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     app.store.write(|tx| {
         let Some(call) = db::fetch(tx, call_sid)? else {
             return Ok(());

@@ -128,7 +128,7 @@ fn finish(app: &Core, job: &http_jobs::Job, ok: bool, outputs: Value) -> store::
                     }
                     .to_json(),
                 );
-                exec.updated_at = crate::clock::now_ms();
+                exec.updated_at = app.now_ms();
                 db::save(tx, &exec)?;
             }
             return Ok(());

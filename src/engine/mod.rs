@@ -197,7 +197,7 @@ fn start_in(
         )));
     }
     let sid = new_sid(Prefix::Execution);
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let exec = db::Execution {
         sid: sid.clone(),
         flow_sid: flow.sid().to_string(),
@@ -231,6 +231,7 @@ fn start_in(
                 &sid,
                 &inbound.contact,
                 &inbound.channel_address,
+                now,
             )?;
         }
     }
@@ -408,7 +409,7 @@ fn end_tree(app: &Core, tx: &Transaction, exec: db::Execution) -> store::Result<
         }
         let mut e = e;
         run::end_execution(app, tx, &mut e)?;
-        e.updated_at = crate::clock::now_ms();
+        e.updated_at = app.now_ms();
         db::save(tx, &e)?;
     }
     Ok(())

@@ -57,7 +57,7 @@ impl<'a> Run<'a> {
             tx,
             def,
             exec,
-            now: crate::clock::now_ms(),
+            now: app.now_ms(),
             twiml: Vec::new(),
             depth,
         }

@@ -160,7 +160,7 @@ pub fn create(app: &Core, input: FlowInput) -> Result<Flow, Error> {
         .definition
         .ok_or(Error::BadParam("Definition", "is required".into()))?;
     let sid = new_sid(Prefix::Flow);
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let rev = revision_from(
         &sid,
         1,
@@ -188,7 +188,7 @@ pub fn update(app: &Core, sid: &str, input: FlowInput) -> Result<Flow, Error> {
     if let Some(name) = &input.friendly_name {
         check_name(name)?;
     }
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     app.store.write(|tx| -> Result<Flow, Error> {
         let flow = db::fetch(tx, sid)?.ok_or_else(|| Error::NotFound(sid.to_string()))?;
         let prev = &flow.latest;

@@ -116,7 +116,7 @@ impl Responder {
         let bytes = DATE.with(|cached| {
             // The Date header changes once a second: formatted once per second per thread.
             let mut cached = cached.borrow_mut();
-            let now = crate::clock::now_ms();
+            let now = crate::clock::wall_ms();
             if cached.0 != now.div_euclid(1000) {
                 *cached = (now.div_euclid(1000), conn_wire::http_date(now));
             }
@@ -793,5 +793,5 @@ fn closing(http10: bool) -> Shape {
 }
 
 fn now_date() -> String {
-    conn_wire::http_date(crate::clock::now_ms())
+    conn_wire::http_date(crate::clock::wall_ms())
 }

@@ -8,7 +8,6 @@
 
 use super::error::ApiError;
 use super::request::{Method, Req};
-use crate::clock::now_ms;
 use crate::http::App;
 use crate::ids;
 use crate::store::sessions::{self as db, Session};
@@ -47,7 +46,7 @@ fn token_hash(token: &str) -> String {
 /// Starts a session for `subject`; returns the cookie value (the token) and the stored session.
 pub fn create(app: &App, kind: Kind, subject: &str) -> Result<(String, Session), ApiError> {
     let token = ids::random_hex(16);
-    let now = now_ms();
+    let now = app.now_ms();
     let session = Session {
         token_hash: token_hash(&token),
         kind: kind.as_str().to_string(),
@@ -107,7 +106,7 @@ pub fn current(app: &App, req: &Req, kind: Kind) -> Result<Option<Session>, ApiE
         return Ok(None);
     };
     let hash = token_hash(token);
-    let found = app.store.read(|c| db::find_live(c, &hash, now_ms()))?;
+    let found = app.store.read(|c| db::find_live(c, &hash, app.now_ms()))?;
     Ok(found.filter(|s| s.kind == kind.as_str()))
 }
 
@@ -152,7 +151,7 @@ pub fn set_agent_password(app: &App, worker_sid: &str, password: &str) -> Result
     }
     let salt = ids::random_hex(8);
     let hash = ids::hash_password(&salt, password);
-    let now = now_ms();
+    let now = app.now_ms();
     app.store.write(|tx| {
         db::set_agent_password(tx, worker_sid, &salt, &hash, now)?;
         db::delete_for_subject(tx, Kind::Agent.as_str(), worker_sid)?;

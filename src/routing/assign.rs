@@ -308,7 +308,7 @@ fn reserve(
     q: &TaskQueue,
     wf: &Workflow,
 ) -> Result<()> {
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let r = Reservation {
         sid: new_sid(Prefix::Reservation),
         workspace_sid: t.workspace_sid.clone(),
@@ -389,7 +389,7 @@ pub(crate) fn release(
     kind: EventType,
     t: &Task,
 ) -> Result<()> {
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     reservations::set_status(conn, &r.sid, to, now)?;
     if r.status == ReservationStatus::Pending {
         timers::cancel(conn, TimerKind::ReservationTimeout, &r.sid)?;
@@ -426,7 +426,7 @@ pub(crate) fn reservation_event(
     r: &Reservation,
     t: &Task,
 ) -> Result<()> {
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let mut d = payload::task(t, now);
     if let Some(w) = workers::find(conn, &r.worker_sid)? {
         payload::worker(&mut d, &w);

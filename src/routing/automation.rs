@@ -83,7 +83,7 @@ pub fn set(app: &Core, ws: &str, owner: &str, c: Change) -> Result<Automation> {
                 }
             }
         }
-        let now = crate::clock::now_ms();
+        let now = app.now_ms();
         if db::find(tx, owner)?.is_none() {
             a.created_at = now;
         }

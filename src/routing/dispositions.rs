@@ -73,7 +73,7 @@ pub fn set(
     app.store.write(|tx| {
         let mut d = get(tx, ws, queue_sid)?;
         let fresh = db::find(tx, &d.queue_sid)?.is_none();
-        let now = crate::clock::now_ms();
+        let now = app.now_ms();
         if let Some(c) = codes.clone() {
             d.codes = c;
         }

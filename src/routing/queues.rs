@@ -91,7 +91,7 @@ pub fn create_in(conn: &Connection, app: &Core, ws: &str, p: QueueParams) -> Res
         .clone()
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| Error::invalid("FriendlyName", "is required"))?;
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let mut q = TaskQueue {
         sid: new_sid(Prefix::TaskQueue),
         workspace_sid: ws.to_string(),
@@ -129,7 +129,7 @@ pub fn update(app: &Core, ws: &str, sid: &str, p: QueueParams) -> Result<TaskQue
         let mut q = get(tx, ws, sid)?;
         let old_order = q.task_order.clone();
         apply(tx, &mut q, p)?;
-        q.updated_at = crate::clock::now_ms();
+        q.updated_at = app.now_ms();
         let name = q.friendly_name.clone();
         db::update(tx, &q).map_err(|e| name_taken(e, "TaskQueue", &name))?;
         if old_order != q.task_order {

@@ -154,7 +154,7 @@ pub(crate) fn accept_in(conn: &Connection, app: &Core, r: &Reservation) -> Resul
     if r.status != ReservationStatus::Pending {
         return Err(illegal(r, ReservationStatus::Accepted));
     }
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let mut t =
         task_db::find(conn, &r.task_sid)?.ok_or_else(|| Error::not_found("Task", &r.task_sid))?;
     db::set_status(conn, &r.sid, ReservationStatus::Accepted, now)?;
@@ -239,7 +239,7 @@ fn end_pending(
             .iter()
             .any(|x| x.status == ReservationStatus::Pending)
     {
-        let now = crate::clock::now_ms();
+        let now = app.now_ms();
         t.assignment_status = TaskStatus::Pending;
         t.updated_at = now;
         task_db::set_status(conn, &t.sid, TaskStatus::Pending, now)?;

@@ -18,12 +18,10 @@ use crate::timers::{self, TimerKind};
 use rusqlite::Connection;
 use serde_json::json;
 
-/// A monotonic-enough key for queue order: microseconds since the epoch.
+/// A monotonic-enough key for queue order: real microseconds since the epoch (an order, not a
+/// time, so it does not follow a moved clock).
 fn now_us() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
+    crate::clock::wall_us()
 }
 
 /// Routes a task from the start of its workflow (on creation, or when its attributes change).
@@ -39,7 +37,7 @@ pub(crate) fn enter_workflow(
     let Some(wf) = plans.workflow(conn, &t.workspace_sid, &wsid)? else {
         return Ok(());
     };
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let mut d = payload::task(t, now);
     d.insert("WorkflowName".into(), json!(wf.0.friendly_name));
     emit(
@@ -69,7 +67,7 @@ pub(crate) fn go_to_target(
     mut fi: Option<usize>,
     mut ti: usize,
 ) -> Result<()> {
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let chosen = loop {
         let targets: &[_] = match fi {
             Some(i) => &cfg.filters[i].targets,
@@ -228,7 +226,7 @@ pub(crate) fn target_timed_out(app: &Core, task_sid: &str, data: &serde_json::Va
         let Some(wf) = plans.workflow(tx, &t.workspace_sid, &wsid)? else {
             return Ok(());
         };
-        let now = crate::clock::now_ms();
+        let now = app.now_ms();
         let mut d = payload::task(&t, now);
         d.insert("WorkflowName".into(), json!(wf.0.friendly_name));
         emit(

@@ -24,6 +24,7 @@ pub fn ensure_defaults(app: &Core) -> Result<()> {
                 ..Default::default()
             },
             true,
+            app.now_ms(),
         )?;
         let q = queues::create_in(
             tx,
@@ -49,6 +50,7 @@ pub fn ensure_defaults(app: &Core) -> Result<()> {
                 configuration: Some(config.to_string()),
                 ..Default::default()
             },
+            app.now_ms(),
         )?;
         Ok(())
     })

@@ -101,7 +101,7 @@ pub(crate) fn create_on(
     if !(0..=i64::from(i32::MAX)).contains(&priority) {
         return Err(Error::invalid("Priority", "must be from 0 to 2147483647"));
     }
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let mut t = Task {
         sid: new_sid(Prefix::Task),
         workspace_sid: ws.sid.clone(),
@@ -184,7 +184,7 @@ pub fn update_status_in(
             t.sid, t.assignment_status, to
         )));
     }
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let rs = reservations::of_task(conn, &t.sid)?;
     t.assignment_status = to;
     if let Some(r) = reason {
@@ -279,7 +279,7 @@ pub(crate) fn record_code_in(
     }
     dispositions::record(t, code);
     dispositions::check(conn, t, false)?;
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     t.updated_at = now;
     db::update(conn, t)?;
     emit(
@@ -344,7 +344,7 @@ pub fn update(app: &Core, ws: &str, sid: &str, u: TaskUpdate) -> Result<Task> {
             changed = true;
         }
         if changed {
-            let now = crate::clock::now_ms();
+            let now = app.now_ms();
             t.updated_at = now;
             db::update(tx, &t)?;
             emit(
@@ -383,7 +383,7 @@ pub fn delete(app: &Core, ws: &str, sid: &str) -> Result<()> {
 /// Ends a task for good: pending reservations canceled, held capacity released, timers dropped,
 /// the row deleted, `kind` (task.deleted / task.system-deleted) recorded.
 fn remove_in(conn: &Connection, app: &Core, mut t: Task, kind: EventType) -> Result<()> {
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     if matches!(
         t.assignment_status,
         TaskStatus::Pending | TaskStatus::Reserved

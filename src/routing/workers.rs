@@ -64,7 +64,7 @@ pub fn create(
                 format!("no activity {act_sid} in workspace {ws}"),
             )
         })?;
-        let now = crate::clock::now_ms();
+        let now = app.now_ms();
         let w = Worker {
             sid: new_sid(Prefix::Worker),
             workspace_sid: ws.to_string(),
@@ -137,7 +137,7 @@ pub struct WorkerUpdate {
 pub fn update(app: &Core, ws: &str, sid: &str, u: WorkerUpdate) -> Result<Worker> {
     app.store.write(|tx| {
         let mut w = get(tx, ws, sid)?;
-        let now = crate::clock::now_ms();
+        let now = app.now_ms();
         if u.friendly_name.is_some() || u.attributes.is_some() {
             if let Some(n) = &u.friendly_name {
                 if n.trim().is_empty() {
@@ -223,7 +223,7 @@ pub fn set_activity_in(
             _ => {}
         }
     }
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let previous = (w.activity_sid.clone(), w.activity_name.clone());
     let time_in_previous = (now - w.status_changed_at).max(0) / 1000;
     let became_available = act.available && !w.available;
@@ -326,7 +326,7 @@ pub fn update_channel(
         if let Some(a) = available {
             c.available = a;
         }
-        c.updated_at = crate::clock::now_ms();
+        c.updated_at = app.now_ms();
         db::set_channel(tx, &c)?;
         let multi = workspaces::find(tx, ws)?.is_none_or(|s| s.multi_task_enabled);
         db::refresh_free(tx, worker_sid, w.available, multi)?;

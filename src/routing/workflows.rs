@@ -92,7 +92,7 @@ fn apply(conn: &Connection, w: &mut Workflow, p: WorkflowParams) -> Result<()> {
     Ok(())
 }
 
-pub fn create_in(conn: &Connection, ws: &str, p: WorkflowParams) -> Result<Workflow> {
+pub fn create_in(conn: &Connection, ws: &str, p: WorkflowParams, now: i64) -> Result<Workflow> {
     super::workspaces::get(conn, ws)?;
     if p.friendly_name
         .as_deref()
@@ -103,7 +103,6 @@ pub fn create_in(conn: &Connection, ws: &str, p: WorkflowParams) -> Result<Workf
     if p.configuration.is_none() {
         return Err(Error::invalid("Configuration", "is required"));
     }
-    let now = crate::clock::now_ms();
     let mut w = Workflow {
         sid: new_sid(Prefix::Workflow),
         workspace_sid: ws.to_string(),
@@ -121,7 +120,7 @@ pub fn create_in(conn: &Connection, ws: &str, p: WorkflowParams) -> Result<Workf
 }
 
 pub fn create(app: &Core, ws: &str, p: WorkflowParams) -> Result<Workflow> {
-    app.store.write(|tx| create_in(tx, ws, p))
+    app.store.write(|tx| create_in(tx, ws, p, app.now_ms()))
 }
 
 pub fn update(app: &Core, ws: &str, sid: &str, p: WorkflowParams) -> Result<Workflow> {
@@ -140,7 +139,7 @@ pub fn update_in(
     {
         let mut w = get(tx, ws, sid)?;
         apply(tx, &mut w, p)?;
-        w.updated_at = crate::clock::now_ms();
+        w.updated_at = app.now_ms();
         db::update(tx, &w)?;
         if re_evaluate {
             let filter = crate::store::taskrouter::tasks::TaskFilter {

@@ -79,12 +79,13 @@ fn check(p: &WorkspaceParams) -> Result<()> {
 }
 
 /// Creates a workspace with the default activities (Offline as default and timeout activity)
-/// and task channels.
+/// and task channels, at `now`.
 pub fn create_in(
     conn: &Connection,
     account_sid: &str,
     p: WorkspaceParams,
     is_default: bool,
+    now: i64,
 ) -> Result<Workspace> {
     check(&p)?;
     let name = p
@@ -92,7 +93,6 @@ pub fn create_in(
         .clone()
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| Error::invalid("FriendlyName", "is required"))?;
-    let now = crate::clock::now_ms();
     let mut ws = Workspace {
         sid: new_sid(Prefix::Workspace),
         account_sid: account_sid.to_string(),
@@ -140,11 +140,11 @@ pub fn create_in(
             },
         )?;
     }
-    apply(conn, &mut ws, p)?;
+    apply(conn, &mut ws, p, now)?;
     Ok(ws)
 }
 
-fn apply(conn: &Connection, ws: &mut Workspace, p: WorkspaceParams) -> Result<()> {
+fn apply(conn: &Connection, ws: &mut Workspace, p: WorkspaceParams, now: i64) -> Result<()> {
     for (param, value) in [
         ("DefaultActivitySid", &p.default_activity_sid),
         ("TimeoutActivitySid", &p.timeout_activity_sid),
@@ -179,7 +179,7 @@ fn apply(conn: &Connection, ws: &mut Workspace, p: WorkspaceParams) -> Result<()
     if let Some(m) = p.multi_task_enabled {
         ws.multi_task_enabled = m;
     }
-    ws.updated_at = crate::clock::now_ms();
+    ws.updated_at = now;
     let name = ws.friendly_name.clone();
     db::update(conn, ws).map_err(|e| name_taken(e, "Workspace", &name))?;
     Ok(())
@@ -187,14 +187,14 @@ fn apply(conn: &Connection, ws: &mut Workspace, p: WorkspaceParams) -> Result<()
 
 pub fn create(app: &Core, p: WorkspaceParams) -> Result<Workspace> {
     app.store
-        .write(|tx| create_in(tx, &app.account_sid, p, false))
+        .write(|tx| create_in(tx, &app.account_sid, p, false, app.now_ms()))
 }
 
 pub fn update(app: &Core, sid: &str, p: WorkspaceParams) -> Result<Workspace> {
     check(&p)?;
     app.store.write(|tx| {
         let mut ws = get(tx, sid)?;
-        apply(tx, &mut ws, p)?;
+        apply(tx, &mut ws, p, app.now_ms())?;
         Ok(ws)
     })
 }
@@ -212,7 +212,7 @@ pub fn create_activity(app: &Core, ws: &str, name: &str, available: bool) -> Res
     }
     app.store.write(|tx| {
         get(tx, ws)?;
-        let now = crate::clock::now_ms();
+        let now = app.now_ms();
         let a = Activity {
             sid: new_sid(Prefix::Activity),
             workspace_sid: ws.to_string(),
@@ -233,7 +233,7 @@ pub fn activity(conn: &Connection, ws: &str, sid: &str) -> Result<Activity> {
 pub fn rename_activity(app: &Core, ws: &str, sid: &str, name: &str) -> Result<Activity> {
     app.store.write(|tx| {
         activity(tx, ws, sid)?;
-        activities::rename(tx, sid, name, crate::clock::now_ms())
+        activities::rename(tx, sid, name, app.now_ms())
             .map_err(|e| name_taken(e, "Activity", name))?;
         activity(tx, ws, sid)
     })
@@ -269,7 +269,7 @@ pub fn create_channel(
     }
     app.store.write(|tx| {
         get(tx, ws)?;
-        let now = crate::clock::now_ms();
+        let now = app.now_ms();
         let c = TaskChannel {
             sid: new_sid(Prefix::TaskChannel),
             workspace_sid: ws.to_string(),
@@ -325,7 +325,7 @@ pub fn update_channel(
         if let Some(o) = optimized {
             c.channel_optimized_routing = o;
         }
-        c.updated_at = crate::clock::now_ms();
+        c.updated_at = app.now_ms();
         channels::update(tx, &c)?;
         Ok(c)
     })

@@ -5,8 +5,9 @@ use crate::event::{Event, EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
 use rusqlite::{params, Connection, Row};
 
-/// Appends `event` inside the caller's transaction; returns its sid.
-pub fn append(conn: &Connection, account_sid: &str, event: &NewEvent) -> Result<String> {
+/// Appends `event` inside the caller's transaction, created at `now` (Unix ms, the appliance's
+/// clock); returns its sid.
+pub fn append(conn: &Connection, account_sid: &str, event: &NewEvent, now: i64) -> Result<String> {
     let sid = new_sid(Prefix::Event);
     conn.prepare_cached(
         "INSERT INTO events (sid, account_sid, workspace_sid, event_type, resource_type,
@@ -23,7 +24,7 @@ pub fn append(conn: &Connection, account_sid: &str, event: &NewEvent) -> Result<
         event.actor_sid,
         event.description,
         event.data.to_string(),
-        crate::clock::now_ms(),
+        now,
     ])?;
     Ok(sid)
 }

@@ -41,6 +41,8 @@ pub struct Store {
     listeners: Mutex<Vec<Sender<()>>>,
     /// WAL checkpoints, run by the timer thread after commits.
     pub checkpointer: checkpoint::Checkpointer,
+    /// The appliance's clock (`Core::clock` is the same one), for callers that hold only the store.
+    clock: crate::clock::Clock,
 }
 
 /// How long a connection waits for a lock held by another process before giving up.
@@ -63,11 +65,17 @@ impl Store {
             readers: Mutex::new(Vec::new()),
             listeners: Mutex::new(Vec::new()),
             checkpointer: checkpoint::Checkpointer::new(open_connection(path, sync)?),
+            clock: crate::clock::Clock::system(),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The appliance's clock, for callers that hold only the store (the account, System Checkup).
+    pub fn clock(&self) -> &crate::clock::Clock {
+        &self.clock
     }
 
     /// Registers a channel nudged (without blocking) after every committed write.

@@ -110,7 +110,7 @@ fn handle(app: &Core, agent: &ureq::Agent, ev: &Event) {
         .child(twiml::dial_noun("", &uri))]);
     match send(app, agent, &call_sid, &doc) {
         Ok(()) => {
-            let now = crate::clock::now_ms();
+            let now = app.now_ms();
             if let Err(e) = app
                 .store
                 .write(|tx| db::set_bridged(tx, &call_sid, &uri, now))

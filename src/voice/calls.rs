@@ -22,7 +22,7 @@ impl CallStatus {
     }
 }
 
-/// Records a call entering `flow_sid`'s execution `execution_sid`.
+/// Records a call entering `flow_sid`'s execution `execution_sid`, at `now`.
 pub fn record_incoming(
     tx: &Transaction,
     call_sid: &str,
@@ -30,8 +30,8 @@ pub fn record_incoming(
     execution_sid: &str,
     from: &str,
     to: &str,
+    now: i64,
 ) -> store::Result<()> {
-    let now = crate::clock::now_ms();
     db::upsert(
         tx,
         &db::Call {
@@ -49,7 +49,12 @@ pub fn record_incoming(
     )
 }
 
-/// Links the call to the task that now holds it in a queue.
-pub fn attach_task(tx: &Transaction, call_sid: &str, task_sid: &str) -> store::Result<()> {
-    db::set_task(tx, call_sid, task_sid, crate::clock::now_ms())
+/// Links the call to the task that now holds it in a queue (at `now`).
+pub fn attach_task(
+    tx: &Transaction,
+    call_sid: &str,
+    task_sid: &str,
+    now: i64,
+) -> store::Result<()> {
+    db::set_task(tx, call_sid, task_sid, now)
 }

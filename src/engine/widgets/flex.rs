@@ -166,7 +166,7 @@ fn create_task(run: &mut Run, r: &TaskRequest) -> Result<String, Fail> {
     };
     let task = routing::tasks::create_in(run.tx, run.app, &workspace, new).map_err(routing_err)?;
     if let Some(call_sid) = run.ctx()["trigger"]["call"]["CallSid"].as_str() {
-        crate::voice::calls::attach_task(run.tx, call_sid, &task.sid)?;
+        crate::voice::calls::attach_task(run.tx, call_sid, &task.sid, run.now)?;
     }
     Ok(task.sid)
 }

@@ -100,9 +100,8 @@ fn update_account(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     check_account(app, req)?;
     if let Some(name) = req.form.get("FriendlyName") {
         check_name("FriendlyName", name)?;
-        app.store.write(|tx| {
-            db::set_friendly_name(tx, &app.account_sid, name, crate::clock::now_ms())
-        })?;
+        app.store
+            .write(|tx| db::set_friendly_name(tx, &app.account_sid, name, app.now_ms()))?;
     }
     fetch_account(app, req)
 }
@@ -155,7 +154,7 @@ fn update_key(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     if let Some(name) = req.form.get("FriendlyName") {
         check_name("FriendlyName", name)?;
         app.store
-            .write(|tx| db::rename_key(tx, &key.sid, name, crate::clock::now_ms()))?;
+            .write(|tx| db::rename_key(tx, &key.sid, name, app.now_ms()))?;
     }
     fetch_key(app, req)
 }

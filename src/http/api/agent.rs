@@ -3,7 +3,7 @@
 //! agent's when the agent holds a reservation for it; anything else answers 404, exactly like a
 //! task that does not exist, so SIDs cannot be probed. Handlers call routing and channels.
 
-use crate::clock::{iso8601, now_ms};
+use crate::clock::iso8601;
 use crate::events::{Event, EventType};
 use crate::http::api::admin::feed;
 use crate::http::error::ApiError;
@@ -249,7 +249,7 @@ fn live_work(app: &App, w: &Worker) -> Result<Vec<(Reservation, Task)>, ApiError
 /// `GET /agent/api/work`: what the desktop shows.
 fn work(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
-    let now = now_ms();
+    let now = app.now_ms();
     let mut items = Vec::new();
     for (r, t) in live_work(app, &w)? {
         items.push(enriched(app, &r, &t, now)?);
@@ -329,7 +329,7 @@ fn move_reservation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 fn fetch_task(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
     let (r, t) = owned(app, &w, req.param("TaskSid"))?;
-    Ok(Reply::ok(enriched(app, &r, &t, now_ms())?).into())
+    Ok(Reply::ok(enriched(app, &r, &t, app.now_ms())?).into())
 }
 
 fn message_json(m: &crate::store::channels::messages::Message) -> Value {

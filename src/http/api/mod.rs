@@ -8,6 +8,8 @@ pub mod channels;
 pub mod studio;
 pub mod system;
 pub mod taskrouter;
+#[cfg(debug_assertions)]
+pub mod test_clock;
 pub mod voice;
 
 use super::encoding::{page_json, PageRequest};
@@ -34,6 +36,8 @@ pub fn routes() -> Vec<Route> {
     all.extend(voice::routes());
     all.extend(channels::routes());
     all.extend(crate::http::web::routes());
+    #[cfg(debug_assertions)]
+    all.extend(test_clock::routes());
     all
 }
 

@@ -19,13 +19,14 @@ use super::Result;
 use rusqlite::{params, Connection};
 
 /// Records that a durable subscriber handled `event_sid`; false if it had already (so the
-/// subscriber skips it). Runs in the same transaction as the handling's effects.
-pub fn mark_handled(conn: &Connection, event_sid: &str) -> Result<bool> {
+/// subscriber skips it). Runs in the same transaction as the handling's effects; `now` is the
+/// appliance's clock.
+pub fn mark_handled(conn: &Connection, event_sid: &str, now: i64) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "INSERT OR IGNORE INTO channel_handled_events (event_sid, handled_at) VALUES (?1, ?2)",
         )?
-        .execute(params![event_sid, crate::clock::now_ms()])?
+        .execute(params![event_sid, now])?
         == 1)
 }
 

@@ -65,7 +65,7 @@ fn apply(req: &Req, p: &mut Profile) -> Result<(), ApiError> {
 }
 
 fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let mut p = Profile {
         sid: new_sid(Prefix::Profile),
         friendly_name: String::new(),
@@ -94,7 +94,7 @@ fn fetch(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let mut p = find(app, req)?;
     apply(req, &mut p)?;
-    p.updated_at = crate::clock::now_ms();
+    p.updated_at = app.now_ms();
     app.store.write(|tx| db::upsert(tx, &p))?;
     Ok(Reply::ok(profile_json(app, req, &p)).into())
 }

@@ -101,9 +101,8 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// `Minutes` (default 15), or `StartDate` / `EndDate` (ISO 8601).
-fn window(req: &Req) -> Result<Window, ApiError> {
-    let now = crate::clock::now_ms();
+/// `Minutes` (default 15) before `now`, or `StartDate` / `EndDate` (ISO 8601).
+fn window(req: &Req, now: i64) -> Result<Window, ApiError> {
     let date = |name: &str| -> Result<Option<i64>, ApiError> {
         match filter(req, name) {
             None => Ok(None),
@@ -174,8 +173,8 @@ fn reply(app: &App, req: &Req, ws: &str, of: Of, mut body: Value) -> Result<Outc
 
 /// `{"realtime", "cumulative"}` of the workspace, read together.
 fn both(app: &App, req: &Req, ws: &str, which: Realtime) -> Result<Outcome, ApiError> {
-    let w = window(req)?;
-    let now = crate::clock::now_ms();
+    let w = window(req, app.now_ms())?;
+    let now = app.now_ms();
     let (rt, cu) = app.store.read(|c| -> crate::routing::Result<_> {
         let rt = match which {
             Realtime::Workspace => stats::workspace_realtime(c, ws, now)?,
@@ -200,7 +199,7 @@ fn cumulative(
     of: Of,
     body: impl FnOnce(Value) -> Value,
 ) -> Result<Outcome, ApiError> {
-    let w = window(req)?;
+    let w = window(req, app.now_ms())?;
     let cu = app
         .store
         .read(|c| stats::cumulative(c, ws, w, of.events()))?;
@@ -216,7 +215,7 @@ fn workspace_realtime(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
     let rt = app
         .store
-        .read(|c| stats::workspace_realtime(c, &ws.sid, crate::clock::now_ms()))?;
+        .read(|c| stats::workspace_realtime(c, &ws.sid, app.now_ms()))?;
     reply(app, req, &ws.sid, Of::Workspace, rt)
 }
 
@@ -227,7 +226,7 @@ fn workspace_cumulative(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 }
 
 fn one_queue(app: &App, ws: &str, q: &str, w: Window) -> Result<Value, ApiError> {
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     let (rt, cu) = app.store.read(|c| -> crate::routing::Result<_> {
         Ok((
             stats::queue_realtime(c, ws, q, now)?,
@@ -242,7 +241,7 @@ fn one_queue(app: &App, ws: &str, q: &str, w: Window) -> Result<Value, ApiError>
 
 fn queues_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
-    let w = window(req)?;
+    let w = window(req, app.now_ms())?;
     let pr = PageRequest::from_query(&req.query)?;
     let name = filter(req, "FriendlyName");
     let page = app
@@ -262,7 +261,7 @@ fn queue(app: &App, req: &Req, ws: &str) -> Result<TaskQueue, ApiError> {
 fn queue_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
     let q = queue(app, req, &ws.sid)?;
-    let mut v = one_queue(app, &ws.sid, &q.sid, window(req)?)?;
+    let mut v = one_queue(app, &ws.sid, &q.sid, window(req, app.now_ms())?)?;
     v["url"] = json!(req.url(&req.path));
     Ok(Reply::ok(v).into())
 }
@@ -272,7 +271,7 @@ fn queue_realtime(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let q = queue(app, req, &ws.sid)?;
     let rt = app
         .store
-        .read(|c| stats::queue_realtime(c, &ws.sid, &q.sid, crate::clock::now_ms()))?;
+        .read(|c| stats::queue_realtime(c, &ws.sid, &q.sid, app.now_ms()))?;
     reply(app, req, &ws.sid, Of::Queue(&q.sid), rt)
 }
 
@@ -353,7 +352,7 @@ fn list_events(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         || filter(req, "EndDate").is_some()
         || filter(req, "Minutes").is_some()
     {
-        let w = window(req)?;
+        let w = window(req, app.now_ms())?;
         f.start_ms = Some(w.start);
         f.end_ms = Some(w.end);
     }

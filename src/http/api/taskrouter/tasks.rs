@@ -31,13 +31,7 @@ pub fn routes() -> Vec<Route> {
 
 fn render(app: &App, req: &Req, t: &Task) -> Result<serde_json::Value, ApiError> {
     let names = app.store.read(|c| names_of(c, t))?;
-    Ok(json::task(
-        req,
-        &app.account_sid,
-        t,
-        names,
-        crate::clock::now_ms(),
-    ))
+    Ok(json::task(req, &app.account_sid, t, names, app.now_ms()))
 }
 
 /// The friendly names of the task's queue and workflow.
@@ -147,7 +141,7 @@ fn fetch(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         let names = names_of(c, &t)?;
         Ok((t, names))
     })?;
-    let now = crate::clock::now_ms();
+    let now = app.now_ms();
     Ok(Reply::ok(json::task(req, &app.account_sid, &t, names, now)).into())
 }
 
