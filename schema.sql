@@ -498,7 +498,11 @@ CREATE TABLE inbound_routing (
     created_at   INTEGER NOT NULL
 );
 CREATE INDEX inbound_routing_by_contact ON inbound_routing(contact, contact_identity);
--- step 15: Flex v1 (issue 18): the Flex Configuration document, interactions' webhook_ttid, channel participants' routing properties, channel invites and transfers (the task each routed), and the chat channels made through WebChannels / Channels
+
+-- step 15: Studio runs widgets outside the store's write (issue 19): an execution's version, bumped by every save, lets the write that commits a run's effects check the execution is still as the run read it
+ALTER TABLE executions ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+
+-- step 16: Flex v1 (issue 18): the Flex Configuration document, interactions' webhook_ttid, channel participants' routing properties, channel invites and transfers (the task each routed), and the chat channels made through WebChannels / Channels
 CREATE TABLE flex_configuration (
     account_sid  TEXT PRIMARY KEY,
     flex_instance_sid TEXT NOT NULL,

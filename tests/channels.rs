@@ -259,7 +259,7 @@ fn conversation_timers_make_it_inactive_then_closed() {
     let c = s
         .post(
             "/v1/Conversations",
-            &[("Timers.Inactive", "PT1S"), ("Timers.Closed", "PT3S")],
+            &[("Timers.Inactive", "PT10M"), ("Timers.Closed", "P1D")],
         )
         .expect(201)
         .json();
@@ -270,17 +270,36 @@ fn conversation_timers_make_it_inactive_then_closed() {
     );
     assert!(c["timers"].get("inactive_after_ms").is_none());
     let path = format!("/v1/Conversations/{sid}");
+    let state = || s.get(&path).expect(200).json()["state"].clone();
+    s.advance_clock(9 * 60_000);
+    assert_eq!(state(), "active");
+    s.advance_clock(60_000);
     wait_until(Duration::from_secs(10), || {
-        (s.get(&path).expect(200).json()["state"] == "inactive").then_some(())
+        (state() == "inactive").then_some(())
     });
-    // A message wakes it and moves the timers.
-    s.post(
-        &format!("{path}/Messages"),
-        &[("Author", "x"), ("Body", "still here")],
-    )
-    .expect(201);
-    assert_eq!(s.get(&path).expect(200).json()["state"], "active");
+    // A message wakes it and moves the timers: they count from the last activity.
+    let m = s
+        .post(
+            &format!("{path}/Messages"),
+            &[("Author", "x"), ("Body", "still here")],
+        )
+        .expect(201)
+        .json();
+    let c = s.get(&path).expect(200).json();
+    assert_eq!(c["state"], "active");
+    let sent = switchboard::clock::parse_iso8601(m["date_created"].as_str().unwrap()).unwrap();
+    let closes = switchboard::clock::parse_iso8601(c["timers"]["date_closed"].as_str().unwrap());
+    // (Both are whole seconds, read a moment apart.)
+    let after = closes.map(|t| t - sent).unwrap_or(0);
+    assert!((86_399_000..=86_400_000).contains(&after), "{c}");
+    // A day after it was opened it is only inactive again (ten minutes after the message);
+    // it closes a day after the message.
+    s.advance_clock(86_400_000 - 10 * 60_000);
     wait_until(Duration::from_secs(10), || {
-        (s.get(&path).expect(200).json()["state"] == "closed").then_some(())
+        (state() == "inactive").then_some(())
+    });
+    s.advance_clock(10 * 60_000);
+    wait_until(Duration::from_secs(10), || {
+        (state() == "closed").then_some(())
     });
 }

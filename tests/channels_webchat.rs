@@ -176,7 +176,8 @@ fn web_chat_end_to_end_bot_hand_off_and_agent_reply() {
 fn web_chat_lost_message_after_the_task_ttl_passes() {
     let s = TestServer::start();
     let mut flow = greeting_flow();
-    flow["states"][2]["properties"]["timeout"] = json!("2");
+    // The hand-off task lives a day (Twilio's default TTL).
+    flow["states"][2]["properties"]["timeout"] = json!("86400");
     let webchat = flow_named(&s, "Webchat Flow");
     publish(&s, &webchat, &flow);
     let tr = Tr::default(&s);
@@ -192,7 +193,8 @@ fn web_chat_lost_message_after_the_task_ttl_passes() {
     chat_send(&s, &conv, &token, "my order is late").expect(201);
     let first = wait_until(WAIT, || task_sids(&conv).into_iter().next());
     accept(&tr, &first);
-    // Nobody ends it; the TTL passes; the janitor parks the conversation and drops the session.
+    // Nobody ends it; the day passes; the janitor parks the conversation and drops the session.
+    s.advance_clock(86_400_000);
     wait_until(WAIT, || {
         (s.get(&tr.path(&format!("/Tasks/{first}"))).status == 404).then_some(())
     });

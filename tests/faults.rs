@@ -449,11 +449,12 @@ fn a_failing_carrier_delays_messages_with_bounded_backoff_and_loses_none() {
         )
         .expect(201)
         .json();
-    // Five failed tries (50, 100, 200, 400 ms apart).
-    wait_until(Duration::from_secs(20), || {
-        (carrier.requests().len() >= 5).then_some(())
+    // Five failed tries (50, 100, 200, 400 ms apart), each recorded after the carrier answered.
+    let rows = wait_until(Duration::from_secs(20), || {
+        let rows = outbound_rows(&s.db);
+        let recorded = rows.first().is_some_and(|r| r.1 >= 5);
+        (carrier.requests().len() >= 5 && recorded).then_some(rows)
     });
-    let rows = outbound_rows(&s.db);
     assert_eq!(rows.len(), 1, "{rows:?}");
     let (status, attempts, next_at, updated_at, last_error) = rows[0].clone();
     assert_eq!(status, "queued", "the message waits, it is not dropped");

@@ -145,9 +145,10 @@ fn janitor_matrix_and_checkup() {
 
     // task.system-deleted (the task's TTL passes)
     let ttl_to = "+15550009001";
-    f.handler(ttl_to, true, false, Some("1"));
+    f.handler(ttl_to, true, false, Some("3600"));
     f.sms("+15551000004", ttl_to, "expire me");
     let (conv, task) = f.task_of("+15551000004", ttl_to);
+    s.advance_clock(3_600_000);
     f.wait_cleaned("+15551000004", ttl_to, &conv);
     s.get(&f.tr.path(&format!("/Tasks/{task}")))
         .expect_error(404);
@@ -258,7 +259,7 @@ fn lost_message_case_with_the_janitor_on_and_off() {
         (true, "+15550008000", "+15552000001"),
         (false, "+15550008001", "+15552000002"),
     ] {
-        f.handler(to, janitor, false, Some("2"));
+        f.handler(to, janitor, false, Some("3600"));
         f.sms(from, to, "my order is late");
         let (conv, task) = f.task_of(from, to);
         let attrs: Value =
@@ -268,7 +269,8 @@ fn lost_message_case_with_the_janitor_on_and_off() {
         assert_eq!(attrs["from"], from);
         // Routed to alice, who accepts and joins the conversation… and never ends the task.
         f.accept(&task, &conv);
-        // The TTL passes.
+        // The hour's TTL passes.
+        s.advance_clock(3_600_000);
         wait_until(WAIT, || {
             (s.get(&f.tr.path(&format!("/Tasks/{task}"))).status == 404).then_some(())
         });

@@ -191,10 +191,14 @@ fn no_reply_takes_the_timeout_path() {
     let s = TestServer::start();
     let b = backend();
     let flow = create(&s, "chatbot", &chatbot(&b.addr));
-    let e = execute(&s, &flow, "+15551230002", json!({"timeout": 1}))
+    // An hour's wait for a reply passes without one.
+    let e = execute(&s, &flow, "+15551230002", json!({"timeout": 3600}))
         .expect(201)
         .json();
     let sid = e["sid"].as_str().unwrap();
+    s.advance_clock(3_599_000);
+    assert_eq!(execution(&s, &flow, sid)["status"], "active");
+    s.advance_clock(1_000);
     wait_ended(&s, &flow, sid);
     assert_eq!(
         path(&steps(&s, &flow, sid)),

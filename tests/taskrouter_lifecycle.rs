@@ -30,13 +30,24 @@ fn a_reservation_timeout_moves_the_worker_offline_and_requeues_the_task() {
     let wf = tr.workflow(
         "quick",
         json!({"task_routing": {"default_filter": {"queue": q}}}),
-        &[("TaskReservationTimeout", "1")],
+        &[("TaskReservationTimeout", "300")],
     );
     let a = tr.worker("a", json!({}));
     let t = sid(&tr.task(&wf, json!({}), &[]));
     let r1 = tr.wait_reservation(&t);
     assert_eq!(r1["worker_sid"], a.as_str());
     let b = tr.worker("b", json!({}));
+    let r1_path = tr.path(&format!(
+        "/Tasks/{t}/Reservations/{}",
+        r1["sid"].as_str().unwrap()
+    ));
+    s.advance_clock(299_000);
+    assert_eq!(
+        s.get(&r1_path).expect(200).json()["reservation_status"],
+        "pending"
+    );
+    // The five minutes pass: the reservation times out and the task goes to the other worker.
+    s.advance_clock(1_000);
     let r2 = wait_until(Duration::from_secs(5), || {
         tr.reservations_of_task(&t)
             .into_iter()
@@ -167,12 +178,16 @@ fn the_ttl_ends_a_task_as_system_deleted_and_it_leaves_the_statistics() {
     let tr = Tr::new(&s, "ttl");
     let q = tr.queue("q", "1==1", &[]);
     let wf = tr.simple_workflow(&q);
-    let t = sid(&tr.task(&wf, json!({}), &[("Timeout", "1")]));
+    // A day's TTL, Twilio's default (86,400 s), which only a moved clock lets a test see end.
+    let t = sid(&tr.task(&wf, json!({}), &[("Timeout", "86400")]));
     let stats = s
         .get(&tr.path(&format!("/TaskQueues/{q}/Statistics")))
         .expect(200)
         .json();
     assert_eq!(stats["realtime"]["total_tasks"], 1);
+    s.advance_clock(86_399_000);
+    assert_eq!(tr.fetch_task(&t)["assignment_status"], "pending");
+    s.advance_clock(1_000);
     wait_until(Duration::from_secs(5), || {
         (s.get(&tr.path(&format!("/Tasks/{t}"))).status == 404).then_some(())
     });
@@ -340,16 +355,19 @@ fn reservation_timeouts_and_ttls_survive_a_restart() {
         let wf = tr.workflow(
             "slow",
             json!({"task_routing": {"default_filter": {"queue": q}}}),
-            &[("TaskReservationTimeout", "2")],
+            &[("TaskReservationTimeout", "600")],
         );
         tr.worker("a", json!({}));
         let t = sid(&tr.task(&wf, json!({}), &[]));
         let r = sid(&tr.wait_reservation(&t));
-        let t_ttl = sid(&tr.task(&wf, json!({}), &[("Timeout", "2")]));
+        let t_ttl = sid(&tr.task(&wf, json!({}), &[("Timeout", "3600")]));
         (tr.ws.clone(), t, t_ttl, r)
     };
     s.restart();
     let tr = Tr::existing(&s, &ws);
+    // The restarted process's clock starts from the system time again; its timers are the
+    // stored ones, due in ten minutes and an hour.
+    s.advance_clock(600_000);
     wait_until(Duration::from_secs(10), || {
         let v = s
             .get(&tr.path(&format!("/Tasks/{t}/Reservations/{r}")))
@@ -358,6 +376,8 @@ fn reservation_timeouts_and_ttls_survive_a_restart() {
         (v["reservation_status"] == "timeout").then_some(())
     });
     assert_eq!(tr.fetch_task(&t)["assignment_status"], "pending");
+    assert_eq!(tr.fetch_task(&t_ttl)["assignment_status"], "pending");
+    s.advance_clock(3_000_000);
     wait_until(Duration::from_secs(10), || {
         (s.get(&tr.path(&format!("/Tasks/{t_ttl}"))).status == 404).then_some(())
     });

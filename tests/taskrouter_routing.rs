@@ -112,11 +112,15 @@ fn a_target_timeout_escalates_to_the_next_target() {
     let seniors = tr.queue("seniors", "level >= 3", &[]);
     let juniors = tr.queue("juniors", "level < 3", &[]);
     let wf = tr.workflow("escalate", json!({"task_routing": {"filters": [
-        {"expression": "1==1", "targets": [{"queue": seniors, "timeout": 1}, {"queue": juniors}]}]}}), &[]);
+        {"expression": "1==1", "targets": [{"queue": seniors, "timeout": 300}, {"queue": juniors}]}]}}), &[]);
     let junior = tr.worker("junior", json!({"level": 1}));
     let t = sid(&tr.task(&wf, json!({}), &[]));
     assert_eq!(tr.fetch_task(&t)["task_queue_sid"], seniors.as_str());
     assert_eq!(tr.fetch_task(&t)["assignment_status"], "pending");
+    s.advance_clock(299_000);
+    assert_eq!(tr.fetch_task(&t)["task_queue_sid"], seniors.as_str());
+    // Five minutes with no senior free: the task moves on to the juniors.
+    s.advance_clock(1_000);
     let r = wait_until(Duration::from_secs(5), || {
         tr.reservations_of_task(&t)
             .into_iter()

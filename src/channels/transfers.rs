@@ -724,6 +724,7 @@ fn fail_in(tx: &Connection, app: &Core, tr: &mut Transfer) -> Result<()> {
                 tx,
                 app,
                 &t.workspace_sid,
+                None,
                 crate::routing::tasks::NewTask {
                     workflow_sid: t.workflow_sid.clone(),
                     attributes: Value::Object(attributes),
