@@ -311,3 +311,74 @@ pub fn run_and_commit<T: Send>(
         "the execution kept changing while its run was computed",
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::states::ExecutionStatus;
+    use serde_json::json;
+
+    fn exec(sid: &str, step_count: i64) -> db::Execution {
+        db::Execution {
+            sid: sid.into(),
+            flow_sid: "FW1".into(),
+            revision: 1,
+            contact: "+1".into(),
+            channel_address: "+2".into(),
+            status: ExecutionStatus::Active,
+            context: json!({}),
+            wait: None,
+            step_count,
+            parent_sid: None,
+            created_at: 0,
+            updated_at: 0,
+            version: 3,
+        }
+    }
+
+    /// A parent resumed twice in one computation (a subflow chain) is checked at the version it
+    /// was first read at, and saved in its last state.
+    #[test]
+    fn a_second_touch_keeps_the_first_version_and_the_last_state() {
+        let mut fx = Effects::default();
+        fx.touch(Some(3), exec("FN1", 1));
+        fx.touch(Some(4), exec("FN1", 5));
+        assert_eq!(fx.execs.len(), 1);
+        assert_eq!(fx.execs[0].0, Some(3));
+        assert_eq!(fx.latest("FN1").unwrap().step_count, 5);
+    }
+
+    /// A child's effects join the parent's after what the parent did so far, in order.
+    #[test]
+    fn absorbed_effects_follow_in_order() {
+        let mut parent = Effects::default();
+        parent.push(Op::CancelHttp("FN1".into()));
+        let mut child = Effects::default();
+        child.touch(None, exec("FN2", 2));
+        child.push(Op::CancelHttp("FN2".into()));
+        parent.absorb(child);
+        let order: Vec<_> = parent
+            .ops
+            .iter()
+            .map(|op| match op {
+                Op::CancelHttp(s) => s.as_str(),
+                _ => "",
+            })
+            .collect();
+        assert_eq!(order, ["FN1", "FN2"]);
+        assert_eq!(parent.execs[0].0, None);
+        assert!(!parent.is_empty());
+        // Guards alone need no write.
+        let mut only = Effects::default();
+        only.guard(Guard::NoActive {
+            flow_sid: "FW1".into(),
+            contact: "+1".into(),
+        });
+        assert!(only.is_empty());
+    }
+
+    #[test]
+    fn refusal_keys_name_the_widget_at_its_step() {
+        assert_eq!(refusal_key(&exec("FN1", 7), "flex"), "FW1/7/flex");
+    }
+}
