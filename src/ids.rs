@@ -44,6 +44,10 @@ pub enum Prefix {
     FlexInstance,
     Note,
     InteractionContext,
+    Role,
+    Credential,
+    AddressConfiguration,
+    Receipt,
 }
 
 impl Prefix {
@@ -86,6 +90,10 @@ impl Prefix {
             Prefix::FlexInstance => "GO",
             Prefix::Note => "KQ",
             Prefix::InteractionContext => "HQ",
+            Prefix::Role => "RL",
+            Prefix::Credential => "CR",
+            Prefix::AddressConfiguration => "IG",
+            Prefix::Receipt => "DY",
         }
     }
 }

@@ -533,10 +533,10 @@ fn interactions_update_webhook_ttid_and_participant_routing_properties() {
 }
 
 #[test]
-fn flex_configuration_is_served_bare_and_under_the_flex_api_prefix() {
+fn flex_configuration_is_served_under_the_flex_api_prefix() {
     let s = TestServer::start();
     let tr = Tr::default(&s);
-    let c = s.get("/v1/Configuration").expect(200).json();
+    let c = s.get("/flex-api/v1/Configuration").expect(200).json();
     for k in [
         "account_sid",
         "date_created",
@@ -593,7 +593,17 @@ fn flex_configuration_is_served_bare_and_under_the_flex_api_prefix() {
     assert_eq!(c["taskrouter_workspace_sid"], tr.ws.as_str());
     assert_eq!(c["taskrouter_offline_activity_sid"], tr.offline.as_str());
     assert_eq!(c["status"], "ok");
-    assert!(c["url"].as_str().unwrap().ends_with("/v1/Configuration"));
+    assert!(c["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/flex-api/v1/Configuration"));
+    // Bare, `/v1/Configuration` is Conversations' (the two products share the path).
+    let conv = s.get("/v1/Configuration").expect(200).json();
+    assert!(conv.get("default_chat_service_sid").is_some(), "{conv}");
+    assert_eq!(
+        s.get("/conversations/v1/Configuration").expect(200).json()["default_chat_service_sid"],
+        conv["default_chat_service_sid"]
+    );
     let p = s
         .get("/flex-api/v1/Configuration?UiVersion=2.9.1")
         .expect(200)
@@ -624,7 +634,7 @@ fn flex_configuration_is_served_bare_and_under_the_flex_api_prefix() {
     let u = post(&body.to_string()).expect(200).json();
     assert_eq!(u["ui_language"], "fr");
     assert_eq!(u["crm_enabled"], true);
-    let again = s.get("/v1/Configuration").expect(200).json();
+    let again = s.get("/flex-api/v1/Configuration").expect(200).json();
     assert_eq!(again["ui_attributes"]["theme"], "dark");
     for bad in [
         json!({"bogus": 1}),
@@ -660,6 +670,7 @@ fn each_product_answers_under_its_own_prefix_and_only_its_own_routes() {
     // Another product's route is not served under a prefix, nor switchboard's own.
     s.get("/flex-api/v1/Workspaces").expect_error(404);
     s.get("/taskrouter/v1/Configuration").expect_error(404);
+    s.get("/flex-api/v1/Conversations").expect_error(404);
     s.get("/flex-api/healthz").expect_error(404);
     s.get("/conversations/v1/FlexFlows").expect_error(404);
 }
@@ -798,7 +809,7 @@ fn no_flex_route_answers_5xx_to_junk() {
     let uo = x.channel.split('/').nth(5).unwrap().to_string();
     let ch = x.channel.clone();
     let paths = [
-        "/v1/Configuration".to_string(),
+        "/flex-api/v1/Configuration".to_string(),
         "/v1/WebChannels".into(),
         "/v1/WebChannels/CH00000000000000000000000000000000".into(),
         "/v1/Channels".into(),

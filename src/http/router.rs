@@ -7,7 +7,8 @@
 //! Twilio host it stands for (`/flex-api/v1/…` for `flex-api.twilio.com`, `/conversations/v1/…`),
 //! which is what an SDK's per-domain base URL points at. Under a prefix only that domain's routes
 //! answer. Two products share a bare path (`/v1/Configuration` of Flex and of Conversations): the
-//! one marked `prefixed_only` answers only under its prefix, so the bare path stays unambiguous.
+//! one marked `prefixed_only` (Flex's) answers only under its prefix, so the bare path stays
+//! unambiguous (Conversations').
 
 use super::encoding::percent_decode;
 use super::error::ApiError;

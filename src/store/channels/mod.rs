@@ -2,6 +2,7 @@
 //! sessions and task links, the outbound HTTP outbox, web chats and interactions. One file per
 //! aggregate; the `channels` module holds the rules.
 
+pub mod address_configs;
 pub mod conversations;
 pub mod flex;
 pub mod flex_flows;
@@ -10,8 +11,12 @@ pub mod interactions;
 pub mod messages;
 pub mod outbox;
 pub mod participants;
+pub mod receipts;
+pub mod roles;
+pub mod services;
 pub mod sessions;
 pub mod transfers;
+pub mod users;
 pub mod webchats;
 pub mod webhooks;
 

@@ -2,9 +2,10 @@
 //! https://www.twilio.com/docs/flex/developer/config/flex-configuration-rest-api
 //! https://www.twilio.com/docs/flex/developer/messaging/api/webchannel
 //!
-//! Conversations v1 has a `/v1/Configuration` of its own: the bare path is Flex's, and the
-//! Conversations one is served under `/conversations/v1/Configuration` (its route is
-//! `prefixed_only(Domain::Conversations)`; see `http::router`).
+//! Conversations v1 has a `/v1/Configuration` of its own: the bare path is Conversations' (the
+//! one server-side code reads, for the default service and timers), and Flex's is served only
+//! under `/flex-api/v1/Configuration`, the Flex domain's base URL (its routes are
+//! `prefixed_only(Domain::FlexApi)`; see `http::router`).
 
 use crate::channels::chat_channels::{self, Kind, NewChat};
 use crate::channels::flex_config;
@@ -19,11 +20,12 @@ use crate::store::channels::flex::ChatChannel;
 use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {
+    use crate::http::router::Domain::FlexApi;
     use Method::*;
     let a = Access::Account;
     vec![
-        Route::new(Get, "/v1/Configuration", a, fetch_configuration),
-        Route::new(Post, "/v1/Configuration", a, update_configuration),
+        Route::new(Get, "/v1/Configuration", a, fetch_configuration).prefixed_only(FlexApi),
+        Route::new(Post, "/v1/Configuration", a, update_configuration).prefixed_only(FlexApi),
         Route::new(Get, "/v1/WebChannels", a, list_web),
         Route::new(Post, "/v1/WebChannels", a, create_web),
         Route::new(Get, "/v1/WebChannels/{Sid}", a, fetch_web),
