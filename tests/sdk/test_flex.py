@@ -83,12 +83,16 @@ def accept(tr, task_sid, worker_sid):
 
 
 def test_invites_and_a_cold_transfer(client):
-    ws = [w for w in client.taskrouter.v1.workspaces.list() if w.friendly_name == "Flex Task Assignment"][0]
+    # A workspace of their own: other tests' tasks waiting in the shared one would go to alice.
+    ws = client.taskrouter.v1.workspaces.create(friendly_name="sdk-flex")
     tr = client.taskrouter.v1.workspaces(ws.sid)
-    wf = [w for w in tr.workflows.list() if w.friendly_name == "Assign to Anyone"][0]
+    queue = tr.task_queues.create(friendly_name="sdk-flex", target_workers='team == "sdk-flex"')
+    wf = tr.workflows.create(friendly_name="sdk-flex", configuration=json.dumps(
+        {"task_routing": {"default_filter": {"queue": queue.sid}}}))
     acts = {a.friendly_name: a.sid for a in tr.activities.list()}
-    alice = tr.workers.create(friendly_name="sdk-alice", activity_sid=acts["Available"])
-    bob = tr.workers.create(friendly_name="sdk-bob", activity_sid=acts["Offline"])
+    team = json.dumps({"team": "sdk-flex"})
+    alice = tr.workers.create(friendly_name="sdk-alice", activity_sid=acts["Available"], attributes=team)
+    bob = tr.workers.create(friendly_name="sdk-bob", activity_sid=acts["Offline"], attributes=team)
     interaction = client.flex_api.v1.interaction.create(
         channel={"type": "sms", "participants": [{"address": "+15554100001", "proxy_address": "+15554199999"}]},
         routing={"properties": {"workspace_sid": ws.sid, "workflow_sid": wf.sid,
