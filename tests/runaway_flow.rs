@@ -93,3 +93,51 @@ fn a_runaway_flow_leaves_other_writes_answering() {
         .contains("1000 steps"));
     eprintln!("the runaway flow ran {took:?}; the slowest other write pair took {slowest:?}");
 }
+
+/// A flow without concurrent calls keeps one active execution per contact even when two
+/// triggers are computed at once: both runs read "no active execution", the first to commit
+/// wins, and the second, finding the contact busy when its write checks, is computed again
+/// and refused (409) instead of starting a second execution.
+#[test]
+fn two_runs_computed_at_once_start_one_execution() {
+    let s = TestServer::start();
+    let def = json!({
+        "description": "slow, then waits",
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {},
+             "transitions": [{"event": "incomingRequest", "next": "spin"}]},
+            {"name": "spin", "type": "set-variables",
+             "properties": {"variables": [{"key": "n", "value": SLOW}]},
+             "transitions": [{"event": "next", "next": "enough"}]},
+            {"name": "enough", "type": "split-based-on",
+             "properties": {"input": "{{flow.variables.n}}"},
+             "transitions": [
+                {"event": "noMatch", "next": "ask"},
+                {"event": "match", "next": "spin", "conditions": [
+                    {"friendly_name": "more", "arguments": ["{{flow.variables.n}}"],
+                     "type": "less_than", "value": "60"}]}]},
+            {"name": "ask", "type": "send-and-wait-for-reply",
+             "properties": {"body": "still there?", "timeout": "3600"},
+             "transitions": [{"event": "incomingMessage"}, {"event": "timeout"},
+                             {"event": "deliveryFailure"}]}
+        ],
+        "initial_state": "Trigger"
+    });
+    let flow = create(&s, "one per contact", &def);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| execute(&s, &flow, "+15550004444", json!({})).status))
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let mut sorted = statuses.clone();
+    sorted.sort();
+    assert_eq!(sorted, [201, 409], "{statuses:?}");
+    let list = s
+        .get(&format!("/v2/Flows/{flow}/Executions"))
+        .expect(200)
+        .json();
+    let all = list["executions"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "{list}");
+    assert_eq!(all[0]["status"], "active");
+}

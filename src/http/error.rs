@@ -237,6 +237,7 @@ impl From<crate::channels::Error> for ApiError {
             ),
             E::Invalid { param, problem } => ApiError::bad_param(&param, problem),
             E::Conflict(m) => ApiError::conflict(m),
+            E::Coded(status, code, m) => ApiError::new(status, code, m),
             E::Forbidden(m) => ApiError::forbidden(m),
             E::Integration(m) => {
                 log::error!("channels: {m}");

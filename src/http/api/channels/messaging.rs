@@ -59,6 +59,10 @@ fn status(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     }
     let sid = req.form.require("MessageSid")?;
     let status = req.form.require("MessageStatus")?;
-    crate::channels::outbox::status_callback(app, sid, status)?;
+    let error_code = req
+        .form
+        .get("ErrorCode")
+        .and_then(|c| c.trim().parse().ok());
+    crate::channels::outbox::status_callback(app, sid, status, error_code)?;
     Ok(Reply::no_content().into())
 }
