@@ -87,6 +87,22 @@ fn services_are_created_scoped_and_deleted_with_their_conversations() {
     links_resolve(&s, &svc);
     let list = s.get("/v1/Services").expect(200).json();
     assert_eq!(list["services"].as_array().unwrap().len(), 2, "{list}");
+    // Under the SDK's per-domain prefix too, with URLs that stay under it.
+    let prefixed = s
+        .get(&format!("/conversations/v1/Services/{is}"))
+        .expect(200)
+        .json();
+    assert!(
+        prefixed["links"]["users"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/conversations/v1/Services/{is}/Users")),
+        "{prefixed}"
+    );
+    assert_eq!(
+        s.get("/conversations/v1/Configuration").expect(200).json()["default_chat_service_sid"],
+        default.as_str()
+    );
 
     // A conversation of the new service lives under its path only.
     let base = format!("/v1/Services/{is}");
