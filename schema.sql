@@ -498,3 +498,78 @@ CREATE TABLE inbound_routing (
     created_at   INTEGER NOT NULL
 );
 CREATE INDEX inbound_routing_by_contact ON inbound_routing(contact, contact_identity);
+
+-- step 15: Studio runs widgets outside the store's write (issue 19): an execution's version, bumped by every save, lets the write that commits a run's effects check the execution is still as the run read it
+ALTER TABLE executions ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+
+-- step 16: Conversations v1 resources (issue 18): users, roles and push credentials; the account's and each service's configuration documents; address configurations (an inbound address wired to Studio or a webhook); delivery receipts from the carrier's status callbacks; email bindings of a conversation; participants found by identity or address across conversations
+CREATE TABLE conversation_users (
+    sid          TEXT PRIMARY KEY,
+    chat_service_sid TEXT NOT NULL REFERENCES conversation_services(sid) ON DELETE CASCADE,
+    identity     TEXT NOT NULL,
+    friendly_name TEXT,
+    attributes   TEXT NOT NULL DEFAULT '{}',
+    role_sid     TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (chat_service_sid, identity)
+);
+CREATE TABLE conversation_user_settings (
+    user_sid     TEXT NOT NULL REFERENCES conversation_users(sid) ON DELETE CASCADE,
+    conversation_sid TEXT NOT NULL REFERENCES conversations(sid) ON DELETE CASCADE,
+    notification_level TEXT NOT NULL,
+    PRIMARY KEY (user_sid, conversation_sid)
+);
+CREATE TABLE conversation_roles (
+    sid          TEXT PRIMARY KEY,
+    chat_service_sid TEXT NOT NULL REFERENCES conversation_services(sid) ON DELETE CASCADE,
+    friendly_name TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    permissions  TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (chat_service_sid, friendly_name)
+);
+CREATE TABLE conversation_credentials (
+    sid          TEXT PRIMARY KEY,
+    friendly_name TEXT,
+    type         TEXT NOT NULL,
+    sandbox      INTEGER NOT NULL DEFAULT 0,
+    certificate  TEXT,
+    private_key  TEXT,
+    api_key      TEXT,
+    secret       TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE TABLE conversation_settings (
+    scope        TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    document     TEXT NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (scope, kind)
+);
+CREATE TABLE conversation_address_configs (
+    sid          TEXT PRIMARY KEY,
+    type         TEXT NOT NULL,
+    address      TEXT NOT NULL UNIQUE,
+    friendly_name TEXT,
+    auto_creation TEXT NOT NULL,
+    address_country TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE TABLE message_receipts (
+    outbound_sid TEXT PRIMARY KEY,
+    message_sid  TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    error_code   INTEGER,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX outbound_requests_by_message ON outbound_requests(message_sid) WHERE message_sid IS NOT NULL;
+ALTER TABLE conversations ADD COLUMN bindings TEXT;
+CREATE INDEX conversations_by_service ON conversations(chat_service_sid, created_at);
+CREATE INDEX participants_by_identity_anywhere ON conversation_participants(identity) WHERE identity IS NOT NULL;
+CREATE INDEX participants_by_address_anywhere ON conversation_participants(binding_address) WHERE binding_address IS NOT NULL;
+ALTER TABLE inbound_routing ADD COLUMN trigger TEXT;

@@ -31,9 +31,15 @@ OPTIONS (each has an environment twin; flags win):
     --allow-outbound LIST  loopback/private/link-local addresses, CIDRs or host names that flows'
                       make-http-request / run-function and event callbacks may call
                       (comma-separated)   SWITCHBOARD_ALLOW_OUTBOUND   default none: public only
+    --max-connections-per-address N  open connections one client address may hold
+                      SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS   default 64 (--trust-proxy peers: no limit)
 
-Public endpoints (web chat, carrier webhooks) are rate-limited per client address:
+Public endpoints are rate-limited per client address, with a bucket per route class (sign-in,
+    web chat, carrier webhooks, the rest; signed webhooks apart from unsigned ones):
     SWITCHBOARD_PUBLIC_BURST (default 120 requests) and SWITCHBOARD_PUBLIC_RATE (default 30/s).
+Failed sign-ins slow down per account: after 5, each next attempt waits SWITCHBOARD_SIGNIN_BACKOFF_MS
+    (default 1000), doubled per failure up to 15 minutes; an admin unlocks early. Failed REST Basic
+    auths: SWITCHBOARD_AUTH_FAILURES per client address per minute (default 20), then 429.
 Sign-in sessions of the admin console and agent desktop last SWITCHBOARD_SESSION_TTL seconds
 (default 43200, 12 hours).
 
@@ -70,6 +76,12 @@ pub struct Config {
     /// Per client address on the public endpoints (web chat, webhooks): burst and refill per second.
     pub public_burst: u32,
     pub public_rate: u32,
+    /// Open connections one client address (socket peer) may hold; trusted proxies are exempt.
+    pub max_connections_per_address: usize,
+    /// The first wait after 5 failed sign-ins to one account, doubled per further failure.
+    pub signin_backoff_ms: u64,
+    /// Failed HTTP Basic authentications one client address may make per minute before 429.
+    pub auth_failures_per_minute: u32,
     /// Proxies whose forwarding headers are believed (`--trust-proxy`): (network, prefix length).
     pub trust_proxy: Vec<(std::net::IpAddr, u8)>,
     /// Addresses, networks and host names that user-configured outbound requests may reach
@@ -103,6 +115,9 @@ impl Config {
             allow_outbound: crate::outbound::Guard::default(),
             public_burst: 120,
             public_rate: 30,
+            max_connections_per_address: 64,
+            signin_backoff_ms: 1000,
+            auth_failures_per_minute: 20,
             test_hooks: false,
             session_ttl_secs: 12 * 3600,
             provider_url: None,
@@ -157,6 +172,15 @@ impl Config {
         if let Some(v) = env("SWITCHBOARD_PUBLIC_RATE") {
             c.public_rate = parse_rate("SWITCHBOARD_PUBLIC_RATE", &v)?;
         }
+        if let Some(v) = env("SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS") {
+            c.max_connections_per_address = parse_per_address(&v)?;
+        }
+        if let Some(v) = env("SWITCHBOARD_SIGNIN_BACKOFF_MS") {
+            c.signin_backoff_ms = u64::from(parse_rate("SWITCHBOARD_SIGNIN_BACKOFF_MS", &v)?);
+        }
+        if let Some(v) = env("SWITCHBOARD_AUTH_FAILURES") {
+            c.auth_failures_per_minute = parse_rate("SWITCHBOARD_AUTH_FAILURES", &v)?;
+        }
 
         let mut it = args.iter();
         let mut positional = Vec::new();
@@ -180,6 +204,9 @@ impl Config {
                 "--public-url" => c.public_url = Some(value()?),
                 "--trust-proxy" => c.trust_proxy = parse_cidrs(&value()?)?,
                 "--allow-outbound" => c.allow_outbound = crate::outbound::Guard::parse(&value()?)?,
+                "--max-connections-per-address" => {
+                    c.max_connections_per_address = parse_per_address(&value()?)?
+                }
                 "--fix" => fix = true,
                 "-h" | "--help" => positional.insert(0, "help".to_string()),
                 f if f.starts_with('-') => return Err(format!("unknown option {f}")),
@@ -242,6 +269,15 @@ fn parse_threads(s: &str) -> Result<usize, String> {
         Ok(n) if (1..=1024).contains(&n) => Ok(n),
         _ => Err(format!(
             "--threads must be a number from 1 to 1024, not {s:?}"
+        )),
+    }
+}
+
+fn parse_per_address(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "--max-connections-per-address must be a positive number, not {s:?}"
         )),
     }
 }
@@ -336,6 +372,9 @@ mod tests {
         assert!(Config::parse(&args(&["--sync", "fast"]), none).is_err());
         assert!(Config::parse(&args(&["--bogus"]), none).is_err());
         assert!(Config::parse(&args(&["--db"]), none).is_err());
+        assert!(Config::parse(&args(&["--max-connections-per-address", "0"]), none).is_err());
+        let c = Config::parse(&args(&["--max-connections-per-address=5"]), none).unwrap();
+        assert_eq!(c.max_connections_per_address, 5);
         assert_eq!(
             Config::parse(&args(&["--help"]), none).unwrap().command,
             Command::Help

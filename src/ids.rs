@@ -39,6 +39,10 @@ pub enum Prefix {
     WorkerChannel,
     InteractionParticipant,
     OutboundRequest,
+    Role,
+    Credential,
+    AddressConfiguration,
+    Receipt,
 }
 
 impl Prefix {
@@ -76,6 +80,10 @@ impl Prefix {
             Prefix::InteractionParticipant => "UT",
             // switchboard's own: a queued outbound carrier message or external Flex Flow post.
             Prefix::OutboundRequest => "OB",
+            Prefix::Role => "RL",
+            Prefix::Credential => "CR",
+            Prefix::AddressConfiguration => "IG",
+            Prefix::Receipt => "DY",
         }
     }
 }

@@ -55,7 +55,9 @@ fn fill(pattern: &str, account_sid: &str) -> String {
 
 #[test]
 fn every_route_answers_each_credential_as_expected() {
-    let s = TestServer::start();
+    // Hundreds of wrong Basic credentials from one address: past the per-address limit they
+    // would answer 429 (tests/signin_backoff.rs proves that); here each must be a 401.
+    let s = TestServer::start_with(&[("SWITCHBOARD_AUTH_FAILURES", "1000000")]);
     let key = s
         .post(
             &format!("{}/Keys.json", s.account_path()),

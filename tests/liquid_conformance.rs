@@ -13,7 +13,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ("case", "unexpected when token, strict2", "text after a `when` value is ignored, as Shopify's default (lax) parser does; the suite's strict2 variant of the same case wants an error"),
     ("comment", "comment inside liquid tag", "the `liquid` tag is not provided (not on Twilio's page)"),
     ("whitespace_control", "don't suppress whitespace only blocks containing echo", "the `echo` tag is not provided (not on Twilio's page)"),
-    ("replace", "left value is an object", "the crate's `replace` reads a hash as empty text, Ruby as `{}`"),
     ("for", "simple hash loop", "object keys: the crate keeps an object's keys unordered, Shopify in insertion order"),
     ("compact", "array of objects with key property", "object keys unordered (as above)"),
     ("uniq", "array of objects with key property", "object keys unordered (as above)"),

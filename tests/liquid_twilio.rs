@@ -2,9 +2,13 @@
 //! (Studio user guide) has a case of its own here, written from that page's examples and
 //! Shopify Liquid's definitions, with Studio's specifics: `to_json`, spaces around the dots of
 //! a path, numbers held as text (`" 1 " | plus: 1`), the 15-iteration loop cap and undefined
-//! variables rendering empty. The test fails when a name of the lists has no case.
+//! variables rendering empty. The test fails when a name of the lists has no case. The last
+//! test runs issue 21's two real-flow templates through the binary's REST trigger.
 
-use serde_json::{json, Value};
+mod common;
+mod studio_common;
+use common::*;
+use studio_common::*;
 use switchboard::liquid::Liquid;
 
 const TAGS: &[&str] = &[
@@ -223,4 +227,40 @@ fn bad_templates_are_refused_when_checked() {
     assert!(liquid
         .render("{% if 'a' > 1 %}x{% endif %}", &ctx())
         .is_err());
+}
+
+/// Issue 21: a real helpline flow's retry counter (`" 1 "` stored, then `plus: 1` on it, a path
+/// with a space after a dot) and `date` on ISO 8601, run by the binary as set-variables widgets.
+#[test]
+fn the_helpline_retry_loop_and_date_run_in_a_flow() {
+    let s = TestServer::start();
+    let retry = "{% if flow.variables.retry_counter%} {{flow.variables.retry_counter| plus: 1}} {% else %} 1 {% endif %}";
+    let set = |name: &str, next: Option<&str>, vars: Value| {
+        json!({"name": name, "type": "set-variables", "properties": {"variables": vars},
+               "transitions": [{"event": "next", "next": next}]})
+    };
+    let def = json!({
+        "description": "retry",
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+             "transitions": [{"event": "incomingRequest", "next": "first"}]},
+            set("first", Some("second"), json!([{"key": "retry_counter", "value": retry}])),
+            set("second", Some("third"), json!([{"key": "retry_counter", "value": retry}])),
+            set("third", None, json!([
+                {"key": "tries", "value": "{{flow.variables. retry_counter | times: 10}}"},
+                {"key": "when", "value": "{{ '2024-03-05T10:20:00Z' | date: '%Y/%m/%d %H:%M' }}"}
+            ]))
+        ],
+        "initial_state": "Trigger",
+        "flags": {"allow_concurrent_calls": true}
+    });
+    let flow = create(&s, "retry", &def);
+    let e = execute(&s, &flow, "+15550004444", json!({}))
+        .expect(201)
+        .json();
+    let vars = &e["context"]["flow"]["variables"];
+    assert_eq!(vars["retry_counter"], " 2 ", "{e}");
+    assert_eq!(vars["tries"], "20", "{e}");
+    assert_eq!(vars["when"], "2024/03/05 10:20", "{e}");
+    assert_eq!(e["status"], "ended", "{e}");
 }

@@ -13,7 +13,7 @@ pub use crate::store::channels::messages::Message;
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
-pub const STATES: &[&str] = &["active", "inactive", "closed"];
+pub const STATES: &[&str] = &["initializing", "active", "inactive", "closed"];
 
 /// Fields of a create or update; `None` leaves a field alone.
 #[derive(Debug, Default, Clone)]
@@ -26,6 +26,13 @@ pub struct Fields {
     pub timers_inactive: Option<String>,
     pub timers_closed: Option<String>,
     pub date_created: Option<i64>,
+    pub date_updated: Option<i64>,
+    /// The Conversations service (`IS…`) of a new conversation; the default service when `None`.
+    pub chat_service_sid: Option<String>,
+    pub email_address: Option<String>,
+    pub email_name: Option<String>,
+    /// A REST API call without `X-Twilio-Webhook-Enabled: true` (no post-event webhook).
+    pub quiet: bool,
 }
 
 pub fn create(app: &Core, fields: Fields) -> Result<Conversation> {
@@ -42,9 +49,27 @@ pub fn create_in(
     flex_flow_sid: Option<&str>,
     now: i64,
 ) -> Result<Conversation> {
+    let chat_service_sid = match &fields.chat_service_sid {
+        Some(s) => super::services::fetch(tx, s)?.sid,
+        None => super::services::default_sid(tx, now)?,
+    };
+    // The account configuration's defaults apply to what the request leaves out.
+    let defaults =
+        super::services::document(tx, super::services::ACCOUNT, super::services::Kind::Account)?;
+    let mut fields = fields;
+    let default = |k: &str| defaults[k].as_str().map(str::to_string);
+    if fields.timers_inactive.is_none() {
+        fields.timers_inactive = default("default_inactive_timer");
+    }
+    if fields.timers_closed.is_none() {
+        fields.timers_closed = default("default_closed_timer");
+    }
+    if fields.messaging_service_sid.is_none() {
+        fields.messaging_service_sid = default("default_messaging_service_sid");
+    }
     let mut c = Conversation {
         sid: new_sid(Prefix::Conversation),
-        chat_service_sid: super::flex_flows::default_service_sid(tx, now)?,
+        chat_service_sid,
         messaging_service_sid: None,
         friendly_name: None,
         unique_name: None,
@@ -52,8 +77,9 @@ pub fn create_in(
         state: "active".into(),
         timers: json!({}),
         flex_flow_sid: flex_flow_sid.map(str::to_string),
+        bindings: None,
         created_at: fields.date_created.unwrap_or(now),
-        updated_at: now,
+        updated_at: fields.date_updated.unwrap_or(now),
     };
     apply(&mut c, &fields, now)?;
     if let Some(u) = &c.unique_name {
@@ -65,6 +91,25 @@ pub fn create_in(
     }
     db::insert(tx, &c)?;
     schedule_timers(tx, &c)?;
+    if !fields.quiet {
+        super::services::queue_post_webhooks(
+            tx,
+            app,
+            &c.chat_service_sid,
+            &c.sid,
+            "onConversationAdded",
+            json!({
+                "ConversationSid": c.sid,
+                "FriendlyName": c.friendly_name,
+                "UniqueName": c.unique_name,
+                "Attributes": c.attributes,
+                "State": c.state,
+                "MessagingServiceSid": c.messaging_service_sid,
+                "DateCreated": crate::clock::iso8601(c.created_at),
+                "Source": if flex_flow_sid.is_some() { "SMS" } else { "API" },
+            }),
+        )?;
+    }
     app.record(
         tx,
         &NewEvent::new(EventType::ConversationCreated, "conversation", &c.sid)
@@ -76,6 +121,35 @@ pub fn create_in(
 
 pub fn fetch(conn: &Connection, sid: &str) -> Result<Conversation> {
     db::find(conn, sid)?.ok_or_else(|| Error::not_found(sid))
+}
+
+/// A conversation of one Conversations service (another service's is not found there).
+pub fn fetch_in(conn: &Connection, service: &str, sid: &str) -> Result<Conversation> {
+    db::find(conn, sid)?
+        .filter(|c| c.chat_service_sid == service)
+        .ok_or_else(|| Error::not_found(sid))
+}
+
+/// `ConversationWithParticipants`: a conversation and its participants in one write (none of it
+/// when one participant is refused).
+pub fn create_with_participants(
+    app: &Core,
+    fields: Fields,
+    participants: Vec<super::participants::Fields>,
+) -> Result<Conversation> {
+    if participants.len() > 10 {
+        return Err(Error::invalid(
+            "Participant",
+            "at most 10 participants per request",
+        ));
+    }
+    app.store.write(|tx| {
+        let c = create_in(tx, app, fields, None, app.now_ms())?;
+        for p in participants {
+            super::participants::add_checked_in(tx, app, &c.sid, p)?;
+        }
+        Ok(c)
+    })
 }
 
 pub fn update(app: &Core, sid: &str, fields: Fields) -> Result<Conversation> {
@@ -90,7 +164,10 @@ pub fn update(app: &Core, sid: &str, fields: Fields) -> Result<Conversation> {
                 )));
             }
         }
-        c.updated_at = app.now_ms();
+        if let Some(d) = fields.date_created {
+            c.created_at = d;
+        }
+        c.updated_at = fields.date_updated.unwrap_or_else(|| app.now_ms());
         db::update(tx, &c)?;
         schedule_timers(tx, &c)?;
         if before != c.state {
@@ -202,7 +279,7 @@ fn apply(c: &mut Conversation, f: &Fields, now: i64) -> Result<()> {
         if !STATES.contains(&v.as_str()) {
             return Err(Error::invalid(
                 "State",
-                "must be active, inactive or closed",
+                "must be initializing, active, inactive or closed",
             ));
         }
         if c.state == "closed" && v != "closed" {
@@ -232,6 +309,22 @@ fn apply(c: &mut Conversation, f: &Fields, now: i64) -> Result<()> {
         }
     }
     c.timers = Value::Object(timers);
+    if f.email_address.is_some() || f.email_name.is_some() {
+        let mut b = c.bindings.clone().unwrap_or_else(|| json!({}));
+        if let Some(a) = &f.email_address {
+            if !a.is_empty() && !a.contains('@') {
+                return Err(Error::invalid(
+                    "Bindings.Email.Address",
+                    "is not an email address",
+                ));
+            }
+            b["email"]["address"] = json!(a);
+        }
+        if let Some(n) = &f.email_name {
+            b["email"]["name"] = json!(n);
+        }
+        c.bindings = Some(b);
+    }
     Ok(())
 }
 

@@ -20,6 +20,9 @@ pub enum Error {
     Forbidden(String),
     /// Another module (routing, Studio) refused or failed; logged, answered as 500.
     Integration(String),
+    /// A refusal Twilio gives its own code (e.g. 50416, a binding already in another
+    /// conversation): HTTP status, Twilio code, message.
+    Coded(u16, u32, String),
     Store(store::Error),
 }
 
@@ -44,6 +47,7 @@ impl fmt::Display for Error {
             Error::NotFound(w) => write!(f, "{w} was not found"),
             Error::Invalid { param, problem } => write!(f, "Invalid parameter {param}: {problem}"),
             Error::Conflict(m) | Error::Forbidden(m) | Error::Integration(m) => f.write_str(m),
+            Error::Coded(_, _, m) => f.write_str(m),
             Error::Store(e) => write!(f, "{e}"),
         }
     }

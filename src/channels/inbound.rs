@@ -85,7 +85,7 @@ pub fn route_contact(
 /// checks, as the message's first routing did, whether an agent's task serves the conversation
 /// by now (then the message stays with the agent).
 fn route(app: &Core, due: &Due) -> Result<Routed> {
-    let trigger = if due.channel_type == "web" {
+    let trigger = if due.channel_type == "web" || due.trigger.as_deref() == Some("conversation") {
         Trigger::Conversation
     } else {
         Trigger::Message

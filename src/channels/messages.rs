@@ -26,6 +26,10 @@ pub struct NewMessage {
     /// The carrier's MessageSid of an inbound message.
     pub external_sid: Option<String>,
     pub date_created: Option<i64>,
+    pub date_updated: Option<i64>,
+    /// A REST API call without `X-Twilio-Webhook-Enabled: true`: the service's post-event
+    /// webhooks are not called (Twilio's rule for actions taken through the API).
+    pub quiet: bool,
 }
 
 /// Appends a message in the caller's transaction. An inbound carrier message seen before (same
@@ -93,7 +97,7 @@ pub fn add_in(
         external_sid: m.external_sid.clone(),
         delivery: None,
         created_at: m.date_created.unwrap_or(now),
-        updated_at: now,
+        updated_at: m.date_updated.unwrap_or(now),
     };
     // Hand the message to every carrier binding but its author's own.
     let bindings: Vec<_> = participants::with_bindings(tx, &conv.sid)?
@@ -122,6 +126,18 @@ pub fn add_in(
     for hook in webhooks::all(tx, &conv.sid)? {
         outbox::queue_conversation_webhook(tx, app, &hook, &conv, &msg)?;
     }
+    // The service's (and the account's) post-event webhook.
+    if !m.quiet {
+        let params = outbox::message_event_params(app, &conv, &msg);
+        super::services::queue_post_webhooks(
+            tx,
+            app,
+            &conv.chat_service_sid,
+            &conv.sid,
+            "onMessageAdded",
+            params,
+        )?;
+    }
     app.record(
         tx,
         &NewEvent::new(EventType::MessageAdded, "message", &msg.sid)
@@ -147,15 +163,25 @@ pub fn fetch(conn: &Connection, conversation_sid: &str, key: &str) -> Result<Mes
     db::find(conn, conversation_sid, key)?.ok_or_else(|| Error::not_found(key))
 }
 
-/// Updates author, body or attributes.
-pub fn update(
-    app: &Core,
-    conversation_sid: &str,
-    key: &str,
-    author: Option<String>,
-    body: Option<String>,
-    attributes: Option<String>,
-) -> Result<Message> {
+/// The fields a message update may change (`None` leaves one alone).
+#[derive(Debug, Default, Clone)]
+pub struct Changes {
+    pub author: Option<String>,
+    pub body: Option<String>,
+    pub attributes: Option<String>,
+    pub date_created: Option<i64>,
+    pub date_updated: Option<i64>,
+}
+
+/// Updates author, body, attributes or dates.
+pub fn update(app: &Core, conversation_sid: &str, key: &str, c: Changes) -> Result<Message> {
+    let Changes {
+        author,
+        body,
+        attributes,
+        date_created,
+        date_updated,
+    } = c;
     app.store.write(|tx| {
         let mut m = fetch(tx, conversation_sid, key)?;
         if let Some(a) = author {
@@ -173,7 +199,10 @@ pub fn update(
             }
             m.attributes = a;
         }
-        m.updated_at = app.now_ms();
+        if let Some(d) = date_created {
+            m.created_at = d;
+        }
+        m.updated_at = date_updated.unwrap_or_else(|| app.now_ms());
         db::save(tx, &m)?;
         Ok(m)
     })

@@ -30,6 +30,20 @@ pub fn channel_type(address: &str) -> &'static str {
 }
 
 pub fn handle(app: &Core, m: CarrierMessage) -> Result<Received> {
+    // An address configuration (Flex Conversations) takes the message before the Flex Flows.
+    if let Some(r) = super::address_configs::receive(
+        app,
+        &super::address_configs::Incoming {
+            channel_type: channel_type(&m.from),
+            from: &m.from,
+            to: &m.to,
+            body: m.body.as_deref(),
+            media_urls: &m.media_urls,
+            external_sid: m.message_sid.as_deref().filter(|s| !s.is_empty()),
+        },
+    )? {
+        return Ok(r);
+    }
     sessions::receive(
         app,
         Inbound {

@@ -7,6 +7,7 @@
 //! Tasks and executions belong to `routing` and `engine`; channels only links to them by SID
 //! (from `task.created` events) and reacts to their events.
 
+pub mod address_configs;
 pub mod checkup;
 pub mod conversations;
 pub mod error;
@@ -19,7 +20,11 @@ pub mod messages;
 pub mod messaging_webhook;
 pub mod outbox;
 pub mod participants;
+pub mod receipts;
+pub mod roles;
+pub mod services;
 pub mod sessions;
+pub mod users;
 pub mod webchat;
 pub mod webhooks;
 
@@ -80,6 +85,8 @@ pub fn start(
         )
     })
     .map_err(|e| format!("cannot seed the Flex Flows: {e}"))?;
+    services::seed_all_roles(app)
+        .map_err(|e| format!("cannot seed the Conversations roles: {e}"))?;
     app.metrics.register_gauges(outbox::gauges);
     app.timers.register(
         crate::timers::TimerKind::ChatSessionExpiry,

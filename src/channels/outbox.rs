@@ -451,7 +451,22 @@ fn crate_basic(user: &str, pass: &str) -> String {
 /// The carrier's status callback for a message we sent (`MessageSid` is the carrier's SID):
 /// `delivered`, `undelivered`, `failed` (or `read`) update the conversation message's delivery.
 /// Unknown SIDs are ignored.
-pub fn status_callback(app: &Core, provider_sid: &str, status: &str) -> Result<()> {
+pub fn status_callback(
+    app: &Core,
+    provider_sid: &str,
+    status: &str,
+    error_code: Option<i64>,
+) -> Result<()> {
+    if let Some(receipt) = super::receipts::status(status) {
+        app.store.write(|tx| {
+            if let Some(o) = db::find_by_provider_sid(tx, provider_sid)? {
+                if let Some(m) = &o.message_sid {
+                    super::receipts::record_in(tx, &o.sid, m, receipt, error_code, app.now_ms())?;
+                }
+            }
+            Ok::<_, super::Error>(())
+        })?;
+    }
     let field = match status {
         "delivered" => "delivered",
         "read" => "read",

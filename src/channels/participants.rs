@@ -21,10 +21,44 @@ pub struct Fields {
     pub role_sid: Option<String>,
     pub last_read_message_index: Option<i64>,
     pub last_read_timestamp: Option<String>,
+    pub date_created: Option<i64>,
+    pub date_updated: Option<i64>,
+    /// A REST API call without `X-Twilio-Webhook-Enabled: true` (no post-event webhook).
+    pub quiet: bool,
 }
 
+/// Adds a participant over the API: as `add_in`, and a messaging binding (address + proxy
+/// address) already in another open conversation is refused with Twilio's 50416.
 pub fn add(app: &Core, conversation_sid: &str, f: Fields) -> Result<Participant> {
-    app.store.write(|tx| add_in(tx, app, conversation_sid, f))
+    app.store
+        .write(|tx| add_checked_in(tx, app, conversation_sid, f))
+}
+
+pub fn add_checked_in(
+    tx: &Connection,
+    app: &Core,
+    conversation_sid: &str,
+    f: Fields,
+) -> Result<Participant> {
+    if let (Some(address), Some(proxy)) = (&f.binding_address, &f.proxy_address) {
+        if let Some(other) =
+            crate::store::channels::conversations::find_by_any_binding(tx, address, proxy)?
+        {
+            if other.sid != conversation_sid
+                && other.unique_name.as_deref() != Some(conversation_sid)
+            {
+                return Err(Error::Coded(
+                    409,
+                    50416,
+                    format!(
+                        "A binding for this participant and proxy address already exists in Conversation {}",
+                        other.sid
+                    ),
+                ));
+            }
+        }
+    }
+    add_in(tx, app, conversation_sid, f)
 }
 
 /// Adds a participant in the caller's transaction; a duplicate identity or address is 409.
@@ -67,7 +101,12 @@ pub fn add_in(
         }
     }
     check_attributes(&f.attributes)?;
+    let role_sid = match f.role_sid {
+        Some(r) => Some(check_role(tx, &conv.chat_service_sid, &r)?),
+        None => super::services::default_role(tx, &conv.chat_service_sid, false)?,
+    };
     let now = app.now_ms();
+    let quiet = f.quiet;
     let p = Participant {
         sid: new_sid(Prefix::Participant),
         conversation_sid: conv.sid.clone(),
@@ -76,13 +115,34 @@ pub fn add_in(
         binding_address: f.binding_address,
         proxy_address: f.proxy_address,
         projected_address: f.projected_address,
-        role_sid: f.role_sid,
+        role_sid,
         last_read_message_index: f.last_read_message_index,
         last_read_timestamp: f.last_read_timestamp,
-        created_at: now,
-        updated_at: now,
+        created_at: f.date_created.unwrap_or(now),
+        updated_at: f.date_updated.unwrap_or(now),
     };
     db::save(tx, &p)?;
+    if !quiet {
+        super::services::queue_post_webhooks(
+            tx,
+            app,
+            &conv.chat_service_sid,
+            &conv.sid,
+            "onParticipantAdded",
+            json!({
+                "ConversationSid": conv.sid,
+                "ParticipantSid": p.sid,
+                "Identity": p.identity,
+                "Attributes": p.attributes,
+                "RoleSid": p.role_sid,
+                "MessagingBinding.Address": p.binding_address,
+                "MessagingBinding.ProxyAddress": p.proxy_address,
+                "MessagingBinding.ProjectedAddress": p.projected_address,
+                "DateCreated": crate::clock::iso8601(p.created_at),
+                "Source": "API",
+            }),
+        )?;
+    }
     app.record(
         tx,
         &NewEvent::new(EventType::ParticipantAdded, "participant", &p.sid)
@@ -116,7 +176,8 @@ pub fn update(app: &Core, conversation_sid: &str, key: &str, f: Fields) -> Resul
             p.projected_address = Some(v);
         }
         if let Some(v) = f.role_sid {
-            p.role_sid = Some(v);
+            let conv = super::conversations::fetch(tx, conversation_sid)?;
+            p.role_sid = Some(check_role(tx, &conv.chat_service_sid, &v)?);
         }
         if let Some(v) = f.last_read_message_index {
             p.last_read_message_index = Some(v);
@@ -124,10 +185,41 @@ pub fn update(app: &Core, conversation_sid: &str, key: &str, f: Fields) -> Resul
         if let Some(v) = f.last_read_timestamp {
             p.last_read_timestamp = Some(v);
         }
-        p.updated_at = app.now_ms();
+        if let Some(d) = f.date_created {
+            p.created_at = d;
+        }
+        p.updated_at = f.date_updated.unwrap_or_else(|| app.now_ms());
         db::save(tx, &p)?;
         Ok(p)
     })
+}
+
+/// A participant's role must be a `conversation` role of the conversation's service.
+fn check_role(tx: &Connection, service: &str, sid: &str) -> Result<String> {
+    match crate::store::channels::roles::find_role(tx, service, sid)? {
+        Some(r) if r.kind == "conversation" => Ok(r.sid),
+        Some(_) => Err(Error::invalid(
+            "RoleSid",
+            format!("role {sid} is not a conversation role"),
+        )),
+        None => Err(Error::invalid(
+            "RoleSid",
+            format!("no role {sid} in service {service}"),
+        )),
+    }
+}
+
+/// Twilio's `messaging_binding.type` for an address: `whatsapp:+1…` is WhatsApp,
+/// `messenger:…` Messenger, `gbm:…` Google Business Messages, the rest SMS.
+pub fn binding_type(address: &str) -> &'static str {
+    match address.split_once(':').map(|(scheme, _)| scheme) {
+        Some("whatsapp") => "whatsapp",
+        Some("messenger") => "messenger",
+        Some("gbm") => "gbm",
+        Some("rcs") => "rcs",
+        Some("apple") => "apple",
+        _ => "sms",
+    }
 }
 
 pub fn remove(app: &Core, conversation_sid: &str, key: &str) -> Result<()> {

@@ -232,6 +232,7 @@ fn receive_in(tx: &Transaction, app: &Core, inbound: &Inbound) -> Result<(Receiv
                     flow_sid,
                     payload,
                     created_at: app.now_ms(),
+                    trigger: None,
                 },
             )?;
             Ok((received, Some(message.sid)))

@@ -5,12 +5,12 @@
 //! The claimer reads the bus (`studio.execution.waiting` with an `http` wait) and look every 30 s;
 //! requests that were running when the process stopped run again after a restart.
 
+use super::effects::{self, Effects, Guard, Op};
 use super::execution::{ExecutionStatus, Wait};
-use super::{run, widgets};
+use super::{run, widgets, Error};
 use crate::core::Core;
 use crate::events::Event;
 use crate::events::{Delivery, EventType};
-use crate::store;
 use crate::store::studio::{executions as db, http_jobs};
 use crossbeam_channel::Receiver;
 use serde_json::{json, Value};
@@ -96,23 +96,32 @@ fn claimer(
     }
 }
 
-/// Resumes the execution with the answer, unless it moved on meanwhile (stopped, say).
-fn finish(app: &Core, job: &http_jobs::Job, ok: bool, outputs: Value) -> store::Result<()> {
+/// Resumes the execution with the answer, unless it moved on meanwhile (stopped, say): the run
+/// is computed outside the write and committed with the job's end (`effects`).
+fn finish(app: &Core, job: &http_jobs::Job, ok: bool, outputs: Value) -> Result<(), Error> {
     let function = job.request["kind"] == "function";
     let event = match (ok, function) {
         (true, _) => "success",
         (false, true) => "fail",
         (false, false) => "failed",
     };
-    app.store.write(|tx| {
-        http_jobs::finish(tx, &job.execution_sid, job.token)?;
-        let Some(exec) = db::fetch(tx, &job.execution_sid)? else {
-            return Ok(());
+    effects::run_and_commit(app, None, |refusals| -> Result<((), Effects), Error> {
+        let mut fx = Effects::default();
+        fx.push(Op::FinishHttp {
+            execution_sid: job.execution_sid.clone(),
+            token: job.token,
+        });
+        let Some(exec) = app.store.read(|c| db::fetch(c, &job.execution_sid))? else {
+            return Ok(((), fx));
         };
+        fx.guard(Guard::Unchanged {
+            sid: exec.sid.clone(),
+            version: exec.version,
+        });
         let current = exec.wait.as_ref().and_then(Wait::from_json);
         let due = matches!(current, Some(Wait::Http { token, .. }) if token == job.token);
         if exec.status != ExecutionStatus::Active || !due {
-            return Ok(());
+            return Ok(((), fx));
         }
         // A caller hears what comes next only in answer to the carrier's next request: keep
         // the answer for the poll (`engine::call_callback`).
@@ -129,17 +138,19 @@ fn finish(app: &Core, job: &http_jobs::Job, ok: bool, outputs: Value) -> store::
                     .to_json(),
                 );
                 exec.updated_at = app.now_ms();
-                db::save(tx, &exec)?;
+                fx.touch(Some(exec.version), exec);
             }
-            return Ok(());
+            return Ok(((), fx));
         }
-        let Some(mut r) = run::load(app, tx, exec, 0)? else {
-            return Ok(());
+        let Some(mut r) = run::load(app, exec, 0, refusals)? else {
+            return Ok(((), fx));
         };
         r.resume(event, outputs.clone())?;
-        widgets::finish_child(app, tx, &r.exec)?;
-        Ok(())
+        fx.absorb(r.finish());
+        widgets::finish_child(app, &mut fx, &r.exec, refusals)?;
+        Ok(((), fx))
     })
+    .map(|_| ())
 }
 
 fn form_encode(params: &[(String, String)]) -> String {

@@ -8,12 +8,14 @@
 
 pub mod calls;
 pub mod context;
+pub mod effects;
 pub mod execution;
 pub mod http_worker;
 pub mod run;
 pub use crate::flows::split;
 pub mod widgets;
 
+pub use effects::Claim;
 pub use execution::{ExecutionStatus, Wait};
 
 use crate::core::Core;
@@ -23,6 +25,7 @@ use crate::store::studio::{executions as db, flows};
 use crate::store::{self, timers::TimerRow};
 use crate::timers::TimerKind;
 use crate::voice::twiml::{self, Element};
+use effects::{Effects, Guard, Op, Refusals};
 use run::Run;
 use rusqlite::Transaction;
 use serde_json::{json, Map, Value};
@@ -115,34 +118,29 @@ pub fn handle_inbound(app: &Core, inbound: Inbound) -> Result<Handled, Error> {
         .ok_or_else(|| Error::Store(store::Error::internal("an unclaimed inbound was refused")))
 }
 
-/// The caller's check in the write that hands an inbound over to the engine, run first: `false`
-/// leaves the engine's work undone (the message was routed already, or an agent has it now)
-/// while what the check itself wrote commits. This makes the hand-over idempotent.
-pub type Claim<'a> = &'a mut (dyn FnMut(&Transaction) -> store::Result<bool> + Send);
-
 /// `handle_inbound`, committed together with the caller's `claim`; `None` when the claim
-/// declined.
+/// declined. The flow runs outside the write (`effects`).
 pub fn handle_inbound_claimed(
     app: &Core,
     inbound: Inbound,
     claim: Claim,
 ) -> Result<Option<Handled>, Error> {
-    app.store.write(|tx| -> Result<Option<Handled>, Error> {
-        if !claim(tx)? {
-            return Ok(None);
-        }
-        let is_message = matches!(
-            inbound.trigger,
-            TriggerKind::IncomingMessage | TriggerKind::IncomingConversationMessage
-        );
+    let is_message = matches!(
+        inbound.trigger,
+        TriggerKind::IncomingMessage | TriggerKind::IncomingConversationMessage
+    );
+    effects::run_and_commit(app, Some(claim), |refusals| {
         if is_message {
-            let active = db::active_for_contact(tx, &inbound.flow_sid, &inbound.contact)?;
+            let active = app
+                .store
+                .read(|c| db::active_for_contact(c, &inbound.flow_sid, &inbound.contact))?;
             if let Some(top) = active.into_iter().next() {
-                return resume_with_message(app, tx, top, &inbound.payload).map(Some);
+                return resume_with_message(app, top, &inbound.payload, refusals);
             }
         }
-        let (exec, verbs) = start_in(app, tx, &inbound, Value::Object(Map::new()))?;
-        Ok(Some(handled(app, &exec, verbs)))
+        let (exec, verbs, fx) =
+            start_execution(app, &inbound, Value::Object(Map::new()), refusals)?;
+        Ok((handled(app, &exec, verbs), fx))
     })
 }
 
@@ -162,22 +160,28 @@ pub fn trigger_rest(
         channel_address: from.to_string(),
         payload: json!({"to": to, "from": from, "parameters": parameters}),
     };
-    app.store.write(|tx| -> Result<db::Execution, Error> {
-        Ok(start_in(app, tx, &inbound, parameters.clone())?.0)
-    })
+    effects::run_and_commit(app, None, |refusals| {
+        let (exec, _, fx) = start_execution(app, &inbound, parameters.clone(), refusals)?;
+        Ok((exec, fx))
+    })?
+    .ok_or_else(|| Error::Store(store::Error::internal("an unclaimed start was refused")))
 }
 
-/// Starts an execution in `tx`: checks the one-active-execution rule, runs until it waits or ends.
-fn start_in(
+/// Computes a new execution: checks the one-active-execution rule, runs until it waits or ends.
+/// Answers it as it ends up, the TwiML for a call, and the effects to commit.
+fn start_execution(
     app: &Core,
-    tx: &Transaction,
     inbound: &Inbound,
     data: Value,
-) -> Result<(db::Execution, Vec<Element>), Error> {
-    let flow = flows::fetch(tx, &inbound.flow_sid)?
-        .ok_or_else(|| Error::NotFound(format!("flow {}", inbound.flow_sid)))?;
-    let rev = flows::published(tx, flow.sid())?
-        .ok_or_else(|| Error::NotPublished(flow.sid().to_string()))?;
+    refusals: &Refusals,
+) -> Result<(db::Execution, Vec<Element>, Effects), Error> {
+    let (flow, rev) = app.store.read(|c| -> Result<_, Error> {
+        let flow = flows::fetch(c, &inbound.flow_sid)?
+            .ok_or_else(|| Error::NotFound(format!("flow {}", inbound.flow_sid)))?;
+        let rev = flows::published(c, flow.sid())?
+            .ok_or_else(|| Error::NotPublished(flow.sid().to_string()))?;
+        Ok((flow, rev))
+    })?;
     let def = FlowDefinition::from_json(&rev.definition).map_err(|e| {
         Error::Store(store::Error::internal(format!(
             "stored definition of {} does not parse: {e}",
@@ -189,7 +193,14 @@ fn start_in(
         .as_ref()
         .and_then(|f| f.allow_concurrent_calls)
         .unwrap_or(false);
-    if !concurrent && !db::active_for_contact(tx, flow.sid(), &inbound.contact)?.is_empty() {
+    let is_message = matches!(
+        inbound.trigger,
+        TriggerKind::IncomingMessage | TriggerKind::IncomingConversationMessage
+    );
+    let busy = app
+        .store
+        .read(|c| db::has_active_for_contact(c, flow.sid(), &inbound.contact))?;
+    if !concurrent && busy {
         return Err(Error::Busy(format!(
             "Execution already active for contact {} on flow {}",
             inbound.contact,
@@ -219,35 +230,53 @@ fn start_in(
         parent_sid: None,
         created_at: now,
         updated_at: now,
+        version: 0,
     };
-    db::insert(tx, &exec)?;
-    app.record(tx, &run::started_event(&exec))?;
+    let mut r = Run::new(app, def, exec, None, 0, refusals);
+    // A message starts an execution only when the contact has none (else it resumes that one);
+    // a flow without concurrent calls keeps one per contact.
+    if is_message || !concurrent {
+        r.fx.guard(Guard::NoActive {
+            flow_sid: flow.sid().to_string(),
+            contact: inbound.contact.clone(),
+        });
+    }
+    r.fx.push(Op::Event(run::started_event(&r.exec)));
     if inbound.trigger == TriggerKind::IncomingCall {
         if let Some(call_sid) = inbound.payload["CallSid"].as_str() {
-            crate::voice::calls::record_incoming(
-                tx,
-                call_sid,
-                flow.sid(),
-                &sid,
-                &inbound.contact,
-                &inbound.channel_address,
-                now,
-            )?;
+            r.fx.push(Op::RecordCall {
+                call_sid: call_sid.to_string(),
+                flow_sid: flow.sid().to_string(),
+                execution_sid: sid.clone(),
+                from: inbound.contact.clone(),
+                to: inbound.channel_address.clone(),
+            });
         }
     }
-    let mut r = Run::new(app, tx, def, exec, 0);
     r.start()?;
-    Ok((r.exec, r.twiml))
+    let fx = r.finish();
+    Ok((r.exec, r.twiml, fx))
 }
 
-/// Follows an execution's subflow waits down to the execution that actually waits.
-fn innermost(tx: &Transaction, mut exec: db::Execution) -> store::Result<db::Execution> {
+/// Follows an execution's subflow waits down to the execution that actually waits; each one
+/// passed must be unchanged when the run commits.
+fn innermost(
+    app: &Core,
+    mut exec: db::Execution,
+    fx: &mut Effects,
+) -> store::Result<db::Execution> {
     for _ in 0..run::MAX_SUBFLOW_DEPTH {
         let Some(Wait::Subflow { child, .. }) = exec.wait.as_ref().and_then(Wait::from_json) else {
             break;
         };
-        match db::fetch(tx, &child)? {
-            Some(c) if c.status == ExecutionStatus::Active => exec = c,
+        match app.store.read(|c| db::fetch(c, &child))? {
+            Some(c) if c.status == ExecutionStatus::Active => {
+                fx.guard(Guard::Unchanged {
+                    sid: c.sid.clone(),
+                    version: c.version,
+                });
+                exec = c
+            }
             _ => break,
         }
     }
@@ -256,25 +285,31 @@ fn innermost(tx: &Transaction, mut exec: db::Execution) -> store::Result<db::Exe
 
 fn resume_with_message(
     app: &Core,
-    tx: &Transaction,
     top: db::Execution,
     payload: &Value,
-) -> Result<Handled, Error> {
-    let target = innermost(tx, top.clone())?;
+    refusals: &Refusals,
+) -> Result<(Handled, Effects), Error> {
+    let mut fx = Effects::default();
+    fx.guard(Guard::Unchanged {
+        sid: top.sid.clone(),
+        version: top.version,
+    });
+    let target = innermost(app, top.clone(), &mut fx)?;
     if !matches!(
         target.wait.as_ref().and_then(Wait::from_json),
         Some(Wait::Reply { .. })
     ) {
-        return Ok(handled(app, &top, Vec::new()));
+        return Ok((handled(app, &top, Vec::new()), fx));
     }
-    let Some(mut r) = run::load(app, tx, target, 0)? else {
-        return Ok(handled(app, &top, Vec::new()));
+    let Some(mut r) = run::load(app, target, 0, refusals)? else {
+        return Ok((handled(app, &top, Vec::new()), fx));
     };
     r.resume("incomingMessage", json!({"inbound": payload}))?;
     let mut verbs = std::mem::take(&mut r.twiml);
-    verbs.extend(widgets::finish_child(app, tx, &r.exec)?);
-    let top = db::fetch(tx, &top.sid)?.unwrap_or(top);
-    Ok(handled(app, &top, verbs))
+    fx.absorb(r.finish());
+    verbs.extend(widgets::finish_child(app, &mut fx, &r.exec, refusals)?);
+    let top = fx.latest(&top.sid).cloned().unwrap_or(top);
+    Ok((handled(app, &top, verbs), fx))
 }
 
 /// The carrier's callback for a call waiting in a voice widget (`FlowEvent=callback`) or
@@ -287,8 +322,10 @@ pub fn call_callback(
     token: Option<i64>,
     params: Map<String, Value>,
 ) -> Result<Handled, Error> {
-    app.store.write(|tx| -> Result<Handled, Error> {
-        let exec = db::fetch(tx, execution_sid)?
+    effects::run_and_commit(app, None, |refusals| -> Result<(Handled, Effects), Error> {
+        let exec = app
+            .store
+            .read(|c| db::fetch(c, execution_sid))?
             .filter(|e| e.flow_sid == flow_sid)
             .ok_or_else(|| Error::NotFound(format!("execution {execution_sid}")))?;
         let call_sid = exec.context["trigger"]["call"]["CallSid"].as_str();
@@ -299,10 +336,15 @@ pub fn call_callback(
                 given.unwrap_or("")
             )));
         }
-        let target = innermost(tx, exec.clone())?;
+        let mut fx = Effects::default();
+        fx.guard(Guard::Unchanged {
+            sid: exec.sid.clone(),
+            version: exec.version,
+        });
+        let target = innermost(app, exec.clone(), &mut fx)?;
         let wait = target.wait.as_ref().and_then(Wait::from_json);
-        let Some(mut r) = run::load(app, tx, target, 0)? else {
-            return Ok(handled(app, &exec, Vec::new()));
+        let Some(mut r) = run::load(app, target, 0, refusals)? else {
+            return Ok((handled(app, &exec, Vec::new()), fx));
         };
         match wait {
             // The caller answered a voice widget.
@@ -311,7 +353,7 @@ pub fn call_callback(
                     Some(s) => widgets::callback_event(s, &params),
                     None => "callComplete",
                 };
-                r.resume(event, Value::Object(params))?;
+                r.resume(event, Value::Object(params.clone()))?;
             }
             // The caller waited (polling) for an HTTP answer that has arrived.
             Some(Wait::Http {
@@ -320,13 +362,15 @@ pub fn call_callback(
                 let event = a["event"].as_str().unwrap_or("failed").to_string();
                 r.resume(&event, a["outputs"].clone())?;
             }
-            _ => return Ok(handled(app, &exec, Vec::new())),
+            _ => return Ok((handled(app, &exec, Vec::new()), fx)),
         }
         let mut verbs = std::mem::take(&mut r.twiml);
-        verbs.extend(widgets::finish_child(app, tx, &r.exec)?);
-        let exec = db::fetch(tx, &exec.sid)?.unwrap_or(exec);
-        Ok(handled(app, &exec, verbs))
-    })
+        fx.absorb(r.finish());
+        verbs.extend(widgets::finish_child(app, &mut fx, &r.exec, refusals)?);
+        let exec = fx.latest(&exec.sid).cloned().unwrap_or(exec);
+        Ok((handled(app, &exec, verbs), fx))
+    })?
+    .ok_or_else(|| Error::Store(store::Error::internal("an unclaimed callback was refused")))
 }
 
 /// The answer for an execution: TwiML when it serves a call.
@@ -408,7 +452,12 @@ fn end_tree(app: &Core, tx: &Transaction, exec: db::Execution) -> store::Result<
             continue;
         }
         let mut e = e;
-        run::end_execution(app, tx, &mut e)?;
+        for op in run::end_execution(&mut e) {
+            effects::apply(app, tx, &op).map_err(|e| match e {
+                effects::CommitError::Store(e) => e,
+                other => store::Error::internal(format!("ending an execution: {other:?}")),
+            })?;
+        }
         e.updated_at = app.now_ms();
         db::save(tx, &e)?;
     }
@@ -419,24 +468,26 @@ fn end_tree(app: &Core, tx: &Transaction, exec: db::Execution) -> store::Result<
 /// `timeout`. Idempotent: a stale token (the execution moved on) does nothing.
 fn on_wait_timer(app: &Core, timer: &TimerRow) -> Result<(), String> {
     let token = timer.data["token"].as_i64();
-    app.store
-        .write(|tx| -> store::Result<()> {
-            let Some(exec) = db::fetch(tx, &timer.target)? else {
-                return Ok(());
-            };
-            let current = exec.wait.as_ref().and_then(Wait::from_json);
-            let due = matches!(current, Some(Wait::Reply { token: t, .. }) if Some(t) == token);
-            if exec.status != ExecutionStatus::Active || !due {
-                return Ok(());
-            }
-            let Some(mut r) = run::load(app, tx, exec, 0)? else {
-                return Ok(());
-            };
-            r.resume("timeout", Value::Null)?;
-            widgets::finish_child(app, tx, &r.exec)?;
-            Ok(())
-        })
-        .map_err(|e| e.to_string())
+    effects::run_and_commit(app, None, |refusals| -> Result<((), Effects), Error> {
+        let mut fx = Effects::default();
+        let Some(exec) = app.store.read(|c| db::fetch(c, &timer.target))? else {
+            return Ok(((), fx));
+        };
+        let current = exec.wait.as_ref().and_then(Wait::from_json);
+        let due = matches!(current, Some(Wait::Reply { token: t, .. }) if Some(t) == token);
+        if exec.status != ExecutionStatus::Active || !due {
+            return Ok(((), fx));
+        }
+        let Some(mut r) = run::load(app, exec, 0, refusals)? else {
+            return Ok(((), fx));
+        };
+        r.resume("timeout", Value::Null)?;
+        fx.absorb(r.finish());
+        widgets::finish_child(app, &mut fx, &r.exec, refusals)?;
+        Ok(((), fx))
+    })
+    .map(|_| ())
+    .map_err(|e| e.to_string())
 }
 
 /// Studio's start-up work: seeds the default flows (idempotently), registers the reply-timeout

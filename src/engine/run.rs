@@ -1,9 +1,13 @@
-//! The run loop: moves an execution from state to state inside the caller's write transaction,
-//! records each step, and stops when the execution ends or starts waiting. Widgets do no I/O:
-//! outbound HTTP is queued for the HTTP workers (`http_worker`), messages are events for the
-//! channels layer, timers are rows. A loop guard ends an execution after `MAX_STEPS` steps.
+//! The run loop: moves an execution from state to state in memory, outside any write, records
+//! each step, and stops when the execution ends or starts waiting. What it decides is collected
+//! as `Effects` (steps, events, timers, HTTP jobs, tasks) and committed afterwards in one write
+//! (`effects::run_and_commit`). Widgets do no I/O: outbound HTTP is queued for the HTTP workers
+//! (`http_worker`), messages are events for the channels layer, timers are rows; what they need
+//! to know from the store they read (`Store::read`). A loop guard ends an execution after
+//! `MAX_STEPS` steps.
 
 use super::context;
+use super::effects::{Effects, Op, Refusals};
 use super::execution::{ExecutionStatus, Wait};
 use super::widgets::{self, Fail, Outcome, WaitFor};
 use crate::core::Core;
@@ -12,9 +16,8 @@ use crate::flows::definition::{FlowDefinition, State};
 use crate::ids::{new_sid, Prefix};
 use crate::store::studio::{executions as db, http_jobs};
 use crate::store::{self};
-use crate::timers::{self, TimerKind};
+use crate::timers::TimerKind;
 use crate::voice::twiml::Element;
-use rusqlite::Transaction;
 use serde_json::{json, Value};
 
 /// The loop guard: an execution ends (with a recorded error step) after this many steps.
@@ -31,36 +34,53 @@ const FAILURE_EVENTS: &[&str] = &[
     "deliveryFailure",
 ];
 
-/// One execution being advanced inside a write transaction.
+/// One execution being advanced in memory.
 pub struct Run<'a> {
     pub app: &'a Core,
-    pub tx: &'a Transaction<'a>,
     pub def: FlowDefinition,
     pub exec: db::Execution,
+    /// The version `exec` was read at (`None`: the run creates it).
+    pub read_version: Option<i64>,
     pub now: i64,
     /// TwiML verbs produced for the caller (calls only).
     pub twiml: Vec<Element>,
     /// Subflow nesting of this run.
     pub depth: usize,
+    /// What the run decided so far, committed by the caller.
+    pub fx: Effects,
+    /// Tasks TaskRouter refused when an earlier computation of this run committed.
+    pub refusals: Refusals,
 }
 
 impl<'a> Run<'a> {
     pub fn new(
         app: &'a Core,
-        tx: &'a Transaction<'a>,
         def: FlowDefinition,
         exec: db::Execution,
+        read_version: Option<i64>,
         depth: usize,
+        refusals: &Refusals,
     ) -> Run<'a> {
         Run {
             app,
-            tx,
             def,
             exec,
+            read_version,
             now: app.now_ms(),
             twiml: Vec::new(),
             depth,
+            fx: Effects::default(),
+            refusals: refusals.clone(),
         }
+    }
+
+    /// Hands over the effects, the execution in its state now included (it stays readable in
+    /// `exec`).
+    pub fn finish(&mut self) -> Effects {
+        self.exec.updated_at = self.now;
+        let mut fx = std::mem::take(&mut self.fx);
+        fx.touch(self.read_version, self.exec.clone());
+        fx
     }
 
     pub fn ctx(&self) -> &Value {
@@ -72,14 +92,13 @@ impl<'a> Run<'a> {
         self.exec.context["trigger"]["call"].is_object()
     }
 
-    /// Runs from the initial state (the trigger) and saves the execution.
+    /// Runs from the initial state (the trigger).
     pub fn start(&mut self) -> store::Result<()> {
         let initial = self.def.initial_state.clone();
-        self.drive(&initial)?;
-        self.save()
+        self.drive(&initial)
     }
 
-    /// Resumes a waiting execution with `event` and the widget's new `outputs`, then saves it.
+    /// Resumes a waiting execution with `event` and the widget's new `outputs`.
     pub fn resume(&mut self, event: &str, outputs: Value) -> store::Result<()> {
         let Some(wait) = self.exec.wait.as_ref().and_then(Wait::from_json) else {
             return Ok(());
@@ -95,12 +114,7 @@ impl<'a> Run<'a> {
             }
             None => self.end_with_error(&name, "the waiting state is no longer in the flow")?,
         }
-        self.save()
-    }
-
-    fn save(&mut self) -> store::Result<()> {
-        self.exec.updated_at = self.now;
-        db::save(self.tx, &self.exec)
+        Ok(())
     }
 
     fn drive(&mut self, first: &str) -> store::Result<()> {
@@ -204,20 +218,18 @@ impl<'a> Run<'a> {
         } else {
             outputs.clone()
         };
-        db::insert_step(
-            self.tx,
-            &db::Step {
-                sid: new_sid(Prefix::Step),
-                execution_sid: self.exec.sid.clone(),
-                flow_sid: self.exec.flow_sid.clone(),
-                seq: self.exec.step_count,
-                name: event.to_string(),
-                transitioned_from: from.to_string(),
-                transitioned_to: to.to_string(),
-                context,
-                created_at: self.now,
-            },
-        )
+        self.fx.push(Op::Step(db::Step {
+            sid: new_sid(Prefix::Step),
+            execution_sid: self.exec.sid.clone(),
+            flow_sid: self.exec.flow_sid.clone(),
+            seq: self.exec.step_count,
+            name: event.to_string(),
+            transitioned_from: from.to_string(),
+            transitioned_to: to.to_string(),
+            context,
+            created_at: self.now,
+        }));
+        Ok(())
     }
 
     fn wait(&mut self, state: &State, wait: WaitFor) -> store::Result<()> {
@@ -225,13 +237,12 @@ impl<'a> Run<'a> {
         let name = state.name.clone();
         let w = match wait {
             WaitFor::Reply { timeout_ms } => {
-                timers::schedule(
-                    self.tx,
-                    TimerKind::ExecutionWait,
-                    &self.exec.sid,
-                    self.now + timeout_ms,
-                    &json!({"token": token}),
-                )?;
+                self.fx.push(Op::Schedule {
+                    kind: TimerKind::ExecutionWait,
+                    target: self.exec.sid.clone(),
+                    due: self.now + timeout_ms,
+                    data: json!({"token": token}),
+                });
                 Wait::Reply { state: name, token }
             }
             WaitFor::Call => Wait::Call { state: name, token },
@@ -241,15 +252,11 @@ impl<'a> Run<'a> {
                 child,
             },
             WaitFor::Http(request) => {
-                http_jobs::enqueue(
-                    self.tx,
-                    &http_jobs::Job {
-                        execution_sid: self.exec.sid.clone(),
-                        token,
-                        request,
-                    },
-                    self.now,
-                )?;
+                self.fx.push(Op::EnqueueHttp(http_jobs::Job {
+                    execution_sid: self.exec.sid.clone(),
+                    token,
+                    request,
+                }));
                 Wait::Http {
                     state: name,
                     token,
@@ -258,9 +265,8 @@ impl<'a> Run<'a> {
             }
         };
         self.exec.wait = Some(w.to_json());
-        self.app.record(
-            self.tx,
-            &NewEvent::new(
+        self.fx.push(Op::Event(
+            NewEvent::new(
                 EventType::ExecutionWaiting,
                 "execution",
                 self.exec.sid.clone(),
@@ -269,47 +275,55 @@ impl<'a> Run<'a> {
                 json!({"ExecutionSid": self.exec.sid, "FlowSid": self.exec.flow_sid,
                              "Wait": self.exec.wait}),
             ),
-        )?;
+        ));
         Ok(())
     }
 
     fn clear_wait(&mut self, wait: &Wait) -> store::Result<()> {
-        if matches!(wait, Wait::Reply { .. }) {
-            timers::cancel(self.tx, TimerKind::ExecutionWait, &self.exec.sid)?;
-        }
-        if matches!(wait, Wait::Http { .. }) {
-            http_jobs::cancel(self.tx, &self.exec.sid)?;
-        }
+        self.fx.absorb_ops(cancel_wait(&self.exec.sid, wait));
         self.exec.wait = None;
         Ok(())
     }
 
     /// Ends the execution (it stays readable with its steps and context).
     pub fn end(&mut self) -> store::Result<()> {
-        end_execution(self.app, self.tx, &mut self.exec)
+        let ops = end_execution(&mut self.exec);
+        self.fx.absorb_ops(ops);
+        Ok(())
     }
 }
 
-/// Ends an execution in `tx`: no more waiting (its timer and HTTP job go), `ended`, and the
-/// `studio.execution.ended` event. The caller saves the row.
-pub fn end_execution(app: &Core, tx: &Transaction, exec: &mut db::Execution) -> store::Result<()> {
+/// What stops an execution waiting: its reply timer or its HTTP job goes.
+fn cancel_wait(sid: &str, wait: &Wait) -> Vec<Op> {
+    match wait {
+        Wait::Reply { .. } => vec![Op::Cancel {
+            kind: TimerKind::ExecutionWait,
+            target: sid.to_string(),
+        }],
+        Wait::Http { .. } => vec![Op::CancelHttp(sid.to_string())],
+        _ => Vec::new(),
+    }
+}
+
+/// Ends an execution: no more waiting (its timer and HTTP job go), `ended`, and the
+/// `studio.execution.ended` event; answers those changes for the caller to apply (it also saves
+/// the row).
+pub fn end_execution(exec: &mut db::Execution) -> Vec<Op> {
     if exec.status == ExecutionStatus::Ended {
-        return Ok(());
+        return Vec::new();
     }
-    match exec.wait.as_ref().and_then(Wait::from_json) {
-        Some(Wait::Reply { .. }) => timers::cancel(tx, TimerKind::ExecutionWait, &exec.sid)?,
-        Some(Wait::Http { .. }) => http_jobs::cancel(tx, &exec.sid)?,
-        _ => {}
-    }
+    let mut ops = match exec.wait.as_ref().and_then(Wait::from_json) {
+        Some(w) => cancel_wait(&exec.sid, &w),
+        None => Vec::new(),
+    };
     exec.status = ExecutionStatus::Ended;
     exec.wait = None;
-    app.record(
-        tx,
-        &NewEvent::new(EventType::ExecutionEnded, "execution", exec.sid.clone()).data(
+    ops.push(Op::Event(
+        NewEvent::new(EventType::ExecutionEnded, "execution", exec.sid.clone()).data(
             json!({"ExecutionSid": exec.sid, "FlowSid": exec.flow_sid, "Steps": exec.step_count}),
         ),
-    )?;
-    Ok(())
+    ));
+    ops
 }
 
 /// `studio.execution.started` for a new execution.
@@ -328,16 +342,19 @@ pub fn started_event(e: &db::Execution) -> NewEvent {
 /// A run of a stored execution on the revision it started with; `None` if that revision is gone.
 pub fn load<'a>(
     app: &'a Core,
-    tx: &'a Transaction<'a>,
     exec: db::Execution,
     depth: usize,
+    refusals: &Refusals,
 ) -> store::Result<Option<Run<'a>>> {
-    let Some(rev) = crate::store::studio::flows::fetch_revision(tx, &exec.flow_sid, exec.revision)?
+    let Some(rev) = app
+        .store
+        .read(|c| crate::store::studio::flows::fetch_revision(c, &exec.flow_sid, exec.revision))?
     else {
         return Ok(None);
     };
     let Ok(def) = FlowDefinition::from_json(&rev.definition) else {
         return Ok(None);
     };
-    Ok(Some(Run::new(app, tx, def, exec, depth)))
+    let version = Some(exec.version);
+    Ok(Some(Run::new(app, def, exec, version, depth, refusals)))
 }

@@ -180,7 +180,9 @@ pub fn create(app: &Core, input: FlowInput) -> Result<Flow, Error> {
 }
 
 /// Stores a new revision of a flow; `Status` is required, other fields default to the latest
-/// revision's.
+/// revision's. The definition is checked (its templates parsed) outside the write, which only
+/// stores the revision if the flow's latest is still the one the check built on; otherwise
+/// it is built again on the newer one.
 pub fn update(app: &Core, sid: &str, input: FlowInput) -> Result<Flow, Error> {
     let status = input
         .status
@@ -188,9 +190,12 @@ pub fn update(app: &Core, sid: &str, input: FlowInput) -> Result<Flow, Error> {
     if let Some(name) = &input.friendly_name {
         check_name(name)?;
     }
-    let now = app.now_ms();
-    app.store.write(|tx| -> Result<Flow, Error> {
-        let flow = db::fetch(tx, sid)?.ok_or_else(|| Error::NotFound(sid.to_string()))?;
+    for _ in 0..8 {
+        let now = app.now_ms();
+        let flow = app
+            .store
+            .read(|c| db::fetch(c, sid))?
+            .ok_or_else(|| Error::NotFound(sid.to_string()))?;
         let prev = &flow.latest;
         let definition = match &input.definition {
             Some(d) => d.clone(),
@@ -208,10 +213,24 @@ pub fn update(app: &Core, sid: &str, input: FlowInput) -> Result<Flow, Error> {
             input.commit_message.clone(),
             now.max(prev.created_at),
         )?;
-        db::add_revision(tx, &rev)?;
-        if rev.status == FlowStatus::Published {
-            app.record(tx, &published_event(&rev))?;
+        let stored = app.store.write(|tx| -> Result<Option<Flow>, Error> {
+            let current = db::fetch(tx, sid)?.ok_or_else(|| Error::NotFound(sid.to_string()))?;
+            if current.latest.revision != rev.revision - 1 {
+                return Ok(None);
+            }
+            db::add_revision(tx, &rev)?;
+            if rev.status == FlowStatus::Published {
+                app.record(tx, &published_event(&rev))?;
+            }
+            Ok(Some(
+                db::fetch(tx, sid)?.ok_or_else(|| Error::NotFound(sid.to_string()))?,
+            ))
+        })?;
+        if let Some(flow) = stored {
+            return Ok(flow);
         }
-        db::fetch(tx, sid)?.ok_or_else(|| Error::NotFound(sid.to_string()))
-    })
+    }
+    Err(Error::Store(crate::store::Error::internal(
+        "the flow kept changing while its new revision was checked",
+    )))
 }

@@ -1,12 +1,13 @@
 //! HTTP Basic authentication for the REST API (or the admin console's session, `session.rs`),
 //! and X-Twilio-Signature for carrier webhooks.
 
-use super::error::ApiError;
+use super::error::{code, ApiError};
 use super::request::Req;
 use super::session;
 use crate::account::{self, Principal};
 use crate::http::App;
 use base64::Engine;
+use std::net::IpAddr;
 
 /// Splits an `Authorization: Basic …` header into user and password.
 pub fn basic_credentials(header: &str) -> Option<(String, String)> {
@@ -50,17 +51,31 @@ pub fn challenge(headers: &[(String, String)]) -> &'static str {
 
 /// The principal of an account-authenticated request, or 401. Without an `Authorization` header
 /// the admin console's session cookie counts as the account, with its CSRF token on anything but
-/// GET (403 without it).
-pub fn require_account(app: &App, req: &Req) -> Result<Principal, ApiError> {
-    if req.header("Authorization").is_none() && session::has_cookie(req, session::Kind::Admin) {
-        session::require(app, req, session::Kind::Admin)?;
-        return Ok(Principal::Account);
+/// GET (403 without it). Wrong credentials count against `client` (the trusted client address):
+/// past `Config::auth_failures_per_minute` of them its requests with credentials answer 429
+/// until the minute is over, so guessing costs a minute per few tries instead of nothing.
+pub fn require_account(app: &App, req: &Req, client: IpAddr) -> Result<Principal, ApiError> {
+    let Some(header) = req.header("Authorization") else {
+        if session::has_cookie(req, session::Kind::Admin) {
+            session::require(app, req, session::Kind::Admin)?;
+            return Ok(Principal::Account);
+        }
+        return Err(ApiError::unauthorized());
+    };
+    // Another scheme (a chat's Bearer token on the wrong route) guesses nothing: plain 401.
+    let (user, pass) = basic_credentials(header).ok_or_else(ApiError::unauthorized)?;
+    if let Some(wait) = app.basic_failures.blocked(client) {
+        return Err(ApiError::new(
+            429,
+            code::TOO_MANY_REQUESTS,
+            "Too many failed authentications from this address; retry later",
+        )
+        .with_retry_after(wait));
     }
-    let (user, pass) = req
-        .header("Authorization")
-        .and_then(basic_credentials)
-        .ok_or_else(ApiError::unauthorized)?;
-    account::authenticate(&app.store, &user, &pass)?.ok_or_else(ApiError::unauthorized)
+    account::authenticate(&app.store, &user, &pass)?.ok_or_else(|| {
+        app.basic_failures.failed(client);
+        ApiError::unauthorized()
+    })
 }
 
 /// Twilio's request signature: base64(HMAC-SHA1(token, url + each POST param name+value, sorted by name)).

@@ -1,23 +1,26 @@
-//! The connection loop: one thread owns every client socket (epoll through `mio`), reads requests
-//! into per-connection buffers, hands each complete request to the handler pool, and writes the
-//! answers the pool (or the parking thread) sends back. An open connection costs a buffer and a
-//! table entry, not a thread, so thousands of waiting clients need no more threads than a few.
+//! The connection loop: one thread owns every client socket (epoll through `mio`), accepts,
+//! drives each connection's state machine (`conn_state.rs`) as its socket becomes ready, hands
+//! each complete request to the handler pool, and writes the answers the pool (or the parking
+//! thread) sends back through its inbox (`conn_responder.rs`). An open connection costs a buffer
+//! and a table entry, not a thread, so thousands of waiting clients need no more threads than a few.
 //!
 //! Per connection, one request is in flight at a time: pipelined requests wait in the buffer and
-//! are answered in order. The loop enforces the limits (head size, body size, timeouts, the
-//! connection cap) and never runs handler code; `conn_wire.rs` holds the wire format.
+//! are answered in order. The loop enforces the limits across connections (the cap, the share of
+//! one address, the timeouts, the pool's bounded queue) and never runs handler code;
+//! `conn_wire.rs` holds the wire format.
 
-use super::conn_chunked::{Chunked, Feed};
-use super::conn_wire::{self, Framing, Head, Shape, WireError};
+use super::conn_responder::{Incoming, Msg, Outbox, RawRequest, Responder};
+use super::conn_state::{closing, now_date, Conn, Next, Phase, Ready};
+use super::conn_wire::{self, Shape, WireError};
 use super::error::{code, ApiError};
 use super::request::Reply;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::{IpAddr, Shutdown, SocketAddr};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,114 +31,26 @@ pub const MAX_CONNECTIONS: usize = 16_000;
 const RESERVED_FDS: usize = 128;
 /// A keep-alive connection with no request for this long is closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// A connection that has not sent its first request (not a byte of it) for this long is closed:
+/// a slot held by a silent client is given back sooner than one of a client that was answered.
+pub const FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// A request head must arrive within this from its first byte (slowloris protection).
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// A request body that makes no progress for this long is given up (408).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// An answer the client does not read for this long is given up.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
-/// After an answer that closes the connection, input is read and dropped for at most this long,
-/// so the client sees the answer rather than a reset.
-const LINGER: Duration = Duration::from_secs(2);
-/// How far ahead of an unanswered request the loop reads (pipelined requests, or EOF).
-const READ_AHEAD: usize = conn_wire::MAX_HEAD;
 const LISTENER: Token = Token(0);
 const WAKER: Token = Token(1);
 
-/// A complete request and where its answer goes, as the loop hands it to the pool.
-pub struct Incoming {
-    pub request: RawRequest,
-    pub responder: Responder,
-}
-
-/// A request as read off the wire, before `decode` makes a `Req` of it.
-pub struct RawRequest {
-    pub method: String,
-    /// The request target (path and query) as sent.
-    pub target: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    /// The body was over `MAX_BODY` and was not read (the answer closes the connection).
-    pub body_too_large: bool,
-    pub remote_addr: SocketAddr,
-}
-
-enum Msg {
-    /// The bytes of an answer to the request in flight on `conn`.
-    Answer { conn: usize, bytes: Vec<u8> },
-    /// The request on `conn` will never be answered: close it.
-    Abandon { conn: usize },
-    /// Stop accepting and close idle connections; in-flight requests may still be answered.
-    Drain,
-    /// Answer what is still in flight with 503, flush, and end the loop.
-    Exit,
-}
-
-#[derive(Clone)]
-struct Outbox {
-    tx: Sender<Msg>,
-    waker: Arc<Waker>,
-    /// A wake is on its way and the loop has not drained its messages since: senders skip the
-    /// `eventfd` write (one syscall and one loop wake-up per answer under load otherwise).
-    pending: Arc<AtomicBool>,
-}
-
-impl Outbox {
-    fn send(&self, msg: Msg) {
-        // A stopped loop has no connection left to answer: dropping the message is harmless.
-        if self.tx.send(msg).is_ok() && !self.pending.swap(true, Ordering::AcqRel) {
-            let _ = self.waker.wake();
-        }
-    }
-}
-
-thread_local! {
-    /// The second and the `Date` header value of the last answer this thread encoded.
-    static DATE: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
-}
-
-/// Where the answer to one request goes: its connection, through the loop. Answering a
-/// connection that has gone away is a no-op; dropping a `Responder` unanswered closes it.
-pub struct Responder {
-    conn: usize,
-    shape: Shape,
-    outbox: Outbox,
-    answered: bool,
-    /// Set by the loop when the connection closes before the answer (the client went away).
-    gone: Arc<AtomicBool>,
-}
-
-impl Responder {
-    /// The client closed its connection: nobody will read an answer.
-    pub fn is_gone(&self) -> bool {
-        self.gone.load(Ordering::Relaxed)
-    }
-
-    /// Encodes `reply` for this request (HEAD, HTTP/1.0, keep-alive) and sends it to the loop.
-    pub fn send(mut self, reply: &Reply) {
-        let bytes = DATE.with(|cached| {
-            // The Date header changes once a second: formatted once per second per thread.
-            let mut cached = cached.borrow_mut();
-            let now = crate::clock::wall_ms();
-            if cached.0 != now.div_euclid(1000) {
-                *cached = (now.div_euclid(1000), conn_wire::http_date(now));
-            }
-            conn_wire::encode(reply, self.shape, &cached.1)
-        });
-        self.answered = true;
-        self.outbox.send(Msg::Answer {
-            conn: self.conn,
-            bytes,
-        });
-    }
-}
-
-impl Drop for Responder {
-    fn drop(&mut self) {
-        if !self.answered {
-            self.outbox.send(Msg::Abandon { conn: self.conn });
-        }
-    }
+/// Who may hold how many connections (see `Loop::start`).
+pub struct ConnLimits {
+    /// Open connections at most (`connection_cap()` in the server).
+    pub max_connections: usize,
+    /// Open connections one socket peer may hold; past it a new one is answered 429 and closed.
+    pub per_address: usize,
+    /// Peers exempt from `per_address`: the trusted proxies every client comes through.
+    pub exempt: Box<dyn Fn(IpAddr) -> bool + Send>,
 }
 
 /// The running loop: its address, and the handle that stops it.
@@ -146,8 +61,9 @@ pub struct Loop {
 }
 
 impl Loop {
-    /// Binds `listen` and starts the loop thread; complete requests go to `jobs`.
-    pub fn start(listen: &str, jobs: Sender<Incoming>) -> Result<Loop, String> {
+    /// Binds `listen` and starts the loop thread; complete requests go to `jobs` (a bounded
+    /// channel: when it is full, a request is answered 503 at once instead of waiting).
+    pub fn start(listen: &str, jobs: Sender<Incoming>, limits: ConnLimits) -> Result<Loop, String> {
         let addr = std::net::ToSocketAddrs::to_socket_addrs(listen)
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?
             .next()
@@ -161,11 +77,7 @@ impl Loop {
             .map_err(|e| e.to_string())?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(|e| e.to_string())?);
         let (tx, rx) = crossbeam_channel::unbounded();
-        let outbox = Outbox {
-            tx,
-            waker,
-            pending: Arc::new(AtomicBool::new(false)),
-        };
+        let outbox = Outbox::new(tx, waker);
         let mut state = State {
             poll,
             listener: Some(listener),
@@ -177,7 +89,11 @@ impl Loop {
             accept_retry: false,
             accept_failures: 0,
             refused: 0,
-            cap: connection_cap(),
+            busy: 0,
+            cap: limits.max_connections.max(1),
+            limits,
+            per_address: HashMap::new(),
+            silent: BTreeSet::new(),
         };
         let thread = std::thread::Builder::new()
             .name("http-conn".into())
@@ -202,39 +118,6 @@ impl Loop {
     }
 }
 
-enum Phase {
-    /// Waiting for (the rest of) a request head.
-    Head,
-    /// The head is read; the body is arriving.
-    Body {
-        head: Head,
-        chunked: Option<Chunked>,
-    },
-    /// The request is with the pool or parked; nothing is parsed until its answer arrives.
-    InFlight { close: bool, gone: Arc<AtomicBool> },
-    /// The last answer is being written; then the write side is shut and input drained.
-    Closing,
-    /// Write side shut; input is read and dropped until EOF or `until`.
-    Linger { until: Instant },
-}
-
-struct Conn {
-    stream: TcpStream,
-    addr: SocketAddr,
-    rbuf: Vec<u8>,
-    wbuf: Vec<u8>,
-    wpos: usize,
-    phase: Phase,
-    /// The last read that brought bytes (or the connection's start).
-    last_read: Instant,
-    /// The last write that moved bytes.
-    last_write: Instant,
-    /// When the first byte of the head being read arrived.
-    head_started: Option<Instant>,
-    /// The client sent EOF (closed or half-closed its side).
-    eof: bool,
-}
-
 struct State {
     poll: Poll,
     listener: Option<TcpListener>,
@@ -246,14 +129,15 @@ struct State {
     accept_retry: bool,
     accept_failures: u64,
     refused: u64,
+    /// Requests answered 503 because the pool's queue was full.
+    busy: u64,
     cap: usize,
-}
-
-/// What to do with a connection after working on it.
-#[derive(PartialEq, Eq)]
-enum Next {
-    Keep,
-    Drop,
+    limits: ConnLimits,
+    /// Open connections per socket peer (only peers with one or more).
+    per_address: HashMap<IpAddr, usize>,
+    /// Connections that have not yet sent a complete request, oldest (lowest token) first: when
+    /// every slot is taken, the oldest of them is closed to make room for a new client.
+    silent: BTreeSet<usize>,
 }
 
 impl State {
@@ -285,7 +169,7 @@ impl State {
             }
             // Cleared before draining: a message sent after this point wakes the loop again, one
             // sent before it is drained below (the swap pairs with the sender's).
-            self.outbox.pending.swap(false, Ordering::AcqRel);
+            self.outbox.draining();
             while let Ok(msg) = rx.try_recv() {
                 match msg {
                     Msg::Answer { conn, bytes } => self.answer(conn, bytes),
@@ -310,7 +194,18 @@ impl State {
             match accepted {
                 Ok((mut stream, addr)) => {
                     let _ = stream.set_nodelay(true);
-                    if self.conns.len() >= self.cap {
+                    let ip = addr.ip().to_canonical();
+                    let held = self.per_address.get(&ip).copied().unwrap_or(0);
+                    if held >= self.limits.per_address && !(self.limits.exempt)(ip) {
+                        let err = ApiError::new(
+                            429,
+                            code::TOO_MANY_REQUESTS,
+                            "Too many open connections from this address; close some and retry",
+                        );
+                        self.turn_away(stream, &err);
+                        continue;
+                    }
+                    if self.conns.len() >= self.cap && !self.evict_silent() {
                         self.refused += 1;
                         if self.refused.is_power_of_two() {
                             log::warn!(
@@ -319,14 +214,9 @@ impl State {
                                 self.refused
                             );
                         }
-                        let reply = Reply::error(&ApiError::unavailable(
-                            "Too many open connections; try again later",
-                        ));
-                        let bytes = conn_wire::encode(&reply, closing(false), &now_date());
-                        // Whatever the client sent already is read, so closing is not a reset.
-                        let _ = stream.read(&mut self.scratch);
-                        let _ = stream.write(&bytes);
-                        let _ = stream.shutdown(Shutdown::Write);
+                        let err =
+                            ApiError::unavailable("Too many open connections; try again later");
+                        self.turn_away(stream, &err);
                         continue;
                     }
                     let token = self.next_token;
@@ -339,22 +229,9 @@ impl State {
                         log::warn!("cannot watch a new connection: {e}");
                         continue;
                     }
-                    let now = Instant::now();
-                    self.conns.insert(
-                        token,
-                        Conn {
-                            stream,
-                            addr,
-                            rbuf: Vec::new(),
-                            wbuf: Vec::new(),
-                            wpos: 0,
-                            phase: Phase::Head,
-                            last_read: now,
-                            last_write: now,
-                            head_started: None,
-                            eof: false,
-                        },
-                    );
+                    self.conns.insert(token, Conn::new(stream, addr));
+                    *self.per_address.entry(ip).or_insert(0) += 1;
+                    self.silent.insert(token);
                     // Edge-triggered: bytes that came with the connection are read now.
                     self.ready(token);
                 }
@@ -376,6 +253,26 @@ impl State {
         }
     }
 
+    /// Answers a connection that gets no slot with `err` and closes it.
+    fn turn_away(&mut self, mut stream: TcpStream, err: &ApiError) {
+        let bytes = conn_wire::encode(&Reply::error(err), closing(false), &now_date());
+        // Whatever the client sent already is read, so closing is not a reset.
+        let _ = stream.read(&mut self.scratch);
+        let _ = stream.write(&bytes);
+        let _ = stream.shutdown(Shutdown::Write);
+    }
+
+    /// Closes the oldest connection that never sent a request, to make room; false if none.
+    fn evict_silent(&mut self) -> bool {
+        while let Some(t) = self.silent.pop_first() {
+            if self.conns.contains_key(&t) {
+                self.close(t);
+                return true;
+            }
+        }
+        false
+    }
+
     /// The socket of `token` is readable or writable (or was just accepted or answered).
     fn ready(&mut self, token: usize) {
         let Some(mut c) = self.conns.remove(&token) else {
@@ -385,7 +282,20 @@ impl State {
         if next == Next::Keep {
             self.conns.insert(token, c);
         } else {
-            let _ = self.poll.registry().deregister(&mut c.stream);
+            self.forget(token, &mut c);
+        }
+    }
+
+    /// A connection is closed: its slot and its address's count are given back.
+    fn forget(&mut self, token: usize, c: &mut Conn) {
+        let _ = self.poll.registry().deregister(&mut c.stream);
+        self.silent.remove(&token);
+        let ip = c.addr.ip().to_canonical();
+        if let Some(n) = self.per_address.get_mut(&ip) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_address.remove(&ip);
+            }
         }
     }
 
@@ -406,90 +316,22 @@ impl State {
         c.finish_writes()
     }
 
-    /// Moves the connection forward through its phases as far as the buffered bytes allow.
+    /// Hands each complete request the buffered bytes hold to the pool, as far as the
+    /// connection's phase allows (one in flight at a time).
     fn parse(&mut self, token: usize, c: &mut Conn) -> Next {
-        loop {
-            match &mut c.phase {
-                Phase::Head => {
-                    let head = match conn_wire::parse_head(&c.rbuf) {
-                        Ok(Some(h)) => h,
-                        Ok(None) => {
-                            if c.rbuf.is_empty() {
-                                c.head_started = None;
-                            } else if c.head_started.is_none() {
-                                c.head_started = Some(Instant::now());
-                            }
-                            return Next::Keep;
-                        }
-                        Err(e) => {
-                            c.refuse(&e);
-                            return Next::Keep;
-                        }
-                    };
-                    c.rbuf.drain(..head.len);
-                    c.head_started = None;
-                    match head.framing {
-                        Framing::Empty => self.dispatch(token, c, head, Vec::new(), false),
-                        Framing::Length(n) if n > super::MAX_BODY as u64 => {
-                            // The answer is 413 (once the route is known); the body is not read.
-                            self.dispatch(token, c, head, Vec::new(), true)
-                        }
-                        framing => {
-                            if head.expect_continue && c.rbuf.is_empty() {
-                                c.wbuf.extend_from_slice(conn_wire::CONTINUE);
-                            }
-                            let chunked = (framing == Framing::Chunked)
-                                .then(|| Chunked::new(super::MAX_BODY));
-                            c.phase = Phase::Body { head, chunked };
-                        }
-                    }
-                }
-                Phase::Body { head, chunked } => {
-                    let body = match chunked {
-                        None => {
-                            let Framing::Length(n) = head.framing else {
-                                unreachable!("a body phase without a length is chunked")
-                            };
-                            if (c.rbuf.len() as u64) < n {
-                                return Next::Keep;
-                            }
-                            Ok(c.rbuf.drain(..n as usize).collect())
-                        }
-                        Some(dec) => match dec.feed(&c.rbuf) {
-                            Ok(Feed::More(used)) => {
-                                c.rbuf.drain(..used);
-                                return Next::Keep;
-                            }
-                            Ok(Feed::Done(used)) => {
-                                c.rbuf.drain(..used);
-                                Ok(std::mem::take(&mut dec.body))
-                            }
-                            Ok(Feed::TooLarge) => Err(None),
-                            Err(e) => Err(Some(e)),
-                        },
-                    };
-                    let Phase::Body { head, .. } = std::mem::replace(&mut c.phase, Phase::Head)
-                    else {
-                        unreachable!()
-                    };
-                    match body {
-                        Ok(body) => self.dispatch(token, c, head, body, false),
-                        Err(None) => self.dispatch(token, c, head, Vec::new(), true),
-                        Err(Some(e)) => {
-                            c.refuse(&e);
-                            return Next::Keep;
-                        }
-                    }
-                }
-                Phase::InFlight { .. } | Phase::Closing | Phase::Linger { .. } => {
-                    return Next::Keep
-                }
-            }
+        while let Some(ready) = c.advance() {
+            self.dispatch(token, c, ready);
         }
+        Next::Keep
     }
 
     /// Hands a complete request to the pool; the connection waits for its answer.
-    fn dispatch(&mut self, token: usize, c: &mut Conn, head: Head, body: Vec<u8>, too_large: bool) {
+    fn dispatch(&mut self, token: usize, c: &mut Conn, ready: Ready) {
+        let Ready {
+            head,
+            body,
+            too_large,
+        } = ready;
         // A body left unread means the bytes that follow are not a request: close after.
         let close = !head.keep_alive || too_large || self.listener.is_none();
         let head_http10 = head.http10;
@@ -499,17 +341,13 @@ impl State {
             keep_alive: !close,
         };
         let gone = Arc::new(AtomicBool::new(false));
+        c.requests += 1;
+        self.silent.remove(&token);
         c.phase = Phase::InFlight {
             close,
             gone: gone.clone(),
         };
-        let responder = Responder {
-            conn: token,
-            shape,
-            outbox: self.outbox.clone(),
-            answered: false,
-            gone,
-        };
+        let responder = Responder::new(token, shape, self.outbox.clone(), gone);
         let incoming = Incoming {
             request: RawRequest {
                 method: head.method,
@@ -522,13 +360,36 @@ impl State {
             responder,
         };
         let refused = match &self.jobs {
-            Some(jobs) => jobs.send(incoming).err().map(|e| e.into_inner()),
-            None => Some(incoming),
+            Some(jobs) => match jobs.try_send(incoming) {
+                Ok(()) => None,
+                Err(TrySendError::Full(incoming)) => Some((incoming, true)),
+                Err(TrySendError::Disconnected(incoming)) => Some((incoming, false)),
+            },
+            None => Some((incoming, false)),
         };
         let http10 = head_http10;
-        if let Some(incoming) = refused {
-            let mut responder = incoming.responder;
-            responder.answered = true;
+        let Some((incoming, busy)) = refused else {
+            return;
+        };
+        let responder = incoming.responder;
+        let shape = responder.shape();
+        responder.answered_by_loop();
+        if busy {
+            // The pool is behind by a full queue: this request is answered now, never queued
+            // without bound, and the connection stays usable.
+            self.busy += 1;
+            if self.busy.is_power_of_two() {
+                log::warn!(
+                    "the handler queue is full: {} requests answered 503 so far",
+                    self.busy
+                );
+            }
+            let reply = Reply::error(&ApiError::unavailable(
+                "The server is busy; retry with exponential back-off",
+            ));
+            c.wbuf.extend(conn_wire::encode(&reply, shape, &now_date()));
+            c.phase = if close { Phase::Closing } else { Phase::Head };
+        } else {
             c.phase = Phase::Closing;
             let reply = Reply::error(&ApiError::unavailable("shutting down"));
             c.wbuf
@@ -560,7 +421,7 @@ impl State {
 
     fn close(&mut self, token: usize) {
         if let Some(mut c) = self.conns.remove(&token) {
-            let _ = self.poll.registry().deregister(&mut c.stream);
+            self.forget(token, &mut c);
         }
     }
 
@@ -611,7 +472,7 @@ impl State {
                 Phase::Head => match c.head_started {
                     Some(at) if now.saturating_duration_since(at) > HEAD_TIMEOUT => late.push(*t),
                     None if !writing
-                        && now.saturating_duration_since(c.last_read) > IDLE_TIMEOUT =>
+                        && now.saturating_duration_since(c.last_read) > c.idle_timeout() =>
                     {
                         gone.push(*t)
                     }
@@ -639,139 +500,9 @@ impl State {
     }
 }
 
-impl Drop for Conn {
-    fn drop(&mut self) {
-        // Tells a parked waiter its client is gone, so the parking thread can forget it.
-        if let Phase::InFlight { gone, .. } = &self.phase {
-            gone.store(true, Ordering::Relaxed);
-        }
-    }
-}
-
-impl Conn {
-    /// Reads until the socket would block (or the buffer allows no more for now).
-    fn read(&mut self, scratch: &mut [u8]) -> Next {
-        if self.eof {
-            return Next::Keep;
-        }
-        loop {
-            let linger = matches!(self.phase, Phase::Linger { .. });
-            let cap = match self.phase {
-                Phase::Head | Phase::Body { .. } => {
-                    conn_wire::MAX_HEAD + super::MAX_BODY + scratch.len()
-                }
-                Phase::InFlight { .. } | Phase::Closing => READ_AHEAD,
-                Phase::Linger { .. } => usize::MAX,
-            };
-            if self.rbuf.len() >= cap {
-                return Next::Keep;
-            }
-            match self.stream.read(scratch) {
-                // The client closed (or half-closed) its side: nothing more will come.
-                Ok(0) if linger => return Next::Drop,
-                Ok(0) => {
-                    self.eof = true;
-                    return Next::Keep;
-                }
-                Ok(n) => {
-                    self.last_read = Instant::now();
-                    if !linger {
-                        self.rbuf.extend_from_slice(&scratch[..n]);
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::Keep,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => return Next::Drop,
-            }
-        }
-    }
-
-    /// Writes pending bytes until done or the socket would block.
-    fn flush(&mut self) -> Next {
-        while self.wpos < self.wbuf.len() {
-            match self.stream.write(&self.wbuf[self.wpos..]) {
-                Ok(0) => return Next::Drop,
-                Ok(n) => {
-                    self.wpos += n;
-                    self.last_write = Instant::now();
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::Keep,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => return Next::Drop,
-            }
-        }
-        // Done: give the memory back, so thousands of idle connections stay small.
-        self.wbuf = Vec::new();
-        self.wpos = 0;
-        if self.rbuf.is_empty() && self.rbuf.capacity() > 0 {
-            self.rbuf = Vec::new();
-        }
-        Next::Keep
-    }
-
-    /// Writes what the parse step queued; a finished closing answer shuts the write side.
-    fn finish_writes(&mut self) -> Next {
-        if self.flush() == Next::Drop {
-            return Next::Drop;
-        }
-        if matches!(self.phase, Phase::Closing) && self.wbuf.is_empty() {
-            if self.eof {
-                // Everything is written and the client sends nothing more: done.
-                return Next::Drop;
-            }
-            let _ = self.stream.shutdown(Shutdown::Write);
-            self.phase = Phase::Linger {
-                until: Instant::now() + LINGER,
-            };
-            self.rbuf = Vec::new();
-        }
-        Next::Keep
-    }
-
-    /// The client sent EOF: requests already complete are still answered in order (a client may
-    /// half-close after its requests), then the connection closes. A request in flight is marked gone, so
-    /// the parking thread drops a parked one (its dropped `Responder` then closes the connection)
-    /// instead of holding it to its deadline for a client that most likely left.
-    fn at_eof(&mut self) -> Next {
-        match &mut self.phase {
-            Phase::Head | Phase::Body { .. } => {
-                if self.wbuf.is_empty() {
-                    return Next::Drop;
-                }
-                self.phase = Phase::Closing;
-            }
-            Phase::InFlight { gone, .. } => gone.store(true, Ordering::Relaxed),
-            Phase::Closing => {}
-            Phase::Linger { .. } => return Next::Drop,
-        }
-        Next::Keep
-    }
-
-    /// Answers an unreadable request with error JSON and closes the connection after it.
-    fn refuse(&mut self, e: &WireError) {
-        let status = e.status;
-        let err = ApiError::new(
-            status,
-            match status {
-                413 => code::TOO_LARGE,
-                _ => code::INVALID_PARAMETER,
-            },
-            e.message.clone(),
-        );
-        log::info!(target: "http", "{} refused: {status} {}", self.addr, e.message);
-        self.wbuf.extend(conn_wire::encode(
-            &Reply::error(&err),
-            closing(false),
-            &now_date(),
-        ));
-        self.phase = Phase::Closing;
-        self.rbuf = Vec::new();
-    }
-}
-
 /// `MAX_CONNECTIONS`, or fewer when the soft limit on open files (`/proc/self/limits`) would run
 /// out first: past the cap a client gets a clear 503 instead of waiting in the accept queue.
-fn connection_cap() -> usize {
+pub fn connection_cap() -> usize {
     let soft = std::fs::read_to_string("/proc/self/limits")
         .ok()
         .and_then(|text| {
@@ -784,14 +515,146 @@ fn connection_cap() -> usize {
     }
 }
 
-fn closing(http10: bool) -> Shape {
-    Shape {
-        head_only: false,
-        http10,
-        keep_alive: false,
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpStream as Client;
 
-fn now_date() -> String {
-    conn_wire::http_date(crate::clock::wall_ms())
+    fn start(
+        max_connections: usize,
+        per_address: usize,
+        queue: usize,
+    ) -> (Loop, Receiver<Incoming>) {
+        let (tx, rx) = crossbeam_channel::bounded(queue);
+        let limits = ConnLimits {
+            max_connections,
+            per_address,
+            exempt: Box::new(|_| false),
+        };
+        (Loop::start("127.0.0.1:0", tx, limits).unwrap(), rx)
+    }
+
+    fn connect(l: &Loop) -> Client {
+        let c = Client::connect(l.addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        c
+    }
+
+    fn ask(c: &mut Client, path: &str) {
+        c.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .unwrap();
+    }
+
+    /// The next answer's status line and body.
+    fn answer(c: &mut Client) -> (String, String) {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let text = String::from_utf8_lossy(&got).into_owned();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Content-Length: "))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                if body.len() >= len {
+                    return (head.lines().next().unwrap().to_string(), body.to_string());
+                }
+            }
+            let n = c.read(&mut buf).expect("an answer");
+            assert!(n > 0, "closed: {text}");
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    /// True when the server closes `c` (EOF or reset) within its read timeout.
+    fn closed(c: &mut Client) -> bool {
+        let mut rest = Vec::new();
+        match c.read_to_end(&mut rest) {
+            Ok(_) => true,
+            Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+        }
+    }
+
+    /// Waits for the connection thread to have taken in what was sent.
+    fn settle() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    #[test]
+    fn a_full_pool_queue_is_answered_503_at_once_and_the_connection_stays_usable() {
+        let (l, jobs) = start(100, 100, 1);
+        let mut a = connect(&l);
+        ask(&mut a, "/a");
+        let started = Instant::now();
+        while jobs.is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(5), "queued");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // The queue holds one request and nobody takes it: the next is answered by the loop.
+        let mut b = connect(&l);
+        ask(&mut b, "/b");
+        let (status, body) = answer(&mut b);
+        assert_eq!(status, "HTTP/1.1 503 Service Unavailable");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            (v["status"].as_u64(), v["code"].as_u64()),
+            (Some(503), Some(20503))
+        );
+        // The queued request is answered as usual; then there is room for b's next one.
+        let job = jobs.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(job.request.target, "/a");
+        job.responder.send(&Reply::no_content());
+        assert_eq!(answer(&mut a).0, "HTTP/1.1 204 No Content");
+        ask(&mut b, "/c");
+        let job = jobs.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(job.request.target, "/c");
+        job.responder.send(&Reply::no_content());
+        assert_eq!(answer(&mut b).0, "HTTP/1.1 204 No Content");
+        l.drain();
+        l.exit();
+    }
+
+    #[test]
+    fn one_address_holds_its_share_and_only_silent_connections_make_room() {
+        // Per address: two connections, the third is answered 429 and closed.
+        let (l, _jobs) = start(100, 2, 10);
+        let _held = (connect(&l), connect(&l));
+        let mut third = connect(&l);
+        let (status, body) = answer(&mut third);
+        assert_eq!(status, "HTTP/1.1 429 Too Many Requests");
+        assert!(body.contains("20429"), "{body}");
+        assert!(closed(&mut third));
+        l.exit();
+
+        // At the cap (2), a newcomer closes the oldest connection that never sent a request.
+        let (l, jobs) = start(2, 100, 10);
+        let mut silent = connect(&l);
+        let mut served = connect(&l);
+        ask(&mut served, "/s");
+        jobs.recv_timeout(Duration::from_secs(5))
+            .unwrap()
+            .responder
+            .send(&Reply::no_content());
+        assert_eq!(answer(&mut served).0, "HTTP/1.1 204 No Content");
+        let mut newcomer = connect(&l);
+        settle();
+        assert!(closed(&mut silent), "the silent connection made room");
+        ask(&mut newcomer, "/n");
+        jobs.recv_timeout(Duration::from_secs(5))
+            .unwrap()
+            .responder
+            .send(&Reply::no_content());
+        assert_eq!(answer(&mut newcomer).0, "HTTP/1.1 204 No Content");
+        // Both slots are held by clients that were answered: the next one is refused, 503.
+        let mut refused = connect(&l);
+        let (status, _) = answer(&mut refused);
+        assert_eq!(status, "HTTP/1.1 503 Service Unavailable");
+        ask(&mut served, "/again");
+        assert!(
+            jobs.recv_timeout(Duration::from_secs(5)).is_ok(),
+            "the served keep theirs"
+        );
+        l.exit();
+    }
 }

@@ -11,6 +11,8 @@ pub struct ApiError {
     pub message: String,
     /// Twilio's optional `details` object (e.g. every error of an invalid flow definition).
     pub details: Option<serde_json::Value>,
+    /// Seconds to send as `Retry-After` (a 429 or 503 that knows when to come back).
+    pub retry_after: Option<u64>,
 }
 
 /// Twilio's error codes where Twilio has one; switchboard's own codes keep Twilio's 20xxx shape.
@@ -36,7 +38,15 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            retry_after: None,
         }
+    }
+
+    /// Adds `Retry-After`: `wait` rounded up to whole seconds (at least 1).
+    pub fn with_retry_after(mut self, wait: std::time::Duration) -> ApiError {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        self.retry_after = Some(secs.max(1));
+        self
     }
 
     pub fn with_details(mut self, details: serde_json::Value) -> ApiError {
@@ -111,6 +121,7 @@ impl ApiError {
             code::TOO_MANY_REQUESTS,
             "Too many requests from this address; slow down and retry",
         )
+        .with_retry_after(std::time::Duration::from_secs(1))
     }
 
     pub fn internal() -> ApiError {
@@ -226,6 +237,7 @@ impl From<crate::channels::Error> for ApiError {
             ),
             E::Invalid { param, problem } => ApiError::bad_param(&param, problem),
             E::Conflict(m) => ApiError::conflict(m),
+            E::Coded(status, code, m) => ApiError::new(status, code, m),
             E::Forbidden(m) => ApiError::forbidden(m),
             E::Integration(m) => {
                 log::error!("channels: {m}");

@@ -10,6 +10,8 @@ pub mod api;
 pub mod auth;
 pub mod conn;
 pub mod conn_chunked;
+pub mod conn_responder;
+mod conn_state;
 pub mod conn_wire;
 pub mod encoding;
 pub mod error;
@@ -21,9 +23,10 @@ pub mod router;
 pub mod session;
 pub mod web;
 
-use conn::{Incoming, RawRequest, Responder};
+use conn_responder::{Incoming, RawRequest, Responder};
 use encoding::Params;
 use error::ApiError;
+use limits::Limit;
 use request::{Method, Reply, Req};
 use router::{Access, Match, Outcome, Router};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -32,6 +35,9 @@ use std::time::Instant;
 
 /// Request bodies above this size are refused with 413.
 pub const MAX_BODY: usize = 1024 * 1024;
+/// Requests waiting for a handler thread beyond this are answered 503 by the connection thread
+/// (the queue, at most this many requests of up to `MAX_BODY` each, is bounded).
+pub const MAX_QUEUED: usize = 1024;
 
 /// The running HTTP server: the connection thread and the handler pool.
 pub struct HttpServer {
@@ -44,8 +50,14 @@ impl HttpServer {
     /// Binds `app.config.listen`, starts the connection thread and `app.config.threads` handler
     /// threads.
     pub fn start(app: Arc<App>, parking: park::Parking) -> Result<HttpServer, String> {
-        let (jobs_tx, jobs) = crossbeam_channel::unbounded::<Incoming>();
-        let conns = conn::Loop::start(&app.config.listen, jobs_tx)?;
+        let (jobs_tx, jobs) = crossbeam_channel::bounded::<Incoming>(MAX_QUEUED);
+        let proxies = app.config.trust_proxy.clone();
+        let limits = conn::ConnLimits {
+            max_connections: conn::connection_cap(),
+            per_address: app.config.max_connections_per_address,
+            exempt: Box::new(move |ip| crate::outbound::in_networks(&proxies, ip)),
+        };
+        let conns = conn::Loop::start(&app.config.listen, jobs_tx, limits)?;
         let addr = conns.addr;
         let router = Arc::new(Router::new(api::routes()));
         let mut threads = Vec::new();
@@ -175,8 +187,12 @@ fn decode(
         }
     };
     let client = origin.client;
-    if route.rate_limited && !app.public_limiter.allow(client) {
-        return Err(ApiError::too_many_requests());
+    // Carrier webhooks are counted once their signature is known (below), in their own bucket.
+    let limit = route.limit.filter(|class| *class != Limit::Webhook);
+    if let Some(class) = limit {
+        if !app.rate_limits.allow(class, false, client) {
+            return Err(ApiError::too_many_requests());
+        }
     }
     let headers = std::mem::take(&mut rq.headers);
     if rq.body_too_large || rq.body.len() > MAX_BODY {
@@ -203,7 +219,7 @@ fn decode(
         },
     };
     if route.access == Access::Account {
-        req.principal = Some(auth::require_account(app, &req)?);
+        req.principal = Some(auth::require_account(app, &req, client)?);
     }
     let content_type = req
         .header("Content-Type")
@@ -219,6 +235,17 @@ fn decode(
         req.form = Params::decode(&req.body)
             .map_err(|e| ApiError::bad_request(format!("Malformed request body: {e}")))?;
         encoding::check_names(&req.path, &req.form)?;
+    }
+    if route.limit == Some(Limit::Webhook) {
+        // A request the carrier signed never waits behind unsigned traffic from its address.
+        let signed = app
+            .config
+            .provider_token
+            .as_deref()
+            .is_some_and(|token| auth::check_signature(&req, token).is_ok());
+        if !app.rate_limits.allow(Limit::Webhook, signed, client) {
+            return Err(ApiError::too_many_requests());
+        }
     }
     Ok((req, route.handler, route.pattern))
 }

@@ -9,7 +9,7 @@
 //! A client that goes away while parked is closed by the connection thread; the answer sent for
 //! it later is dropped there.
 
-use super::conn::Responder;
+use super::conn_responder::Responder;
 use super::error::ApiError;
 use super::request::Reply;
 use crate::events::{Delivery, Event};

@@ -159,7 +159,11 @@ impl Reply {
     }
 
     pub fn error(e: &ApiError) -> Reply {
-        Reply::json(e.status, e.to_json())
+        let reply = Reply::json(e.status, e.to_json());
+        match e.retry_after {
+            Some(secs) => reply.with_header("Retry-After", secs.to_string()),
+            None => reply,
+        }
     }
 
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Reply {

@@ -36,8 +36,9 @@ pub struct Route {
     pub pattern: &'static str,
     pub access: Access,
     pub handler: Handler,
-    /// Public routes customers and carriers call are rate-limited per source (`limited()`).
-    pub rate_limited: bool,
+    /// Public routes customers and carriers call are rate-limited per source, in the bucket of
+    /// their class (`limited()`, `limited_as`).
+    pub limit: Option<super::limits::Limit>,
 }
 
 impl Route {
@@ -47,13 +48,18 @@ impl Route {
             pattern,
             access,
             handler,
-            rate_limited: false,
+            limit: None,
         }
     }
 
-    /// Marks a public route as rate-limited per client address.
-    pub fn limited(mut self) -> Route {
-        self.rate_limited = true;
+    /// Marks a public route as rate-limited per client address (the `Other` bucket).
+    pub fn limited(self) -> Route {
+        self.limited_as(super::limits::Limit::Other)
+    }
+
+    /// Marks a public route as rate-limited per client address in the bucket of `class`.
+    pub fn limited_as(mut self, class: super::limits::Limit) -> Route {
+        self.limit = Some(class);
         self
     }
 }

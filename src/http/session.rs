@@ -141,6 +141,29 @@ pub fn end(app: &App, req: &Req, kind: Kind) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The key failed sign-ins are counted under: the admin's by the SID signed in with (the
+/// account's or an API key's), an agent's by its worker SID (or, for a name that matches no
+/// worker, by the name, so an unknown name backs off exactly like a known one).
+pub fn backoff_key(kind: Kind, who: &str) -> String {
+    format!("{}:{who}", kind.as_str())
+}
+
+/// 429 with `Retry-After` while `key` waits after failed sign-ins (the right password too).
+pub fn check_backoff(app: &App, key: &str) -> Result<(), ApiError> {
+    match app.sign_in_backoff.wait(key) {
+        None => Ok(()),
+        Some(wait) => Err(ApiError::new(
+            429,
+            super::error::code::TOO_MANY_REQUESTS,
+            format!(
+                "Too many failed sign-ins for this account; retry in {} s or ask an admin to unlock it",
+                wait.as_secs() + 1
+            ),
+        )
+        .with_retry_after(wait)),
+    }
+}
+
 /// Sets a worker's agent password (at least 8 characters) and ends that worker's sessions.
 pub fn set_agent_password(app: &App, worker_sid: &str, password: &str) -> Result<(), ApiError> {
     if password.chars().count() < 8 {
@@ -156,7 +179,11 @@ pub fn set_agent_password(app: &App, worker_sid: &str, password: &str) -> Result
         db::set_agent_password(tx, worker_sid, &salt, &hash, now)?;
         db::delete_for_subject(tx, Kind::Agent.as_str(), worker_sid)?;
         Ok::<_, ApiError>(())
-    })
+    })?;
+    // A new password is a fresh start for the sign-in backoff.
+    app.sign_in_backoff
+        .clear(&backoff_key(Kind::Agent, worker_sid));
+    Ok(())
 }
 
 /// Checks a worker's agent password; a worker without one cannot sign in.

@@ -2,8 +2,9 @@
 //! `first`/`last`/`join`/`map` accept any input (a non-array is nil or itself, not an error),
 //! `split` splits as Ruby does (a single space splits on runs of whitespace, trailing empty
 //! items dropped), `truncatewords` counts whitespace-separated words, `newline_to_br` takes
-//! `\r\n`, and `uniq`/`compact`/`concat`/`reverse` take a non-array as one item (nil as none)
-//! and, for `uniq`/`compact`, a property name; `where` with Liquid's truth and `default` with
+//! `\r\n`, `replace`/`replace_first` read any input as text (a hash as `{}`), and
+//! `uniq`/`compact`/`concat`/`reverse` take a non-array as one item (nil as none) and, for
+//! `uniq`/`compact`, a property name; `where` with Liquid's truth and `default` with
 //! `allow_false:`.
 
 use std::fmt;
@@ -105,6 +106,18 @@ fn truncatewords(input: &dyn ValueView, args: &[Value]) -> Out {
         return Ok(Value::scalar(text.into_owned()));
     }
     Ok(Value::scalar(words[..n].join(" ") + ellipsis.as_str()))
+}
+
+/// `replace` / `replace_first` on the input's text (a hash is `{}`), nil arguments empty.
+fn replace(input: &dyn ValueView, args: &[Value], first: bool) -> Out {
+    let text = to_text(input);
+    let from = args.first().map(|v| to_text(v)).unwrap_or_default();
+    let to = args.get(1).map(|v| to_text(v)).unwrap_or_default();
+    Ok(Value::scalar(if first {
+        text.replacen(from.as_str(), &to, 1)
+    } else {
+        text.replace(from.as_str(), &to)
+    }))
 }
 
 fn newline_to_br(input: &dyn ValueView, _: &[Value]) -> Out {
@@ -271,6 +284,8 @@ pub fn own() -> Vec<Simple> {
         s("split", 1..=1, split),
         s("truncatewords", 0..=2, truncatewords),
         s("newline_to_br", 0..=0, newline_to_br),
+        s("replace", 1..=2, |i, a| replace(i, a, false)),
+        s("replace_first", 1..=2, |i, a| replace(i, a, true)),
         s("uniq", 0..=1, uniq),
         s("where", 1..=2, where_),
         s("compact", 0..=1, compact),

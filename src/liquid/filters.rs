@@ -259,9 +259,38 @@ fn date(input: &dyn ValueView, args: &[Value]) -> std::result::Result<Value, Str
     if format.is_empty() {
         return Ok(input.to_value());
     }
-    when.format(&format)
+    when.format(&literal_unknown(&format))
         .map(Value::scalar)
         .map_err(|e| format!("bad format {format:?}: {e}"))
+}
+
+/// The format with a `%` before a non-ASCII directive (`%🙂`) written `%%`, so it prints as
+/// written (Ruby's strftime prints unknown directives as they are; the crate's panics on one
+/// that isn't ASCII).
+fn literal_unknown(format: &str) -> String {
+    let mut out = String::with_capacity(format.len());
+    let mut rest = format;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(tail) = after.strip_prefix('%') {
+            out.push_str("%%");
+            rest = tail;
+            continue;
+        }
+        let directive = after
+            .trim_start_matches(|c: char| c.is_ascii_digit() || "-_0^#:".contains(c))
+            .chars()
+            .next();
+        out.push_str(if directive.is_some_and(|c| c.is_ascii()) {
+            "%"
+        } else {
+            "%%"
+        });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `March 14, 2016` / `Mar 14 2016`.
@@ -403,6 +432,16 @@ impl Filter for BoundedCall {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_non_ascii_directive_prints_as_written() {
+        assert_eq!(literal_unknown("%Y-%🙂 %-é 100%%"), "%Y-%%🙂 %%-é 100%%");
+        assert_eq!(literal_unknown("%"), "%%");
+        let when = DateTime::from_str("2024-03-05 10:20:00 +0000").unwrap();
+        for f in ["%Y-%m%%%%%\u{fffd}%-%d", "%Y-%🙂🙂m-%\u{fffd}"] {
+            assert!(when.format(&literal_unknown(f)).is_ok(), "{f}");
+        }
+    }
 
     #[test]
     fn numbers_are_coerced_as_shopify_does() {

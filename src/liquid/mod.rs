@@ -91,8 +91,6 @@ impl Liquid {
             Box::new(s::Prepend),
             Box::new(s::Remove),
             Box::new(s::RemoveFirst),
-            Box::new(s::Replace),
-            Box::new(s::ReplaceFirst),
             Box::new(s::Rstrip),
             Box::new(s::Size),
             Box::new(s::Strip),

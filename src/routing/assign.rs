@@ -300,7 +300,7 @@ fn multi_task(conn: &Connection, ws: &str) -> Result<bool> {
 }
 
 /// Creates a pending reservation of `t` for the worker.
-fn reserve(
+pub(crate) fn reserve(
     conn: &Connection,
     app: &Core,
     t: &mut Task,

@@ -24,6 +24,7 @@ pub mod error;
 pub mod expr;
 pub mod payload;
 pub mod queues;
+pub mod repair;
 pub mod reservations;
 pub mod routes;
 pub mod seed;

@@ -36,7 +36,19 @@ pub struct NewTask {
 /// Creates a task inside the caller's write transaction: stored, `task.created` recorded, routed
 /// through its workflow (reservations included) — all committed with the caller's own change.
 pub fn create_in(tx: &Transaction, app: &Core, workspace_sid: &str, new: NewTask) -> Result<Task> {
-    create_on(tx, app, workspace_sid, new)
+    create_on(tx, app, workspace_sid, None, new)
+}
+
+/// `create_in` under a SID the caller generated beforehand (Studio's send-to-flex names the task
+/// in the run it computes before the write).
+pub fn create_in_as(
+    tx: &Transaction,
+    app: &Core,
+    workspace_sid: &str,
+    sid: String,
+    new: NewTask,
+) -> Result<Task> {
+    create_on(tx, app, workspace_sid, Some(sid), new)
 }
 
 /// `create_in` in a write transaction of its own.
@@ -48,6 +60,7 @@ pub(crate) fn create_on(
     conn: &Connection,
     app: &Core,
     workspace_sid: &str,
+    sid: Option<String>,
     new: NewTask,
 ) -> Result<Task> {
     let ws = workspaces::find(conn, workspace_sid)?
@@ -103,7 +116,7 @@ pub(crate) fn create_on(
     }
     let now = app.now_ms();
     let mut t = Task {
-        sid: new_sid(Prefix::Task),
+        sid: sid.unwrap_or_else(|| new_sid(Prefix::Task)),
         workspace_sid: ws.sid.clone(),
         workflow_sid: Some(workflow.sid.clone()),
         task_channel_sid: channel.sid,

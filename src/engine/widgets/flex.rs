@@ -1,14 +1,15 @@
 //! send-to-flex and enqueue-call: hand the contact to TaskRouter. The task is created in the
-//! execution's own transaction (`routing::tasks::create_in`), with the widget's rendered
+//! write that commits the run (`effects::Op::CreateTask`, under a SID chosen here), with the
+//! widget's rendered
 //! `attributes` plus what Flex adds (`conversationSid`, `channelType`, `from`, `name`,
 //! `call_sid`, `flow_execution_sid`). Then Studio leaves the engagement: the execution ends.
 
 use super::{props, Fail, Outcome, WaitFor, WidgetResult};
 use crate::engine::context::{text, trigger_payload};
+use crate::engine::effects::{refusal_key, Op, TaskOp};
 use crate::engine::run::Run;
 use crate::flows::definition::State;
-use crate::routing;
-use crate::store;
+use crate::ids::{new_sid, Prefix};
 use crate::voice::twiml::Element;
 use serde_json::{json, Map, Value};
 
@@ -89,7 +90,7 @@ pub fn send_to_flex(run: &mut Run, state: &State) -> WidgetResult {
         priority: number(&p, "priority"),
         timeout: number(&p, "timeout"),
     };
-    let task_sid = create_task(run, &request)?;
+    let task_sid = create_task(run, state, &request)?;
     if run.is_call() {
         run.twiml.push(hold(&task_sid, &text(&p, "waitUrl")));
     }
@@ -118,7 +119,7 @@ pub fn enqueue_call(run: &mut Run, state: &State) -> WidgetResult {
             priority: number(&p, "priority"),
             timeout: number(&p, "timeout"),
         };
-        create_task(run, &request)?
+        create_task(run, state, &request)?
     };
     run.twiml.push(hold(&queue, &text(&p, "wait_url")));
     Ok(Outcome::Wait {
@@ -140,33 +141,27 @@ fn hold(queue: &str, wait_url: &str) -> Element {
         .text(queue)
 }
 
-/// Creates the TaskRouter task in the execution's transaction, in the default ("Flex Task
-/// Assignment") workspace: the widget's workflow when it names one by SID, else the workspace's
-/// default workflow; the channel by unique name or SID. Answers the task's SID. TaskRouter's
-/// refusals (unknown channel, bad priority…) are the widget's failure; store errors abort.
-fn create_task(run: &mut Run, r: &TaskRequest) -> Result<String, Fail> {
-    let routing_err = |e: routing::Error| match e.kind {
-        routing::ErrorKind::Store(kind) => Fail::Store(store::Error::new(kind, e.message)),
-        _ => Fail::widget(format!("TaskRouter refused the task: {}", e.message)),
-    };
-    let workspace = routing::workspaces::default_sid(run.tx)
-        .map_err(routing_err)?
-        .ok_or_else(|| Fail::widget("there is no default TaskRouter workspace"))?;
-    let workflow = if crate::ids::is_sid(crate::ids::Prefix::Workflow, &r.workflow) {
-        Some(r.workflow.clone())
-    } else {
-        routing::workflows::default_sid(run.tx, &workspace).map_err(routing_err)?
-    };
-    let new = routing::tasks::NewTask {
-        workflow_sid: workflow,
+/// Asks for the TaskRouter task, created when the run commits (`effects::create_task` says
+/// where); answers its SID. A refusal TaskRouter gave an earlier computation of this run is the
+/// widget's failure now.
+fn create_task(run: &mut Run, state: &State, r: &TaskRequest) -> Result<String, Fail> {
+    let key = refusal_key(&run.exec, &state.name);
+    if let Some(message) = run.refusals.get(&key) {
+        return Err(Fail::widget(message.clone()));
+    }
+    let sid = new_sid(Prefix::Task);
+    let call_sid = run.ctx()["trigger"]["call"]["CallSid"]
+        .as_str()
+        .map(str::to_string);
+    run.fx.push(Op::CreateTask(TaskOp {
+        sid: sid.clone(),
+        key,
+        workflow: r.workflow.clone(),
+        channel: r.channel.clone(),
         attributes: r.attributes.clone(),
-        task_channel: Some(r.channel.clone()).filter(|c| !c.is_empty()),
         priority: r.priority,
         timeout: r.timeout,
-    };
-    let task = routing::tasks::create_in(run.tx, run.app, &workspace, new).map_err(routing_err)?;
-    if let Some(call_sid) = run.ctx()["trigger"]["call"]["CallSid"].as_str() {
-        crate::voice::calls::attach_task(run.tx, call_sid, &task.sid, run.now)?;
-    }
-    Ok(task.sid)
+        call_sid,
+    }));
+    Ok(sid)
 }

@@ -1,9 +1,10 @@
 //! send-message and send-and-wait-for-reply. The message itself is the event
-//! `studio.execution.send-message` in the execution's transaction; the channels layer (a durable
+//! `studio.execution.send-message`, committed with the run; the channels layer (a durable
 //! subscriber) delivers it as a conversation message or through the carrier.
 
 use super::{props, Fail, Outcome, WaitFor, WidgetResult};
 use crate::engine::context::{text, trigger_payload};
+use crate::engine::effects::Op;
 use crate::engine::run::Run;
 use crate::events::{EventType, NewEvent};
 use crate::flows::definition::State;
@@ -63,9 +64,8 @@ fn send(run: &mut Run, p: &Map<String, Value>) -> Result<Value, Fail> {
             data["ChannelType"] = json!(t);
         }
     }
-    run.app.record(
-        run.tx,
-        &NewEvent::new(
+    run.fx.push(Op::Event(
+        NewEvent::new(
             EventType::ExecutionSendMessage,
             "execution",
             run.exec.sid.clone(),
@@ -75,7 +75,7 @@ fn send(run: &mut Run, p: &Map<String, Value>) -> Result<Value, Fail> {
             run.exec.sid
         ))
         .data(data.clone()),
-    )?;
+    ));
     Ok(
         json!({"Body": data["Body"], "To": data["To"], "From": data["From"],
               "MediaUrl": data.get("MediaUrl"), "Status": "queued"}),

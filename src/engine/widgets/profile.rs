@@ -22,11 +22,13 @@ pub fn search(run: &mut Run, state: &State) -> WidgetResult {
         .trim_start_matches("whatsapp:")
         .trim_start_matches("sms:")
         .to_string();
-    let found = if id.contains('@') {
-        profiles::find(run.tx, None, Some(&id))?
-    } else {
-        profiles::find(run.tx, Some(&id), None)?
-    };
+    let found = run.app.store.read(|c| {
+        if id.contains('@') {
+            profiles::find(c, None, Some(&id))
+        } else {
+            profiles::find(c, Some(&id), None)
+        }
+    })?;
     Ok(match found {
         Some(pf) => Outcome::next(
             "found",

@@ -4,6 +4,7 @@
 
 use super::{props, Fail, Outcome, WaitFor, WidgetResult};
 use crate::engine::context::{new_context, pairs, text};
+use crate::engine::effects::{Effects, Op, Refusals};
 use crate::engine::execution::{ExecutionStatus, Wait};
 use crate::engine::run::{self, Run, MAX_SUBFLOW_DEPTH};
 use crate::flows::definition::{FlowDefinition, State};
@@ -21,9 +22,14 @@ pub fn run_subflow(run: &mut Run, state: &State) -> WidgetResult {
     let p = props(run, state)?;
     let flow_sid = text(&p, "flow_sid").trim().to_string();
     let rev = match text(&p, "flow_revision").trim() {
-        "" | "LatestPublished" | "LatestRevision" => flows::published(run.tx, &flow_sid)?,
+        "" | "LatestPublished" | "LatestRevision" => {
+            run.app.store.read(|c| flows::published(c, &flow_sid))?
+        }
         n => match n.parse::<i64>() {
-            Ok(n) => flows::fetch_revision(run.tx, &flow_sid, n)?,
+            Ok(n) => run
+                .app
+                .store
+                .read(|c| flows::fetch_revision(c, &flow_sid, n))?,
             Err(_) => None,
         },
     };
@@ -63,12 +69,14 @@ pub fn run_subflow(run: &mut Run, state: &State) -> WidgetResult {
         parent_sid: Some(parent.sid.clone()),
         created_at: run.now,
         updated_at: run.now,
+        version: 0,
     };
-    db::insert(run.tx, &child)?;
-    run.app.record(run.tx, &run::started_event(&child))?;
-    let mut child_run = Run::new(run.app, run.tx, def, child, run.depth + 1);
+    run.fx.push(Op::Event(run::started_event(&child)));
+    let mut child_run = Run::new(run.app, def, child, None, run.depth + 1, &run.refusals);
     child_run.start()?;
     run.twiml.append(&mut child_run.twiml);
+    let child_fx = child_run.finish();
+    run.fx.absorb(child_fx);
     if child_run.exec.status == ExecutionStatus::Ended {
         Ok(Outcome::next("completed", child_outputs(&child_run.exec)))
     } else {
@@ -87,11 +95,13 @@ fn child_outputs(child: &db::Execution) -> Value {
 }
 
 /// After `child` ended outside its parent's run (it had waited), resumes the parent waiting for
-/// it, and so on up the chain. Returns the TwiML verbs the parents produced.
+/// it, and so on up the chain, in memory: the parents' effects join `fx`. Returns the TwiML
+/// verbs the parents produced.
 pub fn finish_child(
     app: &crate::core::Core,
-    tx: &rusqlite::Transaction,
+    fx: &mut Effects,
     child: &db::Execution,
+    refusals: &Refusals,
 ) -> store::Result<Vec<crate::voice::twiml::Element>> {
     let mut twiml = Vec::new();
     let mut child = child.clone();
@@ -102,7 +112,11 @@ pub fn finish_child(
         let Some(parent_sid) = child.parent_sid.clone() else {
             break;
         };
-        let Some(parent) = db::fetch(tx, &parent_sid)? else {
+        let parent = match fx.latest(&parent_sid) {
+            Some(p) => Some(p.clone()),
+            None => app.store.read(|c| db::fetch(c, &parent_sid))?,
+        };
+        let Some(parent) = parent else {
             break;
         };
         let waits_for_child = matches!(
@@ -112,11 +126,12 @@ pub fn finish_child(
         if parent.status != ExecutionStatus::Active || !waits_for_child {
             break;
         }
-        let Some(mut r) = run::load(app, tx, parent, 0)? else {
+        let Some(mut r) = run::load(app, parent, 0, refusals)? else {
             break;
         };
         r.resume("completed", child_outputs(&child))?;
         twiml.append(&mut r.twiml);
+        fx.absorb(r.finish());
         child = r.exec;
     }
     Ok(twiml)

@@ -1,12 +1,13 @@
 //! The admin console's own routes under `/admin/api/`: sign-in and sign-out (a session cookie that
 //! then stands in for the account's credentials on every REST route, see `http::session`), the
-//! live event feed the dashboard long-polls, the recent failed deliveries, and setting a worker's
-//! agent password.
+//! live event feed the dashboard long-polls, the recent failed deliveries, setting a worker's
+//! agent password, and unlocking a sign-in that backs off after failed attempts.
 
 use crate::account;
 use crate::clock::iso8601;
 use crate::events::Event;
 use crate::http::error::ApiError;
+use crate::http::limits::Limit;
 use crate::http::park::{topics_of, Parked};
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
@@ -19,7 +20,7 @@ use std::time::Duration;
 pub fn routes() -> Vec<Route> {
     use Method::*;
     vec![
-        Route::new(Post, "/admin/api/session", Access::Public, sign_in).limited(),
+        Route::new(Post, "/admin/api/session", Access::Public, sign_in).limited_as(Limit::SignIn),
         Route::new(Get, "/admin/api/session", Access::Public, whoami),
         Route::new(Delete, "/admin/api/session", Access::Public, sign_out),
         Route::new(Get, "/admin/api/events", Access::Account, events),
@@ -30,16 +31,51 @@ pub fn routes() -> Vec<Route> {
             Access::Account,
             set_password,
         ),
+        Route::new(
+            Post,
+            "/admin/api/workers/{WorkerSid}/unlock",
+            Access::Account,
+            unlock_worker,
+        ),
+        Route::new(
+            Post,
+            "/admin/api/session/unlock",
+            Access::Account,
+            unlock_admin,
+        ),
     ]
 }
 
+/// `POST /admin/api/workers/{WorkerSid}/unlock`: ends the worker's sign-in backoff now.
+fn unlock_worker(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let worker_sid = req.param("WorkerSid");
+    worker_exists(app, worker_sid)?;
+    app.sign_in_backoff
+        .clear(&session::backoff_key(Kind::Agent, worker_sid));
+    Ok(Reply::ok(json!({ "worker_sid": worker_sid, "unlocked": true })).into())
+}
+
+/// `POST /admin/api/session/unlock` [`Sid`]: ends the admin sign-in's backoff for the account
+/// (or the API key `Sid`), for an admin who still has the credentials or a signed-in console.
+fn unlock_admin(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let sid = req.form.get("Sid").unwrap_or(&app.account_sid);
+    app.sign_in_backoff
+        .clear(&session::backoff_key(Kind::Admin, sid));
+    Ok(Reply::ok(json!({ "sid": sid, "unlocked": true })).into())
+}
+
 /// `POST /admin/api/session` with `AccountSid` + `AuthToken` (or an API key SID + secret).
+/// Failed attempts back off per SID (`http::limits::Backoff`): 429 while it waits.
 fn sign_in(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let user = req.form.require("AccountSid")?;
     let pass = req.form.require("AuthToken")?;
+    let key = session::backoff_key(Kind::Admin, user);
+    session::check_backoff(app, &key)?;
     if account::authenticate(&app.store, user, pass)?.is_none() {
+        app.sign_in_backoff.failed(&key);
         return Err(ApiError::unauthorized());
     }
+    app.sign_in_backoff.clear(&key);
     let (token, s) = session::create(app, Kind::Admin, &app.account_sid)?;
     Ok(Reply::created(session_json(app, &s))
         .with_header(

@@ -7,6 +7,7 @@ use crate::clock::iso8601;
 use crate::events::{Event, EventType};
 use crate::http::api::admin::feed;
 use crate::http::error::ApiError;
+use crate::http::limits::Limit;
 use crate::http::park::Parked;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
@@ -25,7 +26,7 @@ pub fn routes() -> Vec<Route> {
     use Method::*;
     let p = Access::Public;
     vec![
-        Route::new(Post, "/agent/api/session", p, sign_in).limited(),
+        Route::new(Post, "/agent/api/session", p, sign_in).limited_as(Limit::SignIn),
         Route::new(Get, "/agent/api/session", p, whoami),
         Route::new(Delete, "/agent/api/session", p, sign_out),
         Route::new(Post, "/agent/api/activity", p, set_activity),
@@ -99,11 +100,16 @@ fn sign_in(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let password = req.form.require("Password")?;
     let worker = find_worker(app, who)?;
     let sid = worker.as_ref().map(|w| w.sid.as_str()).unwrap_or("");
+    // Failed attempts back off per worker (429 while it waits), unknown names alike.
+    let key = session::backoff_key(Kind::Agent, if sid.is_empty() { who } else { sid });
+    session::check_backoff(app, &key)?;
     // The password is checked (or the same time spent) whether or not the worker exists.
     if !session::check_agent_password(app, sid, password)? {
+        app.sign_in_backoff.failed(&key);
         return Err(ApiError::unauthorized());
     }
     let worker = worker.ok_or_else(ApiError::unauthorized)?;
+    app.sign_in_backoff.clear(&key);
     let (token, s) = session::create(app, Kind::Agent, &worker.sid)?;
     Ok(Reply::created(session_json(app, &worker, &s.csrf_token)?)
         .with_header(

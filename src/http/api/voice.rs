@@ -5,6 +5,7 @@
 
 use crate::engine::calls;
 use crate::http::error::ApiError;
+use crate::http::limits::Limit;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
 use crate::http::App;
@@ -15,7 +16,7 @@ pub fn routes() -> Vec<Route> {
     use Method::*;
     let p = Access::Public;
     vec![
-        Route::new(Post, "/webhooks/voice/status", p, status).limited(),
+        Route::new(Post, "/webhooks/voice/status", p, status).limited_as(Limit::Webhook),
         Route::new(Post, hold::WAIT_PATH, p, wait).limited(),
         Route::new(Get, hold::WAIT_PATH, p, wait).limited(),
         Route::new(Get, hold::MUSIC_PATH, p, music).limited(),

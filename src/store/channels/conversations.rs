@@ -19,12 +19,14 @@ pub struct Conversation {
     pub state: String,
     pub timers: Value,
     pub flex_flow_sid: Option<String>,
+    /// Twilio's `bindings` (`{"email": {"address", "name"}}`), or `None`.
+    pub bindings: Option<Value>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 const COLUMNS: &str = "sid, chat_service_sid, messaging_service_sid, friendly_name, unique_name, \
-     attributes, state, timers, flex_flow_sid, created_at, updated_at";
+     attributes, state, timers, flex_flow_sid, created_at, updated_at, bindings";
 
 fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -39,12 +41,15 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
         flex_flow_sid: r.get(8)?,
         created_at: r.get(9)?,
         updated_at: r.get(10)?,
+        bindings: r
+            .get::<_, Option<String>>(11)?
+            .and_then(|b| serde_json::from_str(&b).ok()),
     })
 }
 
 pub fn insert(conn: &Connection, c: &Conversation) -> Result<()> {
     conn.prepare_cached(&format!(
-        "INSERT INTO conversations ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"
+        "INSERT INTO conversations ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
     ))?
     .execute(params![
         c.sid,
@@ -57,7 +62,8 @@ pub fn insert(conn: &Connection, c: &Conversation) -> Result<()> {
         c.timers.to_string(),
         c.flex_flow_sid,
         c.created_at,
-        c.updated_at
+        c.updated_at,
+        c.bindings.as_ref().map(Value::to_string)
     ])?;
     Ok(())
 }
@@ -66,7 +72,8 @@ pub fn insert(conn: &Connection, c: &Conversation) -> Result<()> {
 pub fn update(conn: &Connection, c: &Conversation) -> Result<()> {
     conn.prepare_cached(
         "UPDATE conversations SET messaging_service_sid = ?2, friendly_name = ?3, unique_name = ?4,
-             attributes = ?5, state = ?6, timers = ?7, updated_at = ?8 WHERE sid = ?1",
+             attributes = ?5, state = ?6, timers = ?7, updated_at = ?8, created_at = ?9,
+             bindings = ?10 WHERE sid = ?1",
     )?
     .execute(params![
         c.sid,
@@ -76,7 +83,9 @@ pub fn update(conn: &Connection, c: &Conversation) -> Result<()> {
         c.attributes,
         c.state,
         c.timers.to_string(),
-        c.updated_at
+        c.updated_at,
+        c.created_at,
+        c.bindings.as_ref().map(Value::to_string)
     ])?;
     Ok(())
 }
@@ -107,6 +116,8 @@ pub fn find(conn: &Connection, sid_or_name: &str) -> Result<Option<Conversation>
 /// Filters of `GET /v1/Conversations`.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
+    /// Only this Conversations service's (`IS…`); all services when `None`.
+    pub chat_service_sid: Option<String>,
     pub state: Option<String>,
     pub start_ms: Option<i64>,
     pub end_ms: Option<i64>,
@@ -116,11 +127,18 @@ pub fn list(conn: &Connection, f: &Filter, w: Window) -> Result<Page<Conversatio
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM conversations
          WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR created_at >= ?2)
-           AND (?3 IS NULL OR created_at <= ?3)
+           AND (?3 IS NULL OR created_at <= ?3) AND (?6 IS NULL OR chat_service_sid = ?6)
          ORDER BY created_at, sid LIMIT ?4 OFFSET ?5"
     ))?;
     let rows = stmt.query_map(
-        params![f.state, f.start_ms, f.end_ms, w.sql_limit(), w.sql_offset()],
+        params![
+            f.state,
+            f.start_ms,
+            f.end_ms,
+            w.sql_limit(),
+            w.sql_offset(),
+            f.chat_service_sid
+        ],
         from_row,
     )?;
     Ok(Page::from_rows(rows.collect::<rusqlite::Result<_>>()?, w))
@@ -189,4 +207,22 @@ pub fn delete(conn: &Connection, sid: &str) -> Result<bool> {
     conn.prepare_cached("DELETE FROM channel_sessions WHERE conversation_sid = ?1")?
         .execute([sid])?;
     Ok(conn.execute("DELETE FROM conversations WHERE sid = ?1", [sid])? > 0)
+}
+
+/// The newest open (not closed) conversation, however it was opened, with a participant bound to
+/// `address` through `proxy` (a binding Twilio lets only one open conversation hold).
+pub fn find_by_any_binding(
+    conn: &Connection,
+    address: &str,
+    proxy: &str,
+) -> Result<Option<Conversation>> {
+    optional(
+        conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM conversations c WHERE state != 'closed'
+               AND EXISTS (SELECT 1 FROM conversation_participants p WHERE p.conversation_sid = c.sid
+                           AND p.binding_address = ?1 AND p.proxy_address = ?2)
+             ORDER BY created_at DESC LIMIT 1"
+        ))?
+        .query_row([address, proxy], from_row),
+    )
 }

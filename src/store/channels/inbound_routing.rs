@@ -18,10 +18,13 @@ pub struct Due {
     /// The trigger payload (`trigger.message` / `trigger.conversation`).
     pub payload: Value,
     pub created_at: i64,
+    /// `conversation` when the flow must fire `incomingConversationMessage` whatever the channel
+    /// (an address configuration's SMS); `None`: decided by `channel_type` (web: conversation).
+    pub trigger: Option<String>,
 }
 
 const COLUMNS: &str = "message_sid, channel_type, contact, contact_identity, \
-     flow_sid, payload, created_at";
+     flow_sid, payload, created_at, trigger";
 
 fn from_row(r: &Row) -> rusqlite::Result<Due> {
     let payload: String = r.get(5)?;
@@ -33,12 +36,13 @@ fn from_row(r: &Row) -> rusqlite::Result<Due> {
         flow_sid: r.get(4)?,
         payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
         created_at: r.get(6)?,
+        trigger: r.get(7)?,
     })
 }
 
 pub fn insert(conn: &Connection, d: &Due) -> Result<()> {
     conn.prepare_cached(&format!(
-        "INSERT INTO inbound_routing ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7)"
+        "INSERT INTO inbound_routing ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
     ))?
     .execute(params![
         d.message_sid,
@@ -47,7 +51,8 @@ pub fn insert(conn: &Connection, d: &Due) -> Result<()> {
         d.contact_identity,
         d.flow_sid,
         d.payload.to_string(),
-        d.created_at
+        d.created_at,
+        d.trigger
     ])?;
     Ok(())
 }

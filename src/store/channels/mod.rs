@@ -2,6 +2,7 @@
 //! sessions and task links, the outbound HTTP outbox, web chats and interactions. One file per
 //! aggregate; the `channels` module holds the rules.
 
+pub mod address_configs;
 pub mod conversations;
 pub mod flex_flows;
 pub mod inbound_routing;
@@ -9,7 +10,11 @@ pub mod interactions;
 pub mod messages;
 pub mod outbox;
 pub mod participants;
+pub mod receipts;
+pub mod roles;
+pub mod services;
 pub mod sessions;
+pub mod users;
 pub mod webchats;
 pub mod webhooks;
 

@@ -25,10 +25,12 @@ pub struct Execution {
     pub parent_sid: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Bumped by every `save`: a run computed outside the write checks it before committing.
+    pub version: i64,
 }
 
 const COLS: &str = "sid, flow_sid, revision, contact, channel_address, status, context, wait, \
-     step_count, parent_sid, created_at, updated_at";
+     step_count, parent_sid, created_at, updated_at, version";
 
 fn from_row(r: &Row) -> rusqlite::Result<Execution> {
     Ok(Execution {
@@ -44,12 +46,13 @@ fn from_row(r: &Row) -> rusqlite::Result<Execution> {
         parent_sid: r.get(9)?,
         created_at: r.get(10)?,
         updated_at: r.get(11)?,
+        version: r.get(12)?,
     })
 }
 
 pub fn insert(conn: &Connection, e: &Execution) -> Result<()> {
     conn.prepare_cached(&format!(
-        "INSERT INTO executions ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        "INSERT INTO executions ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
     ))?
     .execute(params![
         e.sid,
@@ -63,16 +66,18 @@ pub fn insert(conn: &Connection, e: &Execution) -> Result<()> {
         e.step_count,
         e.parent_sid,
         e.created_at,
-        e.updated_at
+        e.updated_at,
+        e.version
     ])?;
     Ok(())
 }
 
-/// Saves the mutable part of an execution: status, context, wait and step count.
+/// Saves the mutable part of an execution: status, context, wait and step count; bumps its
+/// version.
 pub fn save(conn: &Connection, e: &Execution) -> Result<()> {
     conn.prepare_cached(
         "UPDATE executions SET status = ?2, context = ?3, wait = ?4, step_count = ?5,
-             updated_at = ?6 WHERE sid = ?1",
+             updated_at = ?6, version = version + 1 WHERE sid = ?1",
     )?
     .execute(params![
         e.sid,
@@ -83,6 +88,26 @@ pub fn save(conn: &Connection, e: &Execution) -> Result<()> {
         e.updated_at
     ])?;
     Ok(())
+}
+
+/// The execution's version (`None`: it is gone).
+pub fn version(conn: &Connection, sid: &str) -> Result<Option<i64>> {
+    optional(
+        conn.prepare_cached("SELECT version FROM executions WHERE sid = ?1")?
+            .query_row([sid], |r| r.get(0)),
+    )
+}
+
+/// Whether the contact has an active execution of the flow.
+pub fn has_active_for_contact(conn: &Connection, flow_sid: &str, contact: &str) -> Result<bool> {
+    Ok(optional(
+        conn.prepare_cached(
+            "SELECT 1 FROM executions
+             WHERE flow_sid = ?1 AND contact = ?2 AND status = 'active' LIMIT 1",
+        )?
+        .query_row(params![flow_sid, contact], |r| r.get::<_, i64>(0)),
+    )?
+    .is_some())
 }
 
 pub fn fetch(conn: &Connection, sid: &str) -> Result<Option<Execution>> {

@@ -1,7 +1,7 @@
 //! Conversations v1 `Messages`:
 //! https://www.twilio.com/docs/conversations/api/conversation-message-resource
 
-use super::{base, both, date, text};
+use super::{both, conversation_in, date, quiet, scope, text};
 use crate::channels::messages::{self, Message, NewMessage};
 use crate::clock::iso8601;
 use crate::http::api::{list_reply, with_urls};
@@ -43,7 +43,7 @@ pub fn routes() -> Vec<Route> {
     r
 }
 
-pub fn message_json(app: &App, req: &Req, prefix: &str, m: &Message) -> Value {
+pub fn message_json(app: &App, req: &Req, prefix: &str, service: &str, m: &Message) -> Value {
     let path = format!(
         "{prefix}/Conversations/{}/Messages/{}",
         m.conversation_sid, m.sid
@@ -51,6 +51,7 @@ pub fn message_json(app: &App, req: &Req, prefix: &str, m: &Message) -> Value {
     with_urls(
         json!({
             "account_sid": app.account_sid,
+            "chat_service_sid": service,
             "conversation_sid": m.conversation_sid,
             "sid": m.sid,
             "index": m.index,
@@ -73,16 +74,9 @@ pub fn message_json(app: &App, req: &Req, prefix: &str, m: &Message) -> Value {
     )
 }
 
-fn conversation_sid(app: &App, req: &Req) -> Result<String, ApiError> {
-    Ok(app
-        .store
-        .read(|c| crate::channels::conversations::fetch(c, req.param("ConversationSid")))?
-        .sid)
-}
-
 fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let prefix = base(app, req)?;
-    let conv = conversation_sid(app, req)?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?.sid;
     let m = messages::create(
         app,
         &conv,
@@ -91,45 +85,51 @@ fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             body: req.form.get("Body").map(str::to_string),
             attributes: req.form.get("Attributes").map(str::to_string),
             date_created: date(req, "DateCreated")?,
+            date_updated: date(req, "DateUpdated")?,
+            quiet: quiet(req),
             ..Default::default()
         },
     )?;
-    Ok(Reply::created(message_json(app, req, &prefix, &m)).into())
+    Ok(Reply::created(message_json(app, req, &scope.prefix, &scope.service, &m)).into())
 }
 
 fn fetch(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let prefix = base(app, req)?;
-    let conv = conversation_sid(app, req)?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?.sid;
     let m = app
         .store
         .read(|c| messages::fetch(c, &conv, req.param("MessageSid")))?;
-    Ok(Reply::ok(message_json(app, req, &prefix, &m)).into())
+    Ok(Reply::ok(message_json(app, req, &scope.prefix, &scope.service, &m)).into())
 }
 
 fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let prefix = base(app, req)?;
-    let conv = conversation_sid(app, req)?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?.sid;
     let m = messages::update(
         app,
         &conv,
         req.param("MessageSid"),
-        text(req, "Author", 256)?,
-        req.form.get("Body").map(str::to_string),
-        req.form.get("Attributes").map(str::to_string),
+        messages::Changes {
+            author: text(req, "Author", 256)?,
+            body: req.form.get("Body").map(str::to_string),
+            attributes: req.form.get("Attributes").map(str::to_string),
+            date_created: date(req, "DateCreated")?,
+            date_updated: date(req, "DateUpdated")?,
+        },
     )?;
-    Ok(Reply::ok(message_json(app, req, &prefix, &m)).into())
+    Ok(Reply::ok(message_json(app, req, &scope.prefix, &scope.service, &m)).into())
 }
 
 fn delete(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    base(app, req)?;
-    let conv = conversation_sid(app, req)?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?.sid;
     messages::delete(app, &conv, req.param("MessageSid"))?;
     Ok(Reply::no_content().into())
 }
 
 fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let prefix = base(app, req)?;
-    let conv = conversation_sid(app, req)?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?.sid;
     let pr = PageRequest::from_query(&req.query)?;
     let desc = match req.query.get("Order") {
         None | Some("asc") => false,
@@ -139,6 +139,6 @@ fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let page = app
         .store
         .read(|c| crate::store::channels::messages::list(c, &conv, desc, pr.window()))?;
-    let page = page.map(|m| message_json(app, req, &prefix, &m));
+    let page = page.map(|m| message_json(app, req, &scope.prefix, &scope.service, &m));
     Ok(Reply::ok(list_reply(req, "messages", page, pr)).into())
 }

@@ -4,20 +4,22 @@
 
 use crate::channels::messaging_webhook::{self, CarrierMessage, EMPTY_TWIML};
 use crate::http::error::ApiError;
+use crate::http::limits::Limit;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
 use crate::http::App;
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new(Method::Post, "/webhooks/messaging", Access::Public, inbound).limited(),
+        Route::new(Method::Post, "/webhooks/messaging", Access::Public, inbound)
+            .limited_as(Limit::Webhook),
         Route::new(
             Method::Post,
             "/webhooks/messaging/status",
             Access::Public,
             status,
         )
-        .limited(),
+        .limited_as(Limit::Webhook),
     ]
 }
 
@@ -57,6 +59,10 @@ fn status(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     }
     let sid = req.form.require("MessageSid")?;
     let status = req.form.require("MessageStatus")?;
-    crate::channels::outbox::status_callback(app, sid, status)?;
+    let error_code = req
+        .form
+        .get("ErrorCode")
+        .and_then(|c| c.trim().parse().ok());
+    crate::channels::outbox::status_callback(app, sid, status, error_code)?;
     Ok(Reply::no_content().into())
 }

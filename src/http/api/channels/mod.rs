@@ -2,13 +2,19 @@
 //! the default `Services/{IS…}`), the carrier messaging webhook, web chat and System Checkup.
 //! Handlers decode, call `crate::channels`, encode.
 
+pub mod address_configs;
 pub mod checkup;
+pub mod configuration;
 pub mod conversations;
 pub mod flex_flows;
 pub mod interactions;
 pub mod messages;
 pub mod messaging;
 pub mod participants;
+pub mod receipts;
+pub mod roles;
+pub mod services;
+pub mod users;
 pub mod webchat;
 pub mod webhooks;
 
@@ -25,6 +31,12 @@ pub fn routes() -> Vec<Route> {
     r.extend(participants::routes());
     r.extend(messages::routes());
     r.extend(webhooks::routes());
+    r.extend(services::routes());
+    r.extend(configuration::routes());
+    r.extend(address_configs::routes());
+    r.extend(users::routes());
+    r.extend(roles::routes());
+    r.extend(receipts::routes());
     r.extend(interactions::routes());
     r.extend(messaging::routes());
     r.extend(webchat::routes());
@@ -48,20 +60,49 @@ macro_rules! both {
 }
 pub(crate) use both;
 
-/// The Conversations path prefix the request used; a service other than the default one is 404.
-pub(crate) fn base(app: &App, req: &Req) -> Result<String, ApiError> {
+/// The Conversations service a request acts in: the one in its path (`/v1/Services/{IS…}/…`,
+/// 404 when there is no such service), else the account's default service (`/v1/…`).
+#[derive(Debug, Clone)]
+pub(crate) struct Scope {
+    /// `/v1` or `/v1/Services/{IS…}`: where this request's resources' URLs live.
+    pub prefix: String,
+    pub service: String,
+}
+
+pub(crate) fn scope(app: &App, req: &Req) -> Result<Scope, ApiError> {
     let service = req.param("ChatServiceSid");
     if service.is_empty() {
-        return Ok("/v1".into());
+        let default = app
+            .store
+            .read(crate::channels::services::current_default)?
+            .ok_or_else(|| ApiError::not_found(&req.path))?;
+        return Ok(Scope {
+            prefix: "/v1".into(),
+            service: default,
+        });
     }
-    let known = app
+    if app
         .store
-        .read(crate::store::channels::flex_flows::default_service)?
-        .map(|(sid, _, _)| sid);
-    if known.as_deref() != Some(service) {
+        .read(|c| crate::store::channels::services::find(c, service))?
+        .is_none()
+    {
         return Err(ApiError::not_found(&req.path));
     }
-    Ok(format!("/v1/Services/{service}"))
+    Ok(Scope {
+        prefix: format!("/v1/Services/{service}"),
+        service: service.to_string(),
+    })
+}
+
+/// The path's `{ConversationSid}` (a SID or unique name) in the request's service.
+pub(crate) fn conversation_in(
+    app: &App,
+    req: &Req,
+    scope: &Scope,
+) -> Result<crate::channels::conversations::Conversation, ApiError> {
+    Ok(app.store.read(|c| {
+        crate::channels::conversations::fetch_in(c, &scope.service, req.param("ConversationSid"))
+    })?)
 }
 
 /// Collects `Prefix.Name` form parameters as a snake_case object: `Integration.FlowSid=FW1` →
@@ -128,6 +169,13 @@ pub(crate) fn text(req: &Req, name: &str, max: usize) -> Result<Option<String>, 
         )),
         other => Ok(other.map(str::to_string)),
     }
+}
+
+/// Whether a REST call asks for the service's webhooks (`X-Twilio-Webhook-Enabled: true`);
+/// without it Twilio calls none for actions taken through the API.
+pub(crate) fn quiet(req: &Req) -> bool {
+    !req.header("X-Twilio-Webhook-Enabled")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
 /// An ISO 8601 date parameter as Unix ms.

@@ -1,7 +1,7 @@
 //! Conversations v1 `Participants`:
 //! https://www.twilio.com/docs/conversations/api/conversation-participant-resource
 
-use super::{base, both, text};
+use super::{both, conversation_in, date, quiet, scope, text};
 use crate::channels::participants::{self, Fields, Participant};
 use crate::clock::iso8601;
 use crate::http::api::{list_reply, with_urls};
@@ -43,19 +43,33 @@ pub fn routes() -> Vec<Route> {
     r
 }
 
-pub fn participant_json(app: &App, req: &Req, prefix: &str, p: &Participant) -> Value {
-    let binding = p
-        .binding_address
+/// Twilio's `messaging_binding` of a participant (`None` for a chat-only participant).
+pub fn messaging_binding(p: &Participant) -> Option<Value> {
+    p.binding_address
         .as_ref()
-        .map(|a| json!({"type": "sms", "address": a, "proxy_address": p.proxy_address}))
+        .map(|a| {
+            json!({"type": participants::binding_type(a), "address": a,
+                   "proxy_address": p.proxy_address})
+        })
         .or_else(|| {
             p.projected_address
                 .as_ref()
-                .map(|a| json!({"type": "sms", "projected_address": a}))
-        });
+                .map(|a| json!({"type": participants::binding_type(a), "projected_address": a}))
+        })
+}
+
+pub fn participant_json(
+    app: &App,
+    req: &Req,
+    prefix: &str,
+    service: &str,
+    p: &Participant,
+) -> Value {
+    let binding = messaging_binding(p);
     with_urls(
         json!({
             "account_sid": app.account_sid,
+            "chat_service_sid": service,
             "conversation_sid": p.conversation_sid,
             "sid": p.sid,
             "identity": p.identity,
@@ -87,53 +101,70 @@ fn fields(req: &Req) -> Result<Fields, ApiError> {
         role_sid: f.get("RoleSid").map(str::to_string),
         last_read_message_index: f.parse("LastReadMessageIndex")?,
         last_read_timestamp: f.get("LastReadTimestamp").map(str::to_string),
+        date_created: date(req, "DateCreated")?,
+        date_updated: date(req, "DateUpdated")?,
+        quiet: quiet(req),
     })
 }
 
 fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let prefix = base(app, req)?;
-    let p = participants::add(app, req.param("ConversationSid"), fields(req)?)?;
-    Ok(Reply::created(participant_json(app, req, &prefix, &p)).into())
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?;
+    let p = participants::add(app, &conv.sid, fields(req)?)?;
+    Ok(Reply::created(participant_json(
+        app,
+        req,
+        &scope.prefix,
+        &scope.service,
+        &p,
+    ))
+    .into())
 }
 
 fn fetch(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let prefix = base(app, req)?;
-    let p = app.store.read(|c| {
-        let conv = crate::channels::conversations::fetch(c, req.param("ConversationSid"))?;
-        participants::fetch(c, &conv.sid, req.param("ParticipantSid"))
-    })?;
-    Ok(Reply::ok(participant_json(app, req, &prefix, &p)).into())
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?;
+    let p = app
+        .store
+        .read(|c| participants::fetch(c, &conv.sid, req.param("ParticipantSid")))?;
+    Ok(Reply::ok(participant_json(
+        app,
+        req,
+        &scope.prefix,
+        &scope.service,
+        &p,
+    ))
+    .into())
 }
 
 fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let prefix = base(app, req)?;
-    let conv = app
-        .store
-        .read(|c| crate::channels::conversations::fetch(c, req.param("ConversationSid")))?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?;
     let p = participants::update(app, &conv.sid, req.param("ParticipantSid"), fields(req)?)?;
-    Ok(Reply::ok(participant_json(app, req, &prefix, &p)).into())
+    Ok(Reply::ok(participant_json(
+        app,
+        req,
+        &scope.prefix,
+        &scope.service,
+        &p,
+    ))
+    .into())
 }
 
 fn delete(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    base(app, req)?;
-    let conv = app
-        .store
-        .read(|c| crate::channels::conversations::fetch(c, req.param("ConversationSid")))?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?;
     participants::remove(app, &conv.sid, req.param("ParticipantSid"))?;
     Ok(Reply::no_content().into())
 }
 
 fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let prefix = base(app, req)?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?;
     let pr = PageRequest::from_query(&req.query)?;
-    let page = app.store.read(|c| {
-        let conv = crate::channels::conversations::fetch(c, req.param("ConversationSid"))?;
-        Ok::<_, ApiError>(crate::store::channels::participants::list(
-            c,
-            &conv.sid,
-            pr.window(),
-        )?)
-    })?;
-    let page = page.map(|p| participant_json(app, req, &prefix, &p));
+    let page = app
+        .store
+        .read(|c| crate::store::channels::participants::list(c, &conv.sid, pr.window()))?;
+    let page = page.map(|p| participant_json(app, req, &scope.prefix, &scope.service, &p));
     Ok(Reply::ok(list_reply(req, "participants", page, pr)).into())
 }

@@ -11,6 +11,7 @@
 use crate::channels::webchat;
 use crate::clock::iso8601;
 use crate::http::error::ApiError;
+use crate::http::limits::Limit;
 use crate::http::park::Parked;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
@@ -24,9 +25,10 @@ pub fn routes() -> Vec<Route> {
     use Method::*;
     let p = Access::Public;
     vec![
-        Route::new(Post, "/webchat/start", p, start).limited(),
-        Route::new(Post, "/webchat/{ConversationSid}/messages", p, send).limited(),
-        Route::new(Get, "/webchat/{ConversationSid}/messages", p, receive).limited(),
+        Route::new(Post, "/webchat/start", p, start).limited_as(Limit::WebChat),
+        Route::new(Post, "/webchat/{ConversationSid}/messages", p, send).limited_as(Limit::WebChat),
+        Route::new(Get, "/webchat/{ConversationSid}/messages", p, receive)
+            .limited_as(Limit::WebChat),
     ]
 }
 

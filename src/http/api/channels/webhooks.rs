@@ -1,7 +1,7 @@
 //! Conversations v1 conversation-scoped `Webhooks`:
 //! https://www.twilio.com/docs/conversations/api/conversation-scoped-webhook-resource
 
-use super::{base, both, dotted};
+use super::{both, conversation_in, dotted, scope};
 use crate::channels::webhooks::{self, Webhook};
 use crate::clock::iso8601;
 use crate::http::api::{list_reply, with_urls};
@@ -43,11 +43,12 @@ pub fn routes() -> Vec<Route> {
     r
 }
 
-fn webhook_json(app: &App, req: &Req, prefix: &str, w: &Webhook) -> Value {
+fn webhook_json(app: &App, req: &Req, prefix: &str, service: &str, w: &Webhook) -> Value {
     with_urls(
         json!({
             "sid": w.sid,
             "account_sid": app.account_sid,
+            "chat_service_sid": service,
             "conversation_sid": w.conversation_sid,
             "target": w.target,
             "configuration": w.configuration,
@@ -84,51 +85,44 @@ fn configuration(req: &Req) -> Result<Map<String, Value>, ApiError> {
     Ok(c)
 }
 
-fn conversation_sid(app: &App, req: &Req) -> Result<String, ApiError> {
-    Ok(app
-        .store
-        .read(|c| crate::channels::conversations::fetch(c, req.param("ConversationSid")))?
-        .sid)
-}
-
 fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let prefix = base(app, req)?;
-    let conv = conversation_sid(app, req)?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?.sid;
     let target = req.form.require("Target")?;
     let w = webhooks::create(app, &conv, target, configuration(req)?)?;
-    Ok(Reply::created(webhook_json(app, req, &prefix, &w)).into())
+    Ok(Reply::created(webhook_json(app, req, &scope.prefix, &scope.service, &w)).into())
 }
 
 fn fetch(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let prefix = base(app, req)?;
-    let conv = conversation_sid(app, req)?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?.sid;
     let w = app
         .store
         .read(|c| webhooks::fetch(c, &conv, req.param("WebhookSid")))?;
-    Ok(Reply::ok(webhook_json(app, req, &prefix, &w)).into())
+    Ok(Reply::ok(webhook_json(app, req, &scope.prefix, &scope.service, &w)).into())
 }
 
 fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let prefix = base(app, req)?;
-    let conv = conversation_sid(app, req)?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?.sid;
     let w = webhooks::update(app, &conv, req.param("WebhookSid"), configuration(req)?)?;
-    Ok(Reply::ok(webhook_json(app, req, &prefix, &w)).into())
+    Ok(Reply::ok(webhook_json(app, req, &scope.prefix, &scope.service, &w)).into())
 }
 
 fn delete(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    base(app, req)?;
-    let conv = conversation_sid(app, req)?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?.sid;
     webhooks::delete(app, &conv, req.param("WebhookSid"))?;
     Ok(Reply::no_content().into())
 }
 
 fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let prefix = base(app, req)?;
-    let conv = conversation_sid(app, req)?;
+    let scope = scope(app, req)?;
+    let conv = conversation_in(app, req, &scope)?.sid;
     let pr = PageRequest::from_query(&req.query)?;
     let page = app
         .store
         .read(|c| crate::store::channels::webhooks::list(c, &conv, pr.window()))?;
-    let page = page.map(|w| webhook_json(app, req, &prefix, &w));
+    let page = page.map(|w| webhook_json(app, req, &scope.prefix, &scope.service, &w));
     Ok(Reply::ok(list_reply(req, "webhooks", page, pr)).into())
 }

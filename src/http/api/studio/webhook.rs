@@ -19,7 +19,7 @@ pub fn routes() -> Vec<Route> {
         Access::Public,
         flow_webhook,
     )
-    .limited()]
+    .limited_as(crate::http::limits::Limit::Webhook)]
 }
 
 fn flow_webhook(app: &App, req: &Req) -> Result<Outcome, ApiError> {

@@ -26,6 +26,13 @@ pub fn routes() -> Vec<Route> {
             a,
             delete,
         ),
+        // switchboard's own (issue 22, supervisor repair; README "Beyond Flex").
+        Route::new(
+            Post,
+            "/v1/Workspaces/{WorkspaceSid}/Tasks/{Sid}/Repair",
+            a,
+            repair,
+        ),
     ]
 }
 
@@ -161,6 +168,26 @@ fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         wrapup_code: text(req, "WrapupCode"),
     };
     let t = domain::update(app, &ws.sid, req.param("Sid"), u)?;
+    Ok(Reply::ok(render(app, req, &t)?).into())
+}
+
+/// `POST …/Tasks/{WT}/Repair`: `Action` = complete | cancel | requeue (`TaskQueueSid`?) |
+/// reassign (`WorkerSid`), with an optional `Reason`.
+fn repair(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    use crate::routing::repair::{self, Action};
+    let ws = workspace(app, req)?;
+    let action = Action::parse(
+        req.form.require("Action")?,
+        req.form.get("TaskQueueSid"),
+        req.form.get("WorkerSid"),
+    )?;
+    let t = repair::repair(
+        app,
+        &ws.sid,
+        req.param("Sid"),
+        action,
+        req.form.get("Reason"),
+    )?;
     Ok(Reply::ok(render(app, req, &t)?).into())
 }
 
