@@ -9,26 +9,23 @@
 //! one address, the timeouts, the pool's bounded queue) and never runs handler code;
 //! `conn_wire.rs` holds the wire format.
 
+use super::conn_answer::{self, Shape};
 use super::conn_responder::{Incoming, Msg, Outbox, RawRequest, Responder};
+use super::conn_slots::{Admit, Slots};
 use super::conn_state::{closing, now_date, Conn, Next, Phase, Ready};
-use super::conn_wire::{self, Shape, WireError};
+use super::conn_wire::WireError;
 use super::error::{code, ApiError};
 use super::request::Reply;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Open connections beyond this are answered 503 and closed at once (lower when the process
-/// may open fewer files: see `connection_cap`).
-pub const MAX_CONNECTIONS: usize = 16_000;
-/// File descriptors kept for everything but client connections (SQLite, outbound HTTP, ...).
-const RESERVED_FDS: usize = 128;
 /// A keep-alive connection with no request for this long is closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// A connection that has not sent its first request (not a byte of it) for this long is closed:
@@ -45,7 +42,7 @@ const WAKER: Token = Token(1);
 
 /// Who may hold how many connections (see `Loop::start`).
 pub struct ConnLimits {
-    /// Open connections at most (`connection_cap()` in the server).
+    /// Open connections at most (`conn_slots::connection_cap()` in the server).
     pub max_connections: usize,
     /// Open connections one socket peer may hold; past it a new one is answered 429 and closed.
     pub per_address: usize,
@@ -88,12 +85,8 @@ impl Loop {
             scratch: vec![0; 64 * 1024],
             accept_retry: false,
             accept_failures: 0,
-            refused: 0,
             busy: 0,
-            cap: limits.max_connections.max(1),
-            limits,
-            per_address: HashMap::new(),
-            silent: BTreeSet::new(),
+            slots: Slots::new(limits),
         };
         let thread = std::thread::Builder::new()
             .name("http-conn".into())
@@ -128,16 +121,9 @@ struct State {
     scratch: Vec<u8>,
     accept_retry: bool,
     accept_failures: u64,
-    refused: u64,
     /// Requests answered 503 because the pool's queue was full.
     busy: u64,
-    cap: usize,
-    limits: ConnLimits,
-    /// Open connections per socket peer (only peers with one or more).
-    per_address: HashMap<IpAddr, usize>,
-    /// Connections that have not yet sent a complete request, oldest (lowest token) first: when
-    /// every slot is taken, the oldest of them is closed to make room for a new client.
-    silent: BTreeSet<usize>,
+    slots: Slots,
 }
 
 impl State {
@@ -194,28 +180,22 @@ impl State {
             match accepted {
                 Ok((mut stream, addr)) => {
                     let _ = stream.set_nodelay(true);
-                    let ip = addr.ip().to_canonical();
-                    let held = self.per_address.get(&ip).copied().unwrap_or(0);
-                    if held >= self.limits.per_address && !(self.limits.exempt)(ip) {
-                        let err = ApiError::new(
+                    let refusal = match self.slots.admit(addr.ip()) {
+                        Admit::Yes => None,
+                        Admit::Evict(silent) => {
+                            self.close(silent);
+                            None
+                        }
+                        Admit::AddressFull => Some(ApiError::new(
                             429,
                             code::TOO_MANY_REQUESTS,
                             "Too many open connections from this address; close some and retry",
-                        );
-                        self.turn_away(stream, &err);
-                        continue;
-                    }
-                    if self.conns.len() >= self.cap && !self.evict_silent() {
-                        self.refused += 1;
-                        if self.refused.is_power_of_two() {
-                            log::warn!(
-                                "connection cap ({}) reached: {} refused so far",
-                                self.cap,
-                                self.refused
-                            );
-                        }
-                        let err =
-                            ApiError::unavailable("Too many open connections; try again later");
+                        )),
+                        Admit::Full => Some(ApiError::unavailable(
+                            "Too many open connections; try again later",
+                        )),
+                    };
+                    if let Some(err) = refusal {
                         self.turn_away(stream, &err);
                         continue;
                     }
@@ -230,8 +210,7 @@ impl State {
                         continue;
                     }
                     self.conns.insert(token, Conn::new(stream, addr));
-                    *self.per_address.entry(ip).or_insert(0) += 1;
-                    self.silent.insert(token);
+                    self.slots.opened(token, addr.ip());
                     // Edge-triggered: bytes that came with the connection are read now.
                     self.ready(token);
                 }
@@ -255,22 +234,11 @@ impl State {
 
     /// Answers a connection that gets no slot with `err` and closes it.
     fn turn_away(&mut self, mut stream: TcpStream, err: &ApiError) {
-        let bytes = conn_wire::encode(&Reply::error(err), closing(false), &now_date());
+        let bytes = conn_answer::encode(&Reply::error(err), closing(false), &now_date());
         // Whatever the client sent already is read, so closing is not a reset.
         let _ = stream.read(&mut self.scratch);
         let _ = stream.write(&bytes);
         let _ = stream.shutdown(Shutdown::Write);
-    }
-
-    /// Closes the oldest connection that never sent a request, to make room; false if none.
-    fn evict_silent(&mut self) -> bool {
-        while let Some(t) = self.silent.pop_first() {
-            if self.conns.contains_key(&t) {
-                self.close(t);
-                return true;
-            }
-        }
-        false
     }
 
     /// The socket of `token` is readable or writable (or was just accepted or answered).
@@ -289,14 +257,7 @@ impl State {
     /// A connection is closed: its slot and its address's count are given back.
     fn forget(&mut self, token: usize, c: &mut Conn) {
         let _ = self.poll.registry().deregister(&mut c.stream);
-        self.silent.remove(&token);
-        let ip = c.addr.ip().to_canonical();
-        if let Some(n) = self.per_address.get_mut(&ip) {
-            *n -= 1;
-            if *n == 0 {
-                self.per_address.remove(&ip);
-            }
-        }
+        self.slots.closed(token, c.addr.ip());
     }
 
     /// Reads what there is, parses and dispatches, writes what is pending.
@@ -342,7 +303,7 @@ impl State {
         };
         let gone = Arc::new(AtomicBool::new(false));
         c.requests += 1;
-        self.silent.remove(&token);
+        self.slots.spoke(token);
         c.phase = Phase::InFlight {
             close,
             gone: gone.clone(),
@@ -387,13 +348,14 @@ impl State {
             let reply = Reply::error(&ApiError::unavailable(
                 "The server is busy; retry with exponential back-off",
             ));
-            c.wbuf.extend(conn_wire::encode(&reply, shape, &now_date()));
+            c.wbuf
+                .extend(conn_answer::encode(&reply, shape, &now_date()));
             c.phase = if close { Phase::Closing } else { Phase::Head };
         } else {
             c.phase = Phase::Closing;
             let reply = Reply::error(&ApiError::unavailable("shutting down"));
             c.wbuf
-                .extend(conn_wire::encode(&reply, closing(http10), &now_date()));
+                .extend(conn_answer::encode(&reply, closing(http10), &now_date()));
         }
     }
 
@@ -451,7 +413,7 @@ impl State {
         for c in self.conns.values_mut() {
             if matches!(c.phase, Phase::InFlight { .. }) {
                 c.wbuf
-                    .extend(conn_wire::encode(&reply, closing(false), &now_date()));
+                    .extend(conn_answer::encode(&reply, closing(false), &now_date()));
             }
             let _ = c.flush();
         }
@@ -500,35 +462,16 @@ impl State {
     }
 }
 
-/// `MAX_CONNECTIONS`, or fewer when the soft limit on open files (`/proc/self/limits`) would run
-/// out first: past the cap a client gets a clear 503 instead of waiting in the accept queue.
-pub fn connection_cap() -> usize {
-    let soft = std::fs::read_to_string("/proc/self/limits")
-        .ok()
-        .and_then(|text| {
-            let line = text.lines().find(|l| l.starts_with("Max open files"))?;
-            line.split_whitespace().nth(3)?.parse::<usize>().ok()
-        });
-    match soft {
-        Some(n) => MAX_CONNECTIONS.min(n.saturating_sub(RESERVED_FDS).max(16)),
-        None => MAX_CONNECTIONS,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::net::TcpStream as Client;
 
-    fn start(
-        max_connections: usize,
-        per_address: usize,
-        queue: usize,
-    ) -> (Loop, Receiver<Incoming>) {
+    fn start(max_connections: usize, queue: usize) -> (Loop, Receiver<Incoming>) {
         let (tx, rx) = crossbeam_channel::bounded(queue);
         let limits = ConnLimits {
             max_connections,
-            per_address,
+            per_address: 100,
             exempt: Box::new(|_| false),
         };
         (Loop::start("127.0.0.1:0", tx, limits).unwrap(), rx)
@@ -567,6 +510,14 @@ mod tests {
         }
     }
 
+    /// Answers the next request the pool would get with 204.
+    fn serve_one(jobs: &Receiver<Incoming>) {
+        let job = jobs
+            .recv_timeout(Duration::from_secs(5))
+            .expect("a request");
+        job.responder.send(&Reply::no_content());
+    }
+
     /// True when the server closes `c` (EOF or reset) within its read timeout.
     fn closed(c: &mut Client) -> bool {
         let mut rest = Vec::new();
@@ -576,14 +527,9 @@ mod tests {
         }
     }
 
-    /// Waits for the connection thread to have taken in what was sent.
-    fn settle() {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-
     #[test]
     fn a_full_pool_queue_is_answered_503_at_once_and_the_connection_stays_usable() {
-        let (l, jobs) = start(100, 100, 1);
+        let (l, jobs) = start(100, 1);
         let mut a = connect(&l);
         ask(&mut a, "/a");
         let started = Instant::now();
@@ -616,35 +562,18 @@ mod tests {
     }
 
     #[test]
-    fn one_address_holds_its_share_and_only_silent_connections_make_room() {
-        // Per address: two connections, the third is answered 429 and closed.
-        let (l, _jobs) = start(100, 2, 10);
-        let _held = (connect(&l), connect(&l));
-        let mut third = connect(&l);
-        let (status, body) = answer(&mut third);
-        assert_eq!(status, "HTTP/1.1 429 Too Many Requests");
-        assert!(body.contains("20429"), "{body}");
-        assert!(closed(&mut third));
-        l.exit();
-
+    fn at_the_cap_only_silent_connections_make_room() {
         // At the cap (2), a newcomer closes the oldest connection that never sent a request.
-        let (l, jobs) = start(2, 100, 10);
+        let (l, jobs) = start(2, 10);
         let mut silent = connect(&l);
         let mut served = connect(&l);
         ask(&mut served, "/s");
-        jobs.recv_timeout(Duration::from_secs(5))
-            .unwrap()
-            .responder
-            .send(&Reply::no_content());
+        serve_one(&jobs);
         assert_eq!(answer(&mut served).0, "HTTP/1.1 204 No Content");
         let mut newcomer = connect(&l);
-        settle();
         assert!(closed(&mut silent), "the silent connection made room");
         ask(&mut newcomer, "/n");
-        jobs.recv_timeout(Duration::from_secs(5))
-            .unwrap()
-            .responder
-            .send(&Reply::no_content());
+        serve_one(&jobs);
         assert_eq!(answer(&mut newcomer).0, "HTTP/1.1 204 No Content");
         // Both slots are held by clients that were answered: the next one is refused, 503.
         let mut refused = connect(&l);

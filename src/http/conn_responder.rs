@@ -3,7 +3,7 @@
 //! the loop. A `Responder` encodes its reply on the answering thread (pool or parking thread),
 //! so the loop only copies bytes; dropping one unanswered tells the loop to close the connection.
 
-use super::conn_wire::{self, Shape};
+use super::conn_answer::{self, Shape};
 use super::request::Reply;
 use crossbeam_channel::Sender;
 use mio::Waker;
@@ -118,9 +118,9 @@ impl Responder {
             let mut cached = cached.borrow_mut();
             let now = crate::clock::wall_ms();
             if cached.0 != now.div_euclid(1000) {
-                *cached = (now.div_euclid(1000), conn_wire::http_date(now));
+                *cached = (now.div_euclid(1000), conn_answer::http_date(now));
             }
-            conn_wire::encode(reply, self.shape, &cached.1)
+            conn_answer::encode(reply, self.shape, &cached.1)
         });
         self.answered = true;
         self.outbox.send(Msg::Answer {

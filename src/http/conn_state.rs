@@ -5,8 +5,9 @@
 //! size, what to read ahead) but nothing of the pool, other connections or the clock's sweep.
 
 use super::conn::{FIRST_REQUEST_TIMEOUT, IDLE_TIMEOUT};
+use super::conn_answer::{self, Shape};
 use super::conn_chunked::{Chunked, Feed};
-use super::conn_wire::{self, Framing, Head, Shape, WireError};
+use super::conn_wire::{self, Framing, Head, WireError};
 use super::error::{code, ApiError};
 use super::request::Reply;
 use mio::net::TcpStream;
@@ -177,7 +178,7 @@ impl Conn {
                         }
                         framing => {
                             if head.expect_continue && self.rbuf.is_empty() {
-                                self.wbuf.extend_from_slice(conn_wire::CONTINUE);
+                                self.wbuf.extend_from_slice(conn_answer::CONTINUE);
                             }
                             let chunked = (framing == Framing::Chunked)
                                 .then(|| Chunked::new(super::MAX_BODY));
@@ -300,7 +301,7 @@ impl Conn {
             e.message.clone(),
         );
         log::info!(target: "http", "{} refused: {status} {}", self.addr, e.message);
-        self.wbuf.extend(conn_wire::encode(
+        self.wbuf.extend(conn_answer::encode(
             &Reply::error(&err),
             closing(false),
             &now_date(),
@@ -328,7 +329,7 @@ pub(super) fn closing(http10: bool) -> Shape {
 }
 
 pub(super) fn now_date() -> String {
-    conn_wire::http_date(crate::clock::wall_ms())
+    conn_answer::http_date(crate::clock::wall_ms())
 }
 
 #[cfg(test)]

@@ -9,8 +9,10 @@ pub use app::App;
 pub mod api;
 pub mod auth;
 pub mod conn;
+pub mod conn_answer;
 pub mod conn_chunked;
 pub mod conn_responder;
+mod conn_slots;
 mod conn_state;
 pub mod conn_wire;
 pub mod encoding;
@@ -53,7 +55,7 @@ impl HttpServer {
         let (jobs_tx, jobs) = crossbeam_channel::bounded::<Incoming>(MAX_QUEUED);
         let proxies = app.config.trust_proxy.clone();
         let limits = conn::ConnLimits {
-            max_connections: conn::connection_cap(),
+            max_connections: conn_slots::connection_cap(),
             per_address: app.config.max_connections_per_address,
             exempt: Box::new(move |ip| crate::outbound::in_networks(&proxies, ip)),
         };

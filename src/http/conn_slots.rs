@@ -1,0 +1,199 @@
+//! Who gets a connection slot, as pure bookkeeping for the loop (`conn.rs`): the cap on open
+//! connections, the share one socket peer may hold (`--max-connections-per-address`; trusted
+//! proxies exempt), and the connections that have not sent a request yet, oldest first — at the
+//! cap, the oldest of those is the one closed to make room, so a client that talks is served
+//! while silent ones wait in line. No sockets here: the loop asks `admit`, then reports what it
+//! opened, what spoke and what closed.
+
+use super::conn::ConnLimits;
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+
+/// Open connections beyond this are answered 503 and closed at once (lower when the process
+/// may open fewer files: see `connection_cap`).
+pub const MAX_CONNECTIONS: usize = 16_000;
+/// File descriptors kept for everything but client connections (SQLite, outbound HTTP, ...).
+const RESERVED_FDS: usize = 128;
+
+/// `MAX_CONNECTIONS`, or fewer when the soft limit on open files (`/proc/self/limits`) would run
+/// out first: past the cap a client gets a clear 503 instead of waiting in the accept queue.
+pub fn connection_cap() -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+            line.split_whitespace().nth(3)?.parse::<usize>().ok()
+        });
+    match soft {
+        Some(n) => MAX_CONNECTIONS.min(n.saturating_sub(RESERVED_FDS).max(16)),
+        None => MAX_CONNECTIONS,
+    }
+}
+
+/// The answer to a new connection.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Admit {
+    /// There is a slot.
+    Yes,
+    /// Its address holds its share already: turn it away (429).
+    AddressFull,
+    /// Every slot is taken, none by a silent connection: turn it away (503).
+    Full,
+    /// Every slot is taken: close this silent connection (the oldest) first, then admit.
+    Evict(usize),
+}
+
+pub(super) struct Slots {
+    limits: ConnLimits,
+    open: usize,
+    /// Open connections per socket peer (only peers with one or more).
+    held: HashMap<IpAddr, usize>,
+    /// Connections (tokens, which grow with time) that have not sent a complete request yet.
+    silent: BTreeSet<usize>,
+    /// Connections turned away at the cap so far (logged at powers of two).
+    refused: u64,
+}
+
+impl Slots {
+    pub(super) fn new(limits: ConnLimits) -> Slots {
+        Slots {
+            limits,
+            open: 0,
+            held: HashMap::new(),
+            silent: BTreeSet::new(),
+            refused: 0,
+        }
+    }
+
+    pub(super) fn cap(&self) -> usize {
+        self.limits.max_connections.max(1)
+    }
+
+    /// Whether a new connection from `ip` gets a slot. `Evict(t)` has already taken `t` off
+    /// the silent list; the loop closes it (and reports it `closed`) before opening the new one.
+    pub(super) fn admit(&mut self, ip: IpAddr) -> Admit {
+        let ip = ip.to_canonical();
+        let held = self.held.get(&ip).copied().unwrap_or(0);
+        if held >= self.limits.per_address && !(self.limits.exempt)(ip) {
+            return Admit::AddressFull;
+        }
+        if self.open < self.cap() {
+            return Admit::Yes;
+        }
+        if let Some(t) = self.silent.pop_first() {
+            return Admit::Evict(t);
+        }
+        self.refused += 1;
+        if self.refused.is_power_of_two() {
+            log::warn!(
+                "connection cap ({}) reached: {} refused so far",
+                self.cap(),
+                self.refused
+            );
+        }
+        Admit::Full
+    }
+
+    /// A connection `token` from `ip` is open (and silent until it `spoke`).
+    pub(super) fn opened(&mut self, token: usize, ip: IpAddr) {
+        self.open += 1;
+        *self.held.entry(ip.to_canonical()).or_insert(0) += 1;
+        self.silent.insert(token);
+    }
+
+    /// `token` sent a complete request: it is no longer the first to make room.
+    pub(super) fn spoke(&mut self, token: usize) {
+        self.silent.remove(&token);
+    }
+
+    /// `token` from `ip` closed: its slot and its address's count are given back.
+    pub(super) fn closed(&mut self, token: usize, ip: IpAddr) {
+        self.open = self.open.saturating_sub(1);
+        self.silent.remove(&token);
+        let ip = ip.to_canonical();
+        if let Some(n) = self.held.get_mut(&ip) {
+            *n -= 1;
+            if *n == 0 {
+                self.held.remove(&ip);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slots(max_connections: usize, per_address: usize) -> Slots {
+        Slots::new(ConnLimits {
+            max_connections,
+            per_address,
+            exempt: Box::new(|ip| ip == IpAddr::from([10, 0, 0, 1])),
+        })
+    }
+
+    fn ip(last: u8) -> IpAddr {
+        IpAddr::from([192, 0, 2, last])
+    }
+
+    #[test]
+    fn one_address_holds_its_share_and_gets_it_back_as_it_closes() {
+        let mut s = slots(100, 2);
+        for t in 0..2 {
+            assert_eq!(s.admit(ip(1)), Admit::Yes);
+            s.opened(t, ip(1));
+        }
+        assert_eq!(s.admit(ip(1)), Admit::AddressFull);
+        // An IPv4-mapped IPv6 peer is the same address.
+        assert_eq!(
+            s.admit("::ffff:192.0.2.1".parse().unwrap()),
+            Admit::AddressFull
+        );
+        assert_eq!(
+            s.admit(ip(2)),
+            Admit::Yes,
+            "another address has its own share"
+        );
+        s.closed(0, ip(1));
+        assert_eq!(s.admit(ip(1)), Admit::Yes);
+        s.opened(5, ip(2));
+        s.closed(5, ip(2));
+        assert!(
+            !s.held.contains_key(&ip(2)),
+            "only addresses holding some are kept"
+        );
+        // A trusted proxy carries everyone's connections: no share.
+        for t in 10..20 {
+            assert_eq!(s.admit(IpAddr::from([10, 0, 0, 1])), Admit::Yes);
+            s.opened(t, IpAddr::from([10, 0, 0, 1]));
+        }
+    }
+
+    #[test]
+    fn at_the_cap_the_oldest_silent_connection_makes_room() {
+        let mut s = slots(3, 100);
+        for t in 1..=3 {
+            s.opened(t, ip(t as u8));
+        }
+        s.spoke(1);
+        assert_eq!(
+            s.admit(ip(9)),
+            Admit::Evict(2),
+            "2 is the oldest that never spoke"
+        );
+        s.closed(2, ip(2));
+        s.opened(4, ip(9));
+        assert_eq!(s.admit(ip(9)), Admit::Evict(3));
+        s.closed(3, ip(3));
+        s.opened(5, ip(9));
+        s.spoke(4);
+        s.spoke(5);
+        assert_eq!(
+            s.admit(ip(8)),
+            Admit::Full,
+            "every slot holds a client that spoke"
+        );
+        s.closed(1, ip(1));
+        assert_eq!(s.admit(ip(8)), Admit::Yes);
+    }
+}
