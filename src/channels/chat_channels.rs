@@ -229,7 +229,7 @@ pub fn delete(app: &Core, kind: Kind, sid: &str) -> Result<()> {
         db::delete_chat_channel(tx, sid)?;
         Ok::<_, Error>(())
     })?;
-    conversations::delete(app, sid)
+    conversations::delete(app, sid, true)
 }
 
 pub fn list(
