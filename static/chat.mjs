@@ -49,6 +49,13 @@ function show(which) {
 
 function status(text) { $("chat-status").textContent = text; }
 
+function reconnecting(on) {
+  const el = $("chat-status");
+  if (on === el.classList.contains("reconnecting")) return;
+  el.classList.toggle("reconnecting", on);
+  status(on ? "Connection lost — reconnecting…" : "");
+}
+
 /** Adds one message to the log (once per index). */
 function render(m) {
   if (m.index <= lastIndex) return;
@@ -89,12 +96,14 @@ async function follow() {
       for (const m of (r && r.messages) || []) render(m);
       if (r) applyStatus(r);
       backoff = 500;
+      reconnecting(false);
     } catch (e) {
       if (e.status === 403 || e.status === 404) { forget(); return; }
-      status("Reconnecting…");
+      // Stays on screen until a read succeeds; that read asks for everything after the last
+      // message shown (`After`), and `render` takes each index once: nothing lost, nothing doubled.
+      reconnecting(true);
       await new Promise((res) => setTimeout(res, backoff));
       backoff = Math.min(backoff * 2, 10000);
-      status("");
     }
   }
 }

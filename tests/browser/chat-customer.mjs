@@ -124,6 +124,30 @@ export async function customerChatScenarios(t) {
     await c.waitForSelector("#chat-restart", { state: "visible" });
   });
 
+  await scenario("customer chat: a dropped long-poll shows reconnecting and catches up, nothing lost or doubled", async () => {
+    await c.click("#chat-restart");
+    await c.waitForSelector("#chat-send", { state: "visible" });
+    const say = async (body) => assert((await rest("POST", `/v1/Conversations/${conv}/Messages`, { Author: "asmith", Body: body })).status === 201, body);
+    // The network drops: every new read fails; the read parked now is answered by one message.
+    c.allowConsole.push(/net::ERR_FAILED \(.*\/webchat\/.*\/messages/); // the reads the drop fails, on purpose
+    await c.route("**/webchat/*/messages?*", (route) => route.abort());
+    await say("Before the drop");
+    await waitFor("the message before the drop", async () => (await log()).includes("Before the drop"));
+    await waitFor("the reconnecting state", async () => /reconnecting/.test(await c.textContent("#chat-status")));
+    await say("While you were away 1");
+    await say("While you were away 2");
+    await both(c, "chat-customer-reconnecting");
+    await c.unroute("**/webchat/*/messages?*");
+    c.allowConsole.pop();
+    await waitFor("the catch-up", async () => (await log()).includes("While you were away 2"), 15000);
+    await waitFor("the reconnecting state gone", async () => (await c.textContent("#chat-status")) === "");
+    for (const body of ["Before the drop", "While you were away 1", "While you were away 2"]) {
+      const n = await c.locator("#chat-log .chat-body", { hasText: body }).count();
+      assert(n === 1, `${body} shown once (${n})`);
+    }
+    await both(c, "chat-customer-caught-up");
+  });
+
   await rest("POST", `${base}/Workers/${alice.json.sid}`, { ActivitySid: offline });
   await ctx.close();
 }
