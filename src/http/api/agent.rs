@@ -199,7 +199,7 @@ fn enriched(app: &App, r: &Reservation, t: &Task, now: i64) -> Result<Value, Api
                 .map(str::to_string)
                 .or(conv.friendly_name.clone());
             v["task"]["customer_name"] = json!(name);
-            v["task"]["conversation_state"] = json!(conv.state);
+            v["task"]["conversation_state"] = json!(conv.state.as_str());
         }
     }
     v["task"]["customer_identity"] = t.attributes.get("from").cloned().unwrap_or(Value::Null);
