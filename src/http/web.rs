@@ -41,6 +41,7 @@ assets! {
     "/static/admin-live.mjs" => JS "admin-live.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
     "/static/chat.mjs" => JS "chat.mjs",
+    "/static/chat.css" => CSS "chat.css",
 }
 
 /// Pages may not be framed by other sites, except the customer chat, which the office's own site
