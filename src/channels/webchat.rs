@@ -176,8 +176,7 @@ pub fn display_name(worker: &crate::routing::workers::Worker) -> String {
 pub fn status(conn: &Connection, chat: &WebChat) -> Result<ChatStatus> {
     use crate::store::channels::{conversations as conv_db, participants as part_db, sessions};
     let state = conv_db::find(conn, &chat.conversation_sid)?
-        .map(|c| c.state)
-        .unwrap_or_else(|| "closed".into());
+        .map_or(crate::states::ConversationState::Closed, |c| c.state);
     let open = sessions::for_conversation(conn, &chat.conversation_sid)?
         .iter()
         .any(|s| s.contact == chat.identity);
@@ -221,14 +220,14 @@ pub fn status(conn: &Connection, chat: &WebChat) -> Result<ChatStatus> {
             names.push((identity.clone(), worker_name(worker_sid)?));
         }
     }
-    let ended = state == "closed" || (!open && by_agent);
+    let ended = state == crate::states::ConversationState::Closed || (!open && by_agent);
     let (agent, ended_by) = match last {
         Some(t) if ended => (None, agent_of(&t.task_sid)?),
         Some(t) if t.ended.is_none() => (agent_of(&t.task_sid)?, None),
         _ => (None, None),
     };
     Ok(ChatStatus {
-        state,
+        state: state.as_str().to_string(),
         ended,
         ended_by,
         agent,

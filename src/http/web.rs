@@ -32,6 +32,7 @@ assets! {
     "/chat" => HTML "chat.html",
     "/chat/embed.js" => JS "embed.js",
     "/static/app.css" => CSS "app.css",
+    "/static/agent.css" => CSS "agent.css",
     "/static/common.mjs" => JS "common.mjs",
     "/static/flowgraph.mjs" => JS "flowgraph.mjs",
     "/static/admin.mjs" => JS "admin.mjs",
