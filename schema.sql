@@ -573,3 +573,59 @@ CREATE INDEX conversations_by_service ON conversations(chat_service_sid, created
 CREATE INDEX participants_by_identity_anywhere ON conversation_participants(identity) WHERE identity IS NOT NULL;
 CREATE INDEX participants_by_address_anywhere ON conversation_participants(binding_address) WHERE binding_address IS NOT NULL;
 ALTER TABLE inbound_routing ADD COLUMN trigger TEXT;
+
+-- step 17: Flex v1 (issue 18): the Flex Configuration document, interactions' webhook_ttid, channel participants' routing properties, channel invites and transfers (the task each routed), and the chat channels made through WebChannels / Channels
+CREATE TABLE flex_configuration (
+    account_sid  TEXT PRIMARY KEY,
+    flex_instance_sid TEXT NOT NULL,
+    doc          TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+ALTER TABLE interactions ADD COLUMN webhook_ttid TEXT;
+ALTER TABLE interaction_participants ADD COLUMN routing_properties TEXT;
+CREATE TABLE interaction_invites (
+    sid          TEXT PRIMARY KEY,
+    interaction_sid TEXT NOT NULL,
+    channel_sid  TEXT NOT NULL REFERENCES interaction_channels(sid) ON DELETE CASCADE,
+    routing      TEXT NOT NULL,
+    task_sid     TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX interaction_invites_by_channel ON interaction_invites(channel_sid, created_at);
+CREATE INDEX interaction_invites_by_task ON interaction_invites(task_sid);
+CREATE TABLE interaction_transfers (
+    sid          TEXT PRIMARY KEY,
+    interaction_sid TEXT NOT NULL,
+    channel_sid  TEXT NOT NULL REFERENCES interaction_channels(sid) ON DELETE CASCADE,
+    type         TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    from_participant_sid TEXT,
+    from_task_sid TEXT NOT NULL,
+    from_worker_sid TEXT,
+    to_target    TEXT NOT NULL,
+    invite_sid   TEXT,
+    task_sid     TEXT,
+    note         TEXT,
+    note_sid     TEXT,
+    summary      TEXT,
+    summary_sid  TEXT,
+    accepted     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX interaction_transfers_by_task ON interaction_transfers(task_sid);
+CREATE INDEX interaction_transfers_by_from_task ON interaction_transfers(from_task_sid);
+CREATE INDEX interaction_transfers_by_channel ON interaction_transfers(channel_sid, status);
+CREATE TABLE flex_chat_channels (
+    sid          TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL,
+    flex_flow_sid TEXT NOT NULL,
+    identity     TEXT NOT NULL,
+    user_sid     TEXT,
+    task_sid     TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX flex_chat_channels_by_kind ON flex_chat_channels(kind, created_at);

@@ -274,6 +274,70 @@ fn account_configuration_picks_the_default_service_timers_and_post_webhook() {
     assert_eq!(added.param("Identity"), Some("carol"));
     assert_eq!(added.param("ConversationSid"), Some(c2.as_str()));
     assert_eq!(added.param("ChatServiceSid"), Some(other.as_str()));
+
+    // Updates and removals report too (with the header), and a timer's state change always.
+    let hooked_delete = |path: &str| {
+        s.request(
+            "DELETE",
+            path,
+            &[
+                ("Authorization", &s.auth()),
+                ("X-Twilio-Webhook-Enabled", "true"),
+            ],
+            b"",
+        )
+        .expect(204)
+    };
+    let cp = format!("/v1/Conversations/{c2}");
+    post_hooked(&s, &cp, &[("State", "inactive")]).expect(200);
+    post_hooked(
+        &s,
+        &format!("{cp}/Participants/carol"),
+        &[("Attributes", "{\"x\":1}")],
+    )
+    .expect(200);
+    let msg = sid(
+        &post_hooked(&s, &format!("{cp}/Messages"), &[("Body", "edit me")])
+            .expect(201)
+            .json(),
+    );
+    post_hooked(&s, &format!("{cp}/Messages/{msg}"), &[("Body", "edited")]).expect(200);
+    hooked_delete(&format!("{cp}/Messages/{msg}"));
+    hooked_delete(&format!("{cp}/Participants/carol"));
+    hooked_delete(&cp);
+    post_hooked(&s, "/v1/Users", &[("Identity", "dave")]).expect(201);
+    let expected = [
+        "onConversationUpdated",
+        "onConversationStateUpdated",
+        "onParticipantUpdated",
+        "onConversationStateUpdated",
+        "onMessageAdded",
+        "onMessageUpdated",
+        "onMessageRemoved",
+        "onParticipantRemoved",
+        "onConversationRemoved",
+        "onUserAdded",
+    ];
+    let mut events = wait_until(WAIT, || {
+        let e: Vec<String> = hook
+            .accepted()
+            .iter()
+            .skip(3)
+            .filter_map(|r| r.param("EventType").map(str::to_string))
+            .collect();
+        (e.len() >= expected.len()).then_some(e)
+    });
+    events.sort();
+    let mut expected: Vec<String> = expected.iter().map(|e| e.to_string()).collect();
+    expected.sort();
+    assert_eq!(events, expected);
+    let state = hook
+        .accepted()
+        .into_iter()
+        .find(|r| r.param("EventType") == Some("onConversationStateUpdated"))
+        .unwrap();
+    assert_eq!(state.param("StateFrom"), Some("active"));
+    assert_eq!(state.param("StateTo"), Some("inactive"));
 }
 
 #[test]

@@ -29,6 +29,8 @@ fn assert_waiting(r: Resp) {
     assert_eq!(v["code"], 20429, "{v}");
     let secs: u64 = retry.expect("Retry-After").parse().expect("seconds");
     assert!(secs >= 1, "{secs}");
+    let message = v["message"].as_str().unwrap();
+    assert!(message.contains(&format!("retry in {secs} s")), "{message}");
 }
 
 /// `tries` wrong attempts: the first 5 are checked (401), the rest wait (429).

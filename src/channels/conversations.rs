@@ -96,18 +96,16 @@ pub fn create_in(
             tx,
             app,
             &c.chat_service_sid,
-            &c.sid,
+            Some(&c.sid),
             "onConversationAdded",
-            json!({
-                "ConversationSid": c.sid,
-                "FriendlyName": c.friendly_name,
-                "UniqueName": c.unique_name,
-                "Attributes": c.attributes,
-                "State": c.state,
-                "MessagingServiceSid": c.messaging_service_sid,
-                "DateCreated": crate::clock::iso8601(c.created_at),
-                "Source": if flex_flow_sid.is_some() { "SMS" } else { "API" },
-            }),
+            conversation_params(
+                &c,
+                if flex_flow_sid.is_some() {
+                    "SMS"
+                } else {
+                    "API"
+                },
+            ),
         )?;
     }
     app.record(
@@ -173,7 +171,46 @@ pub fn update(app: &Core, sid: &str, fields: Fields) -> Result<Conversation> {
         if before != c.state {
             record_state(tx, app, &c)?;
         }
+        if !fields.quiet {
+            let mut params = conversation_params(&c, "API");
+            super::services::queue_post_webhooks(
+                tx,
+                app,
+                &c.chat_service_sid,
+                Some(&c.sid),
+                "onConversationUpdated",
+                params.clone(),
+            )?;
+            if before != c.state {
+                params["StateFrom"] = json!(before);
+                params["StateTo"] = json!(c.state);
+                params["Reason"] = json!("API");
+                super::services::queue_post_webhooks(
+                    tx,
+                    app,
+                    &c.chat_service_sid,
+                    Some(&c.sid),
+                    "onConversationStateUpdated",
+                    params,
+                )?;
+            }
+        }
         Ok(c)
+    })
+}
+
+/// The parameters Twilio's conversation events carry.
+fn conversation_params(c: &Conversation, source: &str) -> Value {
+    json!({
+        "ConversationSid": c.sid,
+        "FriendlyName": c.friendly_name,
+        "UniqueName": c.unique_name,
+        "Attributes": c.attributes,
+        "State": c.state,
+        "MessagingServiceSid": c.messaging_service_sid,
+        "DateCreated": crate::clock::iso8601(c.created_at),
+        "DateUpdated": crate::clock::iso8601(c.updated_at),
+        "Source": source,
     })
 }
 
@@ -184,10 +221,22 @@ pub fn set_state_in(tx: &Connection, app: &Core, sid: &str, state: &str) -> Resu
     if c.state == state {
         return Ok(false);
     }
-    c.state = state.to_string();
+    let from = std::mem::replace(&mut c.state, state.to_string());
     c.updated_at = app.now_ms();
     db::set_state(tx, sid, state, c.updated_at)?;
     record_state(tx, app, &c)?;
+    // Timers, the janitor and new messages move states: Twilio reports those as the system's.
+    let mut params = conversation_params(&c, "SYSTEM");
+    params["StateFrom"] = json!(from);
+    params["StateTo"] = json!(c.state);
+    super::services::queue_post_webhooks(
+        tx,
+        app,
+        &c.chat_service_sid,
+        Some(&c.sid),
+        "onConversationStateUpdated",
+        params,
+    )?;
     Ok(true)
 }
 
@@ -206,10 +255,21 @@ fn record_state(tx: &Connection, app: &Core, c: &Conversation) -> Result<()> {
     Ok(())
 }
 
-pub fn delete(app: &Core, sid: &str) -> Result<()> {
+/// Deletes a conversation; `quiet`: a REST call without `X-Twilio-Webhook-Enabled: true`.
+pub fn delete(app: &Core, sid: &str, quiet: bool) -> Result<()> {
     app.store.write(|tx| {
         let c = fetch(tx, sid)?;
         db::delete(tx, &c.sid)?;
+        if !quiet {
+            super::services::queue_post_webhooks(
+                tx,
+                app,
+                &c.chat_service_sid,
+                None,
+                "onConversationRemoved",
+                conversation_params(&c, "API"),
+            )?;
+        }
         Ok(())
     })
 }

@@ -37,7 +37,17 @@ pub fn create(
     channel: Value,
     routing: Option<Value>,
     context_sid: Option<String>,
+    webhook_ttid: Option<String>,
 ) -> Result<Created> {
+    if let Some(c) = &context_sid {
+        if !crate::ids::is_sid(Prefix::InteractionContext, c) {
+            return Err(Error::invalid(
+                "InteractionContextSid",
+                "must be an HQ… SID",
+            ));
+        }
+    }
+    check_ttid(webhook_ttid.as_deref())?;
     let kind = channel
         .get("type")
         .and_then(Value::as_str)
@@ -63,6 +73,7 @@ pub fn create(
             .pointer("/properties/media_channel_sid")
             .and_then(Value::as_str)
             .map(str::to_string);
+        let adopting = existing.is_some();
         let conv = match existing {
             Some(sid) => conversations::fetch(tx, &sid)?,
             None => conversations::create_in(
@@ -81,6 +92,7 @@ pub fn create(
             channel: channel.clone(),
             routing: routing.clone(),
             interaction_context_sid: context_sid.clone(),
+            webhook_ttid: webhook_ttid.clone(),
             created_at: now,
         };
         db::insert(tx, &interaction)?;
@@ -96,7 +108,35 @@ pub fn create(
             created_at: now,
             updated_at: now,
         };
+        // Binding a conversation that a task already serves adopts that task (so it can be
+        // transferred or closed through the channel).
+        if adopting {
+            ch.task_sid = session_db::live_tasks(tx, &conv.sid)?.pop();
+        }
         db::save_channel(tx, &ch)?;
+        if adopting {
+            // Its participants so far become the channel's: agents (who joined by a task) and
+            // customers (by their address).
+            let members = crate::store::channels::participants::list(
+                tx,
+                &conv.sid,
+                crate::store::Window {
+                    offset: 0,
+                    limit: 1000,
+                },
+            )?;
+            for m in members.items {
+                let attrs: Value = serde_json::from_str(&m.attributes).unwrap_or(Value::Null);
+                let kind = if attrs.get("worker_sid").is_some() {
+                    "agent"
+                } else if m.binding_address.is_some() {
+                    "customer"
+                } else {
+                    "unknown"
+                };
+                add_channel_participant_in(tx, &ch, kind, Some(&m.sid), None, app.now_ms())?;
+            }
+        }
         for p in channel
             .get("participants")
             .and_then(Value::as_array)
@@ -116,7 +156,7 @@ pub fn create(
                 ..Default::default()
             };
             let added = participants::add_in(tx, app, &conv.sid, f.clone())?;
-            add_channel_participant_in(tx, &ch, "customer", Some(&added.sid), app.now_ms())?;
+            add_channel_participant_in(tx, &ch, "customer", Some(&added.sid), None, app.now_ms())?;
             // The customer's replies find this conversation through a session.
             let flow = match &f.proxy_address {
                 Some(proxy) => flex_flows::handler_for(tx, &flow_channel(&kind), proxy)?,
@@ -224,6 +264,30 @@ pub fn fetch(conn: &Connection, sid: &str) -> Result<Interaction> {
     db::find(conn, sid)?.ok_or_else(|| Error::not_found(sid))
 }
 
+fn check_ttid(ttid: Option<&str>) -> Result<()> {
+    match ttid {
+        Some(t) if t.chars().count() > 256 => Err(Error::invalid(
+            "WebhookTtid",
+            "must be at most 256 characters",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `POST /v1/Interactions/{KD}`: sets (or, when empty, clears) the interaction-level webhook's
+/// identifier, `WebhookTtid`.
+pub fn update(app: &Core, sid: &str, webhook_ttid: Option<&str>) -> Result<Interaction> {
+    check_ttid(webhook_ttid)?;
+    app.store.write(|tx| {
+        let mut i = fetch(tx, sid)?;
+        if let Some(t) = webhook_ttid {
+            i.webhook_ttid = Some(t.to_string()).filter(|t| !t.is_empty());
+            db::set_webhook_ttid(tx, sid, i.webhook_ttid.as_deref(), app.now_ms())?;
+        }
+        Ok(i)
+    })
+}
+
 pub fn fetch_channel(conn: &Connection, interaction_sid: &str, sid: &str) -> Result<Channel> {
     db::find_channel(conn, interaction_sid, sid)?.ok_or_else(|| Error::not_found(sid))
 }
@@ -269,7 +333,17 @@ pub fn update_channel(
         )?;
         Ok::<_, Error>(ch)
     })?;
+    // Every task serving the conversation (both agents' during a warm transfer) follows.
+    let mut tasks = match &ch.conversation_sid {
+        Some(conv) => app.store.read(|c| session_db::live_tasks(c, conv))?,
+        None => Vec::new(),
+    };
     if let Some(task) = &ch.task_sid {
+        if !tasks.contains(task) {
+            tasks.push(task.clone());
+        }
+    }
+    for task in &tasks {
         integrations::finish_task(app, task, complete || status == "closed")?;
     }
     Ok(ch)
@@ -281,6 +355,7 @@ pub fn add_channel_participant_in(
     ch: &Channel,
     kind: &str,
     participant_sid: Option<&str>,
+    routing_properties: Option<Value>,
     now: i64,
 ) -> Result<ChannelParticipant> {
     if let Some(p) = participant_sid {
@@ -307,19 +382,22 @@ pub fn add_channel_participant_in(
         participant_type: kind.into(),
         status: None,
         participant_sid: participant_sid.map(str::to_string),
+        routing_properties,
         created_at: now,
     };
     db::save_participant(tx, &p)?;
     Ok(p)
 }
 
-/// `POST …/Participants`: `Type` and `MediaProperties` (`identity`, or `address` + `proxy_address`).
+/// `POST …/Participants`: `Type` and `MediaProperties` (`identity`, or `address` + `proxy_address`);
+/// `RoutingProperties` (a JSON object) is kept on the participant and shown back.
 pub fn add_participant(
     app: &Core,
     interaction_sid: &str,
     channel_sid: &str,
     kind: &str,
     media: Value,
+    routing_properties: Option<Value>,
 ) -> Result<ChannelParticipant> {
     if !["supervisor", "customer", "external", "agent", "unknown"].contains(&kind) {
         return Err(Error::invalid(
@@ -345,7 +423,14 @@ pub fn add_participant(
                 ..Default::default()
             },
         )?;
-        add_channel_participant_in(tx, &ch, kind, Some(&p.sid), app.now_ms())
+        add_channel_participant_in(
+            tx,
+            &ch,
+            kind,
+            Some(&p.sid),
+            routing_properties.clone(),
+            app.now_ms(),
+        )
     })
 }
 
@@ -365,6 +450,10 @@ pub fn update_participant(
         let mut p = db::find_participant(tx, &ch.sid, sid)?.ok_or_else(|| Error::not_found(sid))?;
         p.status = Some(status.into());
         db::save_participant(tx, &p)?;
+        // An agent leaving takes their task with them (wrapping, or completed when closed).
+        if p.participant_type == "agent" {
+            super::transfers::participant_left(tx, app, &ch, p.participant_sid.as_deref(), status)?;
+        }
         if status == "closed" {
             if let (Some(conv), Some(ps)) = (&ch.conversation_sid, &p.participant_sid) {
                 if crate::store::channels::participants::find(tx, conv, ps)?.is_some() {

@@ -4,7 +4,11 @@
 //! - on `task.canceled`, `task.wrapup`, `task.completed` and `task.system-deleted`, if the
 //!   conversation's Flex Flow has `JanitorEnabled`, deletes the channel session and marks the
 //!   conversation inactive (history stays readable) — with `LongLived` the conversation stays
-//!   active and only the session goes. `task.deleted` never cleans (Flex's rule);
+//!   active and only the session goes. `task.deleted` never cleans (Flex's rule). Only the
+//!   last task's end closes a channel: while another task of the conversation lives (a
+//!   transfer or invite under way, both agents of a warm transfer) its sessions move to that
+//!   task instead, and a transfer's task that nobody took fails the transfer without any
+//!   cleanup (`transfers`);
 //! - delivers Studio's outbound widget messages (`studio.execution.send-message`): appended to
 //!   the conversation as the bot, and sent by the carrier for SMS/WhatsApp.
 //!
@@ -13,7 +17,7 @@
 
 use super::integrations;
 use super::messages::{self, NewMessage};
-use super::{conversations, outbox, participants, sessions, Result};
+use super::{conversations, outbox, participants, sessions, transfers, Result};
 use crate::core::Core;
 use crate::events::{Delivery, Event, EventType, Subscription};
 use crate::store::channels::{self as store, conversations as conv_db, flex_flows as flow_db};
@@ -166,6 +170,11 @@ fn handle_in(tx: &Connection, app: &Core, ev: &Event) -> Result<()> {
                         ev.workspace_sid.as_deref(),
                         app.now_ms(),
                     )?;
+                    // An invite's (or a transfer's) task serves the conversation only once an
+                    // agent accepts it (`transfers::on_accepted`).
+                    if task_attributes(&ev.data).is_some_and(|a| transfers::is_invite_task(&a)) {
+                        return Ok(());
+                    }
                     session_db::set_task_for_conversation(tx, &conv, task_sid, app.now_ms())?;
                     for mut ch in inter_db::channels_for_conversation(tx, &conv)? {
                         if ch.task_sid.is_none() {
@@ -188,9 +197,17 @@ fn handle_in(tx: &Connection, app: &Core, ev: &Event) -> Result<()> {
             if let Some(conv) = conv {
                 add_agent(tx, app, &conv, worker)?;
             }
+            transfers::on_accepted(tx, app, task_sid)?;
         }
-        TaskDeleted => session_db::end_task(tx, task_sid, ev.kind.as_str(), app.now_ms())?,
+        TaskDeleted => {
+            transfers::on_ended(tx, app, task_sid)?;
+            session_db::end_task(tx, task_sid, ev.kind.as_str(), app.now_ms())?
+        }
         ExecutionSendMessage => deliver_studio_message(tx, app, ev)?,
+        // A transfer nobody took leaves the conversation with the first agent: no cleanup.
+        _ if transfers::on_ended(tx, app, task_sid)? => {
+            session_db::end_task(tx, task_sid, ev.kind.as_str(), app.now_ms())?
+        }
         _ => clean(
             tx,
             app,
@@ -202,13 +219,18 @@ fn handle_in(tx: &Connection, app: &Core, ev: &Event) -> Result<()> {
     Ok(())
 }
 
+/// A task event's `TaskAttributes` (a JSON string, or an object).
+fn task_attributes(data: &Value) -> Option<Value> {
+    match data.get("TaskAttributes") {
+        Some(Value::String(s)) => serde_json::from_str::<Value>(s).ok(),
+        Some(v) => Some(v.clone()),
+        None => None,
+    }
+}
+
 /// `conversationSid` of a task event's `TaskAttributes` (a JSON string, or an object).
 pub fn task_conversation(data: &Value) -> Option<String> {
-    let attrs = match data.get("TaskAttributes") {
-        Some(Value::String(s)) => serde_json::from_str::<Value>(s).ok()?,
-        Some(v) => v.clone(),
-        None => return None,
-    };
+    let attrs = task_attributes(data)?;
     attrs
         .get("conversationSid")
         .or_else(|| attrs.get("conversation_sid"))
@@ -244,6 +266,7 @@ fn add_agent(tx: &Connection, app: &Core, conv: &str, worker_sid: &str) -> Resul
             &ch,
             "agent",
             Some(&participant.sid),
+            None,
             app.now_ms(),
         )?;
     }
@@ -278,14 +301,22 @@ pub fn clean(
     if !flow.janitor_enabled {
         return Ok(());
     }
+    // Only the last task's end closes the channel: while another task still serves the
+    // conversation (a transfer or invite under way, the other agent of a warm transfer), the
+    // sessions move to the newest of them and the customer's next message reaches it.
+    let others: Vec<String> = session_db::live_tasks(tx, &conv.sid)?
+        .into_iter()
+        .filter(|t| t != task_sid)
+        .collect();
     for s in session_db::for_conversation(tx, &conv.sid)? {
         if s.task_sid.is_none() || s.task_sid.as_deref() == Some(task_sid) {
-            sessions::close(tx, app, &s, &format!("janitor: {why}"))?;
+            match others.last() {
+                Some(next) => session_db::set_task(tx, &s.sid, Some(next), app.now_ms())?,
+                None => sessions::close(tx, app, &s, &format!("janitor: {why}"))?,
+            }
         }
     }
-    let others_live = session_db::live_tasks(tx, &conv.sid)?
-        .into_iter()
-        .any(|t| t != task_sid);
+    let others_live = !others.is_empty();
     if !flow.long_lived && !others_live && conv.state == "active" {
         conversations::set_state_in(tx, app, &conv.sid, "inactive")?;
     }

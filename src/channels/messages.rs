@@ -133,7 +133,7 @@ pub fn add_in(
             tx,
             app,
             &conv.chat_service_sid,
-            &conv.sid,
+            Some(&conv.sid),
             "onMessageAdded",
             params,
         )?;
@@ -171,6 +171,8 @@ pub struct Changes {
     pub attributes: Option<String>,
     pub date_created: Option<i64>,
     pub date_updated: Option<i64>,
+    /// A REST call without `X-Twilio-Webhook-Enabled: true` (no post-event webhook).
+    pub quiet: bool,
 }
 
 /// Updates author, body, attributes or dates.
@@ -181,6 +183,7 @@ pub fn update(app: &Core, conversation_sid: &str, key: &str, c: Changes) -> Resu
         attributes,
         date_created,
         date_updated,
+        quiet,
     } = c;
     app.store.write(|tx| {
         let mut m = fetch(tx, conversation_sid, key)?;
@@ -204,14 +207,37 @@ pub fn update(app: &Core, conversation_sid: &str, key: &str, c: Changes) -> Resu
         }
         m.updated_at = date_updated.unwrap_or_else(|| app.now_ms());
         db::save(tx, &m)?;
+        if !quiet {
+            post_webhook(tx, app, &m, "onMessageUpdated")?;
+        }
         Ok(m)
     })
 }
 
-pub fn delete(app: &Core, conversation_sid: &str, key: &str) -> Result<()> {
+/// Deletes a message; `quiet`: a REST call without `X-Twilio-Webhook-Enabled: true`.
+pub fn delete(app: &Core, conversation_sid: &str, key: &str, quiet: bool) -> Result<()> {
     app.store.write(|tx| {
         let m = fetch(tx, conversation_sid, key)?;
         db::delete(tx, &m.sid)?;
+        if !quiet {
+            post_webhook(tx, app, &m, "onMessageRemoved")?;
+        }
         Ok(())
     })
+}
+
+/// The service's post-event webhook for a message event, with Twilio's parameters.
+fn post_webhook(tx: &Connection, app: &Core, m: &Message, event: &str) -> Result<()> {
+    let conv = super::conversations::fetch(tx, &m.conversation_sid)?;
+    let mut params = outbox::message_event_params(app, &conv, m);
+    params["DateUpdated"] = json!(crate::clock::iso8601(m.updated_at));
+    params["Source"] = json!("API");
+    super::services::queue_post_webhooks(
+        tx,
+        app,
+        &conv.chat_service_sid,
+        Some(&conv.sid),
+        event,
+        params,
+    )
 }

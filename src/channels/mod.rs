@@ -8,9 +8,11 @@
 //! (from `task.created` events) and reacts to their events.
 
 pub mod address_configs;
+pub mod chat_channels;
 pub mod checkup;
 pub mod conversations;
 pub mod error;
+pub mod flex_config;
 pub mod flex_flows;
 pub mod inbound;
 pub mod integrations;
@@ -24,6 +26,7 @@ pub mod receipts;
 pub mod roles;
 pub mod services;
 pub mod sessions;
+pub mod transfers;
 pub mod users;
 pub mod webchat;
 pub mod webhooks;

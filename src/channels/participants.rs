@@ -123,25 +123,7 @@ pub fn add_in(
     };
     db::save(tx, &p)?;
     if !quiet {
-        super::services::queue_post_webhooks(
-            tx,
-            app,
-            &conv.chat_service_sid,
-            &conv.sid,
-            "onParticipantAdded",
-            json!({
-                "ConversationSid": conv.sid,
-                "ParticipantSid": p.sid,
-                "Identity": p.identity,
-                "Attributes": p.attributes,
-                "RoleSid": p.role_sid,
-                "MessagingBinding.Address": p.binding_address,
-                "MessagingBinding.ProxyAddress": p.proxy_address,
-                "MessagingBinding.ProjectedAddress": p.projected_address,
-                "DateCreated": crate::clock::iso8601(p.created_at),
-                "Source": "API",
-            }),
-        )?;
+        post_webhook(tx, app, &conv.chat_service_sid, &p, "onParticipantAdded")?;
     }
     app.record(
         tx,
@@ -157,6 +139,7 @@ pub fn fetch(conn: &Connection, conversation_sid: &str, key: &str) -> Result<Par
 }
 
 pub fn update(app: &Core, conversation_sid: &str, key: &str, f: Fields) -> Result<Participant> {
+    let quiet = f.quiet;
     app.store.write(|tx| {
         let mut p = fetch(tx, conversation_sid, key)?;
         check_attributes(&f.attributes)?;
@@ -190,6 +173,10 @@ pub fn update(app: &Core, conversation_sid: &str, key: &str, f: Fields) -> Resul
         }
         p.updated_at = f.date_updated.unwrap_or_else(|| app.now_ms());
         db::save(tx, &p)?;
+        if !quiet {
+            let conv = super::conversations::fetch(tx, conversation_sid)?;
+            post_webhook(tx, app, &conv.chat_service_sid, &p, "onParticipantUpdated")?;
+        }
         Ok(p)
     })
 }
@@ -222,10 +209,15 @@ pub fn binding_type(address: &str) -> &'static str {
     }
 }
 
-pub fn remove(app: &Core, conversation_sid: &str, key: &str) -> Result<()> {
+/// Removes a participant; `quiet`: a REST call without `X-Twilio-Webhook-Enabled: true`.
+pub fn remove(app: &Core, conversation_sid: &str, key: &str, quiet: bool) -> Result<()> {
     app.store.write(|tx| {
         let p = fetch(tx, conversation_sid, key)?;
         db::delete(tx, &p.sid)?;
+        if !quiet {
+            let conv = super::conversations::fetch(tx, conversation_sid)?;
+            post_webhook(tx, app, &conv.chat_service_sid, &p, "onParticipantRemoved")?;
+        }
         app.record(
             tx,
             &NewEvent::new(EventType::ParticipantRemoved, "participant", &p.sid)
@@ -234,6 +226,36 @@ pub fn remove(app: &Core, conversation_sid: &str, key: &str) -> Result<()> {
         )?;
         Ok(())
     })
+}
+
+/// The service's post-event webhook for a participant event, with Twilio's parameters.
+fn post_webhook(
+    tx: &Connection,
+    app: &Core,
+    service: &str,
+    p: &Participant,
+    event: &str,
+) -> Result<()> {
+    super::services::queue_post_webhooks(
+        tx,
+        app,
+        service,
+        Some(&p.conversation_sid),
+        event,
+        json!({
+            "ConversationSid": p.conversation_sid,
+            "ParticipantSid": p.sid,
+            "Identity": p.identity,
+            "Attributes": p.attributes,
+            "RoleSid": p.role_sid,
+            "MessagingBinding.Address": p.binding_address,
+            "MessagingBinding.ProxyAddress": p.proxy_address,
+            "MessagingBinding.ProjectedAddress": p.projected_address,
+            "DateCreated": crate::clock::iso8601(p.created_at),
+            "DateUpdated": crate::clock::iso8601(p.updated_at),
+            "Source": "API",
+        }),
+    )
 }
 
 fn check_attributes(a: &Option<String>) -> Result<()> {

@@ -4,9 +4,11 @@
 //! - each service's `Configuration` (the roles new users and participants get, reachability),
 //!   `Configuration/Webhooks` and `Configuration/Notifications` (kept and shown; push is not sent).
 //!
-//! Post-event webhooks (`post_webhook_url` with `onMessageAdded` in `filters`, or no filters) are
-//! posted through the outbox for every new message (`messages::add_in`). Pre-event webhooks are
-//! stored only: nothing here waits on an outside answer before a change.
+//! Post-event webhooks (`post_webhook_url`, for the events its `filters` name, or all) are queued
+//! through the outbox by the change they report (`queue_post_webhooks`: conversations, messages,
+//! participants, users); a REST call without `X-Twilio-Webhook-Enabled: true` is `quiet` and
+//! queues none, as on Twilio. Pre-event webhooks are stored only: nothing here waits on an
+//! outside answer before a change.
 //! https://www.twilio.com/docs/conversations/api/service-resource
 
 use super::{Error, Result};
@@ -399,7 +401,7 @@ pub fn queue_post_webhooks(
     tx: &Connection,
     app: &Core,
     service: &str,
-    conversation_sid: &str,
+    conversation_sid: Option<&str>,
     event: &str,
     mut params: Value,
 ) -> Result<()> {
@@ -411,7 +413,7 @@ pub fn queue_post_webhooks(
     params["AccountSid"] = json!(app.account_sid);
     params["ChatServiceSid"] = json!(service);
     for (url, _method) in hooks {
-        super::outbox::queue_external(tx, app, &url, params.clone(), Some(conversation_sid), 3)?;
+        super::outbox::queue_external(tx, app, &url, params.clone(), conversation_sid, 3)?;
     }
     Ok(())
 }

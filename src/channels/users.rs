@@ -17,6 +17,8 @@ pub struct Fields {
     pub friendly_name: Option<String>,
     pub attributes: Option<String>,
     pub role_sid: Option<String>,
+    /// A REST call without `X-Twilio-Webhook-Enabled: true` (no post-event webhook).
+    pub quiet: bool,
 }
 
 pub fn fetch(conn: &Connection, service: &str, key: &str) -> Result<User> {
@@ -52,8 +54,32 @@ pub fn create(app: &Core, service: &str, f: Fields) -> Result<User> {
             updated_at: now,
         };
         db::save(tx, &u)?;
+        if !f.quiet {
+            post_webhook(tx, app, &u, "onUserAdded")?;
+        }
         Ok(u)
     })
+}
+
+/// The service's post-event webhook for a user event, with Twilio's parameters.
+fn post_webhook(tx: &Connection, app: &Core, u: &User, event: &str) -> Result<()> {
+    services::queue_post_webhooks(
+        tx,
+        app,
+        &u.chat_service_sid,
+        None,
+        event,
+        serde_json::json!({
+            "UserSid": u.sid,
+            "Identity": u.identity,
+            "FriendlyName": u.friendly_name,
+            "Attributes": u.attributes,
+            "RoleSid": u.role_sid,
+            "DateCreated": crate::clock::iso8601(u.created_at),
+            "DateUpdated": crate::clock::iso8601(u.updated_at),
+            "Source": "API",
+        }),
+    )
 }
 
 pub fn update(app: &Core, service: &str, key: &str, f: Fields) -> Result<User> {
@@ -71,6 +97,9 @@ pub fn update(app: &Core, service: &str, key: &str, f: Fields) -> Result<User> {
         }
         u.updated_at = app.now_ms();
         db::save(tx, &u)?;
+        if !f.quiet {
+            post_webhook(tx, app, &u, "onUserUpdated")?;
+        }
         Ok(u)
     })
 }
@@ -177,12 +206,19 @@ pub fn membership(
     Ok((u, p))
 }
 
-/// The user leaves the conversation: its participant is removed.
-pub fn leave(app: &Core, service: &str, user_key: &str, conversation_key: &str) -> Result<()> {
+/// The user leaves the conversation: its participant is removed (`quiet` as for
+/// `participants::remove`).
+pub fn leave(
+    app: &Core,
+    service: &str,
+    user_key: &str,
+    conversation_key: &str,
+    quiet: bool,
+) -> Result<()> {
     let (u, p) = app
         .store
         .read(|c| membership(c, service, user_key, conversation_key))?;
-    super::participants::remove(app, &p.conversation_sid, &p.sid)?;
+    super::participants::remove(app, &p.conversation_sid, &p.sid, quiet)?;
     app.store
         .write(|tx| Ok(db::clear_settings(tx, &u.sid, &p.conversation_sid)?))
 }

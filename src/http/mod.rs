@@ -167,7 +167,10 @@ fn decode(
     };
     let method =
         Method::parse(&rq.method).ok_or_else(|| ApiError::method_not_allowed(&rq.method, &path))?;
-    let (route, path_params) = match router.find(method, &path) {
+    // A product's prefix (`/flex-api/v1/…`) is taken off the path and put on the base URL, so
+    // the answer's `url`s and paging links stay under the prefix the client used.
+    let (domain, bare) = router::Domain::split(&path);
+    let (route, path_params) = match router.find_in(method, domain, bare) {
         Match::Found(route, caps) => (route.clone(), caps),
         Match::WrongMethod(_) => return Err(ApiError::method_not_allowed(method.as_str(), &path)),
         Match::NotFound => return Err(ApiError::not_found(&path)),
@@ -188,6 +191,8 @@ fn decode(
             format!("{}://{}", origin.scheme, host.unwrap_or(&app.config.listen))
         }
     };
+    let base_url = format!("{base_url}{}", domain.map_or("", |d| d.prefix()));
+    let path = bare.to_string();
     let client = origin.client;
     // Carrier webhooks are counted once their signature is known (below), in their own bucket.
     let limit = route.limit.filter(|class| *class != Limit::Webhook);

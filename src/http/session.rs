@@ -152,15 +152,17 @@ pub fn backoff_key(kind: Kind, who: &str) -> String {
 pub fn check_backoff(app: &App, key: &str) -> Result<(), ApiError> {
     match app.sign_in_backoff.wait(key) {
         None => Ok(()),
-        Some(wait) => Err(ApiError::new(
-            429,
-            super::error::code::TOO_MANY_REQUESTS,
-            format!(
-                "Too many failed sign-ins for this account; retry in {} s or ask an admin to unlock it",
-                wait.as_secs() + 1
-            ),
-        )
-        .with_retry_after(wait)),
+        Some(wait) => {
+            let e = ApiError::new(429, super::error::code::TOO_MANY_REQUESTS, "")
+                .with_retry_after(wait);
+            let secs = e.retry_after.unwrap_or(1);
+            Err(ApiError {
+                message: format!(
+                    "Too many failed sign-ins for this account; retry in {secs} s or ask an admin to unlock it"
+                ),
+                ..e
+            })
+        }
     }
 }
 

@@ -124,8 +124,19 @@ pub fn create(app: &Core, ws: &str, p: WorkflowParams) -> Result<Workflow> {
 }
 
 pub fn update(app: &Core, ws: &str, sid: &str, p: WorkflowParams) -> Result<Workflow> {
+    app.store.write(|tx| update_in(tx, app, ws, sid, p))
+}
+
+/// `update` inside the caller's transaction.
+pub fn update_in(
+    tx: &Connection,
+    app: &Core,
+    ws: &str,
+    sid: &str,
+    p: WorkflowParams,
+) -> Result<Workflow> {
     let re_evaluate = p.re_evaluate_tasks;
-    app.store.write(|tx| {
+    {
         let mut w = get(tx, ws, sid)?;
         apply(tx, &mut w, p)?;
         w.updated_at = app.now_ms();
@@ -142,7 +153,7 @@ pub fn update(app: &Core, ws: &str, sid: &str, p: WorkflowParams) -> Result<Work
             }
         }
         Ok(w)
-    })
+    }
 }
 
 pub fn delete(app: &Core, ws: &str, sid: &str) -> Result<()> {

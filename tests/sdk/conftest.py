@@ -1,5 +1,6 @@
 """Fixtures for the SDK compatibility tests: the real switchboard binary on a free port with a temp
-database, and a `twilio.rest.Client` whose domains point at it (each domain's `base_url`)."""
+database, and a `twilio.rest.Client` whose domains point at it (each domain's `base_url`, under the product's
+own path prefix)."""
 
 import os
 import re
@@ -13,7 +14,10 @@ import pytest
 from twilio.rest import Client
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DOMAINS = ("api", "taskrouter", "studio", "flex_api", "conversations")
+# Each SDK domain and the path prefix the box serves that product under (its Twilio host's
+# first label): the client reaches every product the way README's recipe says.
+DOMAINS = (("api", "api"), ("taskrouter", "taskrouter"), ("studio", "studio"),
+           ("flex_api", "flex-api"), ("conversations", "conversations"))
 
 
 class Server:
@@ -49,8 +53,8 @@ class Server:
 
     def client(self, sid=None, token=None):
         c = Client(sid or self.sid, token or self.token)
-        for name in DOMAINS:
-            getattr(c, name).base_url = self.base
+        for name, prefix in DOMAINS:
+            getattr(c, name).base_url = f"{self.base}/{prefix}"
         return c
 
     def stop(self):

@@ -148,3 +148,43 @@ def test_address_configuration_and_receipts(server, client):
     assert m.links["delivery_receipts"].endswith("/Receipts")
     assert c.messages(m.sid).delivery_receipts.list() == []
     assert conv.address_configurations(addr.sid).delete() is True
+
+
+def test_post_event_webhook_follows_x_twilio_webhook_enabled():
+    """The SDK's `x_twilio_webhook_enabled` header decides whether a REST action calls the
+    service's post-event webhook (Twilio's rule), with a receiver on this machine."""
+    import http.server
+    import threading
+
+    from conftest import Server
+
+    got = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+            got.append(dict(urllib.parse.parse_qsl(body)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    server = Server({"SWITCHBOARD_ALLOW_OUTBOUND": "127.0.0.0/8", "SWITCHBOARD_RETRY_BASE_MS": "50"})
+    try:
+        conv = server.client().conversations.v1
+        default = conv.configuration().fetch().default_chat_service_sid
+        conv.services(default).configuration.webhooks().update(
+            post_webhook_url=f"http://127.0.0.1:{httpd.server_port}/post", filters=["onMessageAdded"])
+        c = conv.conversations.create()
+        conv.conversations(c.sid).messages.create(body="quiet")
+        conv.conversations(c.sid).messages.create(body="loud", x_twilio_webhook_enabled="true")
+        wait_for(lambda: got)
+        time.sleep(0.5)
+        assert [g["Body"] for g in got] == ["loud"]
+        assert got[0]["EventType"] == "onMessageAdded" and got[0]["ConversationSid"] == c.sid
+    finally:
+        server.stop()
+        httpd.shutdown()

@@ -14,7 +14,7 @@ pub mod voice;
 
 use super::encoding::{page_json, PageRequest};
 use super::request::Req;
-use super::router::Route;
+use super::router::{Domain, Route};
 use crate::store::Page;
 use serde_json::Value;
 
@@ -22,11 +22,17 @@ use serde_json::Value;
 pub fn routes() -> Vec<Route> {
     let mut all = Vec::new();
     all.extend(system::routes());
-    all.extend(accounts::routes());
-    all.extend(taskrouter::routes());
+    all.extend(Domain::Api.claim(accounts::routes()));
+    all.extend(Domain::TaskRouter.claim(taskrouter::routes()));
     all.extend(admin::routes());
     all.extend(agent::routes());
-    all.extend(studio::routes());
+    // Studio's own REST (`/v2/…`); its flow webhook and `/v1/Profiles` are switchboard's.
+    all.extend(studio::routes().into_iter().map(|mut r| {
+        if r.pattern.starts_with("/v2/") {
+            r.domain = Some(Domain::Studio);
+        }
+        r
+    }));
     all.extend(voice::routes());
     all.extend(channels::routes());
     all.extend(crate::http::web::routes());
@@ -53,4 +59,24 @@ pub fn with_urls(mut v: Value, req: &Req, path: &str, links: &[(&str, String)]) 
         }
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    /// Each bare (method, path) has one route: where two products share a path (Flex's and
+    /// Conversations' `/v1/Configuration`), all but one are `prefixed_only`.
+    #[test]
+    fn no_two_routes_answer_the_same_bare_path() {
+        let mut seen = HashMap::new();
+        for r in super::routes().into_iter().filter(|r| !r.prefixed_only) {
+            if let Some(other) = seen.insert((r.method, r.pattern), r.domain) {
+                panic!(
+                    "{:?} {} is served bare by {:?} and {:?}: mark one `prefixed_only`",
+                    r.method, r.pattern, other, r.domain
+                );
+            }
+        }
+    }
 }

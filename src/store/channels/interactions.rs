@@ -11,6 +11,8 @@ pub struct Interaction {
     pub channel: Value,
     pub routing: Value,
     pub interaction_context_sid: Option<String>,
+    /// The interaction-level webhook's identifier (`WebhookTtid`).
+    pub webhook_ttid: Option<String>,
     pub created_at: i64,
 }
 
@@ -39,19 +41,23 @@ pub struct ChannelParticipant {
     pub status: Option<String>,
     /// The conversation participant (`MB…`) it stands for.
     pub participant_sid: Option<String>,
+    /// `RoutingProperties` given when the participant was added (a JSON object), if any.
+    pub routing_properties: Option<Value>,
     pub created_at: i64,
 }
 
 pub fn insert(conn: &Connection, i: &Interaction) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO interactions (sid, channel, routing, interaction_context_sid, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        "INSERT INTO interactions (sid, channel, routing, interaction_context_sid, webhook_ttid,
+             created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
     )?
     .execute(params![
         i.sid,
         i.channel.to_string(),
         i.routing.to_string(),
         i.interaction_context_sid,
+        i.webhook_ttid,
         i.created_at
     ])?;
     Ok(())
@@ -60,7 +66,8 @@ pub fn insert(conn: &Connection, i: &Interaction) -> Result<()> {
 pub fn find(conn: &Connection, sid: &str) -> Result<Option<Interaction>> {
     optional(
         conn.prepare_cached(
-            "SELECT sid, channel, routing, interaction_context_sid, created_at FROM interactions WHERE sid = ?1",
+            "SELECT sid, channel, routing, interaction_context_sid, webhook_ttid, created_at
+             FROM interactions WHERE sid = ?1",
         )?
         .query_row([sid], |r| {
             Ok(Interaction {
@@ -68,10 +75,19 @@ pub fn find(conn: &Connection, sid: &str) -> Result<Option<Interaction>> {
                 channel: json_col(r.get(1)?),
                 routing: json_col(r.get(2)?),
                 interaction_context_sid: r.get(3)?,
-                created_at: r.get(4)?,
+                webhook_ttid: r.get(4)?,
+                created_at: r.get(5)?,
             })
         }),
     )
+}
+
+pub fn set_webhook_ttid(conn: &Connection, sid: &str, ttid: Option<&str>, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE interactions SET webhook_ttid = ?2, updated_at = ?3 WHERE sid = ?1",
+    )?
+    .execute(params![sid, ttid, now])?;
+    Ok(())
 }
 
 pub fn set_routing(conn: &Connection, sid: &str, routing: &Value) -> Result<()> {
@@ -159,8 +175,8 @@ pub fn channels_for_conversation(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-const P_COLUMNS: &str =
-    "sid, interaction_sid, channel_sid, type, status, participant_sid, created_at";
+const P_COLUMNS: &str = "sid, interaction_sid, channel_sid, type, status, participant_sid, \
+     created_at, routing_properties";
 
 fn participant_from_row(r: &Row) -> rusqlite::Result<ChannelParticipant> {
     Ok(ChannelParticipant {
@@ -171,13 +187,14 @@ fn participant_from_row(r: &Row) -> rusqlite::Result<ChannelParticipant> {
         status: r.get(4)?,
         participant_sid: r.get(5)?,
         created_at: r.get(6)?,
+        routing_properties: r.get::<_, Option<String>>(7)?.map(|s| json_col(Some(s))),
     })
 }
 
 pub fn save_participant(conn: &Connection, p: &ChannelParticipant) -> Result<()> {
     conn.prepare_cached(&format!(
         "INSERT OR REPLACE INTO interaction_participants ({P_COLUMNS}, updated_at)
-         VALUES (?1,?2,?3,?4,?5,?6,?7,?7)"
+         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?7)"
     ))?
     .execute(params![
         p.sid,
@@ -186,7 +203,8 @@ pub fn save_participant(conn: &Connection, p: &ChannelParticipant) -> Result<()>
         p.participant_type,
         p.status,
         p.participant_sid,
-        p.created_at
+        p.created_at,
+        p.routing_properties.as_ref().map(Value::to_string)
     ])?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod address_configs;
 pub mod conversations;
+pub mod flex;
 pub mod flex_flows;
 pub mod inbound_routing;
 pub mod interactions;
@@ -14,6 +15,7 @@ pub mod receipts;
 pub mod roles;
 pub mod services;
 pub mod sessions;
+pub mod transfers;
 pub mod users;
 pub mod webchats;
 pub mod webhooks;

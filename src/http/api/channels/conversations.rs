@@ -162,7 +162,7 @@ fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 fn delete(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let scope = scope(app, req)?;
     let c = conversation_in(app, req, &scope)?;
-    conversations::delete(app, &c.sid)?;
+    conversations::delete(app, &c.sid, quiet(req))?;
     Ok(Reply::no_content().into())
 }
 

@@ -115,6 +115,7 @@ fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             attributes: req.form.get("Attributes").map(str::to_string),
             date_created: date(req, "DateCreated")?,
             date_updated: date(req, "DateUpdated")?,
+            quiet: quiet(req),
         },
     )?;
     Ok(Reply::ok(message_json(app, req, &scope.prefix, &scope.service, &m)).into())
@@ -123,7 +124,7 @@ fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 fn delete(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let scope = scope(app, req)?;
     let conv = conversation_in(app, req, &scope)?.sid;
-    messages::delete(app, &conv, req.param("MessageSid"))?;
+    messages::delete(app, &conv, req.param("MessageSid"), quiet(req))?;
     Ok(Reply::no_content().into())
 }
 

@@ -6,6 +6,7 @@ pub mod address_configs;
 pub mod checkup;
 pub mod configuration;
 pub mod conversations;
+pub mod flex;
 pub mod flex_flows;
 pub mod interactions;
 pub mod messages;
@@ -25,19 +26,24 @@ use crate::http::App;
 use serde_json::{Map, Value};
 
 pub fn routes() -> Vec<Route> {
+    use crate::http::router::Domain::{Conversations, FlexApi};
     let mut r = Vec::new();
-    r.extend(flex_flows::routes());
-    r.extend(conversations::routes());
-    r.extend(participants::routes());
-    r.extend(messages::routes());
-    r.extend(webhooks::routes());
-    r.extend(services::routes());
-    r.extend(configuration::routes());
-    r.extend(address_configs::routes());
-    r.extend(users::routes());
-    r.extend(roles::routes());
-    r.extend(receipts::routes());
-    r.extend(interactions::routes());
+    // Flex v1 (`flex-api.twilio.com`).
+    r.extend(FlexApi.claim(flex::routes()));
+    r.extend(FlexApi.claim(flex_flows::routes()));
+    r.extend(FlexApi.claim(interactions::routes()));
+    // Conversations v1 (`conversations.twilio.com`).
+    r.extend(Conversations.claim(conversations::routes()));
+    r.extend(Conversations.claim(participants::routes()));
+    r.extend(Conversations.claim(messages::routes()));
+    r.extend(Conversations.claim(webhooks::routes()));
+    r.extend(Conversations.claim(services::routes()));
+    r.extend(Conversations.claim(configuration::routes()));
+    r.extend(Conversations.claim(address_configs::routes()));
+    r.extend(Conversations.claim(users::routes()));
+    r.extend(Conversations.claim(roles::routes()));
+    r.extend(Conversations.claim(receipts::routes()));
+    // Switchboard's own: the carrier webhook, web chat, System Checkup.
     r.extend(messaging::routes());
     r.extend(webchat::routes());
     r.extend(checkup::routes());
@@ -163,6 +169,17 @@ pub(crate) fn snake(s: &str) -> String {
 /// A string parameter with a length limit.
 pub(crate) fn text(req: &Req, name: &str, max: usize) -> Result<Option<String>, ApiError> {
     match req.form.get(name) {
+        Some(v) if v.chars().count() > max => Err(ApiError::bad_param(
+            name,
+            format!("must be at most {max} characters"),
+        )),
+        other => Ok(other.map(str::to_string)),
+    }
+}
+
+/// A query parameter with a length limit.
+pub(crate) fn text_query(req: &Req, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+    match req.query.get(name) {
         Some(v) if v.chars().count() > max => Err(ApiError::bad_param(
             name,
             format!("must be at most {max} characters"),

@@ -154,7 +154,7 @@ fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 fn delete(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let scope = scope(app, req)?;
     let conv = conversation_in(app, req, &scope)?;
-    participants::remove(app, &conv.sid, req.param("ParticipantSid"))?;
+    participants::remove(app, &conv.sid, req.param("ParticipantSid"), quiet(req))?;
     Ok(Reply::no_content().into())
 }
 

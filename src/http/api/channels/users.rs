@@ -5,7 +5,7 @@
 
 use super::conversations::timers_json;
 use super::participants::messaging_binding;
-use super::{both, scope, text, Scope};
+use super::{both, quiet, scope, text, Scope};
 use crate::channels::users::{self, Fields};
 use crate::clock::iso8601;
 use crate::http::api::{list_reply, with_urls};
@@ -108,6 +108,7 @@ fn fields(req: &Req) -> Result<Fields, ApiError> {
         friendly_name: text(req, "FriendlyName", 256)?,
         attributes: req.form.get("Attributes").map(str::to_string),
         role_sid: req.form.get("RoleSid").map(str::to_string),
+        quiet: quiet(req),
     })
 }
 
@@ -318,6 +319,7 @@ fn leave_conversation(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         &scope.service,
         req.param("UserSid"),
         req.param("ConversationSid"),
+        quiet(req),
     )?;
     Ok(Reply::no_content().into())
 }
