@@ -629,3 +629,7 @@ CREATE TABLE flex_chat_channels (
     updated_at   INTEGER NOT NULL
 );
 CREATE INDEX flex_chat_channels_by_kind ON flex_chat_channels(kind, created_at);
+
+-- step 18: TaskRouter tasks (issue 18): a task's VirtualStartTime (NULL: its creation) orders it in its queue and in lists; its version is the ETag that If-Match checks, bumped by every change
+ALTER TABLE tr_tasks ADD COLUMN virtual_start_time INTEGER;
+ALTER TABLE tr_tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;

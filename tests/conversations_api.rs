@@ -87,6 +87,22 @@ fn services_are_created_scoped_and_deleted_with_their_conversations() {
     links_resolve(&s, &svc);
     let list = s.get("/v1/Services").expect(200).json();
     assert_eq!(list["services"].as_array().unwrap().len(), 2, "{list}");
+    // Under the SDK's per-domain prefix too, with URLs that stay under it.
+    let prefixed = s
+        .get(&format!("/conversations/v1/Services/{is}"))
+        .expect(200)
+        .json();
+    assert!(
+        prefixed["links"]["users"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/conversations/v1/Services/{is}/Users")),
+        "{prefixed}"
+    );
+    assert_eq!(
+        s.get("/conversations/v1/Configuration").expect(200).json()["default_chat_service_sid"],
+        default.as_str()
+    );
 
     // A conversation of the new service lives under its path only.
     let base = format!("/v1/Services/{is}");
@@ -338,6 +354,41 @@ fn account_configuration_picks_the_default_service_timers_and_post_webhook() {
         .unwrap();
     assert_eq!(state.param("StateFrom"), Some("active"));
     assert_eq!(state.param("StateTo"), Some("inactive"));
+}
+
+/// A Flex Flow's conversations open in the Flex Flow's own service, whatever service the
+/// account configuration makes the default.
+#[test]
+fn a_flex_flows_conversations_stay_in_its_service_when_the_default_moves() {
+    let s = TestServer::start();
+    let flex_service = default_service(&s);
+    let other = sid(&s
+        .post("/v1/Services", &[("FriendlyName", "api only")])
+        .expect(201)
+        .json());
+    s.post("/v1/Configuration", &[("DefaultChatServiceSid", &other)])
+        .expect(200);
+    sms(&s, "+15554443333", "+15550001000", "hello", Some("SM9"));
+    let theirs = s
+        .get(&format!("/v1/Services/{flex_service}/Conversations"))
+        .expect(200)
+        .json();
+    assert_eq!(
+        theirs["conversations"].as_array().unwrap().len(),
+        1,
+        "{theirs}"
+    );
+    assert_eq!(
+        theirs["conversations"][0]["chat_service_sid"],
+        flex_service.as_str()
+    );
+    let plain = s.get("/v1/Conversations").expect(200).json();
+    assert!(
+        plain["conversations"].as_array().unwrap().is_empty(),
+        "{plain}"
+    );
+    let c = s.post("/v1/Conversations", &[]).expect(201).json();
+    assert_eq!(c["chat_service_sid"], other.as_str());
 }
 
 #[test]

@@ -49,9 +49,19 @@ pub fn create_in(
     flex_flow_sid: Option<&str>,
     now: i64,
 ) -> Result<Conversation> {
-    let chat_service_sid = match &fields.chat_service_sid {
-        Some(s) => super::services::fetch(tx, s)?.sid,
-        None => super::services::default_sid(tx, now)?,
+    // A Flex Flow's conversations live in its own service (whatever the account's default).
+    let flow_service = match flex_flow_sid {
+        Some(f) => match crate::store::channels::flex_flows::find(tx, f)? {
+            Some(flow) => crate::store::channels::services::find(tx, &flow.chat_service_sid)?
+                .map(|svc| svc.sid),
+            None => None,
+        },
+        None => None,
+    };
+    let chat_service_sid = match (&fields.chat_service_sid, flow_service) {
+        (Some(s), _) => super::services::fetch(tx, s)?.sid,
+        (None, Some(s)) => s,
+        (None, None) => super::services::default_sid(tx, now)?,
     };
     // The account configuration's defaults apply to what the request leaves out.
     let defaults =

@@ -60,6 +60,7 @@ pub fn create_task_in(tx: &Transaction, app: &Core, spec: TaskSpec) -> Result<St
             task_channel: spec.task_channel,
             priority: spec.priority,
             timeout: spec.timeout,
+            virtual_start_time: None,
         },
     )
     .map_err(|e| match e.kind {

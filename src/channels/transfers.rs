@@ -731,6 +731,8 @@ fn fail_in(tx: &Connection, app: &Core, tr: &mut Transfer) -> Result<()> {
                     task_channel: Some(t.task_channel_unique_name.clone()),
                     priority: Some(t.priority),
                     timeout: None,
+                    // The customer keeps their place: the new task starts when the old one did.
+                    virtual_start_time: Some(t.start_time()),
                 },
             );
             match created {

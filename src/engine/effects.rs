@@ -259,6 +259,7 @@ fn create_task(app: &Core, tx: &Transaction, t: &TaskOp) -> Result<(), CommitErr
         task_channel: Some(t.channel.clone()).filter(|c| !c.is_empty()),
         priority: t.priority,
         timeout: t.timeout,
+        virtual_start_time: None,
     };
     routing::tasks::create_in_as(tx, app, &workspace, t.sid.clone(), new).map_err(routing_err)?;
     if let Some(call_sid) = &t.call_sid {

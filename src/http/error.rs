@@ -23,6 +23,8 @@ pub mod code {
     pub const FORBIDDEN: u32 = 20403;
     pub const NOT_FOUND: u32 = 20404;
     pub const CONFLICT: u32 = 20409;
+    /// `If-Match` named a version the resource no longer has (HTTP 412).
+    pub const PRECONDITION_FAILED: u32 = 20412;
     pub const TOO_LARGE: u32 = 20413;
     /// Twilio's "Invalid FriendlyName" (a descriptive name too long).
     pub const INVALID_FRIENDLY_NAME: u32 = 20002;
@@ -259,6 +261,7 @@ impl From<crate::routing::Error> for ApiError {
             ErrorKind::Invalid => ApiError::bad_request(e.to_string()),
             ErrorKind::IllegalTransition => ApiError::bad_request(e.message),
             ErrorKind::Conflict => ApiError::conflict(e.message),
+            ErrorKind::Stale => ApiError::new(412, code::PRECONDITION_FAILED, e.message),
             _ => ApiError::internal(),
         }
     }

@@ -15,6 +15,8 @@ pub enum ErrorKind {
     IllegalTransition,
     /// A name is taken, or the resource is still in use.
     Conflict,
+    /// The resource changed since the version the client named (`If-Match`).
+    Stale,
     /// The store failed.
     Store(store::ErrorKind),
 }
@@ -50,6 +52,14 @@ impl Error {
     pub fn illegal(message: impl Into<String>) -> Error {
         Error {
             kind: ErrorKind::IllegalTransition,
+            param: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn stale(message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Stale,
             param: None,
             message: message.into(),
         }

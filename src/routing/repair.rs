@@ -252,11 +252,12 @@ fn requeue(
     if let Some(q) = &queue {
         t.queue_sid = Some(q.sid.clone());
         t.queue_entered_at = Some(now);
-        // Its place by age: as if it had entered this queue when it was created.
+        // Its place by age: as if it had entered this queue when it started (its creation or
+        // its VirtualStartTime).
         t.order_key = if q.task_order == "LIFO" {
-            -(t.created_at * 1000)
+            -(t.start_time() * 1000)
         } else {
-            t.created_at * 1000
+            t.start_time() * 1000
         };
     }
     db::update(conn, t)?;

@@ -129,10 +129,16 @@ pub(crate) fn go_to_target(
     t.target_index = Some(ti as i64);
     t.route_priority = target.priority.unwrap_or(t.priority);
     t.queue_entered_at = Some(now);
+    // Its place in the queue: when it entered, or its VirtualStartTime when one was set (a
+    // callback keeps the original call's place); negated for LIFO queues.
+    let start = match t.virtual_start_time {
+        Some(v) => v * 1000,
+        None => now_us(),
+    };
     t.order_key = if q.0.task_order == "LIFO" {
-        -now_us()
+        -start
     } else {
-        now_us()
+        start
     };
     t.updated_at = now;
     tasks::update(conn, t)?;

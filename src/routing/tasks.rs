@@ -14,12 +14,155 @@ use crate::timers::{self, TimerKind};
 use rusqlite::{Connection, Transaction};
 use serde_json::{json, Value};
 
-pub use crate::store::taskrouter::tasks::{Task, TaskFilter};
+pub use crate::store::taskrouter::tasks::{Task, TaskFilter, TaskOrder};
+use crate::store::{Page, Window};
+use std::ops::ControlFlow;
 
 /// The default time to live of a task, in seconds (Twilio's 24 hours).
 pub const DEFAULT_TIMEOUT: i64 = 86_400;
 /// The longest time to live Twilio accepts (two weeks).
 pub const MAX_TIMEOUT: i64 = 1_209_600;
+
+/// A task list as the API asks for it: filters by SID or name, Twilio's `Ordering`
+/// (`Priority:desc,DateCreated:asc`), and an `EvaluateTaskAttributes` expression.
+#[derive(Debug, Clone, Default)]
+pub struct TaskQuery {
+    pub statuses: Vec<TaskStatus>,
+    pub workflow_sid: Option<String>,
+    pub workflow_name: Option<String>,
+    pub queue_sid: Option<String>,
+    pub queue_name: Option<String>,
+    /// A task channel's unique name or SID.
+    pub channel: Option<String>,
+    pub ordering: Option<String>,
+    pub evaluate: Option<String>,
+}
+
+/// The most tasks an `EvaluateTaskAttributes` list looks at; past it the client is asked to
+/// narrow the list (by status, queue, workflow or channel) rather than the box scanning on.
+pub const MAX_EVALUATED: usize = 100_000;
+
+/// Parses Twilio's `Ordering`: comma-separated `Attribute:asc|desc` with `DateCreated`,
+/// `Priority` or `VirtualStartTime` (not both DateCreated and VirtualStartTime).
+pub fn parse_ordering(s: &str) -> Result<Vec<(TaskOrder, bool)>> {
+    let mut out: Vec<(TaskOrder, bool)> = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (attr, dir) = part.split_once(':').unwrap_or((part, "asc"));
+        let key = match attr.trim().to_ascii_lowercase().as_str() {
+            "datecreated" => TaskOrder::DateCreated,
+            "priority" => TaskOrder::Priority,
+            "virtualstarttime" => TaskOrder::VirtualStartTime,
+            _ => {
+                return Err(Error::invalid(
+                    "Ordering",
+                    format!("{attr:?} is not DateCreated, Priority or VirtualStartTime"),
+                ))
+            }
+        };
+        let desc = match dir.trim().to_ascii_lowercase().as_str() {
+            "asc" => false,
+            "desc" => true,
+            _ => {
+                return Err(Error::invalid(
+                    "Ordering",
+                    format!("{dir:?} is not asc or desc"),
+                ))
+            }
+        };
+        if out.iter().any(|(k, _)| *k == key) {
+            return Err(Error::invalid("Ordering", format!("{attr} is named twice")));
+        }
+        out.push((key, desc));
+    }
+    let has = |k| out.iter().any(|(o, _)| *o == k);
+    if has(TaskOrder::DateCreated) && has(TaskOrder::VirtualStartTime) {
+        return Err(Error::invalid(
+            "Ordering",
+            "DateCreated and VirtualStartTime cannot be paired",
+        ));
+    }
+    Ok(out)
+}
+
+/// Lists a workspace's tasks: names resolved and the page read in one read; an
+/// `EvaluateTaskAttributes` list streams the filtered rows, keeping only the page.
+pub fn list(app: &Core, ws: &str, q: &TaskQuery, w: Window) -> Result<Page<Task>> {
+    let order = match &q.ordering {
+        Some(o) => parse_ordering(o)?,
+        None => Vec::new(),
+    };
+    let evaluate = match &q.evaluate {
+        Some(src) => Some(super::queues::check_expression(
+            "EvaluateTaskAttributes",
+            src,
+        )?),
+        None => None,
+    };
+    app.store.read(|c| -> Result<Page<Task>> {
+        let mut f = TaskFilter {
+            statuses: q.statuses.iter().map(|s| s.as_str().to_string()).collect(),
+            workflow_sid: q.workflow_sid.clone(),
+            queue_sid: q.queue_sid.clone(),
+            channel_sid: None,
+            order,
+        };
+        // A name that names nothing matches no task (an empty SID), as Twilio answers.
+        if let Some(name) = &q.workflow_name {
+            f.workflow_sid = Some(
+                workflows::find_by_name(c, ws, name)?
+                    .map(|w| w.sid)
+                    .unwrap_or_default(),
+            );
+        }
+        if let Some(name) = &q.queue_name {
+            f.queue_sid = Some(
+                crate::store::taskrouter::queues::find_by_name(c, ws, name)?
+                    .map(|q| q.sid)
+                    .unwrap_or_default(),
+            );
+        }
+        if let Some(ch) = &q.channel {
+            f.channel_sid = Some(channels::find(c, ws, ch)?.map(|c| c.sid).unwrap_or_default());
+        }
+        let Some(e) = &evaluate else {
+            return Ok(db::list(c, ws, &f, Some(w))?);
+        };
+        let (skip, want) = (w.offset as usize, w.limit as usize + 1);
+        let (mut seen, mut matched, mut rows, mut too_many) = (0usize, 0usize, Vec::new(), false);
+        db::scan(c, ws, &f, |t| {
+            seen += 1;
+            if seen > MAX_EVALUATED {
+                too_many = true;
+                return ControlFlow::Break(());
+            }
+            let hit = e.eval(&super::expr::Scope {
+                task: Some(&t.attributes),
+                worker: None,
+                default: super::expr::Root::Task,
+            });
+            if hit {
+                matched += 1;
+                if matched > skip {
+                    rows.push(t);
+                }
+            }
+            if rows.len() >= want {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
+        if too_many {
+            return Err(Error::invalid(
+                "EvaluateTaskAttributes",
+                format!(
+                    "looked at {MAX_EVALUATED} tasks without filling the page; narrow the list with AssignmentStatus, TaskQueueSid, WorkflowSid or TaskChannel"
+                ),
+            ));
+        }
+        Ok(Page::from_rows(rows, w))
+    })
+}
 
 /// What a new task is made of; every field but the attributes is optional.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +174,9 @@ pub struct NewTask {
     pub priority: Option<i64>,
     /// Time to live in seconds (default 86400).
     pub timeout: Option<i64>,
+    /// Twilio's `VirtualStartTime` (Unix ms): the start that orders the task instead of its
+    /// creation, e.g. a callback keeping the original call's place; never in the future.
+    pub virtual_start_time: Option<i64>,
 }
 
 /// Creates a task inside the caller's write transaction: stored, `task.created` recorded, routed
@@ -53,7 +199,11 @@ pub fn create_in_as(
 
 /// `create_in` in a write transaction of its own.
 pub fn create(app: &Core, workspace_sid: &str, new: NewTask) -> Result<Task> {
-    app.store.write(|tx| create_in(tx, app, workspace_sid, new))
+    app.store.write(|tx| {
+        let t = create_in(tx, app, workspace_sid, new)?;
+        // As stored after routing, with its version (the answer's ETag).
+        Ok(db::find(tx, &t.sid)?.unwrap_or(t))
+    })
 }
 
 pub(crate) fn create_on(
@@ -115,6 +265,7 @@ pub(crate) fn create_on(
         return Err(Error::invalid("Priority", "must be from 0 to 2147483647"));
     }
     let now = app.now_ms();
+    check_start(new.virtual_start_time, now)?;
     let mut t = Task {
         sid: sid.unwrap_or_else(|| new_sid(Prefix::Task)),
         workspace_sid: ws.sid.clone(),
@@ -134,6 +285,8 @@ pub(crate) fn create_on(
         order_key: 0,
         created_at: now,
         updated_at: now,
+        virtual_start_time: new.virtual_start_time,
+        version: 0,
     };
     db::insert(conn, &t)?;
     emit(
@@ -316,6 +469,37 @@ pub struct TaskUpdate {
     pub reason: Option<String>,
     /// A wrap-up code (disposition), recorded as `attributes.conversations.outcome`.
     pub wrapup_code: Option<String>,
+    /// A new `VirtualStartTime` (Unix ms): a pending task moves to that place in its queue.
+    pub virtual_start_time: Option<i64>,
+    /// `If-Match`: the version (ETag) the client read; the update is refused if it moved on.
+    pub if_match: Option<String>,
+}
+
+/// A `VirtualStartTime` may not lie in the future (Twilio's rule); a minute of clock skew is
+/// forgiven.
+fn check_start(start: Option<i64>, now: i64) -> Result<()> {
+    match start {
+        Some(s) if s > now + 60_000 => Err(Error::invalid(
+            "VirtualStartTime",
+            "cannot be in the future",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses the change when the client's `If-Match` is not the task's current version.
+pub fn check_version(t: &Task, if_match: Option<&str>) -> Result<()> {
+    let Some(want) = if_match else {
+        return Ok(());
+    };
+    let want = want.trim().trim_start_matches("W/").trim_matches('"');
+    if want == "*" || want == t.version.to_string() {
+        return Ok(());
+    }
+    Err(Error::stale(format!(
+        "Task {} has changed: its version is {}, not {want}; fetch it again and retry",
+        t.sid, t.version
+    )))
 }
 
 /// Applies an API update: new attributes or priority re-route a pending task from the start of
@@ -326,8 +510,10 @@ pub fn update(app: &Core, ws: &str, sid: &str, u: TaskUpdate) -> Result<Task> {
             return Err(Error::invalid("Priority", "must be from 0 to 2147483647"));
         }
     }
+    check_start(u.virtual_start_time, app.now_ms())?;
     app.store.write(|tx| {
         let mut t = get(tx, ws, sid)?;
+        check_version(&t, u.if_match.as_deref())?;
         let mut changed = false;
         if (u.attributes.is_some() || u.wrapup_code.is_some()) && !t.assignment_status.is_live() {
             return Err(Error::illegal(format!(
@@ -356,6 +542,16 @@ pub fn update(app: &Core, ws: &str, sid: &str, u: TaskUpdate) -> Result<Task> {
             t.priority = p;
             changed = true;
         }
+        if let Some(v) = u.virtual_start_time {
+            if !t.assignment_status.is_live() {
+                return Err(Error::illegal(format!(
+                    "Task {} is {} and can no longer change",
+                    t.sid, t.assignment_status
+                )));
+            }
+            t.virtual_start_time = Some(v);
+            changed = true;
+        }
         if changed {
             let now = app.now_ms();
             t.updated_at = now;
@@ -381,14 +577,16 @@ pub fn update(app: &Core, ws: &str, sid: &str, u: TaskUpdate) -> Result<Task> {
             t.reason = Some(r.clone());
             db::update(tx, &t)?;
         }
-        Ok(t)
+        // As stored, with the version this change gave it (the answer's ETag).
+        Ok(db::find(tx, &t.sid)?.unwrap_or(t))
     })
 }
 
-/// Deletes a task (`task.deleted`), releasing its workers.
-pub fn delete(app: &Core, ws: &str, sid: &str) -> Result<()> {
+/// Deletes a task (`task.deleted`), releasing its workers; `if_match` as in [`TaskUpdate`].
+pub fn delete(app: &Core, ws: &str, sid: &str, if_match: Option<&str>) -> Result<()> {
     app.store.write(|tx| {
         let t = get(tx, ws, sid)?;
+        check_version(&t, if_match)?;
         remove_in(tx, app, t, EventType::TaskDeleted)
     })
 }

@@ -270,7 +270,7 @@ pub fn task(
             "workflow_friendly_name": names.1,
             "date_created": iso8601(t.created_at),
             "date_updated": iso8601(t.updated_at),
-            "virtual_start_time": iso8601(t.created_at),
+            "virtual_start_time": iso8601(t.start_time()),
             "ignore_capacity": false,
             "routing_target": null,
         }),

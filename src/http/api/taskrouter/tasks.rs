@@ -1,6 +1,6 @@
 //! Tasks (their reservations are in `reservations`). https://www.twilio.com/docs/taskrouter/api/task
 
-use super::{filter, json, page_of, text, try_render, workspace};
+use super::{filter, json, text, try_render, workspace};
 use crate::http::api::list_reply;
 use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
@@ -8,9 +8,8 @@ use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
 use crate::http::App;
 use crate::routing::states::TaskStatus;
-use crate::routing::tasks::{self as domain, NewTask, Task, TaskFilter, TaskUpdate};
-use crate::routing::{expr, queues};
-use crate::store::taskrouter::{queues as queue_db, tasks as db, workflows as wf_db};
+use crate::routing::tasks::{self as domain, NewTask, Task, TaskQuery, TaskUpdate};
+use crate::store::taskrouter::{queues as queue_db, workflows as wf_db};
 
 pub fn routes() -> Vec<Route> {
     use Method::*;
@@ -60,8 +59,14 @@ fn names_of(
 fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
     let pr = PageRequest::from_query(&req.query)?;
-    let mut f = TaskFilter {
-        newest_first: filter(req, "Ordering").is_some_and(|o| o.contains("desc")),
+    let mut q = TaskQuery {
+        workflow_sid: filter(req, "WorkflowSid"),
+        workflow_name: filter(req, "WorkflowName"),
+        queue_sid: filter(req, "TaskQueueSid"),
+        queue_name: filter(req, "TaskQueueName"),
+        channel: filter(req, "TaskChannel"),
+        ordering: filter(req, "Ordering"),
+        evaluate: filter(req, "EvaluateTaskAttributes"),
         ..Default::default()
     };
     for s in req
@@ -72,59 +77,28 @@ fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        if TaskStatus::parse(s).is_none() {
-            return Err(ApiError::bad_param(
-                "AssignmentStatus",
-                format!("{s:?} is not a task status"),
-            ));
-        }
-        f.statuses.push(s.to_string());
+        q.statuses.push(TaskStatus::parse(s).ok_or_else(|| {
+            ApiError::bad_param("AssignmentStatus", format!("{s:?} is not a task status"))
+        })?);
     }
-    f.workflow_sid = filter(req, "WorkflowSid");
-    if let Some(name) = filter(req, "WorkflowName") {
-        f.workflow_sid = Some(
-            app.store
-                .read(|c| wf_db::find_by_name(c, &ws.sid, &name))?
-                .map(|w| w.sid)
-                .unwrap_or_default(),
-        );
-    }
-    f.queue_sid = filter(req, "TaskQueueSid");
-    if let Some(name) = filter(req, "TaskQueueName") {
-        f.queue_sid = Some(
-            app.store
-                .read(|c| queue_db::find_by_name(c, &ws.sid, &name))?
-                .map(|q| q.sid)
-                .unwrap_or_default(),
-        );
-    }
-    if let Some(ch) = filter(req, "TaskChannel") {
-        f.channel_sid = Some(
-            app.store
-                .read(|c| crate::store::taskrouter::channels::find(c, &ws.sid, &ch))?
-                .map(|c| c.sid)
-                .unwrap_or_default(),
-        );
-    }
-    let page = match filter(req, "EvaluateTaskAttributes") {
-        None => app
-            .store
-            .read(|c| db::list(c, &ws.sid, &f, Some(pr.window())))?,
-        Some(src) => {
-            let e = queues::check_expression("EvaluateTaskAttributes", &src)?;
-            let all = app.store.read(|c| db::list(c, &ws.sid, &f, None))?.items;
-            let rows = all.into_iter().filter(|t| {
-                e.eval(&expr::Scope {
-                    task: Some(&t.attributes),
-                    worker: None,
-                    default: expr::Root::Task,
-                })
-            });
-            page_of(rows, pr.window())
-        }
-    };
+    let page = domain::list(app, &ws.sid, &q, pr.window())?;
     let page = try_render(page, |t| render(app, req, t))?;
     Ok(Reply::ok(list_reply(req, "tasks", page, pr)).into())
+}
+
+/// `VirtualStartTime`, an ISO 8601 date.
+fn start_time(req: &Req) -> Result<Option<i64>, ApiError> {
+    match req.form.get("VirtualStartTime").filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => crate::clock::parse_iso8601(v).map(Some).ok_or_else(|| {
+            ApiError::bad_param("VirtualStartTime", format!("{v:?} is not an ISO 8601 date"))
+        }),
+    }
+}
+
+/// The task's version as its `ETag` header (Twilio versions tasks; `If-Match` checks it).
+fn with_etag(reply: Reply, t: &Task) -> Reply {
+    reply.with_header("ETag", format!("\"{}\"", t.version))
 }
 
 fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
@@ -135,9 +109,10 @@ fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         task_channel: text(req, "TaskChannel"),
         priority: req.form.parse("Priority")?,
         timeout: req.form.parse("Timeout")?,
+        virtual_start_time: start_time(req)?,
     };
     let t = domain::create(app, &ws.sid, new)?;
-    Ok(Reply::created(render(app, req, &t)?).into())
+    Ok(with_etag(Reply::created(render(app, req, &t)?), &t).into())
 }
 
 fn fetch(app: &App, req: &Req) -> Result<Outcome, ApiError> {
@@ -149,7 +124,8 @@ fn fetch(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         Ok((t, names))
     })?;
     let now = app.now_ms();
-    Ok(Reply::ok(json::task(req, &app.account_sid, &t, names, now)).into())
+    let reply = Reply::ok(json::task(req, &app.account_sid, &t, names, now));
+    Ok(with_etag(reply, &t).into())
 }
 
 fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
@@ -166,9 +142,11 @@ fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         assignment_status: status,
         reason: text(req, "Reason"),
         wrapup_code: text(req, "WrapupCode"),
+        virtual_start_time: start_time(req)?,
+        if_match: req.header("If-Match").map(str::to_string),
     };
     let t = domain::update(app, &ws.sid, req.param("Sid"), u)?;
-    Ok(Reply::ok(render(app, req, &t)?).into())
+    Ok(with_etag(Reply::ok(render(app, req, &t)?), &t).into())
 }
 
 /// `POST …/Tasks/{WT}/Repair`: `Action` = complete | cancel | requeue (`TaskQueueSid`?) |
@@ -193,6 +171,6 @@ fn repair(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 
 fn delete(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
-    domain::delete(app, &ws.sid, req.param("Sid"))?;
+    domain::delete(app, &ws.sid, req.param("Sid"), req.header("If-Match"))?;
     Ok(Reply::no_content().into())
 }
