@@ -343,8 +343,11 @@ pub fn call_callback(
             .read(|c| db::fetch(c, execution_sid))?
             .filter(|e| e.flow_sid == flow_sid)
             .ok_or_else(|| Error::NotFound(format!("execution {execution_sid}")))?;
-        let call_sid = exec.context["trigger"]["call"]["CallSid"].as_str();
         let given = params.get("CallSid").and_then(Value::as_str);
+        // The call the execution serves, else the one its make-outgoing-call-v2 placed.
+        let call_sid = exec.context["trigger"]["call"]["CallSid"]
+            .as_str()
+            .or_else(|| outgoing_call_sid(&exec));
         if call_sid.is_none() || given.is_some_and(|g| Some(g) != call_sid) {
             return Err(Error::NotFound(format!(
                 "call {} of execution {execution_sid}",
@@ -364,11 +367,23 @@ pub fn call_callback(
         match wait {
             // The caller answered a voice widget.
             Some(Wait::Call { state, token: t }) if token.is_none_or(|x| x == t) => {
+                let widget = r.def.state(&state).map(|s| s.widget_type.clone());
                 let event = match r.def.state(&state) {
                     Some(s) => widgets::callback_event(s, &params),
                     None => "callComplete",
                 };
-                r.resume(event, Value::Object(params.clone()))?;
+                let mut outputs = params.clone();
+                if widget == Some(crate::flows::definition::WidgetType::MakeOutgoingCall) {
+                    outputs.insert(
+                        "call_sid".into(),
+                        r.exec.context["widgets"][&state]["call_sid"].clone(),
+                    );
+                    // The callee answered: the execution serves that call from here on.
+                    if event == "answered" && !r.is_call() {
+                        r.exec.context["trigger"]["call"] = Value::Object(params.clone());
+                    }
+                }
+                r.resume(event, Value::Object(outputs))?;
             }
             // The caller waited (polling) for an HTTP answer that has arrived.
             Some(Wait::Http {
@@ -386,6 +401,16 @@ pub fn call_callback(
         Ok((handled(app, &exec, verbs), fx))
     })?
     .ok_or_else(|| Error::Store(store::Error::internal("an unclaimed callback was refused")))
+}
+
+/// The SID of the call a waiting make-outgoing-call-v2 placed (its outputs' `call_sid`).
+fn outgoing_call_sid(exec: &db::Execution) -> Option<&str> {
+    match exec.wait.as_ref().and_then(Wait::from_json) {
+        Some(Wait::Call { state, .. }) => exec.context["widgets"]
+            .get(&state)
+            .and_then(|w| w["call_sid"].as_str()),
+        _ => None,
+    }
 }
 
 /// The answer for an execution: TwiML when it serves a call.

@@ -107,12 +107,11 @@ pub fn execute(run: &mut Run, state: &State) -> WidgetResult {
         W::ForkStream => voice::fork_stream(run, state),
         W::CapturePayments => voice::capture_payments(run, state),
         W::ConnectVirtualAgent => voice::connect_virtual_agent(run, state),
-        W::MakeOutgoingCall | W::StartConversation | W::SendToAutopilot => {
-            Err(Fail::widget(format!(
-                "the {} widget needs a Twilio service switchboard does not provide",
-                state.widget_type
-            )))
-        }
+        W::MakeOutgoingCall => voice::make_outgoing_call(run, state),
+        W::StartConversation | W::SendToAutopilot => Err(Fail::widget(format!(
+            "the {} widget needs a Twilio service switchboard does not provide",
+            state.widget_type
+        ))),
         W::Unknown(t) => Err(Fail::widget(format!("unknown widget type {t:?}"))),
     }
 }

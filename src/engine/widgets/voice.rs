@@ -242,6 +242,88 @@ pub fn connect_virtual_agent(run: &mut Run, state: &State) -> WidgetResult {
     wait_for_call()
 }
 
+/// make-outgoing-call-v2: the carrier's Calls API (`POST {provider}/2010-04-01/Accounts/{SID}/
+/// Calls.json`, queued for the HTTP workers with the carrier's credentials added there). Its
+/// `Url` and `StatusCallback` are this widget's flow-webhook callback, so the carrier's fetch when
+/// the callee answers takes `answered` (the execution then serves that call: what follows is its
+/// TwiML) and a status callback `busy` / `no-answer` / `failed` / `canceled` takes `busy`,
+/// `noAnswer` or `failed`. A carrier that refuses the request is `failed`.
+pub fn make_outgoing_call(run: &mut Run, state: &State) -> WidgetResult {
+    let p = props(run, state)?;
+    let c = &run.app.config;
+    let (Some(provider), Some(sid)) = (&c.provider_url, &c.provider_sid) else {
+        return Err(Fail::widget(
+            "make-outgoing-call-v2 needs a carrier (SWITCHBOARD_PROVIDER_URL/_SID/_TOKEN)",
+        ));
+    };
+    let Some(public) = &c.public_url else {
+        return Err(Fail::widget(
+            "make-outgoing-call-v2 needs SWITCHBOARD_PUBLIC_URL: the carrier fetches the call's \
+             TwiML from the flow webhook",
+        ));
+    };
+    let (to, from) = (twiml::prop(&p, "to"), twiml::prop(&p, "from"));
+    if to.is_empty() || from.is_empty() {
+        return Err(Fail::widget(
+            "make-outgoing-call-v2 needs both `to` and `from`",
+        ));
+    }
+    let hook = format!("{}{}", public.trim_end_matches('/'), callback_url(run));
+    let mut params: Vec<(String, String)> = vec![
+        ("To".into(), to),
+        ("From".into(), from),
+        ("Url".into(), hook.clone()),
+        ("Method".into(), "POST".into()),
+        ("StatusCallback".into(), hook),
+        ("StatusCallbackMethod".into(), "POST".into()),
+    ];
+    for (key, name) in [
+        ("timeout", "Timeout"),
+        ("record", "Record"),
+        ("send_digits", "SendDigits"),
+        ("machine_detection", "MachineDetection"),
+        ("machine_detection_timeout", "MachineDetectionTimeout"),
+        ("recording_status_callback", "RecordingStatusCallback"),
+        ("recording_channels", "RecordingChannels"),
+        ("trim", "Trim"),
+        ("caller_id", "CallerId"),
+        ("sip_auth_username", "SipAuthUsername"),
+        ("sip_auth_password", "SipAuthPassword"),
+    ] {
+        let v = twiml::prop(&p, key);
+        if !v.is_empty() {
+            params.push((name.into(), v));
+        }
+    }
+    let request = serde_json::json!({
+        "kind": "carrier-call",
+        "state": state.name,
+        "method": "POST",
+        "url": format!("{}/2010-04-01/Accounts/{sid}/Calls.json", provider.trim_end_matches('/')),
+        "content_type": "application/x-www-form-urlencoded",
+        "body": "",
+        "params": params,
+    });
+    Ok(Outcome::Wait {
+        wait: WaitFor::Http(request),
+        outputs: Value::Null,
+    })
+}
+
+/// The carrier's call status → make-outgoing-call-v2's transition.
+fn outgoing_call_event(params: &Map<String, Value>) -> &'static str {
+    match params
+        .get("CallStatus")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+    {
+        "in-progress" | "answered" | "ringing" => "answered",
+        "busy" => "busy",
+        "no-answer" => "noAnswer",
+        _ => "failed",
+    }
+}
+
 /// `<Pay>`'s `Result` → capture-payments' transition.
 fn payment_event(params: &Map<String, Value>) -> &'static str {
     let result = params.get("Result").and_then(Value::as_str).unwrap_or("");
@@ -279,6 +361,7 @@ pub fn callback_event(state: &State, params: &Map<String, Value>) -> &'static st
         W::RecordVoicemail => "noAudio",
         W::AddTwimlRedirect => "return",
         W::CapturePayments => payment_event(params),
+        W::MakeOutgoingCall => outgoing_call_event(params),
         W::ConnectVirtualAgent if hung_up(params) => "hangup",
         W::ConnectVirtualAgent => "return",
         W::EnqueueCall => match params.get("QueueResult").and_then(Value::as_str) {
