@@ -17,6 +17,7 @@ pub mod flex_flows;
 pub mod inbound;
 pub mod integrations;
 pub mod interactions;
+pub mod invites;
 pub mod janitor;
 pub mod messages;
 pub mod messaging_webhook;

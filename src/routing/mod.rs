@@ -30,6 +30,7 @@ pub mod routes;
 pub mod seed;
 pub mod states;
 pub mod stats;
+pub mod task_list;
 pub mod tasks;
 pub mod workers;
 pub mod workflow_config;
