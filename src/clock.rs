@@ -6,6 +6,7 @@
 //! (`2026-11-24T10:00:00Z`) and RFC 2822 as Twilio's answers spell them, pure: dates are stored
 //! as integers; only the HTTP layer formats them.
 
+#[cfg(debug_assertions)]
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -24,16 +25,20 @@ pub fn wall_us() -> i64 {
 }
 
 /// The appliance's clock: the system time, plus (in builds with `debug_assertions`) an offset a
-/// test moves through `POST /test/clock`. Cheap to clone; clones share the offset.
+/// test moves through `POST /__test/clock`. Cheap to clone; clones share the offset. In a release
+/// build it is an empty value: nothing in it can move.
 #[derive(Clone, Default)]
-pub struct Clock(Arc<Inner>);
-
-#[derive(Default)]
-struct Inner {
+pub struct Clock {
     #[cfg(debug_assertions)]
+    moved: Arc<Moved>,
+}
+
+/// How far a test build's clock was moved, and who to wake when it moves again.
+#[cfg(debug_assertions)]
+#[derive(Default)]
+struct Moved {
     offset_ms: std::sync::atomic::AtomicI64,
     /// Poked after every move, so threads sleeping until a due time look again.
-    #[cfg(debug_assertions)]
     wakers: std::sync::Mutex<Vec<crossbeam_channel::Sender<()>>>,
 }
 
@@ -47,7 +52,11 @@ impl Clock {
     pub fn now_ms(&self) -> i64 {
         #[cfg(debug_assertions)]
         {
-            wall_ms() + self.0.offset_ms.load(std::sync::atomic::Ordering::SeqCst)
+            wall_ms()
+                + self
+                    .moved
+                    .offset_ms
+                    .load(std::sync::atomic::Ordering::SeqCst)
         }
         #[cfg(not(debug_assertions))]
         {
@@ -59,7 +68,7 @@ impl Clock {
     /// never moves its clock, so there it only drops the sender.
     pub fn wake_on_move(&self, tx: crossbeam_channel::Sender<()>) {
         #[cfg(debug_assertions)]
-        self.0
+        self.moved
             .wakers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -73,25 +82,25 @@ impl Clock {
 impl Clock {
     /// Moves the clock `ms` forward (test builds only); returns the new now.
     pub fn advance(&self, ms: i64) -> i64 {
-        self.0
+        self.moved
             .offset_ms
             .fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
-        self.moved();
+        self.wake();
         self.now_ms()
     }
 
     /// Sets the clock to `now_ms` (test builds only); it runs on from there.
     pub fn set(&self, now_ms: i64) -> i64 {
-        self.0
+        self.moved
             .offset_ms
             .store(now_ms - wall_ms(), std::sync::atomic::Ordering::SeqCst);
-        self.moved();
+        self.wake();
         self.now_ms()
     }
 
-    fn moved(&self) {
+    fn wake(&self) {
         for tx in self
-            .0
+            .moved
             .wakers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
