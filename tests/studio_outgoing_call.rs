@@ -230,3 +230,97 @@ fn without_a_carrier_the_widget_fails_saying_why() {
         .unwrap()
         .contains("needs a carrier"));
 }
+
+/// Issue 21 item 3: TwiML a run produces when no carrier request waits for it — here a subflow
+/// whose reply timer fires while the caller is held in the poll loop — reaches the caller
+/// through the carrier's call update (`POST …/Calls/{CallSid}.json` with `Twiml`).
+#[test]
+fn twiml_from_a_timer_reaches_the_caller_through_the_call_update() {
+    let carrier = Carrier::start();
+    let s = server(&carrier);
+    let child = json!({
+        "description": "texts a link, waits for YES",
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {},
+             "transitions": [{"event": "incomingParent", "next": "ask"}]},
+            {"name": "ask", "type": "send-and-wait-for-reply",
+             "properties": {"body": "Reply YES to confirm", "timeout": "60"},
+             "transitions": [{"event": "incomingMessage", "next": "yes"},
+                             {"event": "timeout", "next": "silent"}, {"event": "deliveryFailure"}]},
+            {"name": "yes", "type": "set-variables",
+             "properties": {"variables": [{"key": "result", "value": "Confirmed"}]},
+             "transitions": [{"event": "next"}]},
+            {"name": "silent", "type": "set-variables",
+             "properties": {"variables": [{"key": "result", "value": "We did not hear back"}]},
+             "transitions": [{"event": "next"}]}
+        ],
+        "initial_state": "Trigger"
+    });
+    let child = create(&s, "confirm by text", &child);
+    let parent = json!({
+        "description": "call",
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {},
+             "transitions": [{"event": "incomingCall", "next": "hold"}]},
+            {"name": "hold", "type": "say-play", "properties": {"say": "We texted you."},
+             "transitions": [{"event": "audioComplete", "next": "sub"}]},
+            {"name": "sub", "type": "run-subflow",
+             "properties": {"flow_sid": child, "flow_revision": "LatestPublished"},
+             "transitions": [{"event": "completed", "next": "tell"}, {"event": "failed"}]},
+            {"name": "tell", "type": "say-play", "properties": {"say": "{{widgets.sub.result}}."},
+             "transitions": [{"event": "audioComplete"}]}
+        ],
+        "initial_state": "Trigger"
+    });
+    let flow = create(&s, "call", &parent);
+    let hook = format!("{PUBLIC}/v1/Accounts/{}/Flows/{flow}", s.sid);
+    let call = "CA00000000000000000000000000000777";
+    let first = carrier_posts(
+        &s,
+        &hook,
+        &[
+            ("CallSid", call),
+            ("From", "+15551238888"),
+            ("To", "+15550000000"),
+            ("CallStatus", "ringing"),
+            ("Direction", "inbound"),
+        ],
+    );
+    // The caller hears the hold message and waits (polling) while the subflow waits.
+    assert!(
+        first.contains("<Say>We texted you.</Say><Pause length=\"1\"/><Redirect"),
+        "{first}"
+    );
+
+    s.advance_clock(61_000);
+    let update = wait_until(WAIT, || {
+        carrier
+            .requests()
+            .into_iter()
+            .find(|r| r.path.ends_with(&format!("/Calls/{call}.json")))
+    });
+    assert_eq!(
+        update.path,
+        format!("/2010-04-01/Accounts/{PROVIDER_SID}/Calls/{call}.json")
+    );
+    let twiml = update.param("Twiml").unwrap();
+    assert!(
+        twiml.ends_with("<Response><Say>We did not hear back.</Say><Hangup/></Response>"),
+        "{twiml}"
+    );
+    let list = s
+        .get(&format!("/v2/Flows/{flow}/Executions"))
+        .expect(200)
+        .json();
+    let exec = list["executions"][0]["sid"].as_str().unwrap();
+    assert_eq!(execution(&s, &flow, exec)["status"], "ended");
+    assert_eq!(
+        path(&steps(&s, &flow, exec)),
+        [
+            p("incomingCall", "Trigger", "hold"),
+            p("audioComplete", "hold", "sub"),
+            p("completed", "sub", "tell"),
+            p("audioComplete", "tell", "Ended"),
+        ]
+    );
+}

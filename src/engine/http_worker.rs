@@ -190,8 +190,10 @@ fn finish(app: &Core, job: &http_jobs::Job, ok: bool, outputs: Value) -> Result<
             return Ok(((), fx));
         };
         r.resume(event, outputs.clone())?;
+        let mut verbs = std::mem::take(&mut r.twiml);
         fx.absorb(r.finish());
-        widgets::finish_child(app, &mut fx, &r.exec, refusals)?;
+        verbs.extend(widgets::finish_child(app, &mut fx, &r.exec, refusals)?);
+        crate::engine::deliver_unrequested(app, &mut fx, &r.exec.sid, verbs)?;
         Ok(((), fx))
     })
     .map(|_| ())

@@ -403,6 +403,57 @@ pub fn call_callback(
     .ok_or_else(|| Error::Store(store::Error::internal("an unclaimed callback was refused")))
 }
 
+/// TwiML a run produced that no carrier request is waiting for (a timer fired, an HTTP answer
+/// came, a subflow ended later): when the execution (or the parent it runs under) serves a
+/// call, the `studio.execution.call-twiml` event the voice bridge turns into the carrier's call
+/// update (`POST …/Calls/{CallSid}.json` with `Twiml`), committed with the run.
+pub fn deliver_unrequested(
+    app: &Core,
+    fx: &mut Effects,
+    sid: &str,
+    verbs: Vec<Element>,
+) -> store::Result<()> {
+    if verbs.is_empty() {
+        return Ok(());
+    }
+    let fetch = |fx: &Effects, sid: &str| -> store::Result<Option<db::Execution>> {
+        match fx.latest(sid) {
+            Some(e) => Ok(Some(e.clone())),
+            None => app.store.read(|c| db::fetch(c, sid)),
+        }
+    };
+    let Some(mut exec) = fetch(fx, sid)? else {
+        return Ok(());
+    };
+    for _ in 0..run::MAX_SUBFLOW_DEPTH {
+        let Some(parent) = exec.parent_sid.clone() else {
+            break;
+        };
+        match fetch(fx, &parent)? {
+            Some(p) => exec = p,
+            None => break,
+        }
+    }
+    let Some(call_sid) = exec.context["trigger"]["call"]["CallSid"]
+        .as_str()
+        .map(str::to_string)
+    else {
+        return Ok(());
+    };
+    let Some(doc) = handled(app, &exec, verbs).twiml else {
+        return Ok(());
+    };
+    fx.push(Op::Event(
+        crate::events::NewEvent::new(
+            crate::events::EventType::ExecutionCallTwiml,
+            "call",
+            call_sid.clone(),
+        )
+        .data(json!({"CallSid": call_sid, "ExecutionSid": exec.sid, "Twiml": doc})),
+    ));
+    Ok(())
+}
+
 /// The SID of the call a waiting make-outgoing-call-v2 placed (its outputs' `call_sid`).
 fn outgoing_call_sid(exec: &db::Execution) -> Option<&str> {
     match exec.wait.as_ref().and_then(Wait::from_json) {
@@ -522,8 +573,10 @@ fn on_wait_timer(app: &Core, timer: &TimerRow) -> Result<(), String> {
             return Ok(((), fx));
         };
         r.resume("timeout", Value::Null)?;
+        let mut verbs = std::mem::take(&mut r.twiml);
         fx.absorb(r.finish());
-        widgets::finish_child(app, &mut fx, &r.exec, refusals)?;
+        verbs.extend(widgets::finish_child(app, &mut fx, &r.exec, refusals)?);
+        deliver_unrequested(app, &mut fx, &r.exec.sid, verbs)?;
         Ok(((), fx))
     })
     .map(|_| ())
