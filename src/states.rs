@@ -75,6 +75,19 @@ impl std::fmt::Display for Unknown {
 impl std::error::Error for Unknown {}
 
 text_enum!(
+    /// A conversation's state (Conversations v1): `initializing` only until it is set up,
+    /// `active` while messages flow, `inactive` after its inactive timer (a new message makes it
+    /// active again), `closed` for good.
+    /// https://www.twilio.com/docs/conversations/api/conversation-resource
+    ConversationState {
+        Initializing => "initializing",
+        Active => "active",
+        Inactive => "inactive",
+        Closed => "closed",
+    }
+);
+
+text_enum!(
     /// A TaskRouter task's assignment status.
     /// https://www.twilio.com/docs/taskrouter/lifecycle-task-state
     TaskStatus {

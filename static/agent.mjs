@@ -3,6 +3,10 @@
 // (transcript with history, send, the customer's messages live, end the chat = wrap-up,
 // complete). Voice tasks show the caller, the IVR answers and the call's state. One long-poll
 // (`/agent/api/updates`, parked on the server) brings every change; text goes in as textContent.
+// A new offer is never missed: `(N)` in the title, a short WebAudio tone (on/off per agent in
+// localStorage), a browser notification once the agent allowed it (asked on a click, never on
+// load); keys a / r / n accept, reject, go to the next chat. The open chat is in the URL
+// (`#task=WT…`), so a reload keeps it.
 import { api, setCsrf, el, h, pretty, toast, duration, ApiError } from "/static/common.mjs";
 
 const $ = (id) => document.getElementById(id);
@@ -14,6 +18,7 @@ const state = {
   skew: 0,             // server clock − ours, ms
   seq: null,
   stopped: false,
+  seenOffers: null,    // reservation sids already announced (null until the first load)
 };
 
 /* ---------- sign-in ---------- */
@@ -34,8 +39,123 @@ async function signedIn(s) {
   sel.value = s.worker.activity_sid;
   $("login").classList.add("hidden");
   $("desk").classList.remove("hidden");
+  drawAlertButtons();
+  const wanted = taskFromUrl();
   await refresh();
+  const r = wanted && state.work.find((x) => x.task.sid === wanted && x.status !== "pending");
+  if (r) await select(wanted);
+  else if (wanted) setUrlTask(null);
   updates();
+}
+
+/* ---------- never miss an offer: title, tone, notification, keys ---------- */
+
+const soundKey = () => `switchboard.agent.sound.${state.me ? state.me.sid : ""}`;
+const soundOn = () => localStorage.getItem(soundKey()) !== "off";
+let audio = null;
+
+/** The AudioContext, created (or resumed) only inside a click or key press, as browsers want. */
+function unlockAudio() {
+  if (!window.AudioContext) return;
+  if (!audio) audio = new AudioContext();
+  if (audio.state === "suspended") audio.resume().catch(() => {});
+}
+document.addEventListener("pointerdown", unlockAudio);
+document.addEventListener("keydown", unlockAudio);
+
+/** Two short soft notes; nothing to download. */
+function tone() {
+  if (!soundOn()) return;
+  // After a reload the page has no gesture yet; once it had one, an AudioContext may start.
+  if (!audio && navigator.userActivation && navigator.userActivation.hasBeenActive) unlockAudio();
+  if (!audio) return;
+  const t0 = audio.currentTime;
+  for (const [i, f] of [880, 660].entries()) {
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.type = "sine";
+    osc.frequency.value = f;
+    const start = t0 + i * 0.18;
+    gain.gain.setValueAtTime(0.0001, start);
+    gain.gain.exponentialRampToValueAtTime(0.2, start + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.16);
+    osc.connect(gain).connect(audio.destination);
+    osc.start(start);
+    osc.stop(start + 0.17);
+  }
+}
+
+function drawAlertButtons() {
+  const b = $("sound-toggle");
+  b.textContent = soundOn() ? "Sound on" : "Sound off";
+  b.setAttribute("aria-pressed", String(soundOn()));
+  const n = $("notify-toggle");
+  n.classList.toggle("hidden", !("Notification" in window) || Notification.permission === "granted");
+  n.textContent = "Notification" in window && Notification.permission === "denied" ? "Notifications blocked" : "Notify me";
+  n.disabled = "Notification" in window && Notification.permission === "denied";
+}
+
+$("sound-toggle").addEventListener("click", () => {
+  localStorage.setItem(soundKey(), soundOn() ? "off" : "on");
+  drawAlertButtons();
+  if (soundOn()) { unlockAudio(); toast("A tone plays when a task is offered"); }
+});
+
+$("notify-toggle").addEventListener("click", async () => {
+  try {
+    const p = await Notification.requestPermission();
+    toast(p === "granted" ? "You will get a notification for every offer" : "Notifications are off for this site", p !== "granted");
+  } catch (e) { toast(e.message, true); }
+  drawAlertButtons();
+});
+
+/** Title badge, and for each offer not seen before a tone and a notification. */
+function announce() {
+  const pending = state.work.filter((r) => r.status === "pending");
+  document.title = `${pending.length ? `(${pending.length}) ` : ""}switchboard agent`;
+  const first = state.seenOffers === null;
+  if (first) state.seenOffers = new Set();
+  const fresh = pending.filter((r) => !state.seenOffers.has(r.sid));
+  for (const r of pending) state.seenOffers.add(r.sid);
+  if (first || !fresh.length) return;
+  tone();
+  if ("Notification" in window && Notification.permission === "granted") {
+    for (const r of fresh) {
+      const c = card(r.task);
+      const n = new Notification(`New ${c.channel.toLowerCase()}: ${c.who}`, { body: c.words || (c.queue ? `Queue ${c.queue}` : "A task is waiting for you"), tag: r.sid });
+      n.onclick = () => { window.focus(); n.close(); };
+    }
+  }
+}
+
+document.addEventListener("keydown", (ev) => {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
+  const t = ev.target;
+  if (t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName))) return;
+  if ($("desk").classList.contains("hidden")) return;
+  const pending = state.work.filter((r) => r.status === "pending");
+  if ((ev.key === "a" || ev.key === "r") && pending.length) {
+    ev.preventDefault();
+    decide(pending[0], ev.key === "a" ? "accepted" : "rejected");
+  } else if (ev.key === "n") {
+    const mine = state.work.filter((r) => r.status === "accepted" || r.status === "wrapping");
+    if (!mine.length) return;
+    ev.preventDefault();
+    const i = mine.findIndex((r) => r.task.sid === state.selected);
+    select(mine[(i + 1) % mine.length].task.sid);
+  }
+});
+
+/* ---------- the open chat in the URL ---------- */
+
+function taskFromUrl() {
+  const m = /(?:^#|&)task=(WT[0-9a-f]{32})/.exec(location.hash);
+  return m ? m[1] : null;
+}
+
+function setUrlTask(sid) {
+  const want = sid ? `#task=${sid}` : " ";
+  if (location.hash !== (sid ? want : "")) history.replaceState(null, "", sid ? want : location.pathname + location.search);
 }
 
 $("login-form").addEventListener("submit", async (ev) => {
@@ -77,20 +197,94 @@ async function refresh() {
     if (document.activeElement !== $("activity")) $("activity").value = r.worker.activity_sid;
   }
   drawLists();
+  announce();
   if (state.selected) {
     const still = state.work.find((x) => x.task.sid === state.selected);
     if (still) drawTask(still);
     else {
       state.selected = null;
+      setUrlTask(null);
+      $("desk-main").classList.remove("has-task");
       $("task").replaceChildren(el("p", "That task is finished.", "muted"));
     }
   }
 }
 
-function summary(t) {
+/* ---------- what a person reads about a task ---------- */
+
+const SID_RE = /^[A-Z]{2}[0-9a-f]{32}$/;
+const NAME_KEYS = ["customer_name", "customerName", "name", "friendlyName", "friendly_name"];
+const TOPIC_KEYS = ["topic", "subject", "reason", "question"];
+const TECHNICAL = new Set(["conversationSid", "conversation_sid", "flow_execution_sid", "flexFlowSid", "flexInteractionSid", "flexInteractionChannelSid", "flexChannelInviteSid", "customerAddress", "direction", "channelType", "from", "to", "call_sid", "caller", "conversations", "customers", "transferTargetType", "transferTargetSid", "transferQueueSid", "transfer", "transferNote", "transferType", "originalTaskSid", "contact_uri"]);
+
+/** Whether an attribute is routing plumbing rather than something the customer or the IVR said. */
+function technical(k, v) {
+  if (TECHNICAL.has(k) || /sid$/i.test(k)) return true;
+  if (v !== null && typeof v === "object") return true;
+  return typeof v === "string" && (SID_RE.test(v) || /^(webchat|client):/.test(v) || /^webchat-/.test(v));
+}
+
+/** "department" → "Department", "order_number" → "Order number", "callBack" → "Call back". */
+function label(k) {
+  const words = k.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[_-]+/g, " ").trim().toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function channelName(t) {
   const a = t.attributes || {};
-  const who = t.customer_name || a.customer_name || a.name || a.from || a.caller || "";
-  return `${t.task_channel_unique_name}${who ? " · " + who : ""}`;
+  const c = String(t.task_channel_unique_name || "").toLowerCase();
+  const type = String(a.channelType || "").toLowerCase();
+  if (c === "voice" || a.call_sid) return "Voice call";
+  if (type === "web" || type === "webchat" || /^webchat/.test(String(a.from || ""))) return "Web chat";
+  if (type === "sms" || c === "sms") return "SMS";
+  if (type === "whatsapp" || /^whatsapp:/.test(String(a.from || ""))) return "WhatsApp";
+  if (type === "messenger") return "Messenger";
+  return c ? c.charAt(0).toUpperCase() + c.slice(1) : "Task";
+}
+
+/** The customer, the channel, their words or topic, the queue: what the offer card shows. */
+function card(t) {
+  const a = t.attributes || {};
+  const named = t.customer_name || NAME_KEYS.map((k) => a[k]).find((v) => typeof v === "string" && v.trim() && !technical("name", v));
+  const address = [a.from, a.caller, a.customerAddress].find((v) => typeof v === "string" && v && !technical("x", v));
+  const who = named || address || (channelName(t) === "Web chat" ? "Web chat visitor" : "Customer");
+  const topic = TOPIC_KEYS.map((k) => a[k]).find((v) => typeof v === "string" && v.trim());
+  return { who, address: named && address && address !== named ? address : null, channel: channelName(t), words: topic || t.preview || null, queue: t.queue_name || null, transferNote: a.transferNote || (a.transfer && a.transfer.note) || null };
+}
+
+function summary(t) {
+  return card(t).who;
+}
+
+/** What the IVR or the pre-chat form asked (department, order number…), as label/value rows. */
+function answers(t, skip = []) {
+  const a = t.attributes || {};
+  const dl = h("dl", { class: "kv attrs" });
+  for (const [k, v] of Object.entries(a)) {
+    if (technical(k, v) || NAME_KEYS.includes(k) || TOPIC_KEYS.includes(k) || skip.includes(k)) continue;
+    dl.append(el("dt", label(k)), el("dd", String(v)));
+  }
+  return dl;
+}
+
+/** Everything else, folded away: SIDs and routing data for whoever needs them. */
+function techDetails(r) {
+  const t = r.task;
+  const dl = h("dl", { class: "kv" });
+  dl.append(el("dt", "Task"), el("dd", t.sid, "mono"), el("dt", "Reservation"), el("dd", r.sid, "mono"));
+  for (const [k, v] of Object.entries(t.attributes || {})) {
+    if (!technical(k, v)) continue;
+    dl.append(el("dt", k), el("dd", typeof v === "object" ? pretty(v) : String(v), typeof v === "object" ? "mono pre" : "mono"));
+  }
+  return h("details", { class: "tech" }, el("summary", "Technical details"), dl);
+}
+
+async function decide(r, status) {
+  try {
+    await api("POST", `/agent/api/reservations/${r.sid}`, { ReservationStatus: status });
+    await refresh();
+    if (status === "accepted" && state.work.some((x) => x.task.sid === r.task.sid)) await select(r.task.sid);
+  } catch (e) { toast(e.message, true); await refresh(); }
 }
 
 function drawLists() {
@@ -100,26 +294,30 @@ function drawLists() {
   $("mine").replaceChildren(...mine.map(mineItem));
   $("no-incoming").classList.toggle("hidden", incoming.length > 0);
   $("no-mine").classList.toggle("hidden", mine.length > 0);
+  // On a phone an offer comes before the open chat: it is the thing that cannot wait.
+  $("desk-main").classList.toggle("has-offer", incoming.length > 0);
   tick();
 }
 
 function incomingItem(r) {
   const t = r.task;
-  const attrs = h("dl", { class: "kv attrs" });
-  for (const [k, v] of Object.entries(t.attributes || {}).slice(0, 8)) attrs.append(el("dt", k), el("dd", typeof v === "object" ? JSON.stringify(v) : String(v)));
-  const act = (status) => async () => {
-    try {
-      await api("POST", `/agent/api/reservations/${r.sid}`, { ReservationStatus: status });
-      if (status === "accepted") state.selected = t.sid;
-      await refresh();
-    } catch (e) { toast(e.message, true); await refresh(); }
-  };
-  return h("li", { class: "work-item incoming", dataset: { reservation: r.sid, task: t.sid } },
-    h("div", {}, el("span", summary(t), "title"), " ", h("span", { class: "countdown", dataset: { deadline: r.timeout_at } })),
-    attrs,
+  const c = card(t);
+  const meta = h("p", { class: "offer-meta muted" },
+    c.queue ? el("span", `Queue ${c.queue}`) : null,
+    h("span", { class: "waited", dataset: { since: t.date_created } }));
+  return h("li", { class: "work-item incoming offer", dataset: { reservation: r.sid, task: t.sid } },
+    h("div", { class: "offer-head" },
+      h("span", { class: "offer-who" }, el("span", c.who, "title"), c.address ? el("span", c.address, "muted offer-address") : null),
+      el("span", c.channel, "chip"),
+      h("span", { class: "countdown", dataset: { deadline: r.timeout_at } })),
+    c.transferNote ? el("p", `Transfer note: ${c.transferNote}`, "offer-note") : null,
+    c.words ? el("blockquote", c.words, "offer-words") : null,
+    meta,
+    answers(t),
+    techDetails(r),
     h("div", { class: "task-actions" },
-      h("button", { type: "button", class: "accept", onclick: act("accepted") }, "Accept"),
-      h("button", { type: "button", class: "secondary reject", onclick: act("rejected") }, "Reject")));
+      h("button", { type: "button", class: "accept", title: "Accept (a)", onclick: () => decide(r, "accepted") }, "Accept", el("kbd", "a")),
+      h("button", { type: "button", class: "secondary reject", title: "Reject (r)", onclick: () => decide(r, "rejected") }, "Reject", el("kbd", "r"))));
 }
 
 function mineItem(r) {
@@ -128,7 +326,7 @@ function mineItem(r) {
   const li = h("li", { class: `work-item${state.selected === t.sid ? " selected" : ""}`, dataset: { task: t.sid }, onclick: () => select(t.sid) },
     el("span", summary(t), "title"),
     chat && chat.unread ? el("span", chat.unread, "unread") : null,
-    el("div", r.status === "wrapping" ? "wrap-up" : t.assignment_status, "muted"));
+    el("div", `${channelName(t)} · ${r.status === "wrapping" ? "wrap-up" : t.assignment_status}`, "muted"));
   return li;
 }
 
@@ -138,15 +336,18 @@ function tick() {
     const left = (Date.parse(c.dataset.deadline) - (Date.now() + state.skew)) / 1000;
     c.textContent = left > 0 ? `${duration(left)} left` : "timing out";
   }
+  for (const w of document.querySelectorAll(".waited[data-since]")) {
+    w.textContent = `waited ${duration((Date.now() + state.skew - Date.parse(w.dataset.since)) / 1000)}`;
+  }
 }
 setInterval(tick, 1000);
 
 /* ---------- one task ---------- */
 
-const TECHNICAL = new Set(["conversationSid", "conversation_sid", "flow_execution_sid", "flexFlowSid", "customerAddress", "direction", "channelType", "from"]);
-
 async function select(taskSid) {
   state.selected = taskSid;
+  setUrlTask(taskSid);
+  $("desk-main").classList.add("has-task");
   drawLists();
   const r = state.work.find((x) => x.task.sid === taskSid);
   if (r) await drawTask(r, true);
@@ -174,23 +375,21 @@ async function drawTask(r, fresh = false) {
   const pane = $("task");
   const a = t.attributes || {};
   const isVoice = t.task_channel_unique_name === "voice" || a.call_sid;
-  const header = h("div", { class: "row" }, el("h2", summary(t)), el("span", r.status === "wrapping" ? "wrap-up" : t.assignment_status, `badge ${t.assignment_status}`),
-    h("span", { class: "spacer" }), el("span", t.sid, "mono muted"));
+  const c = card(t);
+  const header = h("div", { class: "row task-head" }, el("h2", c.who), el("span", c.channel, "chip"),
+    el("span", r.status === "wrapping" ? "wrap-up" : t.assignment_status, `badge ${t.assignment_status}`));
   const details = h("dl", { class: "kv", id: "task-attributes" });
   if (isVoice) {
     details.append(el("dt", "Caller"), el("dd", a.from || a.caller || "unknown"));
     details.append(el("dt", "Call"), el("dd", `${a.call_sid || ""} ${r.call_status ? "· " + r.call_status : ""}`.trim()));
-  }
-  if (t.customer_name) details.append(el("dt", "Customer"), el("dd", t.customer_name));
+  } else if (c.address) details.append(el("dt", "Address"), el("dd", c.address));
+  if (c.queue) details.append(el("dt", "Queue"), el("dd", c.queue));
+  if (c.words && c.words !== t.preview) details.append(el("dt", "Topic"), el("dd", c.words));
+  if (c.transferNote) details.append(el("dt", "Transfer note"), el("dd", c.transferNote, "offer-note"));
   if (t.conversation_state && t.conversation_state !== "active") details.append(el("dt", "Chat"), el("dd", t.conversation_state));
   // What the customer or the IVR told us comes first; routing plumbing goes under a fold.
-  const tech = h("dl", { class: "kv" });
-  for (const [k, v] of Object.entries(a)) {
-    if (isVoice && ["from", "caller", "call_sid"].includes(k)) continue;
-    const target = TECHNICAL.has(k) || (t.customer_name && k === "name" && v === a.from) ? tech : details;
-    target.append(el("dt", k), el("dd", typeof v === "object" ? pretty(v) : String(v)));
-  }
-  if (tech.children.length) details.append(el("dt", ""), h("dd", {}, h("details", {}, el("summary", "Technical details"), tech)));
+  for (const row of [...answers(t).children]) details.append(row);
+  details.append(el("dt", ""), h("dd", {}, techDetails(r)));
   const actions = h("div", { class: "task-actions" });
   const move = (status, label) => h("button", { type: "button", id: `task-${status}`, class: status === "completed" ? "" : "secondary", onclick: async () => {
     try {
@@ -231,12 +430,24 @@ async function drawTask(r, fresh = false) {
   if (keepFocus && $("reply")) { $("reply").value = draft; $("reply").focus(); }
 }
 
+/** Who wrote a line: the agent themself, the customer, the bot, another agent, the system. */
+function role(m, customer) {
+  if (state.me && m.author === state.me.friendly_name) return "me";
+  if (m.author === "bot") return "bot";
+  if (!m.author || m.author === "system") return "system";
+  if (customer && customer.identity) return m.author === customer.identity ? "customer" : "agent";
+  return "customer";
+}
+
+const WHO = { me: () => "You", bot: () => "Bot", system: () => "", customer: (m, c) => (c && c.name) || "Customer", agent: (m) => m.author };
+
 function message(m, customer) {
-  const mine = m.author === (state.me && state.me.friendly_name);
-  const who = mine ? "You" : customer && customer.identity && m.author === customer.identity ? customer.name || "Customer" : m.author;
-  const li = el("li", null, `chat-msg ${mine ? "mine" : "theirs"}`);
+  const r = role(m, customer);
+  const li = el("li", null, `chat-msg role-${r} ${r === "me" ? "mine" : "theirs"}`);
   li.dataset.index = m.index;
-  li.append(el("span", who, "chat-who"), el("p", m.body || "", "chat-body"),
+  li.dataset.role = r;
+  const who = WHO[r](m, customer);
+  li.append(who ? el("span", who, "chat-who") : "", el("p", m.body || "", "chat-body"),
     el("span", new Date(m.date_created).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), "chat-meta"));
   return li;
 }

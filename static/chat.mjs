@@ -1,17 +1,23 @@
 // The customer web chat: a name (and optional first message) starts a chat through the web Flex
 // Flow; the bot of the Webchat Flow answers, then an agent. The chat token is kept in
 // localStorage, so a reload reconnects to the same chat with its history. New messages arrive by
-// long-poll (the server parks the request until one comes). Text goes in with textContent only.
+// long-poll (the server parks the request until one comes, or until the chat's status changes:
+// an agent joins, the agent ends the chat). After the end the input gives way to "Start a new
+// chat", which reopens the same conversation, so the history stays. Text goes in with
+// textContent only.
 import { el } from "/static/common.mjs";
 
 // The channels module's customer endpoints (the per-chat token as a Bearer token).
 const START = "/webchat/start";
 const messagesPath = (sid) => `/webchat/${sid}/messages`;
+const restartPath = (sid) => `/webchat/${sid}/restart`;
 const KEY = "switchboard.webchat";
 
 const $ = (id) => document.getElementById(id);
-let chat = null; // { sid, token, identity, name }
+let chat = null; // { sid, token, identity, name, previous: [{ sid, token, identity }] }
 let lastIndex = -1;
+let seen = null; // the status tag the page shows
+let shown = { agent: null, ended: false };
 let poller = null;
 const pending = new Map();
 
@@ -55,7 +61,7 @@ function render(m) {
     li.dataset.index = m.index;
     return;
   }
-  const who = mine ? "You" : m.author_name || (m.author && m.author.startsWith("webchat-") ? "You" : m.author) || "";
+  const who = mine ? "You" : m.author_name || (m.author === "bot" ? "Bot" : m.author && m.author.startsWith("webchat-") ? "You" : "Agent");
   const li = el("li", null, `chat-msg ${mine ? "mine" : "theirs"}`);
   li.dataset.index = m.index;
   li.append(el("span", who, "chat-who"), el("p", m.body || "", "chat-body"), el("span", mine ? `delivered · ${time(m.date_created)}` : time(m.date_created), "chat-meta"));
@@ -74,11 +80,14 @@ async function follow() {
   let backoff = 500;
   while (poller === mine && chat) {
     try {
-      const q = lastIndex >= 0 ? `?After=${lastIndex}` : "";
-      const r = await call("GET", messagesPath(chat.sid) + q, null, chat.token);
+      const q = new URLSearchParams();
+      if (lastIndex >= 0) q.set("After", lastIndex);
+      if (seen) q.set("Seen", seen);
+      else q.set("Wait", "0"); // the first look answers at once, with the status
+      const r = await call("GET", `${messagesPath(chat.sid)}?${q}`, null, chat.token);
       if (poller !== mine) return;
       for (const m of (r && r.messages) || []) render(m);
-      if (r && r.state === "closed") status("This chat has ended.");
+      if (r) applyStatus(r);
       backoff = 500;
     } catch (e) {
       if (e.status === 403 || e.status === 404) { forget(); return; }
@@ -90,11 +99,86 @@ async function follow() {
   }
 }
 
+/** A line of the chat's own (an agent joined, the end), not a message. */
+function sysLine(text, cls = "") {
+  const li = el("li", text, `chat-sys ${cls}`.trim());
+  $("chat-log").append(li);
+  li.scrollIntoView({ block: "end" });
+}
+
+/** Shows what the server says of the chat: who serves it, whether it has ended. */
+function applyStatus(r) {
+  seen = r.status_tag || seen;
+  if (r.agent && r.agent !== shown.agent && !r.ended) {
+    sysLine(`${r.agent} joined the chat`, "joined");
+    shown.agent = r.agent;
+  }
+  if (r.ended && !shown.ended) {
+    sysLine(r.ended_by ? `${r.ended_by} ended the chat` : "This chat has ended", "ended");
+    shown.agent = null;
+  }
+  shown.ended = !!r.ended;
+  $("chat-send").classList.toggle("hidden", shown.ended);
+  $("chat-over").classList.toggle("hidden", !shown.ended);
+  if (shown.ended && document.activeElement === $("chat-text")) $("chat-restart").focus();
+}
+
+async function restart() {
+  $("chat-restart-error").textContent = "";
+  try {
+    const r = await call("POST", restartPath(chat.sid), {}, chat.token);
+    sysLine("New chat", "restarted");
+    applyStatus(r);
+  } catch (e) {
+    if (e.status !== 409) {
+      $("chat-restart-error").textContent = `Could not start a new chat: ${e.message}. Please try again.`;
+      return;
+    }
+    // The conversation is closed: a fresh chat, the old one's history kept above.
+    try {
+      const r = await call("POST", START, { FriendlyName: chat.name || "Customer" });
+      const previous = [...(chat.previous || []), { sid: chat.sid, token: chat.token, identity: chat.identity }];
+      chat = { sid: r.conversation_sid, token: r.token, identity: r.identity, name: chat.name, previous };
+      localStorage.setItem(KEY, JSON.stringify(chat));
+      sysLine("New chat", "restarted");
+      lastIndex = -1;
+      seen = null;
+      shown = { agent: null, ended: false };
+      applyStatus({ ended: false });
+      follow();
+    } catch (e2) {
+      $("chat-restart-error").textContent = `Could not start a new chat: ${e2.message}. Please try again.`;
+      return;
+    }
+  }
+  $("chat-text").focus();
+}
+
+/** The history of this customer's earlier (closed) chats, above the current one. */
+async function showPrevious() {
+  for (const p of (chat && chat.previous) || []) {
+    try {
+      const r = await call("GET", `${messagesPath(p.sid)}?Wait=0`, null, p.token);
+      for (const m of r.messages || []) {
+        const mine = m.author === p.identity;
+        const li = el("li", null, `chat-msg ${mine ? "mine" : "theirs"} earlier`);
+        li.append(el("span", mine ? "You" : m.author_name || (m.author === "bot" ? "Bot" : "Agent"), "chat-who"), el("p", m.body || "", "chat-body"), el("span", time(m.date_created), "chat-meta"));
+        $("chat-log").append(li);
+      }
+      sysLine(r.ended_by ? `${r.ended_by} ended the chat` : "This chat has ended", "ended");
+    } catch {
+      // An earlier chat that is gone is simply not shown.
+    }
+  }
+}
+
 function forget() {
   localStorage.removeItem(KEY);
   chat = null;
   poller = null;
   lastIndex = -1;
+  seen = null;
+  shown = { agent: null, ended: false };
   $("chat-log").replaceChildren();
   show("start");
 }
@@ -135,18 +219,20 @@ $("chat-send").addEventListener("submit", async (ev) => {
   } catch (e) {
     pending.delete(body);
     li.classList.add("failed");
-    li.querySelector(".chat-meta").textContent = `not delivered: ${e.message}`;
+    li.querySelector(".chat-meta").textContent = e.status === 409 ? "not sent: this chat has ended" : `not delivered: ${e.message}`;
+    if (!input.value) input.value = body;
   }
 });
 
 $("chat-end").addEventListener("click", forget);
+$("chat-restart").addEventListener("click", restart);
 
 if (new URLSearchParams(location.search).has("embed")) document.body.classList.add("embedded");
 
 try { chat = JSON.parse(localStorage.getItem(KEY) || "null"); } catch { chat = null; }
 if (chat && chat.sid && chat.token) {
   show("room");
-  follow();
+  showPrevious().then(follow);
 } else {
   show("start");
 }

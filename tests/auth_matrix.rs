@@ -511,8 +511,13 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
     for (method, pattern) in [
         ("POST", "/webchat/{ConversationSid}/messages"),
         ("GET", "/webchat/{ConversationSid}/messages"),
+        ("POST", "/webchat/{ConversationSid}/restart"),
     ] {
-        let ok = if method == "POST" { 201 } else { 200 };
+        let ok = if pattern.ends_with("/messages") && method == "POST" {
+            201
+        } else {
+            200
+        };
         table.push((
             method,
             pattern,

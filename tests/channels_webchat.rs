@@ -215,3 +215,136 @@ fn web_chat_lost_message_after_the_task_ttl_passes() {
     assert!(bodies.iter().any(|b| b == "hello? anyone?"), "{bodies:?}");
     assert_eq!(executions(&s, &webchat), 2, "a new execution started");
 }
+
+/// The customer's "Start a new chat" after the end.
+fn chat_restart(s: &TestServer, conv: &str, token: &str) -> Resp {
+    s.request(
+        "POST",
+        &format!("/webchat/{conv}/restart"),
+        &[
+            ("Authorization", &format!("Bearer {token}")),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        b"",
+    )
+}
+
+/// Issue 15: an ending the customer sees. The agent (shown by the display name of the worker's
+/// `full_name`, never the login) joins; their wrap-up wakes the customer's parked poll with
+/// `ended` and who ended it; a message then is refused (no silent bot restart); "Start a new
+/// chat" reopens the same conversation, so the history stays, and the bot greets again.
+#[test]
+fn the_agents_end_reaches_the_customer_and_a_new_chat_keeps_the_history() {
+    let s = TestServer::start();
+    let webchat = flow_named(&s, "Webchat Flow");
+    publish(&s, &webchat, &greeting_flow());
+    let tr = Tr::default(&s);
+    tr.worker("alice", json!({"full_name": "Alice Smith"}));
+
+    let (conv, token) = start_chat(&s, "Carol", &[("Body", "Hello, I need help")]);
+    let first = chat_get(&s, &conv, &token, "Wait=0").expect(200).json();
+    assert_eq!(first["ended"], false, "{first}");
+    assert_eq!(first["agent"], Value::Null, "{first}");
+    let tag = first["status_tag"].as_str().unwrap().to_string();
+    let task = wait_until(WAIT, || tasks_of(&tr, &conv).into_iter().next());
+    let task_sid = task["sid"].as_str().unwrap().to_string();
+
+    // A poll that has seen the status parks past the bot's greeting only until something new:
+    // the agent's joining changes the status.
+    let last = wait_until(WAIT, || {
+        let m = chat_get(&s, &conv, &token, "Wait=0").expect(200).json();
+        (m["messages"].as_array().unwrap().len() == 2).then_some(m)
+    });
+    let tag = last["status_tag"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or(tag);
+    let poll = chat_poll(&s, &conv, &token, &format!("After=1&Wait=20&Seen={tag}"));
+    accept(&tr, &task_sid);
+    let joined = poll.join().unwrap().expect(200).json();
+    assert!(
+        joined["messages"].as_array().unwrap().is_empty(),
+        "{joined}"
+    );
+    assert_eq!(joined["agent"], "Alice Smith", "{joined}");
+    assert_eq!(joined["ended"], false);
+    s.post(
+        &format!("/v1/Conversations/{conv}/Messages"),
+        &[("Author", "alice"), ("Body", "Hi Carol, Alice here.")],
+    )
+    .expect(201);
+    let said = chat_get(&s, &conv, &token, "After=1&Wait=0")
+        .expect(200)
+        .json();
+    assert_eq!(said["messages"][0]["author_name"], "Alice Smith", "{said}");
+
+    // The agent ends the chat (wrap-up): the parked poll answers with the end.
+    let tag = said["status_tag"].as_str().unwrap();
+    let poll = chat_poll(&s, &conv, &token, &format!("After=2&Wait=20&Seen={tag}"));
+    tr.s.post(
+        &tr.path(&format!("/Tasks/{task_sid}")),
+        &[("AssignmentStatus", "wrapping")],
+    )
+    .expect(200);
+    let ended = poll.join().unwrap().expect(200).json();
+    assert_eq!(ended["ended"], true, "{ended}");
+    assert_eq!(ended["ended_by"], "Alice Smith", "{ended}");
+    tr.s.post(
+        &tr.path(&format!("/Tasks/{task_sid}")),
+        &[("AssignmentStatus", "completed")],
+    )
+    .expect(200);
+    let still = chat_get(&s, &conv, &token, "Wait=0").expect(200).json();
+    assert_eq!(still["ended"], true, "{still}");
+    assert_eq!(still["state"], "inactive", "{still}");
+
+    // A message now is refused in words, and nothing restarts.
+    let refused = chat_send(&s, &conv, &token, "one more thing").expect_error(409);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("start a new chat"),
+        "{refused}"
+    );
+    assert_eq!(executions(&s, &webchat), 1);
+
+    // "Start a new chat": the same conversation, its history, and the bot greets again.
+    let restarted = chat_restart(&s, &conv, &token).expect(200).json();
+    assert_eq!(restarted["ended"], false, "{restarted}");
+    chat_send(&s, &conv, &token, "one more thing").expect(201);
+    wait_until(WAIT, || (executions(&s, &webchat) == 2).then_some(()));
+    let history = wait_until(WAIT, || {
+        let b = bodies(&s, &conv);
+        (b.len() == 5).then_some(b)
+    });
+    assert_eq!(
+        history,
+        [
+            "Hello, I need help",
+            "Hi Carol, I am the bot. Connecting you to an agent.",
+            "Hi Carol, Alice here.",
+            "one more thing",
+            "Hi Carol, I am the bot. Connecting you to an agent."
+        ]
+    );
+    // A chat that has not ended is left as it is by a second restart.
+    chat_restart(&s, &conv, &token).expect(200);
+    assert_eq!(executions(&s, &webchat), 2);
+    // The new chat's task: the agent's accepting it wakes a parked poll (the participant is
+    // already there, so only the task's workspace is named).
+    let second = wait_until(WAIT, || {
+        tasks_of(&tr, &conv)
+            .into_iter()
+            .find(|t| t["sid"] != task_sid.as_str())
+    });
+    let now = chat_get(&s, &conv, &token, "After=4&Wait=0")
+        .expect(200)
+        .json();
+    assert_eq!(now["agent"], Value::Null, "{now}");
+    let tag = now["status_tag"].as_str().unwrap();
+    let poll = chat_poll(&s, &conv, &token, &format!("After=4&Wait=20&Seen={tag}"));
+    accept(&tr, second["sid"].as_str().unwrap());
+    let joined = poll.join().unwrap().expect(200).json();
+    assert_eq!(joined["agent"], "Alice Smith", "{joined}");
+}

@@ -8,6 +8,7 @@ use super::sessions::{self, Inbound, Routed};
 use super::{conversations, flex_flows, Error, Result};
 use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
+use crate::states::ConversationState;
 use crate::store::channels::flex::{self as db, ChatChannel};
 use crate::store::channels::sessions as session_db;
 use serde_json::{json, Map, Value};
@@ -209,7 +210,7 @@ pub fn update(
     }
     if chat_status.is_some() {
         let tasks = app.store.write(|tx| {
-            conversations::set_state_in(tx, app, sid, "inactive")?;
+            conversations::set_state_in(tx, app, sid, ConversationState::Inactive)?;
             Ok::<_, Error>(session_db::live_tasks(tx, sid)?)
         })?;
         for t in tasks {

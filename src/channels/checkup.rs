@@ -7,6 +7,7 @@
 use super::integrations::{self, TaskState};
 use super::Result;
 use crate::events::{EventType, NewEvent};
+use crate::states::ConversationState;
 use crate::store::channels::{conversations as conv_db, flex_flows as flow_db, sessions as db};
 use crate::store::Store;
 use rusqlite::Connection;
@@ -54,7 +55,9 @@ fn find(conn: &Connection) -> Result<Report> {
     for s in db::all(conn, LIMIT)? {
         let why = match conv_db::find(conn, &s.conversation_sid)? {
             None => Some("its conversation is gone".to_string()),
-            Some(c) if c.state != "active" => Some(format!("its conversation is {}", c.state)),
+            Some(c) if c.state != ConversationState::Active => {
+                Some(format!("its conversation is {}", c.state))
+            }
             Some(_) => match &s.task_sid {
                 Some(t) if !task_live(conn, t)? => {
                     Some(format!("its task {t} is finished or gone"))
@@ -73,7 +76,10 @@ fn find(conn: &Connection) -> Result<Report> {
             let all_doomed = db::for_conversation(conn, conv)?
                 .iter()
                 .all(|s| doomed_sessions.contains(&s.sid));
-            if c.state == "active" && all_doomed && !candidates.iter().any(|x| x.sid == c.sid) {
+            if c.state == ConversationState::Active
+                && all_doomed
+                && !candidates.iter().any(|x| x.sid == c.sid)
+            {
                 candidates.push(c);
             }
         }
@@ -120,7 +126,7 @@ fn apply(tx: &Connection, account_sid: &str, r: &Report, now: i64) -> Result<()>
         for t in db::live_tasks(tx, conv)? {
             db::end_task(tx, &t, "checkup", now)?;
         }
-        if conv_db::set_state(tx, conv, "inactive", now)? {
+        if conv_db::set_state(tx, conv, ConversationState::Inactive, now)? {
             record(
                 NewEvent::new(EventType::ConversationStateUpdated, "conversation", conv)
                     .describe(format!("checkup: {why}"))

@@ -7,13 +7,12 @@ use super::{messages, Error, Result};
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
+use crate::states::ConversationState;
 use crate::store::channels::conversations as db;
 pub use crate::store::channels::conversations::{Conversation, Filter};
 pub use crate::store::channels::messages::Message;
 use rusqlite::Connection;
 use serde_json::{json, Value};
-
-pub const STATES: &[&str] = &["initializing", "active", "inactive", "closed"];
 
 /// Fields of a create or update; `None` leaves a field alone.
 #[derive(Debug, Default, Clone)]
@@ -84,7 +83,7 @@ pub fn create_in(
         friendly_name: None,
         unique_name: None,
         attributes: "{}".into(),
-        state: "active".into(),
+        state: ConversationState::Active,
         timers: json!({}),
         flex_flow_sid: flex_flow_sid.map(str::to_string),
         bindings: None,
@@ -163,7 +162,7 @@ pub fn create_with_participants(
 pub fn update(app: &Core, sid: &str, fields: Fields) -> Result<Conversation> {
     app.store.write(|tx| {
         let mut c = fetch(tx, sid)?;
-        let before = c.state.clone();
+        let before = c.state;
         apply(&mut c, &fields, app.now_ms())?;
         if let Some(u) = &fields.unique_name {
             if db::find(tx, u)?.is_some_and(|o| o.sid != c.sid) {
@@ -192,8 +191,8 @@ pub fn update(app: &Core, sid: &str, fields: Fields) -> Result<Conversation> {
                 params.clone(),
             )?;
             if before != c.state {
-                params["StateFrom"] = json!(before);
-                params["StateTo"] = json!(c.state);
+                params["StateFrom"] = json!(before.as_str());
+                params["StateTo"] = json!(c.state.as_str());
                 params["Reason"] = json!("API");
                 super::services::queue_post_webhooks(
                     tx,
@@ -216,7 +215,7 @@ fn conversation_params(c: &Conversation, source: &str) -> Value {
         "FriendlyName": c.friendly_name,
         "UniqueName": c.unique_name,
         "Attributes": c.attributes,
-        "State": c.state,
+        "State": c.state.as_str(),
         "MessagingServiceSid": c.messaging_service_sid,
         "DateCreated": crate::clock::iso8601(c.created_at),
         "DateUpdated": crate::clock::iso8601(c.updated_at),
@@ -226,19 +225,24 @@ fn conversation_params(c: &Conversation, source: &str) -> Value {
 
 /// Moves a conversation to `state` in the caller's transaction (and records it); a no-op if it
 /// is there already.
-pub fn set_state_in(tx: &Connection, app: &Core, sid: &str, state: &str) -> Result<bool> {
+pub fn set_state_in(
+    tx: &Connection,
+    app: &Core,
+    sid: &str,
+    state: ConversationState,
+) -> Result<bool> {
     let mut c = fetch(tx, sid)?;
     if c.state == state {
         return Ok(false);
     }
-    let from = std::mem::replace(&mut c.state, state.to_string());
+    let from = std::mem::replace(&mut c.state, state);
     c.updated_at = app.now_ms();
     db::set_state(tx, sid, state, c.updated_at)?;
     record_state(tx, app, &c)?;
     // Timers, the janitor and new messages move states: Twilio reports those as the system's.
     let mut params = conversation_params(&c, "SYSTEM");
-    params["StateFrom"] = json!(from);
-    params["StateTo"] = json!(c.state);
+    params["StateFrom"] = json!(from.as_str());
+    params["StateTo"] = json!(c.state.as_str());
     super::services::queue_post_webhooks(
         tx,
         app,
@@ -251,7 +255,7 @@ pub fn set_state_in(tx: &Connection, app: &Core, sid: &str, state: &str) -> Resu
 }
 
 fn record_state(tx: &Connection, app: &Core, c: &Conversation) -> Result<()> {
-    let kind = if c.state == "closed" {
+    let kind = if c.state == ConversationState::Closed {
         EventType::ConversationClosed
     } else {
         EventType::ConversationStateUpdated
@@ -346,18 +350,15 @@ fn apply(c: &mut Conversation, f: &Fields, now: i64) -> Result<()> {
         c.messaging_service_sid = Some(v.clone());
     }
     if let Some(v) = &f.state {
-        if !STATES.contains(&v.as_str()) {
-            return Err(Error::invalid(
-                "State",
-                "must be initializing, active, inactive or closed",
-            ));
-        }
-        if c.state == "closed" && v != "closed" {
+        let v = ConversationState::parse(v).ok_or_else(|| {
+            Error::invalid("State", "must be initializing, active, inactive or closed")
+        })?;
+        if c.state == ConversationState::Closed && v != ConversationState::Closed {
             return Err(Error::Conflict(
                 "A closed conversation cannot be reopened".into(),
             ));
         }
-        c.state = v.clone();
+        c.state = v;
     }
     let mut timers = c.timers.as_object().cloned().unwrap_or_default();
     for (key, v) in [
@@ -454,19 +455,23 @@ pub fn on_timer(
         .get("ConversationSid")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let state = row.data.get("State").and_then(Value::as_str).unwrap_or("");
+    let state = row
+        .data
+        .get("State")
+        .and_then(Value::as_str)
+        .and_then(ConversationState::parse);
     app.store
         .write(|tx| -> Result<()> {
             let Some(c) = db::find(tx, sid)? else {
                 return Ok(());
             };
             let allowed = match state {
-                "inactive" => c.state == "active",
-                "closed" => c.state != "closed",
+                Some(ConversationState::Inactive) => c.state == ConversationState::Active,
+                Some(ConversationState::Closed) => c.state != ConversationState::Closed,
                 _ => false,
             };
-            if allowed {
-                set_state_in(tx, app, &c.sid, state)?;
+            if let (true, Some(to)) = (allowed, state) {
+                set_state_in(tx, app, &c.sid, to)?;
             }
             Ok(())
         })
@@ -519,7 +524,7 @@ pub fn event_data(c: &Conversation) -> Value {
     json!({
         "ConversationSid": c.sid,
         "ChatServiceSid": c.chat_service_sid,
-        "State": c.state,
+        "State": c.state.as_str(),
         "FriendlyName": c.friendly_name,
         "UniqueName": c.unique_name,
         "Attributes": c.attributes,

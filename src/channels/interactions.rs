@@ -316,7 +316,12 @@ pub fn update_channel(
         db::save_channel(tx, &ch)?;
         if let Some(conv) = &ch.conversation_sid {
             if conversations::fetch(tx, conv).is_ok() {
-                conversations::set_state_in(tx, app, conv, status)?;
+                let state = if status == "closed" {
+                    crate::states::ConversationState::Closed
+                } else {
+                    crate::states::ConversationState::Inactive
+                };
+                conversations::set_state_in(tx, app, conv, state)?;
                 if status == "closed" {
                     for s in session_db::for_conversation(tx, conv)? {
                         super::sessions::close(tx, app, &s, "interaction channel closed")?;

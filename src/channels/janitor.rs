@@ -20,6 +20,7 @@ use super::messages::{self, NewMessage};
 use super::{conversations, outbox, participants, sessions, transfers, Result};
 use crate::core::Core;
 use crate::events::{Delivery, Event, EventType, Subscription};
+use crate::states::ConversationState;
 use crate::store::channels::{self as store, conversations as conv_db, flex_flows as flow_db};
 use crate::store::channels::{interactions as inter_db, sessions as session_db};
 use crossbeam_channel::Receiver;
@@ -242,7 +243,7 @@ fn add_agent(tx: &Connection, app: &Core, conv: &str, worker_sid: &str) -> Resul
     let Some(c) = conv_db::find(tx, conv)? else {
         return Ok(());
     };
-    if c.state == "closed" {
+    if c.state == ConversationState::Closed {
         return Ok(());
     }
     let identity =
@@ -317,8 +318,8 @@ pub fn clean(
         }
     }
     let others_live = !others.is_empty();
-    if !flow.long_lived && !others_live && conv.state == "active" {
-        conversations::set_state_in(tx, app, &conv.sid, "inactive")?;
+    if !flow.long_lived && !others_live && conv.state == ConversationState::Active {
+        conversations::set_state_in(tx, app, &conv.sid, ConversationState::Inactive)?;
     }
     Ok(())
 }
@@ -349,7 +350,7 @@ fn deliver_studio_message(tx: &Connection, app: &Core, ev: &Event) -> Result<()>
             .transpose()?
             .flatten(),
     };
-    if let Some(conv) = conv.filter(|c| c.state != "closed") {
+    if let Some(conv) = conv.filter(|c| c.state != ConversationState::Closed) {
         messages::add_in(
             tx,
             app,

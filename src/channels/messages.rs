@@ -7,6 +7,7 @@ use super::{outbox, Error, Result};
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
+use crate::states::ConversationState;
 pub use crate::store::channels::messages::Message;
 use crate::store::channels::{conversations as conv_db, messages as db, participants, webhooks};
 use rusqlite::Connection;
@@ -46,7 +47,7 @@ pub fn add_in(
         }
     }
     let conv = super::conversations::fetch(tx, conversation_sid)?;
-    if conv.state == "closed" {
+    if conv.state == ConversationState::Closed {
         return Err(Error::Conflict(format!(
             "Conversation {} is closed and takes no new messages",
             conv.sid
@@ -66,8 +67,8 @@ pub fn add_in(
             return Err(Error::invalid("Attributes", "must be a JSON document"));
         }
     }
-    if conv.state == "inactive" {
-        super::conversations::set_state_in(tx, app, &conv.sid, "active")?;
+    if conv.state == ConversationState::Inactive {
+        super::conversations::set_state_in(tx, app, &conv.sid, ConversationState::Active)?;
     }
     super::conversations::touch_timers_in(tx, &conv, app.now_ms())?;
     let now = app.now_ms();

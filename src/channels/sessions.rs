@@ -13,6 +13,7 @@ use super::{conversations, flex_flows, outbox, participants, Error, Result};
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
+use crate::states::ConversationState;
 use crate::store::channels::flex_flows::FlexFlow;
 use crate::store::channels::inbound_routing as routing_db;
 use crate::store::channels::sessions::{self as db, Session};
@@ -342,7 +343,7 @@ fn open_session(tx: &Connection, app: &Core, inbound: &Inbound) -> Result<(Sessi
         let conv = conv_db::find(tx, &s.conversation_sid)?;
         let flow = crate::store::channels::flex_flows::find(tx, &s.flex_flow_sid)?;
         match (conv, flow) {
-            (Some(c), Some(f)) if c.state != "closed" => return Ok((s, f)),
+            (Some(c), Some(f)) if c.state != ConversationState::Closed => return Ok((s, f)),
             _ => {
                 // The conversation was closed or deleted, or its handler removed: start afresh.
                 close(tx, app, &s, "conversation closed or handler removed")?;
@@ -358,7 +359,7 @@ fn open_session(tx: &Connection, app: &Core, inbound: &Inbound) -> Result<(Sessi
         })?;
     let now = app.now_ms();
     let continued = match &inbound.conversation_sid {
-        Some(sid) => conv_db::find(tx, sid)?.filter(|c| c.state != "closed"),
+        Some(sid) => conv_db::find(tx, sid)?.filter(|c| c.state != ConversationState::Closed),
         None => None,
     };
     // A conversation where the contact is bound through this address (created over the API or

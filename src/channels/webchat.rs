@@ -96,6 +96,13 @@ pub fn send(app: &Core, chat: &WebChat, body: &str) -> Result<Received> {
     if body.trim().is_empty() {
         return Err(Error::invalid("Body", "is empty"));
     }
+    // After the agent's end a message would silently start the bot over: the customer starts
+    // a new chat first (`restart`).
+    if app.store.read(|c| status(c, chat))?.ended {
+        return Err(Error::Conflict(
+            "This chat has ended; start a new chat to write again".into(),
+        ));
+    }
     let contact_identity = app
         .store
         .read(|c| crate::store::channels::sessions::for_conversation(c, &chat.conversation_sid))?
@@ -124,4 +131,155 @@ pub fn messages_after(
     after: Option<i64>,
 ) -> Result<Vec<Message>> {
     super::conversations::list_messages(conn, &chat.conversation_sid, after, 100)
+}
+
+/// What the customer's page shows besides the messages: whether the chat has ended (and by
+/// whom), and the agent serving it by their display name.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChatStatus {
+    /// The conversation's state (`active`, `inactive`, `closed`).
+    pub state: String,
+    /// The agent ended the chat (their task went to wrap-up or completed and the customer's
+    /// session is gone), or the conversation is closed. A message now would start the bot over,
+    /// so the page offers "Start a new chat" instead, and `send` refuses.
+    pub ended: bool,
+    /// The display name of the agent who ended it.
+    pub ended_by: Option<String>,
+    /// The display name of the agent serving the chat now.
+    pub agent: Option<String>,
+    /// Agent identities in the conversation → display names (for messages' `author_name`).
+    pub names: Vec<(String, String)>,
+}
+
+impl ChatStatus {
+    /// A short tag that changes whenever what the page shows does (the long-poll's `Seen`).
+    pub fn tag(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&self.state, self.ended, &self.ended_by, &self.agent).hash(&mut h);
+        format!("{:016x}", h.finish())
+    }
+}
+
+/// A worker's name as a customer sees it: the `full_name` (or `display_name`, `friendly_name`)
+/// attribute, never the login; "Agent" without one.
+pub fn display_name(worker: &crate::routing::workers::Worker) -> String {
+    ["full_name", "display_name", "friendly_name"]
+        .iter()
+        .find_map(|k| worker.attributes.get(*k).and_then(Value::as_str))
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or("Agent")
+        .to_string()
+}
+
+pub fn status(conn: &Connection, chat: &WebChat) -> Result<ChatStatus> {
+    use crate::store::channels::{conversations as conv_db, participants as part_db, sessions};
+    let state = conv_db::find(conn, &chat.conversation_sid)?
+        .map_or(crate::states::ConversationState::Closed, |c| c.state);
+    let open = sessions::for_conversation(conn, &chat.conversation_sid)?
+        .iter()
+        .any(|s| s.contact == chat.identity);
+    let tasks = sessions::tasks_of_conversation(conn, &chat.conversation_sid)?;
+    let last = tasks.last();
+    let by_agent = last.and_then(|t| t.ended.as_deref()).is_some_and(|why| {
+        why == crate::events::EventType::TaskWrapup.as_str()
+            || why == crate::events::EventType::TaskCompleted.as_str()
+    });
+    let worker_name = |worker_sid: &str| -> Result<String> {
+        let worker = crate::routing::workers::fetch(conn, worker_sid)
+            .map_err(|e| Error::Integration(e.to_string()))?;
+        Ok(worker
+            .as_ref()
+            .map_or_else(|| "Agent".to_string(), display_name))
+    };
+    // The agent of a task: the worker whose reservation of it was accepted.
+    let agent_of = |task_sid: &str| -> Result<Option<String>> {
+        use crate::states::ReservationStatus as R;
+        crate::store::taskrouter::reservations::of_task(conn, task_sid)?
+            .into_iter()
+            .rev()
+            .find(|r| matches!(r.status, R::Accepted | R::Wrapping | R::Completed))
+            .map(|r| worker_name(&r.worker_sid))
+            .transpose()
+    };
+    // The agents in the conversation by identity (messages carry the identity as the author).
+    let window = crate::store::Window {
+        offset: 0,
+        limit: 1000,
+    };
+    let mut names = Vec::new();
+    for p in part_db::list(conn, &chat.conversation_sid, window)?.items {
+        let attrs: Value = serde_json::from_str(&p.attributes).unwrap_or(Value::Null);
+        if attrs.get("role").and_then(Value::as_str) != Some("agent") {
+            continue;
+        }
+        if let (Some(identity), Some(worker_sid)) =
+            (&p.identity, attrs.get("worker_sid").and_then(Value::as_str))
+        {
+            names.push((identity.clone(), worker_name(worker_sid)?));
+        }
+    }
+    let ended = state == crate::states::ConversationState::Closed || (!open && by_agent);
+    let (agent, ended_by) = match last {
+        Some(t) if ended => (None, agent_of(&t.task_sid)?),
+        Some(t) if t.ended.is_none() => (agent_of(&t.task_sid)?, None),
+        _ => (None, None),
+    };
+    Ok(ChatStatus {
+        state: state.as_str().to_string(),
+        ended,
+        ended_by,
+        agent,
+        names,
+    })
+}
+
+/// "Start a new chat" after the end: the customer's session opens again in the same
+/// conversation (its history stays), and the flow runs again with the next message. A chat
+/// that has not ended is left as it is. A closed conversation takes no new chat
+/// (`Conflict`: the page starts a fresh one and keeps showing the old one's history).
+pub fn restart(app: &Core, chat: &WebChat) -> Result<()> {
+    let st = app.store.read(|c| status(c, chat))?;
+    if !st.ended {
+        return Ok(());
+    }
+    if st.state == "closed" {
+        return Err(Error::Conflict(
+            "This chat is closed; start a new one".into(),
+        ));
+    }
+    let contact_identity = app
+        .store
+        .read(|c| flex_flows::handler_for(c, "web", flex_flows::WEBCHAT_IDENTITY))?
+        .map(|f| f.contact_identity)
+        .ok_or_else(|| Error::not_found("an enabled web chat Flex Flow"))?;
+    sessions::receive(
+        app,
+        Inbound {
+            channel_type: "web".into(),
+            contact: chat.identity.clone(),
+            contact_identity,
+            body: None,
+            name: Some(chat.name.clone()),
+            conversation_sid: Some(chat.conversation_sid.clone()),
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// What a parked read of the chat waits on: the conversation, and the workspaces of its tasks
+/// (an agent's accepting a later task of the same chat names only the task and the workspace).
+pub fn topics(conn: &Connection, chat: &WebChat) -> Result<Vec<String>> {
+    let mut topics = vec![chat.conversation_sid.clone()];
+    for t in crate::store::channels::sessions::tasks_of_conversation(conn, &chat.conversation_sid)?
+    {
+        if let Some(ws) = t.workspace_sid {
+            if !topics.contains(&ws) {
+                topics.push(ws);
+            }
+        }
+    }
+    Ok(topics)
 }

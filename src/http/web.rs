@@ -32,6 +32,7 @@ assets! {
     "/chat" => HTML "chat.html",
     "/chat/embed.js" => JS "embed.js",
     "/static/app.css" => CSS "app.css",
+    "/static/agent.css" => CSS "agent.css",
     "/static/common.mjs" => JS "common.mjs",
     "/static/flowgraph.mjs" => JS "flowgraph.mjs",
     "/static/admin.mjs" => JS "admin.mjs",
@@ -40,6 +41,7 @@ assets! {
     "/static/admin-live.mjs" => JS "admin-live.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
     "/static/chat.mjs" => JS "chat.mjs",
+    "/static/chat.css" => CSS "chat.css",
 }
 
 /// Pages may not be framed by other sites, except the customer chat, which the office's own site

@@ -4,6 +4,8 @@ import { launch, context, shot, rest, assert, waitFor, scenario, finish, skip, B
 import { adminScenarios } from "./admin.mjs";
 import { chatScenarios } from "./chat.mjs";
 import { agentScenarios } from "./agent.mjs";
+import { customerChatScenarios } from "./chat-customer.mjs";
+import { agentDeskScenarios } from "./agentdesk.mjs";
 
 const browser = await launch();
 try {
@@ -32,6 +34,8 @@ try {
   await adminScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await agentScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await chatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await customerChatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await agentDeskScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
 } finally {
   await browser.close();
   finish();

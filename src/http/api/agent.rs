@@ -18,7 +18,9 @@ use crate::routing::reservations::{self, Reservation, ReservationUpdate, Scope};
 use crate::routing::states::ReservationStatus;
 use crate::routing::tasks::{self, Task};
 use crate::routing::workers::{self, Worker, WorkerUpdate};
-use crate::store::taskrouter::{activities, reservations as reservation_db, workers as worker_db};
+use crate::store::taskrouter::{
+    activities, queues, reservations as reservation_db, workers as worker_db,
+};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -176,6 +178,8 @@ fn item_json(r: &Reservation, t: &Task, now: i64) -> Value {
             "task_channel_unique_name": t.task_channel_unique_name,
             "priority": t.priority,
             "age": (now - t.created_at) / 1000,
+            "date_created": iso8601(t.created_at),
+            "queue_sid": t.queue_sid,
             "conversation_sid": conversation_of(t),
         },
     })
@@ -199,11 +203,39 @@ fn enriched(app: &App, r: &Reservation, t: &Task, now: i64) -> Result<Value, Api
                 .map(str::to_string)
                 .or(conv.friendly_name.clone());
             v["task"]["customer_name"] = json!(name);
-            v["task"]["conversation_state"] = json!(conv.state);
+            v["task"]["conversation_state"] = json!(conv.state.as_str());
         }
+        v["task"]["preview"] = json!(preview(app, &sid, t)?);
+    }
+    if let Some(q) = &t.queue_sid {
+        let queue = app.store.read(|c| queues::find(c, &t.workspace_sid, q))?;
+        v["task"]["queue_name"] = json!(queue.map(|q| q.friendly_name));
     }
     v["task"]["customer_identity"] = t.attributes.get("from").cloned().unwrap_or(Value::Null);
     Ok(v)
+}
+
+/// What the offer card shows as the customer's words: the first message of the conversation
+/// that neither the bot nor an agent wrote (the customer's), cut to 160 characters. Only this
+/// line is readable before accepting; the whole transcript stays behind the accept.
+fn preview(app: &App, conv: &str, t: &Task) -> Result<Option<String>, ApiError> {
+    let customer = t.attributes.get("from").and_then(Value::as_str);
+    let first = app
+        .store
+        .read(|c| crate::channels::conversations::list_messages(c, conv, None, 50))?
+        .into_iter()
+        .find(|m| match customer {
+            Some(who) => m.author == who,
+            None => m.author != crate::channels::janitor::BOT_AUTHOR,
+        });
+    Ok(first.and_then(|m| m.body).map(|b| {
+        let b = b.trim();
+        if b.chars().count() > 160 {
+            format!("{}…", b.chars().take(159).collect::<String>())
+        } else {
+            b.to_string()
+        }
+    }))
 }
 
 /// The newest recorded status of a voice task's call (`call.status-updated`), if any.

@@ -2,6 +2,7 @@
 //! index.
 
 use super::json_col;
+pub use crate::states::ConversationState;
 use crate::store::{optional, Page, Result, Window};
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;
@@ -15,8 +16,7 @@ pub struct Conversation {
     pub unique_name: Option<String>,
     /// The attributes as the client sent them (a JSON document, kept as text).
     pub attributes: String,
-    /// `active` | `inactive` | `closed`.
-    pub state: String,
+    pub state: ConversationState,
     pub timers: Value,
     pub flex_flow_sid: Option<String>,
     /// Twilio's `bindings` (`{"email": {"address", "name"}}`), or `None`.
@@ -96,7 +96,7 @@ pub fn set_timers(conn: &Connection, sid: &str, timers: &Value) -> Result<()> {
     Ok(())
 }
 
-pub fn set_state(conn: &Connection, sid: &str, state: &str, now: i64) -> Result<bool> {
+pub fn set_state(conn: &Connection, sid: &str, state: ConversationState, now: i64) -> Result<bool> {
     Ok(conn
         .prepare_cached("UPDATE conversations SET state = ?2, updated_at = ?3 WHERE sid = ?1")?
         .execute(params![sid, state, now])?
@@ -118,7 +118,7 @@ pub fn find(conn: &Connection, sid_or_name: &str) -> Result<Option<Conversation>
 pub struct Filter {
     /// Only this Conversations service's (`IS…`); all services when `None`.
     pub chat_service_sid: Option<String>,
-    pub state: Option<String>,
+    pub state: Option<ConversationState>,
     pub start_ms: Option<i64>,
     pub end_ms: Option<i64>,
 }

@@ -169,3 +169,20 @@ pub fn end_task(conn: &Connection, task_sid: &str, why: &str, now: i64) -> Resul
     .execute(params![task_sid, why, now])?;
     Ok(())
 }
+
+/// Every task that served a conversation, the oldest first (live or ended).
+pub fn tasks_of_conversation(conn: &Connection, conversation_sid: &str) -> Result<Vec<TaskLink>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT task_sid, conversation_sid, workspace_sid, ended FROM channel_tasks
+         WHERE conversation_sid = ?1 ORDER BY created_at, rowid",
+    )?;
+    let rows = stmt.query_map([conversation_sid], |r| {
+        Ok(TaskLink {
+            task_sid: r.get(0)?,
+            conversation_sid: r.get(1)?,
+            workspace_sid: r.get(2)?,
+            ended: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

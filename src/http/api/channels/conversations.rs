@@ -55,7 +55,7 @@ pub fn conversation_json(app: &App, req: &Req, prefix: &str, c: &Conversation) -
             "friendly_name": c.friendly_name,
             "unique_name": c.unique_name,
             "attributes": c.attributes,
-            "state": c.state,
+            "state": c.state.as_str(),
             "date_created": iso8601(c.created_at),
             "date_updated": iso8601(c.updated_at),
             "timers": timers,
@@ -169,15 +169,12 @@ fn delete(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let Scope { prefix, service } = scope(app, req)?;
     let pr = PageRequest::from_query(&req.query)?;
-    let state = req.query.get("State").map(str::to_string);
-    if let Some(s) = &state {
-        if !conversations::STATES.contains(&s.as_str()) {
-            return Err(ApiError::bad_param(
-                "State",
-                "must be initializing, active, inactive or closed",
-            ));
-        }
-    }
+    let state = match req.query.get("State") {
+        None => None,
+        Some(s) => Some(crate::states::ConversationState::parse(s).ok_or_else(|| {
+            ApiError::bad_param("State", "must be initializing, active, inactive or closed")
+        })?),
+    };
     let filter = Filter {
         chat_service_sid: Some(service),
         state,

@@ -4,11 +4,16 @@
 //! - `POST /webchat/{ConversationSid}/messages` (`Body`) — the customer writes;
 //! - `GET /webchat/{ConversationSid}/messages?After=N&Wait=S` — messages with an index above
 //!   `After`; with none yet, the request is parked (no pool thread held) until one arrives or
-//!   `Wait` seconds (default 25, at most 30) pass, then `{"messages": []}`.
+//!   `Wait` seconds (default 25, at most 30) pass, then `{"messages": []}`. Every answer carries
+//!   the chat's status (`state`, `ended`, `ended_by`, `agent`: display names) and its `status_tag`;
+//!   a poll given `Seen=<status_tag>` is also answered when the status changes (the agent joins,
+//!   the agent ends the chat);
+//! - `POST /webchat/{ConversationSid}/restart` — "Start a new chat" after the end: the same
+//!   conversation (its history stays) takes messages again; 409 when it is closed.
 //!
 //! The token goes in `Authorization: Bearer …` (or a `Token` parameter).
 
-use crate::channels::webchat;
+use crate::channels::webchat::{self, ChatStatus};
 use crate::clock::iso8601;
 use crate::http::error::ApiError;
 use crate::http::limits::Limit;
@@ -29,14 +34,22 @@ pub fn routes() -> Vec<Route> {
         Route::new(Post, "/webchat/{ConversationSid}/messages", p, send).limited_as(Limit::WebChat),
         Route::new(Get, "/webchat/{ConversationSid}/messages", p, receive)
             .limited_as(Limit::WebChat),
+        Route::new(Post, "/webchat/{ConversationSid}/restart", p, restart)
+            .limited_as(Limit::WebChat),
     ]
 }
 
-fn message_json(m: &Message) -> Value {
+fn message_json(m: &Message, status: &ChatStatus) -> Value {
+    let author_name = status
+        .names
+        .iter()
+        .find(|(identity, _)| *identity == m.author)
+        .map(|(_, name)| name.clone());
     json!({
         "sid": m.sid,
         "index": m.index,
         "author": m.author,
+        "author_name": author_name,
         "body": m.body,
         "media": m.media,
         "date_created": iso8601(m.created_at),
@@ -88,35 +101,59 @@ fn send(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let chat = authorize(app, req)?;
     let body = req.form.require("Body")?;
     let received = webchat::send(app, &chat, body)?;
-    let m = received.message.as_ref().map(message_json);
+    let status = app.store.read(|c| webchat::status(c, &chat))?;
+    let m = received.message.as_ref().map(|m| message_json(m, &status));
     Ok(Reply::created(json!({"message": m})).into())
+}
+
+fn restart(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let chat = authorize(app, req)?;
+    webchat::restart(app, &chat)?;
+    let status = app.store.read(|c| webchat::status(c, &chat))?;
+    Ok(Reply::ok(status_json(&status, Vec::new())).into())
+}
+
+fn status_json(status: &ChatStatus, messages: Vec<Value>) -> Value {
+    json!({
+        "messages": messages,
+        "state": status.state,
+        "ended": status.ended,
+        "ended_by": status.ended_by,
+        "agent": status.agent,
+        "status_tag": status.tag(),
+    })
 }
 
 fn receive(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let chat = authorize(app, req)?;
     let after = req.query.parse::<i64>("After")?;
     let wait = req.query.parse::<u64>("Wait")?.unwrap_or(25).min(30);
-    let read = move |app: &App, chat: &WebChat| -> Result<Vec<Value>, ApiError> {
-        Ok(app
-            .store
-            .read(|c| webchat::messages_after(c, chat, after))?
-            .iter()
-            .map(message_json)
-            .collect())
+    let seen = req.query.get("Seen").map(str::to_string);
+    // Answers when there are messages, when the status differs from the one the page has seen,
+    // or (`now`) at once.
+    let read = move |app: &App, chat: &WebChat, now: bool| -> Result<Option<Value>, ApiError> {
+        let (status, items) = app.store.read(|c| {
+            let status = webchat::status(c, chat)?;
+            let items = webchat::messages_after(c, chat, after)?;
+            Ok::<_, crate::channels::Error>((status, items))
+        })?;
+        let changed = seen.as_deref().is_some_and(|s| s != status.tag());
+        if items.is_empty() && !changed && !now {
+            return Ok(None);
+        }
+        let items = items.iter().map(|m| message_json(m, &status)).collect();
+        Ok(Some(status_json(&status, items)))
     };
-    let now = read(app, &chat)?;
-    if !now.is_empty() || wait == 0 {
-        return Ok(Reply::ok(json!({"messages": now})).into());
+    if let Some(answer) = read(app, &chat, wait == 0)? {
+        return Ok(Reply::ok(answer).into());
     }
-    let topic = chat.conversation_sid.clone();
+    let topics = app.store.read(|c| webchat::topics(c, &chat))?;
     Ok(Outcome::Park(Parked::new(
-        vec![topic],
+        topics,
         Duration::from_secs(wait),
-        Box::new(move |app, timed_out| match read(app, &chat) {
-            Ok(items) if !items.is_empty() || timed_out => {
-                Some(Ok(Reply::ok(json!({"messages": items}))))
-            }
-            Ok(_) => None,
+        Box::new(move |app, timed_out| match read(app, &chat, timed_out) {
+            Ok(Some(answer)) => Some(Ok(Reply::ok(answer))),
+            Ok(None) => None,
             Err(e) => Some(Err(e)),
         }),
     )))
