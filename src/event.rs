@@ -66,6 +66,9 @@ event_types! {
     // A send-message / send-and-wait-for-reply widget's outbound message; the channels layer
     // delivers it (conversation message or carrier outbox) as a durable subscriber.
     ExecutionSendMessage => "studio.execution.send-message",
+    // TwiML a run produced for a call that no carrier request waits for (a timer, an HTTP
+    // answer, a subflow ending later): the voice bridge sends it as the carrier's call update.
+    ExecutionCallTwiml => "studio.execution.call-twiml",
     FlowPublished => "studio.flow.published",
     // Channels and conversations.
     ConversationCreated => "conversation.created",

@@ -18,7 +18,8 @@ const SLOW: &str = "{% for a in (1..15) %}{% for b in (1..8) %}\
 {% assign x = a | times: b | plus: 3 | modulo: 7 %}{% endfor %}{% endfor %}\
 {{ flow.variables.n | plus: 1 }}";
 
-/// The REST trigger into a set-variables widget that loops to itself until the step guard.
+/// The REST trigger into two set-variables widgets taking turns until the step guard (one
+/// widget looping to itself would meet the widget-repeat guard after 10 runs).
 fn runaway() -> Value {
     json!({
         "description": "runaway",
@@ -26,6 +27,9 @@ fn runaway() -> Value {
             {"name": "Trigger", "type": "trigger", "properties": {},
              "transitions": [{"event": "incomingRequest", "next": "spin"}]},
             {"name": "spin", "type": "set-variables",
+             "properties": {"variables": [{"key": "n", "value": SLOW}]},
+             "transitions": [{"event": "next", "next": "spun"}]},
+            {"name": "spun", "type": "set-variables",
              "properties": {"variables": [{"key": "n", "value": SLOW}]},
              "transitions": [{"event": "next", "next": "spin"}]}
         ],

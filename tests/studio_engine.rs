@@ -253,10 +253,14 @@ fn an_endless_loop_ends_at_the_guard() {
              "transitions": [{"event": "incomingRequest", "next": "inc"}]},
             {"name": "inc", "type": "set-variables",
              "properties": {"variables": [{"key": "n", "value": "{{flow.variables.n | plus: 1}}"}]},
+             "transitions": [{"event": "next", "next": "inc2"}]},
+            {"name": "inc2", "type": "set-variables",
+             "properties": {"variables": [{"key": "n", "value": "{{flow.variables.n | plus: 1}}"}]},
              "transitions": [{"event": "next", "next": "inc"}]}
         ],
         "initial_state": "Trigger"
     });
+    // Two widgets taking turns (one looping to itself meets the widget-repeat guard first).
     let flow = create(&s, "loop", &def);
     let e = execute(&s, &flow, "+15551230004", json!({}))
         .expect(201)

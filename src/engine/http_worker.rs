@@ -69,7 +69,11 @@ fn claimer(
             let key = crate::outbound::key_of(job.request["url"].as_str().unwrap_or(""));
             let (app, agent) = (app.clone(), agent.clone());
             lanes.submit(&key, move || {
-                let (event_ok, outputs) = perform(&agent, &job.request);
+                let (event_ok, outputs) = if job.request["kind"] == "carrier-call" {
+                    carrier_call(&app, &job.request)
+                } else {
+                    perform(&agent, &job.request, None)
+                };
                 if let Err(e) = finish(&app, &job, event_ok, outputs) {
                     log::error!(
                         "Studio HTTP worker cannot resume {}: {e}",
@@ -94,6 +98,34 @@ fn claimer(
             }
         }
     }
+}
+
+/// make-outgoing-call-v2's request to the carrier the operator configured (not a user URL, so
+/// not under the outbound guard), with its credentials added here, never stored in the job.
+fn carrier_call(app: &Core, request: &Value) -> (bool, Value) {
+    let c = &app.config;
+    let (Some(sid), Some(token)) = (&c.provider_sid, &c.provider_token) else {
+        return (
+            false,
+            json!({"error": {"message": "no carrier is configured (SWITCHBOARD_PROVIDER_SID/_TOKEN)"}}),
+        );
+    };
+    let auth = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{sid}:{token}")
+        )
+    );
+    let agent = crate::outbound::http_client(
+        crate::outbound::Options::within(Duration::from_secs(15))
+            .connect_within(Duration::from_secs(5)),
+    );
+    let (ok, mut outputs) = perform(&agent, request, Some(&auth));
+    if ok {
+        outputs["call_sid"] = outputs["parsed"]["sid"].clone();
+    }
+    (ok, outputs)
 }
 
 /// Resumes the execution with the answer, unless it moved on meanwhile (stopped, say): the run
@@ -123,6 +155,18 @@ fn finish(app: &Core, job: &http_jobs::Job, ok: bool, outputs: Value) -> Result<
         if exec.status != ExecutionStatus::Active || !due {
             return Ok(((), fx));
         }
+        // The carrier took the outgoing call: the widget now waits for the callee's answer or
+        // the call's status (`engine::call_callback`), with the call's SID in its outputs.
+        if ok && job.request["kind"] == "carrier-call" {
+            let mut exec = exec;
+            if let Some(Wait::Http { state, token, .. }) = current {
+                crate::engine::context::set_outputs(&mut exec.context, &state, outputs.clone());
+                exec.wait = Some(Wait::Call { state, token }.to_json());
+                exec.updated_at = app.now_ms();
+                fx.touch(Some(exec.version), exec);
+            }
+            return Ok(((), fx));
+        }
         // A caller hears what comes next only in answer to the carrier's next request: keep
         // the answer for the poll (`engine::call_callback`).
         if exec.context["trigger"]["call"].is_object() {
@@ -146,8 +190,10 @@ fn finish(app: &Core, job: &http_jobs::Job, ok: bool, outputs: Value) -> Result<
             return Ok(((), fx));
         };
         r.resume(event, outputs.clone())?;
+        let mut verbs = std::mem::take(&mut r.twiml);
         fx.absorb(r.finish());
-        widgets::finish_child(app, &mut fx, &r.exec, refusals)?;
+        verbs.extend(widgets::finish_child(app, &mut fx, &r.exec, refusals)?);
+        crate::engine::deliver_unrequested(app, &mut fx, &r.exec.sid, verbs)?;
         Ok(((), fx))
     })
     .map(|_| ())
@@ -168,7 +214,7 @@ fn form_encode(params: &[(String, String)]) -> String {
 }
 
 /// Performs the request; answers whether it succeeded (2xx) and the widget's outputs.
-pub fn perform(agent: &ureq::Agent, request: &Value) -> (bool, Value) {
+pub fn perform(agent: &ureq::Agent, request: &Value, auth: Option<&str>) -> (bool, Value) {
     let s = |k: &str| request[k].as_str().unwrap_or("").to_string();
     let (method, mut url, content_type, body) =
         (s("method"), s("url"), s("content_type"), s("body"));
@@ -179,7 +225,10 @@ pub fn perform(agent: &ureq::Agent, request: &Value) -> (bool, Value) {
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&form_encode(&params));
     }
-    let req = agent.request(&method, &url);
+    let mut req = agent.request(&method, &url);
+    if let Some(a) = auth {
+        req = req.set("Authorization", a);
+    }
     let result = if !sends_body {
         req.call()
     } else if content_type.to_ascii_lowercase().contains("json") {

@@ -23,7 +23,7 @@ use crate::flows::definition::FlowDefinition;
 use crate::ids::{new_sid, Prefix};
 use crate::store::studio::{executions as db, flows};
 use crate::store::{self, timers::TimerRow};
-use crate::timers::TimerKind;
+use crate::timers::{self, TimerKind};
 use crate::voice::twiml::{self, Element};
 use effects::{Effects, Guard, Op, Refusals};
 use run::Run;
@@ -112,7 +112,7 @@ impl fmt::Display for Error {
 /// Resumes the contact's execution of the flow that waits for a reply (messages), else starts
 /// a new execution from the latest published revision. One active execution per contact and
 /// flow unless the flow sets `allow_concurrent_calls`: a message for an execution that is busy
-/// (waiting for an HTTP answer, say) is taken by it and changes nothing.
+/// (waiting for an HTTP answer, say) is queued on it and answers its next send-and-wait.
 pub fn handle_inbound(app: &Core, inbound: Inbound) -> Result<Handled, Error> {
     handle_inbound_claimed(app, inbound, &mut |_| Ok(true))?
         .ok_or_else(|| Error::Store(store::Error::internal("an unclaimed inbound was refused")))
@@ -242,6 +242,13 @@ fn start_execution(
         });
     }
     r.fx.push(Op::Event(run::started_event(&r.exec)));
+    // The idle limit: checked when due, moved on if the execution has stepped since.
+    r.fx.push(Op::Schedule {
+        kind: TimerKind::ExecutionIdle,
+        target: sid.clone(),
+        due: now + r.def.idle_timeout_ms(),
+        data: json!({}),
+    });
     if inbound.trigger == TriggerKind::IncomingCall {
         if let Some(call_sid) = inbound.payload["CallSid"].as_str() {
             r.fx.push(Op::RecordCall {
@@ -299,6 +306,14 @@ fn resume_with_message(
         target.wait.as_ref().and_then(Wait::from_json),
         Some(Wait::Reply { .. })
     ) {
+        // Busy (an HTTP answer, a call, a subflow that does not wait for a reply): the message
+        // is queued on the execution and answers its next send-and-wait-for-reply.
+        let mut target = target;
+        // Not activity: a customer writing to a hung execution does not keep it from its idle
+        // limit.
+        run::queue_message(&mut target.context, payload);
+        fx.touch(Some(target.version), target.clone());
+        let top = fx.latest(&top.sid).cloned().unwrap_or(top);
         return Ok((handled(app, &top, Vec::new()), fx));
     }
     let Some(mut r) = run::load(app, target, 0, refusals)? else {
@@ -328,8 +343,11 @@ pub fn call_callback(
             .read(|c| db::fetch(c, execution_sid))?
             .filter(|e| e.flow_sid == flow_sid)
             .ok_or_else(|| Error::NotFound(format!("execution {execution_sid}")))?;
-        let call_sid = exec.context["trigger"]["call"]["CallSid"].as_str();
         let given = params.get("CallSid").and_then(Value::as_str);
+        // The call the execution serves, else the one its make-outgoing-call-v2 placed.
+        let call_sid = exec.context["trigger"]["call"]["CallSid"]
+            .as_str()
+            .or_else(|| outgoing_call_sid(&exec));
         if call_sid.is_none() || given.is_some_and(|g| Some(g) != call_sid) {
             return Err(Error::NotFound(format!(
                 "call {} of execution {execution_sid}",
@@ -349,11 +367,23 @@ pub fn call_callback(
         match wait {
             // The caller answered a voice widget.
             Some(Wait::Call { state, token: t }) if token.is_none_or(|x| x == t) => {
+                let widget = r.def.state(&state).map(|s| s.widget_type.clone());
                 let event = match r.def.state(&state) {
                     Some(s) => widgets::callback_event(s, &params),
                     None => "callComplete",
                 };
-                r.resume(event, Value::Object(params.clone()))?;
+                let mut outputs = params.clone();
+                if widget == Some(crate::flows::definition::WidgetType::MakeOutgoingCall) {
+                    outputs.insert(
+                        "call_sid".into(),
+                        r.exec.context["widgets"][&state]["call_sid"].clone(),
+                    );
+                    // The callee answered: the execution serves that call from here on.
+                    if event == "answered" && !r.is_call() {
+                        r.exec.context["trigger"]["call"] = Value::Object(params.clone());
+                    }
+                }
+                r.resume(event, Value::Object(outputs))?;
             }
             // The caller waited (polling) for an HTTP answer that has arrived.
             Some(Wait::Http {
@@ -371,6 +401,67 @@ pub fn call_callback(
         Ok((handled(app, &exec, verbs), fx))
     })?
     .ok_or_else(|| Error::Store(store::Error::internal("an unclaimed callback was refused")))
+}
+
+/// TwiML a run produced that no carrier request is waiting for (a timer fired, an HTTP answer
+/// came, a subflow ended later): when the execution (or the parent it runs under) serves a
+/// call, the `studio.execution.call-twiml` event the voice bridge turns into the carrier's call
+/// update (`POST …/Calls/{CallSid}.json` with `Twiml`), committed with the run.
+pub fn deliver_unrequested(
+    app: &Core,
+    fx: &mut Effects,
+    sid: &str,
+    verbs: Vec<Element>,
+) -> store::Result<()> {
+    if verbs.is_empty() {
+        return Ok(());
+    }
+    let fetch = |fx: &Effects, sid: &str| -> store::Result<Option<db::Execution>> {
+        match fx.latest(sid) {
+            Some(e) => Ok(Some(e.clone())),
+            None => app.store.read(|c| db::fetch(c, sid)),
+        }
+    };
+    let Some(mut exec) = fetch(fx, sid)? else {
+        return Ok(());
+    };
+    for _ in 0..run::MAX_SUBFLOW_DEPTH {
+        let Some(parent) = exec.parent_sid.clone() else {
+            break;
+        };
+        match fetch(fx, &parent)? {
+            Some(p) => exec = p,
+            None => break,
+        }
+    }
+    let Some(call_sid) = exec.context["trigger"]["call"]["CallSid"]
+        .as_str()
+        .map(str::to_string)
+    else {
+        return Ok(());
+    };
+    let Some(doc) = handled(app, &exec, verbs).twiml else {
+        return Ok(());
+    };
+    fx.push(Op::Event(
+        crate::events::NewEvent::new(
+            crate::events::EventType::ExecutionCallTwiml,
+            "call",
+            call_sid.clone(),
+        )
+        .data(json!({"CallSid": call_sid, "ExecutionSid": exec.sid, "Twiml": doc})),
+    ));
+    Ok(())
+}
+
+/// The SID of the call a waiting make-outgoing-call-v2 placed (its outputs' `call_sid`).
+fn outgoing_call_sid(exec: &db::Execution) -> Option<&str> {
+    match exec.wait.as_ref().and_then(Wait::from_json) {
+        Some(Wait::Call { state, .. }) => exec.context["widgets"]
+            .get(&state)
+            .and_then(|w| w["call_sid"].as_str()),
+        _ => None,
+    }
 }
 
 /// The answer for an execution: TwiML when it serves a call.
@@ -482,12 +573,87 @@ fn on_wait_timer(app: &Core, timer: &TimerRow) -> Result<(), String> {
             return Ok(((), fx));
         };
         r.resume("timeout", Value::Null)?;
+        let mut verbs = std::mem::take(&mut r.twiml);
         fx.absorb(r.finish());
-        widgets::finish_child(app, &mut fx, &r.exec, refusals)?;
+        verbs.extend(widgets::finish_child(app, &mut fx, &r.exec, refusals)?);
+        deliver_unrequested(app, &mut fx, &r.exec.sid, verbs)?;
         Ok(((), fx))
     })
     .map(|_| ())
     .map_err(|e| e.to_string())
+}
+
+/// The `ExecutionIdle` timer: an execution (with its subflows) that has not stepped for its
+/// flow's idle limit (`flags.execution_idle_timeout`, default 24 h, at most 30 days) is ended,
+/// with a last step `idleTimeout` saying why; one that stepped meanwhile gets the timer again at
+/// its last step + the limit. A plain write: nothing user-controlled is computed.
+fn on_idle_timer(app: &Core, timer: &TimerRow) -> Result<(), String> {
+    let now = app.now_ms();
+    app.store
+        .write(|tx| -> store::Result<()> {
+            let Some(exec) = db::fetch(tx, &timer.target)? else {
+                return Ok(());
+            };
+            if exec.status != ExecutionStatus::Active {
+                return Ok(());
+            }
+            let limit = flows::fetch_revision(tx, &exec.flow_sid, exec.revision)?
+                .and_then(|r| FlowDefinition::from_json(&r.definition).ok())
+                .map_or(
+                    crate::flows::definition::DEFAULT_IDLE_TIMEOUT_S * 1000,
+                    |d| d.idle_timeout_ms(),
+                );
+            let mut last = exec.updated_at;
+            let mut pending = db::active_children(tx, &exec.sid)?;
+            let mut n = 0;
+            while let Some(c) = pending.pop() {
+                n += 1;
+                if n > 64 {
+                    break;
+                }
+                last = last.max(c.updated_at);
+                pending.extend(db::active_children(tx, &c.sid)?);
+            }
+            if last + limit > now {
+                return timers::schedule(
+                    tx,
+                    TimerKind::ExecutionIdle,
+                    &exec.sid,
+                    last + limit,
+                    &json!({}),
+                );
+            }
+            let state = exec
+                .wait
+                .as_ref()
+                .and_then(Wait::from_json)
+                .map_or_else(|| "Trigger".to_string(), |w| w.state().to_string());
+            let message = format!(
+                "the execution was idle (no step) for {} s, its flow's limit \
+                 (flags.execution_idle_timeout), and was ended",
+                limit / 1000
+            );
+            db::insert_step(
+                tx,
+                &db::Step {
+                    sid: new_sid(Prefix::Step),
+                    execution_sid: exec.sid.clone(),
+                    flow_sid: exec.flow_sid.clone(),
+                    seq: exec.step_count + 1,
+                    name: "idleTimeout".to_string(),
+                    transitioned_from: state,
+                    transitioned_to: "Ended".to_string(),
+                    context: json!({"error": {"message": message}, "reason": "idle",
+                                    "idle_ms": now - last, "wait": exec.wait}),
+                    created_at: now,
+                },
+            )?;
+            let mut e = exec;
+            e.step_count += 1;
+            db::save(tx, &e)?;
+            end_tree(app, tx, e)
+        })
+        .map_err(|e| e.to_string())
 }
 
 /// Studio's start-up work: seeds the default flows (idempotently), registers the reply-timeout
@@ -499,6 +665,7 @@ pub fn start(
     crate::flows::seed::ensure_defaults(app)
         .map_err(|e| format!("cannot seed the default Studio flows: {e}"))?;
     app.timers.register(TimerKind::ExecutionWait, on_wait_timer);
+    app.timers.register(TimerKind::ExecutionIdle, on_idle_timer);
     app.metrics.register_gauges(gauges);
     http_worker::start(app, stop)
 }

@@ -22,6 +22,9 @@ use serde_json::{json, Value};
 
 /// The loop guard: an execution ends (with a recorded error step) after this many steps.
 pub const MAX_STEPS: i64 = 1000;
+/// The widget-repeat guard: the same widget entered this many times in a row (without another
+/// widget between) ends the execution.
+pub const MAX_REPEATS: usize = 10;
 /// How deeply subflows may nest.
 pub const MAX_SUBFLOW_DEPTH: usize = 8;
 
@@ -119,9 +122,23 @@ impl<'a> Run<'a> {
 
     fn drive(&mut self, first: &str) -> store::Result<()> {
         let mut current = first.to_string();
+        let mut previous = String::new();
+        let mut repeats = 0;
         loop {
             if self.exec.step_count >= MAX_STEPS {
                 let msg = format!("the execution reached the limit of {MAX_STEPS} steps (a loop?)");
+                return self.end_with_error(&current, &msg);
+            }
+            if current == previous {
+                repeats += 1;
+            } else {
+                (previous, repeats) = (current.clone(), 1);
+            }
+            if repeats > MAX_REPEATS {
+                let msg = format!(
+                    "the widget {current} ran {MAX_REPEATS} times in a row; the execution was \
+                     ended (a loop?)"
+                );
                 return self.end_with_error(&current, &msg);
             }
             let Some(state) = self.def.state(&current).cloned() else {
@@ -132,6 +149,16 @@ impl<'a> Run<'a> {
                 Ok(Outcome::Next { event, outputs }) => {
                     context::set_outputs(&mut self.exec.context, &state.name, outputs.clone());
                     self.transition(&state, &event, &outputs)?
+                }
+                // A message queued while the execution was busy answers the reply at once.
+                Ok(Outcome::Wait {
+                    wait: WaitFor::Reply { .. },
+                    ..
+                }) if queued(&self.exec.context) > 0 => {
+                    let message = take_queued(&mut self.exec.context);
+                    let outputs = json!({"inbound": message});
+                    context::set_outputs(&mut self.exec.context, &state.name, outputs.clone());
+                    self.transition(&state, "incomingMessage", &outputs)?
                 }
                 Ok(Outcome::Wait { wait, outputs }) => {
                     context::set_outputs(&mut self.exec.context, &state.name, outputs);
@@ -293,6 +320,42 @@ impl<'a> Run<'a> {
     }
 }
 
+/// Where messages that reached the execution while it could not take them wait (in its
+/// context, so the Context resource shows them), oldest first.
+pub const QUEUED_KEY: &str = "queued_messages";
+
+/// How many messages are queued on the execution.
+pub fn queued(ctx: &Value) -> usize {
+    ctx[QUEUED_KEY].as_array().map_or(0, Vec::len)
+}
+
+/// Queues a message the execution cannot take now (it waits on HTTP, a subflow, a call).
+pub fn queue_message(ctx: &mut Value, payload: &Value) {
+    if let Some(obj) = ctx.as_object_mut() {
+        let q = obj.entry(QUEUED_KEY).or_insert_with(|| json!([]));
+        if let Some(a) = q.as_array_mut() {
+            a.push(payload.clone());
+        }
+    }
+}
+
+fn take_queued(ctx: &mut Value) -> Value {
+    let Some(a) = ctx.get_mut(QUEUED_KEY).and_then(Value::as_array_mut) else {
+        return Value::Null;
+    };
+    let first = if a.is_empty() {
+        Value::Null
+    } else {
+        a.remove(0)
+    };
+    if a.is_empty() {
+        if let Some(obj) = ctx.as_object_mut() {
+            obj.remove(QUEUED_KEY);
+        }
+    }
+    first
+}
+
 /// What stops an execution waiting: its reply timer or its HTTP job goes.
 fn cancel_wait(sid: &str, wait: &Wait) -> Vec<Op> {
     match wait {
@@ -316,11 +379,16 @@ pub fn end_execution(exec: &mut db::Execution) -> Vec<Op> {
         Some(w) => cancel_wait(&exec.sid, &w),
         None => Vec::new(),
     };
+    ops.push(Op::Cancel {
+        kind: TimerKind::ExecutionIdle,
+        target: exec.sid.clone(),
+    });
     exec.status = ExecutionStatus::Ended;
     exec.wait = None;
     ops.push(Op::Event(
         NewEvent::new(EventType::ExecutionEnded, "execution", exec.sid.clone()).data(
-            json!({"ExecutionSid": exec.sid, "FlowSid": exec.flow_sid, "Steps": exec.step_count}),
+            json!({"ExecutionSid": exec.sid, "FlowSid": exec.flow_sid, "Steps": exec.step_count,
+                   "UnansweredMessages": queued(&exec.context)}),
         ),
     ));
     ops

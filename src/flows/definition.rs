@@ -33,12 +33,34 @@ pub struct FlowDefinition {
     pub extra: Map<String, Value>,
 }
 
+/// An execution's idle limit when the flow sets none: 24 hours.
+pub const DEFAULT_IDLE_TIMEOUT_S: i64 = 24 * 3600;
+/// The ceiling, Twilio's hard limit on an execution's life: 30 days.
+pub const MAX_IDLE_TIMEOUT_S: i64 = 30 * 24 * 3600;
+
+impl FlowDefinition {
+    /// The flow's idle limit in milliseconds (`flags.execution_idle_timeout`, clamped to
+    /// 1 s ..= 30 days; the validator refuses values outside).
+    pub fn idle_timeout_ms(&self) -> i64 {
+        let s = self
+            .flags
+            .as_ref()
+            .and_then(|f| f.execution_idle_timeout)
+            .unwrap_or(DEFAULT_IDLE_TIMEOUT_S);
+        s.clamp(1, MAX_IDLE_TIMEOUT_S) * 1000
+    }
+}
+
 /// Flow-level flags of a definition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Flags {
     /// Whether one contact may run several voice executions at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_concurrent_calls: Option<bool>,
+    /// switchboard's own: seconds an execution may sit without a step before it is ended
+    /// (default `DEFAULT_IDLE_TIMEOUT_S`, at most Twilio's 30 days, `MAX_IDLE_TIMEOUT_S`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_idle_timeout: Option<i64>,
     /// Flags this model does not know, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::flows::definition::{Certainty, FlowDefinition, State, WidgetType};
+use crate::flows::definition::{Certainty, FlowDefinition, State, WidgetType, MAX_IDLE_TIMEOUT_S};
 use crate::flows::split;
 use crate::liquid::{self, Liquid};
 
@@ -231,12 +231,32 @@ impl<'a> Checker<'a> {
     }
 
     fn run(mut self) {
+        self.check_flags();
         self.check_entry();
         self.check_duplicates();
         for state in &self.def.states {
             self.check_state(state);
         }
         self.check_reachability();
+    }
+
+    /// `flags.execution_idle_timeout`: whole seconds, at least 1, at most Twilio's 30 days.
+    fn check_flags(&mut self) {
+        let Some(flags) = &self.def.flags else {
+            return;
+        };
+        if let Some(s) = flags.execution_idle_timeout {
+            if !(1..=MAX_IDLE_TIMEOUT_S).contains(&s) {
+                self.report.errors.push(FlowProblem {
+                    state: None,
+                    property: Some("flags.execution_idle_timeout".into()),
+                    message: format!(
+                        "{s} is not an idle limit: seconds from 1 to {MAX_IDLE_TIMEOUT_S} \
+                         (Twilio's 30 days)"
+                    ),
+                });
+            }
+        }
     }
 
     fn check_entry(&mut self) {
@@ -295,6 +315,15 @@ impl<'a> Checker<'a> {
                 name,
                 Some("type".into()),
                 format!("unknown widget type {:?}", state.widget_type.as_str()),
+            );
+        }
+        if state.widget_type == WidgetType::SendToAutopilot {
+            self.error(
+                name,
+                Some("type".into()),
+                "send-to-auto-pilot cannot run: Twilio retired Autopilot (2023) and switchboard \
+                 has no Autopilot; replace the widget with connect-virtual-agent or \
+                 send-to-flex",
             );
         }
         self.check_transitions(state);

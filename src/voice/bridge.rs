@@ -41,6 +41,10 @@ pub fn start(app: &Arc<Core>, stop: &Receiver<()>) -> Result<JoinHandle<()>, Str
                                 handle(&app, &agent, &ev);
                                 let _ = sub.ack(ev.seq);
                                 unacked = None;
+                            } else if ev.kind == EventType::ExecutionCallTwiml {
+                                update_call(&app, &agent, &ev);
+                                let _ = sub.ack(ev.seq);
+                                unacked = None;
                             } else {
                                 unacked = Some(ev.seq);
                             }
@@ -119,6 +123,27 @@ fn handle(app: &Core, agent: &ureq::Agent, ev: &Event) {
             }
         }
         Err(e) => failed(app, &call_sid, &e),
+    }
+}
+
+/// Studio's TwiML for a call that no carrier request waited for: the call update, unless the
+/// call has ended.
+fn update_call(app: &Core, agent: &ureq::Agent, ev: &Event) {
+    let (Some(call_sid), Some(doc)) = (ev.data["CallSid"].as_str(), ev.data["Twiml"].as_str())
+    else {
+        return;
+    };
+    match app.store.read(|c| db::fetch(c, call_sid)) {
+        Ok(Some(call)) if call.status.is_final() => return,
+        Err(e) => log::warn!("voice bridge cannot read call {call_sid}: {e}"),
+        _ => {}
+    }
+    if let Err(e) = send(app, agent, call_sid, doc) {
+        failed(
+            app,
+            call_sid,
+            &format!("Studio's TwiML could not be delivered: {e}"),
+        );
     }
 }
 

@@ -104,12 +104,11 @@ pub fn execute(run: &mut Run, state: &State) -> WidgetResult {
         W::RecordVoicemail => voice::record_voicemail(run, state),
         W::RecordCall => voice::record_call(run, state),
         W::AddTwimlRedirect => voice::add_twiml_redirect(run, state),
-        W::ForkStream => Ok(Outcome::next("next", Value::Null)),
-        W::CapturePayments
-        | W::MakeOutgoingCall
-        | W::ConnectVirtualAgent
-        | W::StartConversation
-        | W::SendToAutopilot => Err(Fail::widget(format!(
+        W::ForkStream => voice::fork_stream(run, state),
+        W::CapturePayments => voice::capture_payments(run, state),
+        W::ConnectVirtualAgent => voice::connect_virtual_agent(run, state),
+        W::MakeOutgoingCall => voice::make_outgoing_call(run, state),
+        W::StartConversation | W::SendToAutopilot => Err(Fail::widget(format!(
             "the {} widget needs a Twilio service switchboard does not provide",
             state.widget_type
         ))),

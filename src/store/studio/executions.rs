@@ -172,6 +172,21 @@ pub fn list(
     Ok(Page::from_rows(rows, window))
 }
 
+/// Every flow's executions in `status`, oldest first (the admin's "who is stuck" list).
+pub fn list_by_status(conn: &Connection, status: &str, window: Window) -> Result<Page<Execution>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM executions WHERE status = ?1
+         ORDER BY created_at ASC, sid ASC LIMIT ?2 OFFSET ?3"
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![status, window.sql_limit(), window.sql_offset()],
+            from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Page::from_rows(rows, window))
+}
+
 pub fn delete(conn: &Connection, sid: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("DELETE FROM executions WHERE sid = ?1")?

@@ -20,6 +20,7 @@ pub fn routes() -> Vec<Route> {
     use Method::*;
     let a = Access::Account;
     vec![
+        Route::new(Get, "/v2/Executions", a, list_all),
         Route::new(Get, "/v2/Flows/{FlowSid}/Executions", a, list),
         Route::new(Post, "/v2/Flows/{FlowSid}/Executions", a, create),
         Route::new(Get, "/v2/Flows/{FlowSid}/Executions/{Sid}", a, fetch),
@@ -171,6 +172,28 @@ fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let page = app
         .store
         .read(|c| db::list(c, flow_sid, from, to, pr.window()))?;
+    let page = page.map(|e| execution_json(app, req, &e));
+    Ok(Reply::ok(list_reply(req, "executions", page, pr)).into())
+}
+
+/// switchboard's own: every flow's executions in `Status` (default `active`), oldest first, so
+/// the admin sees who has been stuck longest (each links to its flow's execution resource,
+/// where `Status=ended` ends it).
+fn list_all(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let status = match req.query.get("Status") {
+        None | Some("") | Some("active") => "active",
+        Some("ended") => "ended",
+        Some(other) => {
+            return Err(ApiError::bad_param(
+                "Status",
+                format!("{other:?} is not an execution status (active, ended)"),
+            ))
+        }
+    };
+    let pr = PageRequest::from_query(&req.query)?;
+    let page = app
+        .store
+        .read(|c| db::list_by_status(c, status, pr.window()))?;
     let page = page.map(|e| execution_json(app, req, &e));
     Ok(Reply::ok(list_reply(req, "executions", page, pr)).into())
 }
