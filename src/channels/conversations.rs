@@ -191,17 +191,8 @@ pub fn update(app: &Core, sid: &str, fields: Fields) -> Result<Conversation> {
                 params.clone(),
             )?;
             if before != c.state {
-                params["StateFrom"] = json!(before.as_str());
-                params["StateTo"] = json!(c.state.as_str());
                 params["Reason"] = json!("API");
-                super::services::queue_post_webhooks(
-                    tx,
-                    app,
-                    &c.chat_service_sid,
-                    Some(&c.sid),
-                    "onConversationStateUpdated",
-                    params,
-                )?;
+                queue_state_updated(tx, app, &c, before, params)?;
             }
         }
         Ok(c)
@@ -240,7 +231,19 @@ pub fn set_state_in(
     db::set_state(tx, sid, state, c.updated_at)?;
     record_state(tx, app, &c)?;
     // Timers, the janitor and new messages move states: Twilio reports those as the system's.
-    let mut params = conversation_params(&c, "SYSTEM");
+    queue_state_updated(tx, app, &c, from, conversation_params(&c, "SYSTEM"))?;
+    Ok(true)
+}
+
+/// Queues `onConversationStateUpdated` (the conversation's event `params` plus the move from
+/// `from` to its current state) for the service's post-event webhooks.
+fn queue_state_updated(
+    tx: &Connection,
+    app: &Core,
+    c: &Conversation,
+    from: ConversationState,
+    mut params: Value,
+) -> Result<()> {
     params["StateFrom"] = json!(from.as_str());
     params["StateTo"] = json!(c.state.as_str());
     super::services::queue_post_webhooks(
@@ -250,8 +253,7 @@ pub fn set_state_in(
         Some(&c.sid),
         "onConversationStateUpdated",
         params,
-    )?;
-    Ok(true)
+    )
 }
 
 fn record_state(tx: &Connection, app: &Core, c: &Conversation) -> Result<()> {
