@@ -77,21 +77,29 @@ fn serve(config: Config) -> Result<(), String> {
     let db = config.db.clone();
     let running = switchboard::start(config)?;
     let base = format!("http://{}", running.http.addr);
-    println!("switchboard is running at {base}");
-    println!("  admin console: {base}/admin");
-    println!("  database:      {}", db.display());
+    let mut banner = format!(
+        "switchboard is running at {base}\n  admin console: {base}/admin\n  database:      {}\n",
+        db.display()
+    );
     if running.account_created {
-        println!(
-            "  A new account was created. Sign in and point the twilio SDK at this server with:"
-        );
-        println!("  Account SID:   {}", running.app.account_sid);
-        println!("  Auth Token:    {}", running.auth_token);
-        println!("  (`switchboard credentials` prints them again.)");
+        banner.push_str(&format!(
+            "  A new account was created. Sign in and point the twilio SDK at this server with:\n  \
+             Account SID:   {}\n  Auth Token:    {}\n  (`switchboard credentials` prints them again.)\n",
+            running.app.account_sid, running.auth_token
+        ));
     } else {
-        println!(
-            "  Account SID:   {}  (`switchboard credentials` prints the token)",
+        banner.push_str(&format!(
+            "  Account SID:   {}  (`switchboard credentials` prints the token)\n",
             running.app.account_sid
-        );
+        ));
+    }
+    // Written once and never again, errors ignored: a service whose stdout was closed (a
+    // supervisor that read the banner and hung up) keeps serving; `println!` would panic
+    // on the broken pipe and take every connection down with the process.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
     }
     // Serve until the process is stopped; SIGTERM/SIGINT end it, and SQLite's WAL keeps the file
     // consistent whatever moment that happens at.

@@ -520,3 +520,43 @@ fn a_full_disk_is_503_json_and_recovers_when_space_returns() {
         2 + stored_while_full
     );
 }
+
+#[test]
+fn a_closed_stdout_does_not_stop_the_server() {
+    // A supervisor (or a test) that read the banner and hung up: the banner meets a broken
+    // pipe, and the server keeps serving (before: `println!` panicked in the main thread and
+    // the process exited, taking every connection with it).
+    use std::io::{Read, Write};
+    let dir = TempDir::new("stdout");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = std::process::Command::new(bin())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--db"])
+        .arg(dir.path().join("db"))
+        .stdout(writer)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut got = String::new();
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            continue;
+        };
+        c.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let _ = c.read_to_string(&mut got);
+        break;
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let alive = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(alive, "the server is still running");
+    assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+}
