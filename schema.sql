@@ -633,3 +633,24 @@ CREATE INDEX flex_chat_channels_by_kind ON flex_chat_channels(kind, created_at);
 -- step 18: TaskRouter tasks (issue 18): a task's VirtualStartTime (NULL: its creation) orders it in its queue and in lists; its version is the ETag that If-Match checks, bumped by every change
 ALTER TABLE tr_tasks ADD COLUMN virtual_start_time INTEGER;
 ALTER TABLE tr_tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+
+-- step 19: task history for the console's reports and conversation search (issue 17): one row per TaskRouter task, kept after the task itself is deleted (its TTL), filled from the outbox's events by a durable subscriber (routing::history); the report index covers every column a report reads, so a month is one index range
+CREATE TABLE tr_task_history (
+    task_sid     TEXT PRIMARY KEY,
+    workspace_sid TEXT NOT NULL,
+    queue_sid    TEXT,
+    channel      TEXT,
+    conversation_sid TEXT,
+    execution_sid TEXT,
+    note         TEXT,
+    worker_sid   TEXT,
+    reservations TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    answered_at  INTEGER,
+    wrapup_at    INTEGER,
+    ended_at     INTEGER,
+    outcome      TEXT,
+    wrapup_code  TEXT
+);
+CREATE INDEX tr_task_history_report ON tr_task_history(workspace_sid, created_at, queue_sid, worker_sid, answered_at, wrapup_at, ended_at, outcome, wrapup_code);
+CREATE INDEX tr_task_history_by_conversation ON tr_task_history(conversation_sid) WHERE conversation_sid IS NOT NULL;

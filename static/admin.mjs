@@ -1,16 +1,18 @@
 // The admin console: sign-in (a session cookie; the CSRF token lives only in this page's memory),
 // then one view per hash route. Each view module renders into #view from API data, with
 // textContent only. Views: admin-studio.mjs, admin-routing.mjs, admin-live.mjs (dashboard,
-// Flex Flows, System), admin-floor.mjs (the supervisor's floor).
+// Flex Flows, System), admin-floor.mjs (the supervisor's floor), admin-transcripts.mjs (conversations).
 import { api, setCsrf, ApiError } from "/static/common.mjs";
 import * as studio from "/static/admin-studio.mjs";
 import * as routing from "/static/admin-routing.mjs";
 import * as live from "/static/admin-live.mjs";
 import * as floor from "/static/admin-floor.mjs";
+import * as transcripts from "/static/admin-transcripts.mjs";
 
 const views = {
   dashboard: live.dashboard,
   floor: floor.view,
+  conversations: transcripts.view,
   studio: studio.view,
   flexflows: live.flexFlows,
   workers: routing.workers,
@@ -36,7 +38,8 @@ ctx.workspace = workspace;
 
 async function show() {
   for (const stop of ctx.stop.splice(0)) stop();
-  const [name, ...rest] = (location.hash.slice(1) || "dashboard").split("/");
+  // `#view/arg?query`: the query (a view's own state, e.g. a search) is the view's to read.
+  const [name, ...rest] = (location.hash.slice(1).split("?")[0] || "dashboard").split("/");
   const view = views[name] || views.dashboard;
   for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("active", a.getAttribute("href") === `#${name}`);
   const root = document.getElementById("view");

@@ -9,7 +9,8 @@
 //! - `automation` (auto-accept, auto-wrap-up, the activity following the task; timers).
 //! - `channel_rules` (capacity rules across channels, kept in the workers' `free` flags).
 //! - `dispositions` (wrap-up codes per queue, checked on the API's wrap-up and completion).
-//! - `floor` (the supervisor's floor: agents, queues, live tasks in one read).
+//! - `floor` (the supervisor's floor: agents, queues, live tasks in one read), `history` (one
+//!   row per task kept from its events for reports, a durable subscriber).
 //! - `stats`, `callbacks` (event_callback_url delivery on its own thread), `assignment_callbacks`
 //!   (a workflow's assignment_callback_url and the instruction it answers), `seed` (defaults).
 //!
@@ -24,6 +25,7 @@ pub mod dispositions;
 pub mod error;
 pub mod expr;
 pub mod floor;
+pub mod history;
 pub mod payload;
 pub mod queues;
 pub mod repair;
@@ -71,6 +73,7 @@ pub fn start(
         automation::auto_wrapup(app, &t.target).map_err(|e| e.to_string())
     });
     let delivery = callbacks::start(app.clone(), stop.clone())?;
-    let assignment = assignment_callbacks::start(app.clone(), stop)?;
-    Ok(vec![delivery, assignment])
+    let assignment = assignment_callbacks::start(app.clone(), stop.clone())?;
+    let history = history::start(app, stop)?;
+    Ok(vec![delivery, assignment, history])
 }

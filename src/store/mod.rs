@@ -20,6 +20,7 @@ pub mod space;
 pub mod studio;
 pub mod taskrouter;
 pub mod timers;
+pub mod transcripts;
 pub mod voice;
 
 pub use error::{Error, ErrorKind, Result};

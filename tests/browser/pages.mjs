@@ -7,6 +7,7 @@ import { agentScenarios } from "./agent.mjs";
 import { customerChatScenarios } from "./chat-customer.mjs";
 import { agentDeskScenarios } from "./agentdesk.mjs";
 import { floorScenarios } from "./admin-floor.mjs";
+import { transcriptScenarios } from "./admin-floor-transcripts.mjs";
 
 const browser = await launch();
 try {
@@ -39,6 +40,7 @@ try {
   await agentDeskScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   // Last: its agents match every queue (they end offline).
   await floorScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await transcriptScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
 } finally {
   await browser.close();
   finish();

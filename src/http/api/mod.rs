@@ -11,6 +11,7 @@ pub mod system;
 pub mod taskrouter;
 #[cfg(debug_assertions)]
 pub mod test_clock;
+pub mod transcripts;
 pub mod voice;
 
 use super::encoding::{page_json, PageRequest};
@@ -27,6 +28,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(Domain::TaskRouter.claim(taskrouter::routes()));
     all.extend(admin::routes());
     all.extend(supervisor::routes());
+    all.extend(transcripts::routes());
     all.extend(agent::routes());
     // Studio's own REST (`/v2/…`); its flow webhook and `/v1/Profiles` are switchboard's.
     all.extend(studio::routes().into_iter().map(|mut r| {

@@ -8,6 +8,7 @@ pub mod channels;
 mod common;
 pub mod dispositions;
 pub mod floor;
+pub mod history;
 pub mod queues;
 pub mod reservations;
 pub mod stats;
