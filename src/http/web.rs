@@ -40,6 +40,7 @@ assets! {
     "/static/admin-routing.mjs" => JS "admin-routing.mjs",
     "/static/admin-live.mjs" => JS "admin-live.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
+    "/static/agent-transfer.mjs" => JS "agent-transfer.mjs",
     "/static/chat.mjs" => JS "chat.mjs",
     "/static/chat.css" => CSS "chat.css",
 }

@@ -92,11 +92,21 @@ fn worker_json(w: &Worker) -> Value {
     json!({
         "sid": w.sid,
         "friendly_name": w.friendly_name,
+        "name": own_name(w),
         "activity_sid": w.activity_sid,
         "activity_name": w.activity_name,
         "available": w.available,
         "workspace_sid": w.workspace_sid,
     })
+}
+
+/// The agent's name on their own desk: `full_name` (or `display_name`), else the login.
+fn own_name(w: &Worker) -> &str {
+    ["full_name", "display_name"]
+        .iter()
+        .find_map(|k| w.attributes.get(*k).and_then(Value::as_str))
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or(&w.friendly_name)
 }
 
 /// `POST /agent/api/session` with `Worker` (name or SID) and `Password`.

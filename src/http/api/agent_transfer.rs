@@ -248,9 +248,27 @@ fn target_name(conn: &Connection, ws: Option<&str>, to: &str) -> Result<String, 
     Ok(q.map_or_else(|| "a queue".to_string(), |q| format!("the {} queue", q.friendly_name)))
 }
 
+/// The agent who took a transfer's task (a queue's transfer names nobody until then).
+fn joined_name(conn: &Connection, tr: &Transfer) -> Result<Option<String>, ApiError> {
+    let Some(task) = tr.task_sid.as_deref().filter(|_| tr.accepted) else {
+        return Ok(None);
+    };
+    let taker = crate::store::taskrouter::reservations::of_task(conn, task)?
+        .into_iter()
+        .rev()
+        .find(|r| {
+            matches!(
+                r.status,
+                ReservationStatus::Accepted | ReservationStatus::Wrapping | ReservationStatus::Completed
+            )
+        });
+    taker.map(|r| worker_name(conn, &r.worker_sid)).transpose()
+}
+
 fn outgoing_json(conn: &Connection, tr: &Transfer) -> Result<Value, ApiError> {
     let ws = crate::store::taskrouter::tasks::find(conn, &tr.from_task_sid)?.map(|t| t.workspace_sid);
     Ok(json!({
+        "joined_name": joined_name(conn, tr)?,
         "sid": tr.sid,
         "type": tr.kind,
         "status": tr.status,
