@@ -201,7 +201,9 @@ fn a_cold_transfer_hands_the_chat_to_the_colleague_with_the_note() {
     assert_eq!(t["type"], "cold");
     assert_eq!(t["to_name"], "Bob Baker");
     // One at a time, said in words.
-    let again = o.transfer(&amy_task, &[("To", "worker:bob")]).expect_error(409);
+    let again = o
+        .transfer(&amy_task, &[("To", "worker:bob")])
+        .expect_error(409);
     assert!(
         again.to_string().contains("already under way"),
         "{}",
@@ -219,7 +221,9 @@ fn a_cold_transfer_hands_the_chat_to_the_colleague_with_the_note() {
     let bobs = o.bob.accept(&s, &conv);
     let bob_task = bobs["task"]["sid"].as_str().unwrap().to_string();
     wait_participant(&s, &conv, "bob");
-    wait_until(WAIT, || (o.task_status(&amy_task) == "wrapping").then_some(()));
+    wait_until(WAIT, || {
+        (o.task_status(&amy_task) == "wrapping").then_some(())
+    });
     let log = o
         .bob
         .get(&s, &format!("/agent/api/tasks/{bob_task}/messages"))
@@ -277,7 +281,11 @@ fn a_warm_transfer_keeps_both_until_the_sender_leaves_and_a_withdrawn_one_change
         (vec![("To", "worker:nobody")], 400, "no agent or queue"),
         (vec![("To", "worker:amy")], 400, "is you"),
         (vec![("To", "somewhere")], 400, "worker:NAME or queue:NAME"),
-        (vec![("To", "worker:bob"), ("Type", "hot")], 400, "warm or cold"),
+        (
+            vec![("To", "worker:bob"), ("Type", "hot")],
+            400,
+            "warm or cold",
+        ),
         (vec![], 400, "To"),
     ] {
         let r = o.transfer(&amy_task, &params).expect_error(status);

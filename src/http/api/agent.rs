@@ -340,7 +340,11 @@ fn relevant(e: &Event) -> bool {
 
 /// The agent's live reservation for a task (pending, accepted or wrapping), or 404 as if the task
 /// did not exist: a reservation the agent rejected, let time out or completed opens nothing.
-pub(super) fn owned(app: &App, w: &Worker, task_sid: &str) -> Result<(Reservation, Task), ApiError> {
+pub(super) fn owned(
+    app: &App,
+    w: &Worker,
+    task_sid: &str,
+) -> Result<(Reservation, Task), ApiError> {
     let missing = || ApiError::not_found(&format!("/agent/api/tasks/{task_sid}"));
     if !is_sid(Prefix::Task, task_sid) {
         return Err(missing());

@@ -82,7 +82,10 @@ fn target_sid(conn: &Connection, me: &Worker, to: &str) -> Result<String, ApiErr
             friendly_name: Some(login.to_string()),
             ..Default::default()
         };
-        let found = worker_db::list(conn, ws, &filter, None)?.items.into_iter().next();
+        let found = worker_db::list(conn, ws, &filter, None)?
+            .items
+            .into_iter()
+            .next();
         return found.map(|w| w.sid).ok_or_else(unknown);
     }
     if let Some(name) = to.strip_prefix("queue:") {
@@ -101,7 +104,9 @@ fn target_sid(conn: &Connection, me: &Worker, to: &str) -> Result<String, ApiErr
 
 /// The interaction channel serving the task's conversation, bound now if there is none.
 fn channel_for(app: &App, t: &Task, conv: &str) -> Result<inter_db::Channel, ApiError> {
-    let existing = app.store.read(|c| inter_db::channels_for_conversation(c, conv))?;
+    let existing = app
+        .store
+        .read(|c| inter_db::channels_for_conversation(c, conv))?;
     let open = |ch: &inter_db::Channel| !matches!(ch.status.as_str(), "closed" | "failed");
     if let Some(ch) = existing
         .iter()
@@ -200,16 +205,22 @@ fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         .read(|c| latest_from(c, &t))?
         .filter(|tr| tr.status == "active")
         .ok_or_else(|| ApiError::conflict("This chat has no transfer under way"))?;
-    let tr = transfers::update_transfer(app, &tr.interaction_sid, &tr.channel_sid, &tr.sid, Some(status))
-        .map_err(|e| match e {
-            ChannelError::Conflict(m) if m.contains("has not joined") => ApiError::conflict(
-                "The other agent has not joined yet: withdraw the transfer or wait",
-            ),
-            ChannelError::Conflict(m) if m.contains("has joined") => ApiError::conflict(
-                "The other agent has joined: the transfer can only be completed",
-            ),
-            e => e.into(),
-        })?;
+    let tr = transfers::update_transfer(
+        app,
+        &tr.interaction_sid,
+        &tr.channel_sid,
+        &tr.sid,
+        Some(status),
+    )
+    .map_err(|e| match e {
+        ChannelError::Conflict(m) if m.contains("has not joined") => {
+            ApiError::conflict("The other agent has not joined yet: withdraw the transfer or wait")
+        }
+        ChannelError::Conflict(m) if m.contains("has joined") => {
+            ApiError::conflict("The other agent has joined: the transfer can only be completed")
+        }
+        e => e.into(),
+    })?;
     let v = app.store.read(|c| outgoing_json(c, &tr))?;
     Ok(Reply::ok(v).into())
 }
@@ -222,7 +233,9 @@ fn latest_from(conn: &Connection, t: &Task) -> Result<Option<Transfer>, ApiError
     let mut found: Option<Transfer> = None;
     for ch in inter_db::channels_for_conversation(conn, &conv)? {
         for tr in transfer_db::transfers(conn, &ch.sid, ALL)?.items {
-            if tr.from_task_sid == t.sid && found.as_ref().is_none_or(|f| tr.created_at >= f.created_at) {
+            if tr.from_task_sid == t.sid
+                && found.as_ref().is_none_or(|f| tr.created_at >= f.created_at)
+            {
                 found = Some(tr);
             }
         }
@@ -245,7 +258,10 @@ fn target_name(conn: &Connection, ws: Option<&str>, to: &str) -> Result<String, 
         Some(ws) => queues::find(conn, ws, to)?,
         None => None,
     };
-    Ok(q.map_or_else(|| "a queue".to_string(), |q| format!("the {} queue", q.friendly_name)))
+    Ok(q.map_or_else(
+        || "a queue".to_string(),
+        |q| format!("the {} queue", q.friendly_name),
+    ))
 }
 
 /// The agent who took a transfer's task (a queue's transfer names nobody until then).
@@ -259,14 +275,17 @@ fn joined_name(conn: &Connection, tr: &Transfer) -> Result<Option<String>, ApiEr
         .find(|r| {
             matches!(
                 r.status,
-                ReservationStatus::Accepted | ReservationStatus::Wrapping | ReservationStatus::Completed
+                ReservationStatus::Accepted
+                    | ReservationStatus::Wrapping
+                    | ReservationStatus::Completed
             )
         });
     taker.map(|r| worker_name(conn, &r.worker_sid)).transpose()
 }
 
 fn outgoing_json(conn: &Connection, tr: &Transfer) -> Result<Value, ApiError> {
-    let ws = crate::store::taskrouter::tasks::find(conn, &tr.from_task_sid)?.map(|t| t.workspace_sid);
+    let ws =
+        crate::store::taskrouter::tasks::find(conn, &tr.from_task_sid)?.map(|t| t.workspace_sid);
     Ok(json!({
         "joined_name": joined_name(conn, tr)?,
         "sid": tr.sid,
