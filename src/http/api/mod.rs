@@ -7,6 +7,7 @@ pub mod agent;
 pub mod agent_transfer;
 pub mod channels;
 pub mod studio;
+pub mod supervisor;
 pub mod system;
 pub mod taskrouter;
 #[cfg(debug_assertions)]
@@ -26,6 +27,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(Domain::Api.claim(accounts::routes()));
     all.extend(Domain::TaskRouter.claim(taskrouter::routes()));
     all.extend(admin::routes());
+    all.extend(supervisor::routes());
     all.extend(agent::routes());
     // Studio's own REST (`/v2/…`); its flow webhook and `/v1/Profiles` are switchboard's.
     all.extend(studio::routes().into_iter().map(|mut r| {
