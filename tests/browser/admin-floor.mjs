@@ -49,7 +49,7 @@ export async function floorScenarios(t) {
 
   await scenario("a supervisor watches an agent take a chat live and reads it read-only", async () => {
     const conv = ok(await rest("POST", "/v1/Conversations", { FriendlyName: "Hank Moody" }), "conversation");
-    ok(await rest("POST", `/v1/Conversations/${conv.sid}/Messages`, { Author: "+15550100200", Body: "My parcel never arrived" }), "message");
+    ok(await rest("POST", `/v1/Conversations/${conv.sid}/Messages`, { Author: "+15550100200", Body: "My gramophone never arrived" }), "message");
     await page.goto(`${t.BASE}/admin#floor`);
     await page.waitForSelector('#floor-queues tr[data-queue="Floor desk"]');
     await page.waitForSelector('#floor-executions tr[data-execution]');
@@ -67,7 +67,7 @@ export async function floorScenarios(t) {
     assert(/chat 1\/1/.test(cap), `capacity used shown: ${cap}`);
     // Read the chat; the agent's answer arrives while the supervisor reads.
     await row(`#floor-tasks tr[data-task="${hank.sid}"] button.read`).click();
-    await waitFor("the customer's message", async () => (await page.textContent("#reader-log")).includes("My parcel never arrived"));
+    await waitFor("the customer's message", async () => (await page.textContent("#reader-log")).includes("My gramophone never arrived"));
     assert((await page.locator("#chat-reader input, #chat-reader textarea").count()) === 0, "the reader has no way to write");
     ok(await rest("POST", `/v1/Conversations/${conv.sid}/Messages`, { Author: "fiona", Body: "Let me check that for you" }), "agent message");
     await waitFor("the agent's answer live", async () => (await page.textContent("#reader-log")).includes("Let me check"));
