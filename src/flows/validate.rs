@@ -404,18 +404,35 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A required property must be there and not blank: an empty `workflow` on send-to-flex
+    /// (the console's old "New flow" starter) can never enqueue. Twilio publishes run-function
+    /// widgets whose `url` is blank (the corpus has one; the engine takes `fail`), so a blank one
+    /// there is only a warning.
     fn check_required(&mut self, state: &State) {
         for alternatives in state.widget_type.required_properties() {
             let present = alternatives
                 .iter()
                 .any(|k| state.properties.get(*k).is_some_and(|v| !v.is_null()));
+            let filled = alternatives.iter().any(|k| {
+                state.properties.get(*k).is_some_and(|v| {
+                    !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty())
+                })
+            });
+            let wanted = alternatives.join("` or `");
+            let property = alternatives.first().map(|k| k.to_string());
             if !present {
-                let wanted = alternatives.join("` or `");
                 self.error(
                     &state.name,
-                    alternatives.first().map(|k| k.to_string()),
+                    property,
                     format!("a {} widget needs property `{wanted}`", state.widget_type),
                 );
+            } else if !filled {
+                let message = format!("`{wanted}` of a {} widget is blank", state.widget_type);
+                if state.widget_type == WidgetType::RunFunction {
+                    self.warn(&state.name, property, message);
+                } else {
+                    self.error(&state.name, property, message);
+                }
             }
         }
     }
@@ -613,6 +630,40 @@ mod tests {
         assert!(parse_validated(json).is_err());
         let warnings = messages(&report.warnings);
         assert!(warnings.contains("a.to: unterminated `{{`"), "{warnings}");
+    }
+
+    #[test]
+    fn blank_required_properties_are_errors() {
+        let json = GOOD.replace(
+            r#""properties": {"body": "Hi {{trigger.message.From}}", "to": "{{contact.channel.address}}"}"#,
+            r#""properties": {"body": "  ", "to": "{{contact.channel.address}}"}"#,
+        );
+        let json = json.replace(
+            r#"{"name": "reply""#,
+            r#"{"name": "flex", "type": "send-to-flex", "properties": {"workflow": "", "channel": "TC1"},
+                "transitions": [{"event": "callComplete"}]},
+               {"name": "fn", "type": "run-function", "properties": {"url": ""},
+                "transitions": [{"event": "success", "next": "flex"}]},
+               {"name": "reply""#,
+        );
+        let json = json.replace(r#""next": "reply"}"#, r#""next": "fn"}"#);
+        let report = validate(&json);
+        let errors = messages(&report.errors);
+        assert!(
+            errors.contains("flex.workflow: `workflow` of a send-to-flex widget is blank"),
+            "{errors}"
+        );
+        assert!(
+            errors
+                .contains("reply.body: `body` or `content_sid` of a send-message widget is blank"),
+            "{errors}"
+        );
+        assert!(!errors.contains("flex.channel"), "{errors}");
+        assert!(
+            messages(&report.warnings).contains("fn.url: `url` or `function_sid`"),
+            "{}",
+            messages(&report.warnings)
+        );
     }
 
     #[test]
