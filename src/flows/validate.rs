@@ -404,10 +404,11 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// A required property must be there and not blank: an empty `workflow` on send-to-flex
-    /// (the console's old "New flow" starter) can never enqueue. Twilio publishes run-function
-    /// widgets whose `url` is blank (the corpus has one; the engine takes `fail`), so a blank one
-    /// there is only a warning.
+    /// A required property must be there and not blank. Two blanks the engine has a meaning
+    /// for are only warnings, so the console can say so instead of "no problems": send-to-flex's
+    /// `workflow` / `channel` (the default workspace's default workflow / task channel; the
+    /// console's old "New flow" starter had both blank) and run-function's `url` (Twilio
+    /// publishes such widgets, the corpus has one; the engine takes `fail`).
     fn check_required(&mut self, state: &State) {
         for alternatives in state.widget_type.required_properties() {
             let present = alternatives
@@ -426,13 +427,29 @@ impl<'a> Checker<'a> {
                     property,
                     format!("a {} widget needs property `{wanted}`", state.widget_type),
                 );
-            } else if !filled {
-                let message = format!("`{wanted}` of a {} widget is blank", state.widget_type);
-                if state.widget_type == WidgetType::RunFunction {
-                    self.warn(&state.name, property, message);
-                } else {
-                    self.error(&state.name, property, message);
-                }
+                continue;
+            }
+            if filled {
+                continue;
+            }
+            let blank = format!("`{wanted}` of a {} widget is blank", state.widget_type);
+            match (&state.widget_type, alternatives.first().copied()) {
+                (WidgetType::SendToFlex, Some("workflow")) => self.warn(
+                    &state.name,
+                    property,
+                    format!("{blank}: tasks go to the workspace's default workflow"),
+                ),
+                (WidgetType::SendToFlex, Some("channel")) => self.warn(
+                    &state.name,
+                    property,
+                    format!("{blank}: tasks get the default task channel"),
+                ),
+                (WidgetType::RunFunction, _) => self.warn(
+                    &state.name,
+                    property,
+                    format!("{blank}: the widget always takes `fail`"),
+                ),
+                _ => self.error(&state.name, property, blank),
             }
         }
     }
@@ -633,7 +650,7 @@ mod tests {
     }
 
     #[test]
-    fn blank_required_properties_are_errors() {
+    fn blank_required_properties_are_errors_or_said() {
         let json = GOOD.replace(
             r#""properties": {"body": "Hi {{trigger.message.From}}", "to": "{{contact.channel.address}}"}"#,
             r#""properties": {"body": "  ", "to": "{{contact.channel.address}}"}"#,
@@ -649,20 +666,24 @@ mod tests {
         let json = json.replace(r#""next": "reply"}"#, r#""next": "fn"}"#);
         let report = validate(&json);
         let errors = messages(&report.errors);
-        assert!(
-            errors.contains("flex.workflow: `workflow` of a send-to-flex widget is blank"),
-            "{errors}"
-        );
+        let warnings = messages(&report.warnings);
         assert!(
             errors
                 .contains("reply.body: `body` or `content_sid` of a send-message widget is blank"),
             "{errors}"
         );
-        assert!(!errors.contains("flex.channel"), "{errors}");
         assert!(
-            messages(&report.warnings).contains("fn.url: `url` or `function_sid`"),
-            "{}",
-            messages(&report.warnings)
+            !errors.contains("flex.") && !errors.contains("fn."),
+            "{errors}"
+        );
+        assert!(
+            warnings.contains("flex.workflow: `workflow` of a send-to-flex widget is blank"),
+            "{warnings}"
+        );
+        assert!(!warnings.contains("flex.channel"), "{warnings}");
+        assert!(
+            warnings.contains("fn.url: `url` or `function_sid`"),
+            "{warnings}"
         );
     }
 
