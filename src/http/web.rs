@@ -44,6 +44,7 @@ assets! {
     "/static/studio-panel.mjs" => JS "studio-panel.mjs",
     "/static/studio-liquid.mjs" => JS "studio-liquid.mjs",
     "/static/studio-editor.mjs" => JS "studio-editor.mjs",
+    "/static/admin-floor.mjs" => JS "admin-floor.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
     "/static/chat.mjs" => JS "chat.mjs",
     "/static/chat.css" => CSS "chat.css",
