@@ -49,7 +49,10 @@ fn node(args: &[&str], env: &[(&str, String)]) -> String {
 /// corpus (static/studio-canvas.mjs), unit-tested under node.
 #[test]
 fn flow_picture_layout() {
-    node(&["--test", "flowgraph.test.mjs", "studio-canvas.test.mjs"], &[]);
+    node(
+        &["--test", "flowgraph.test.mjs", "studio-canvas.test.mjs"],
+        &[],
+    );
 }
 
 /// Every page scenario of the "Done when", in headless Chromium.
