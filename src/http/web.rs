@@ -46,6 +46,7 @@ assets! {
     "/static/studio-editor.mjs" => JS "studio-editor.mjs",
     "/static/admin-floor.mjs" => JS "admin-floor.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
+    "/static/agent-transfer.mjs" => JS "agent-transfer.mjs",
     "/static/chat.mjs" => JS "chat.mjs",
     "/static/chat.css" => CSS "chat.css",
 }
