@@ -209,11 +209,19 @@ fn a_routing_the_store_refused_is_retried_without_a_restart_or_a_resend() {
         ],
     );
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(executions(&s, &flow), 0, "the failpoint refused the routing");
+    assert_eq!(
+        executions(&s, &flow),
+        0,
+        "the failpoint refused the routing"
+    );
     // A message due for a moment is left to the request routing it; one due longer is the
     // retry pass's, which runs every 2 s.
     std::thread::sleep(std::time::Duration::from_millis(2500));
-    assert_eq!(executions(&s, &flow), 0, "the retry pass took a fresh message");
+    assert_eq!(
+        executions(&s, &flow),
+        0,
+        "the retry pass took a fresh message"
+    );
     s.advance_clock(11_000);
     let answer = wait_until(WAIT, || replies(&carrier).into_iter().next());
     assert_eq!(answer, "We got: first");

@@ -404,18 +404,52 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A required property must be there and not blank. Two blanks the engine has a meaning
+    /// for are only warnings, so the console can say so instead of "no problems": send-to-flex's
+    /// `workflow` / `channel` (the default workspace's default workflow / task channel; the
+    /// console's old "New flow" starter had both blank) and run-function's `url` (Twilio
+    /// publishes such widgets, the corpus has one; the engine takes `fail`).
     fn check_required(&mut self, state: &State) {
         for alternatives in state.widget_type.required_properties() {
             let present = alternatives
                 .iter()
                 .any(|k| state.properties.get(*k).is_some_and(|v| !v.is_null()));
+            let filled = alternatives.iter().any(|k| {
+                state.properties.get(*k).is_some_and(|v| {
+                    !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty())
+                })
+            });
+            let wanted = alternatives.join("` or `");
+            let property = alternatives.first().map(|k| k.to_string());
             if !present {
-                let wanted = alternatives.join("` or `");
                 self.error(
                     &state.name,
-                    alternatives.first().map(|k| k.to_string()),
+                    property,
                     format!("a {} widget needs property `{wanted}`", state.widget_type),
                 );
+                continue;
+            }
+            if filled {
+                continue;
+            }
+            let blank = format!("`{wanted}` of a {} widget is blank", state.widget_type);
+            match (&state.widget_type, alternatives.first().copied()) {
+                (WidgetType::SendToFlex, Some("workflow")) => self.warn(
+                    &state.name,
+                    property,
+                    format!("{blank}: tasks go to the workspace's default workflow"),
+                ),
+                (WidgetType::SendToFlex, Some("channel")) => self.warn(
+                    &state.name,
+                    property,
+                    format!("{blank}: tasks get the default task channel"),
+                ),
+                (WidgetType::RunFunction, _) => self.warn(
+                    &state.name,
+                    property,
+                    format!("{blank}: the widget always takes `fail`"),
+                ),
+                _ => self.error(&state.name, property, blank),
             }
         }
     }

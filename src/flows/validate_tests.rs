@@ -97,6 +97,43 @@ fn reports_every_problem_at_once() {
 }
 
 #[test]
+fn blank_required_properties_are_errors_or_said() {
+    let json = GOOD.replace(
+        r#""properties": {"body": "Hi {{trigger.message.From}}", "to": "{{contact.channel.address}}"}"#,
+        r#""properties": {"body": "  ", "to": "{{contact.channel.address}}"}"#,
+    );
+    let json = json.replace(
+        r#"{"name": "reply""#,
+        r#"{"name": "flex", "type": "send-to-flex", "properties": {"workflow": "", "channel": "TC1"},
+            "transitions": [{"event": "callComplete"}]},
+           {"name": "fn", "type": "run-function", "properties": {"url": ""},
+            "transitions": [{"event": "success", "next": "flex"}]},
+           {"name": "reply""#,
+    );
+    let json = json.replace(r#""next": "reply"}"#, r#""next": "fn"}"#);
+    let report = validate(&json);
+    let errors = messages(&report.errors);
+    let warnings = messages(&report.warnings);
+    assert!(
+        errors.contains("reply.body: `body` or `content_sid` of a send-message widget is blank"),
+        "{errors}"
+    );
+    assert!(
+        !errors.contains("flex.") && !errors.contains("fn."),
+        "{errors}"
+    );
+    assert!(
+        warnings.contains("flex.workflow: `workflow` of a send-to-flex widget is blank"),
+        "{warnings}"
+    );
+    assert!(!warnings.contains("flex.channel"), "{warnings}");
+    assert!(
+        warnings.contains("fn.url: `url` or `function_sid`"),
+        "{warnings}"
+    );
+}
+
+#[test]
 fn missing_initial_state_and_bad_shapes() {
     let report = validate(r#"{"states": [{"name": "x"}, {"name":"Trigger","type":"trigger"}]}"#);
     let all = messages(&report.errors);
