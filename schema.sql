@@ -634,7 +634,7 @@ CREATE INDEX flex_chat_channels_by_kind ON flex_chat_channels(kind, created_at);
 ALTER TABLE tr_tasks ADD COLUMN virtual_start_time INTEGER;
 ALTER TABLE tr_tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 
--- step 19: task history for the console's reports and conversation search (issue 17): one row per TaskRouter task, kept after the task itself is deleted (its TTL), filled from the outbox's events by a durable subscriber (routing::history); the report index covers every column a report reads, so a month is one index range
+-- step 19: task history for the console's reports and conversation search (issue 17): one row per TaskRouter task, kept after the task itself is deleted (its TTL), written with each task event in the transaction that appends it (routing::history, from payload::emit); the report index covers every column a report reads, so a month is one index range
 CREATE TABLE tr_task_history (
     task_sid     TEXT PRIMARY KEY,
     workspace_sid TEXT NOT NULL,

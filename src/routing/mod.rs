@@ -10,7 +10,7 @@
 //! - `channel_rules` (capacity rules across channels, kept in the workers' `free` flags).
 //! - `dispositions` (wrap-up codes per queue, checked on the API's wrap-up and completion).
 //! - `floor` (the supervisor's floor: agents, queues, live tasks in one read), `history` (one
-//!   row per task kept from its events for reports, a durable subscriber).
+//!   row per task kept from its events for reports, written by `payload::emit`).
 //! - `stats`, `callbacks` (event_callback_url delivery on its own thread), `assignment_callbacks`
 //!   (a workflow's assignment_callback_url and the instruction it answers), `seed` (defaults).
 //!
@@ -73,7 +73,6 @@ pub fn start(
         automation::auto_wrapup(app, &t.target).map_err(|e| e.to_string())
     });
     let delivery = callbacks::start(app.clone(), stop.clone())?;
-    let assignment = assignment_callbacks::start(app.clone(), stop.clone())?;
-    let history = history::start(app, stop)?;
-    Ok(vec![delivery, assignment, history])
+    let assignment = assignment_callbacks::start(app.clone(), stop)?;
+    Ok(vec![delivery, assignment])
 }

@@ -80,12 +80,14 @@ pub fn emit(
     description: String,
     data: Data,
 ) -> Result<()> {
+    let data = Value::Object(data);
+    super::history::record(conn, kind, ws, &data, app.now_ms())?;
     app.record(
         conn,
         &NewEvent::new(kind, resource_type, resource_sid)
             .workspace(ws)
             .describe(description)
-            .data(Value::Object(data)),
+            .data(data),
     )?;
     Ok(())
 }
