@@ -70,7 +70,11 @@ export async function agentDeskTransferScenarios(t) {
     await h.keyboard.press("t");
     await h.waitForSelector("#transfer-form");
     assert(await h.evaluate(() => document.activeElement.id === "transfer-to"), "the target list has the focus");
-    const options = await h.locator("#transfer-to option").allTextContents();
+    // The panel opens on the colleagues the desk knew and refreshes them right after: wait for it.
+    const options = await waitFor("Ivan offered as available", async () => {
+      const o = await h.locator("#transfer-to option").allTextContents();
+      return o.some((x) => x.startsWith("Ivan Petrov — available")) ? o : null;
+    }).catch(async () => h.locator("#transfer-to option").allTextContents());
     assert(options.some((o) => o.startsWith("Ivan Petrov — available")), `Ivan is offered, by name and state: ${options}`);
     assert(options.some((o) => o === `${queue} queue`), `the queue is offered: ${options}`);
     assert(!options.some((o) => o.includes("Hana")) && !options.some((o) => SID_IN_TEXT.test(o)), `not herself, no SIDs: ${options}`);
