@@ -501,6 +501,48 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
         ),
         ("GET", "/agent/api/colleagues", vec![(Own, 200)]),
         (
+            "GET",
+            "/agent/api/tasks/{TaskSid}/notes",
+            vec![(Own, 200), (Other, 404)],
+        ),
+        (
+            "POST",
+            "/agent/api/tasks/{TaskSid}/notes",
+            vec![(Own, 201), (Other, 404), (OwnNoCsrf, 403)],
+        ),
+        (
+            "GET",
+            "/agent/api/tasks/{TaskSid}/customer",
+            vec![(Own, 200), (Other, 404)],
+        ),
+        (
+            "GET",
+            "/agent/api/tasks/{TaskSid}/customer/{ConversationSid}/messages",
+            vec![(Own, 200), (Other, 404)],
+        ),
+        ("GET", "/agent/api/canned", vec![(Own, 200)]),
+        (
+            "POST",
+            "/agent/api/canned",
+            vec![(Own, 400), (OwnNoCsrf, 403)],
+        ),
+        (
+            "POST",
+            "/agent/api/canned/{CannedId}",
+            vec![(Own, 404), (OwnNoCsrf, 403)],
+        ),
+        (
+            "DELETE",
+            "/agent/api/canned/{CannedId}",
+            vec![(Own, 404), (OwnNoCsrf, 403)],
+        ),
+        ("GET", "/agent/api/history", vec![(Own, 200)]),
+        (
+            "GET",
+            "/agent/api/history/{TaskSid}/messages",
+            vec![(Own, 200), (Other, 404)],
+        ),
+        (
             "POST",
             "/agent/api/tasks/{TaskSid}/transfers",
             vec![(Own, 400), (Other, 404), (OwnNoCsrf, 403)],

@@ -8,6 +8,7 @@
 //! (from `task.created` events) and reacts to their events.
 
 pub mod address_configs;
+pub mod canned;
 pub mod chat_channels;
 pub mod checkup;
 pub mod conversations;
@@ -21,6 +22,7 @@ pub mod invites;
 pub mod janitor;
 pub mod messages;
 pub mod messaging_webhook;
+pub mod notes;
 pub mod outbox;
 pub mod participants;
 pub mod receipts;

@@ -7,6 +7,7 @@ import { agentScenarios } from "./agent.mjs";
 import { customerChatScenarios } from "./chat-customer.mjs";
 import { agentDeskScenarios } from "./agentdesk.mjs";
 import { agentDeskTransferScenarios } from "./agentdesk-transfer.mjs";
+import { agentDeskToolsScenarios } from "./agentdesk-tools.mjs";
 import { floorScenarios } from "./admin-floor.mjs";
 
 const browser = await launch();
@@ -39,6 +40,7 @@ try {
   await customerChatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await agentDeskScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await agentDeskTransferScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await agentDeskToolsScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   // Last: its agents match every queue (they end offline).
   await floorScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
 } finally {

@@ -46,6 +46,7 @@ pub fn routes() -> Vec<Route> {
     ]
     .into_iter()
     .chain(super::agent_transfer::routes())
+    .chain(super::agent_desk::routes())
     .collect()
 }
 
@@ -230,6 +231,7 @@ fn enriched(app: &App, r: &Reservation, t: &Task, now: i64) -> Result<Value, Api
         .read(|c| super::agent_transfer::transfer_info(c, t))?;
     v["task"]["transfer_in"] = incoming;
     v["task"]["transfer_out"] = outgoing;
+    v["task"]["wrapup"] = app.store.read(|c| super::agent_desk::wrapup_info(c, t))?;
     Ok(v)
 }
 
@@ -392,7 +394,7 @@ fn fetch_task(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     Ok(Reply::ok(enriched(app, &r, &t, app.now_ms())?).into())
 }
 
-fn message_json(m: &crate::store::channels::messages::Message) -> Value {
+pub(super) fn message_json(m: &crate::store::channels::messages::Message) -> Value {
     json!({
         "sid": m.sid,
         "index": m.index,
