@@ -23,7 +23,7 @@ use crate::routing::states::ReservationStatus;
 use crate::routing::tasks::Task;
 use crate::routing::workers::{self, Worker};
 use crate::store::channels::interactions as inter_db;
-use crate::store::channels::transfers::{self as transfer_db, Transfer};
+use crate::store::channels::transfers::{self as transfer_db, Transfer, TransferStatus};
 use crate::store::taskrouter::{queues, workers as worker_db};
 use crate::store::Window;
 use rusqlite::Connection;
@@ -107,7 +107,8 @@ fn channel_for(app: &App, t: &Task, conv: &str) -> Result<inter_db::Channel, Api
     let existing = app
         .store
         .read(|c| inter_db::channels_for_conversation(c, conv))?;
-    let open = |ch: &inter_db::Channel| !matches!(ch.status.as_str(), "closed" | "failed");
+    use inter_db::InteractionChannelStatus as S;
+    let open = |ch: &inter_db::Channel| !matches!(ch.status, S::Closed | S::Failed);
     if let Some(ch) = existing
         .iter()
         .find(|ch| open(ch) && ch.task_sid.as_deref() == Some(t.sid.as_str()))
@@ -119,7 +120,7 @@ fn channel_for(app: &App, t: &Task, conv: &str) -> Result<inter_db::Channel, Api
         .attributes
         .get("channelType")
         .and_then(Value::as_str)
-        .filter(|k| interactions::CHANNEL_TYPES.contains(k))
+        .filter(|k| inter_db::InteractionChannelType::parse(k).is_some())
         .unwrap_or("chat");
     let channel = json!({"type": kind, "properties": {"media_channel_sid": conv}});
     Ok(interactions::create(app, channel, None, None, None)?.channel)
@@ -203,7 +204,7 @@ fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let tr = app
         .store
         .read(|c| latest_from(c, &t))?
-        .filter(|tr| tr.status == "active")
+        .filter(|tr| tr.status == TransferStatus::Active)
         .ok_or_else(|| ApiError::conflict("This chat has no transfer under way"))?;
     let tr = transfers::update_transfer(
         app,
@@ -314,7 +315,7 @@ pub fn transfer_info(conn: &Connection, t: &Task) -> Result<(Value, Value), ApiE
         None => Value::Null,
     };
     let outgoing = match latest_from(conn, t)? {
-        Some(tr) if tr.status != "completed" => outgoing_json(conn, &tr)?,
+        Some(tr) if tr.status != TransferStatus::Completed => outgoing_json(conn, &tr)?,
         _ => Value::Null,
     };
     Ok((incoming, outgoing))
