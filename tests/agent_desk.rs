@@ -68,10 +68,15 @@ impl Agent {
     fn take(&self, s: &TestServer, conv: Option<&str>) -> (String, String, Value) {
         let r = wait_until(WAIT, || {
             let w = self.get(s, "/agent/api/work").expect(200).json();
-            w["reservations"].as_array().unwrap().iter().find(|r| {
-                r["status"] == "pending"
-                    && conv.is_none_or(|c| r["task"]["conversation_sid"] == c)
-            }).cloned()
+            w["reservations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| {
+                    r["status"] == "pending"
+                        && conv.is_none_or(|c| r["task"]["conversation_sid"] == c)
+                })
+                .cloned()
         });
         let rsv = r["sid"].as_str().unwrap().to_string();
         self.post(
@@ -95,7 +100,9 @@ fn notes_stay_with_the_chat_and_never_reach_the_customer() {
     // Before accepting, the notes are closed like the transcript.
     let pending = wait_until(WAIT, || {
         let w = amy.get(&s, "/agent/api/work").expect(200).json();
-        w["reservations"][0]["task"]["sid"].as_str().map(str::to_string)
+        w["reservations"][0]["task"]["sid"]
+            .as_str()
+            .map(str::to_string)
     });
     amy.get(&s, &format!("/agent/api/tasks/{pending}/notes"))
         .expect_error(403);
@@ -131,7 +138,8 @@ fn notes_stay_with_the_chat_and_never_reach_the_customer() {
     // Another agent's task opens no notes.
     let bob = Agent::sign_in(&s, &tr, "bob");
     bob.get(&s, &notes).expect_error(404);
-    bob.post(&s, &notes, &[("Body", "mine now")]).expect_error(404);
+    bob.post(&s, &notes, &[("Body", "mine now")])
+        .expect_error(404);
 }
 
 fn bodies_of(s: &TestServer, conv: &str) -> Vec<String> {
@@ -151,7 +159,11 @@ fn canned_responses_are_the_offices_with_one_shortcut_each() {
         ("ok", " ", "1 to 1600"),
     ] {
         let r = amy
-            .post(&s, "/agent/api/canned", &[("Shortcut", shortcut), ("Body", body)])
+            .post(
+                &s,
+                "/agent/api/canned",
+                &[("Shortcut", shortcut), ("Body", body)],
+            )
             .expect_error(400);
         assert!(r.to_string().contains(words), "{shortcut:?}: {r}");
     }
@@ -159,7 +171,10 @@ fn canned_responses_are_the_offices_with_one_shortcut_each() {
         .post(
             &s,
             "/agent/api/canned",
-            &[("Shortcut", "/Hello"), ("Body", "Hi {{customer.first_name}}!")],
+            &[
+                ("Shortcut", "/Hello"),
+                ("Body", "Hi {{customer.first_name}}!"),
+            ],
         )
         .expect(201)
         .json();
@@ -169,11 +184,22 @@ fn canned_responses_are_the_offices_with_one_shortcut_each() {
     let list = bob.get(&s, "/agent/api/canned").expect(200).json();
     assert_eq!(list["canned"][0]["body"], "Hi {{customer.first_name}}!");
     let dup = bob
-        .post(&s, "/agent/api/canned", &[("Shortcut", "hello"), ("Body", "again")])
+        .post(
+            &s,
+            "/agent/api/canned",
+            &[("Shortcut", "hello"), ("Body", "again")],
+        )
         .expect_error(409);
-    assert!(dup.to_string().contains("already a canned response"), "{dup}");
-    bob.post(&s, "/agent/api/canned", &[("Shortcut", "bye"), ("Body", "Bye!")])
-        .expect(201);
+    assert!(
+        dup.to_string().contains("already a canned response"),
+        "{dup}"
+    );
+    bob.post(
+        &s,
+        "/agent/api/canned",
+        &[("Shortcut", "bye"), ("Body", "Bye!")],
+    )
+    .expect(201);
     // Renaming onto another's shortcut is refused; a real change is kept.
     amy.post(
         &s,
@@ -196,8 +222,12 @@ fn canned_responses_are_the_offices_with_one_shortcut_each() {
         .expect(204);
     amy.send(&s, "DELETE", &format!("/agent/api/canned/{id}"), &[])
         .expect_error(404);
-    amy.post(&s, "/agent/api/canned/abc", &[("Shortcut", "a"), ("Body", "b")])
-        .expect_error(404);
+    amy.post(
+        &s,
+        "/agent/api/canned/abc",
+        &[("Shortcut", "a"), ("Body", "b")],
+    )
+    .expect_error(404);
     assert_eq!(
         amy.get(&s, "/agent/api/canned").expect(200).json()["canned"]
             .as_array()
@@ -221,7 +251,10 @@ fn the_customer_panel_shows_an_sms_customers_earlier_chat_and_my_work_finds_it()
         .to_string();
     s.post(
         &tr.path(&format!("/TaskQueues/{queue}/Dispositions")),
-        &[("Codes", r#"["Resolved","Refund issued"]"#), ("Required", "true")],
+        &[
+            ("Codes", r#"["Resolved","Refund issued"]"#),
+            ("Required", "true"),
+        ],
     )
     .expect(200);
     s.post(
@@ -246,7 +279,10 @@ fn the_customer_panel_shows_an_sms_customers_earlier_chat_and_my_work_finds_it()
     let wrap = &item["task"]["wrapup"];
     assert_eq!(wrap["codes"], json!(["Resolved", "Refund issued"]));
     assert_eq!(wrap["required"], true);
-    let conv1 = item["task"]["conversation_sid"].as_str().unwrap().to_string();
+    let conv1 = item["task"]["conversation_sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
     amy.post(
         &s,
         &format!("/agent/api/tasks/{task1}/messages"),
@@ -269,15 +305,24 @@ fn the_customer_panel_shows_an_sms_customers_earlier_chat_and_my_work_finds_it()
     amy.post(
         &s,
         &format!("/agent/api/reservations/{rsv1}"),
-        &[("ReservationStatus", "completed"), ("WrapupCode", "Refund issued")],
+        &[
+            ("ReservationStatus", "completed"),
+            ("WrapupCode", "Refund issued"),
+        ],
     )
     .expect(200);
-    s.post(&format!("/v1/Conversations/{conv1}"), &[("State", "closed")])
-        .expect(200);
+    s.post(
+        &format!("/v1/Conversations/{conv1}"),
+        &[("State", "closed")],
+    )
+    .expect(200);
     // The same number writes again: a new conversation, whose panel lists the first.
     sms(&s, CUSTOMER, OUR_NUMBER, "the new kettle is fine", None);
     let (_, task2, item2) = amy.take(&s, None);
-    let conv2 = item2["task"]["conversation_sid"].as_str().unwrap().to_string();
+    let conv2 = item2["task"]["conversation_sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_ne!(conv1, conv2);
     let c = amy
         .get(&s, &format!("/agent/api/tasks/{task2}/customer"))
@@ -289,14 +334,20 @@ fn the_customer_panel_shows_an_sms_customers_earlier_chat_and_my_work_finds_it()
     assert_eq!(earlier[0]["key"], conv1.as_str());
     assert_eq!(earlier[0]["first_line"], "my blue kettle leaks");
     let log = amy
-        .get(&s, &format!("/agent/api/tasks/{task2}/customer/{conv1}/messages"))
+        .get(
+            &s,
+            &format!("/agent/api/tasks/{task2}/customer/{conv1}/messages"),
+        )
         .expect(200)
         .json();
     assert!(log.to_string().contains("Sorry about the kettle"), "{log}");
     // A conversation that is not this contact's opens nothing, nor does another agent's task.
     let (other, _) = start_chat(&s, "Stranger", &[("Body", "hi")]);
-    amy.get(&s, &format!("/agent/api/tasks/{task2}/customer/{other}/messages"))
-        .expect_error(404);
+    amy.get(
+        &s,
+        &format!("/agent/api/tasks/{task2}/customer/{other}/messages"),
+    )
+    .expect_error(404);
     let bob = Agent::sign_in(&s, &tr, "bob");
     bob.get(&s, &format!("/agent/api/tasks/{task2}/customer"))
         .expect_error(404);
@@ -306,10 +357,20 @@ fn the_customer_panel_shows_an_sms_customers_earlier_chat_and_my_work_finds_it()
     assert_eq!(t["task_sid"], task1.as_str(), "{h}");
     assert_eq!(t["wrapup_code"], "Refund issued");
     assert_eq!(t["first_line"], "my blue kettle leaks");
-    assert_eq!(h["tasks"].as_array().unwrap().len(), 1, "only finished tasks");
-    let found = amy.get(&s, "/agent/api/history?Q=SORRY%20about").expect(200).json();
+    assert_eq!(
+        h["tasks"].as_array().unwrap().len(),
+        1,
+        "only finished tasks"
+    );
+    let found = amy
+        .get(&s, "/agent/api/history?Q=SORRY%20about")
+        .expect(200)
+        .json();
     assert_eq!(found["tasks"].as_array().unwrap().len(), 1);
-    let none = amy.get(&s, "/agent/api/history?Q=toaster").expect(200).json();
+    let none = amy
+        .get(&s, "/agent/api/history?Q=toaster")
+        .expect(200)
+        .json();
     assert!(none["tasks"].as_array().unwrap().is_empty());
     let m = amy
         .get(&s, &format!("/agent/api/history/{task1}/messages"))
@@ -318,8 +379,10 @@ fn the_customer_panel_shows_an_sms_customers_earlier_chat_and_my_work_finds_it()
     assert!(m.to_string().contains("my blue kettle leaks"), "{m}");
     bob.get(&s, &format!("/agent/api/history/{task1}/messages"))
         .expect_error(404);
-    assert!(bob.get(&s, "/agent/api/history").expect(200).json()["tasks"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        bob.get(&s, "/agent/api/history").expect(200).json()["tasks"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }

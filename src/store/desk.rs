@@ -158,7 +158,11 @@ pub fn contact_conversations(
 }
 
 /// The tasks a worker finished (their reservation completed), newest first: (task, when).
-pub fn finished_tasks(conn: &Connection, worker_sid: &str, limit: u32) -> Result<Vec<(String, i64)>> {
+pub fn finished_tasks(
+    conn: &Connection,
+    worker_sid: &str,
+    limit: u32,
+) -> Result<Vec<(String, i64)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT task_sid, MAX(updated_at) AS t FROM tr_reservations
          WHERE worker_sid = ?1 AND status = 'completed'

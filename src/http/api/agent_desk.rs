@@ -39,7 +39,12 @@ pub fn routes() -> Vec<Route> {
         Route::new(Post, "/agent/api/canned/{CannedId}", p, update_canned),
         Route::new(Delete, "/agent/api/canned/{CannedId}", p, delete_canned),
         Route::new(Get, "/agent/api/history", p, history),
-        Route::new(Get, "/agent/api/history/{TaskSid}/messages", p, history_messages),
+        Route::new(
+            Get,
+            "/agent/api/history/{TaskSid}/messages",
+            p,
+            history_messages,
+        ),
     ]
 }
 
@@ -74,7 +79,9 @@ fn list_notes(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
     let (r, t) = owned(app, &w, req.param("TaskSid"))?;
     if r.status == ReservationStatus::Pending {
-        return Err(ApiError::forbidden("Accept the reservation to read its notes"));
+        return Err(ApiError::forbidden(
+            "Accept the reservation to read its notes",
+        ));
     }
     let conv = chat_of(&t)?;
     let all = app.store.read(|c| db::notes(c, &conv, 500))?;
@@ -87,7 +94,9 @@ fn add_note(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
     let (r, t) = owned(app, &w, req.param("TaskSid"))?;
     if r.status == ReservationStatus::Pending {
-        return Err(ApiError::conflict("Accept the reservation before writing notes"));
+        return Err(ApiError::conflict(
+            "Accept the reservation before writing notes",
+        ));
     }
     let conv = chat_of(&t)?;
     let kind = req.form.get("Kind").unwrap_or("note");
@@ -121,7 +130,9 @@ fn contact_of(conn: &Connection, t: &Task, conv: &str) -> Result<Option<String>,
     let parts = crate::store::channels::participants::list(conn, conv, window)?;
     Ok(parts.items.into_iter().find_map(|p| {
         let attrs: Value = serde_json::from_str(&p.attributes).unwrap_or(Value::Null);
-        if attrs.get("worker_sid").is_some() || attrs.get("role").and_then(Value::as_str) == Some("agent") {
+        if attrs.get("worker_sid").is_some()
+            || attrs.get("role").and_then(Value::as_str) == Some("agent")
+        {
             return None;
         }
         p.binding_address.or(p.identity)
@@ -141,7 +152,9 @@ fn customer(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
     let (r, t) = owned(app, &w, req.param("TaskSid"))?;
     if r.status == ReservationStatus::Pending {
-        return Err(ApiError::forbidden("Accept the reservation to see the customer"));
+        return Err(ApiError::forbidden(
+            "Accept the reservation to see the customer",
+        ));
     }
     let conv = chat_of(&t)?;
     let body = app.store.read(|c| {
@@ -169,7 +182,11 @@ fn customer(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         let name = conv_row
             .as_ref()
             .and_then(|cv| serde_json::from_str::<Value>(&cv.attributes).ok())
-            .and_then(|a| a.get("customer_name").and_then(Value::as_str).map(str::to_string))
+            .and_then(|a| {
+                a.get("customer_name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .or(conv_row.as_ref().and_then(|cv| cv.friendly_name.clone()));
         Ok::<_, ApiError>(json!({
             "name": name,
@@ -187,12 +204,19 @@ fn earlier_messages(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
     let (r, t) = owned(app, &w, req.param("TaskSid"))?;
     if r.status == ReservationStatus::Pending {
-        return Err(ApiError::forbidden("Accept the reservation to see the customer"));
+        return Err(ApiError::forbidden(
+            "Accept the reservation to see the customer",
+        ));
     }
     let conv = chat_of(&t)?;
     let want = req.param("ConversationSid");
     let missing = || ApiError::not_found(&format!("/agent/api/tasks/{}/customer/{want}", t.sid));
-    let ok = want == conv || app.store.read(|c| earlier(c, &t, &conv))?.iter().any(|s| s == want);
+    let ok = want == conv
+        || app
+            .store
+            .read(|c| earlier(c, &t, &conv))?
+            .iter()
+            .any(|s| s == want);
     if !ok {
         return Err(missing());
     }
@@ -265,7 +289,11 @@ fn finished_json(conn: &Connection, t: &Task, at: i64) -> Result<Value, ApiError
             let name = cv
                 .as_ref()
                 .and_then(|cv| serde_json::from_str::<Value>(&cv.attributes).ok())
-                .and_then(|a| a.get("customer_name").and_then(Value::as_str).map(str::to_string))
+                .and_then(|a| {
+                    a.get("customer_name")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
                 .or(cv.and_then(|cv| cv.friendly_name));
             let from = t.attributes.get("from").and_then(Value::as_str);
             let msgs = crate::channels::conversations::list_messages(conn, sid, None, 50)?;
@@ -299,7 +327,11 @@ fn finished_json(conn: &Connection, t: &Task, at: i64) -> Result<Value, ApiError
 /// those whose customer, code, queue or messages contain the words.
 fn history(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
-    let q = req.query.get("Q").map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+    let q = req
+        .query
+        .get("Q")
+        .map(|q| q.trim().to_lowercase())
+        .filter(|q| !q.is_empty());
     let items = app.store.read(|c| {
         let mut out = Vec::new();
         for (sid, at) in db::finished_tasks(c, &w.sid, if q.is_some() { 200 } else { 50 })? {
@@ -341,7 +373,9 @@ fn history_messages(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             r.worker_sid == w.sid
                 && matches!(
                     r.status,
-                    ReservationStatus::Accepted | ReservationStatus::Wrapping | ReservationStatus::Completed
+                    ReservationStatus::Accepted
+                        | ReservationStatus::Wrapping
+                        | ReservationStatus::Completed
                 )
         });
         if !took {
