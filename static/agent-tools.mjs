@@ -68,6 +68,14 @@ function makeSide(r, ctx) {
       row("Address", c.address && !/^webchat-/.test(c.address) ? c.address : null);
       row("Channel", ctx.card.channel);
       row("Since", c.since ? time(c.since) : null);
+      // What the customer answered in the pre-chat form (email, topic…).
+      const pre = ctx.pre;
+      if (pre && typeof pre === "object") {
+        for (const [k, v] of Object.entries(pre)) {
+          if (typeof v !== "string" || k === "question") continue;
+          row(k.charAt(0).toUpperCase() + k.slice(1).replace(/[_-]+/g, " "), v);
+        }
+      }
       earlier.replaceChildren(...c.earlier.map((x) => earlierItem(sid, x, ctx)));
       earlierNone.classList.toggle("hidden", c.earlier.length > 0);
     } catch (e) {

@@ -268,6 +268,12 @@ function card(t) {
   return { who, address: named && address && address !== named ? address : null, channel: channelName(t), words: topic || t.preview || null, queue: t.queue_name || null, transferNote: a.transferNote || (a.transfer && a.transfer.note) || null };
 }
 
+/** The topic the customer chose in the pre-chat form, if any. */
+function preTopic(t) {
+  const p = t.pre_engagement || (t.attributes || {}).pre_engagement_data;
+  return p && typeof p.topic === "string" ? p.topic : null;
+}
+
 function summary(t) {
   return card(t).who;
 }
@@ -320,6 +326,7 @@ function incomingItem(r) {
   const c = card(t);
   const meta = h("p", { class: "offer-meta muted" },
     c.queue ? el("span", `Queue ${c.queue}`) : null,
+    preTopic(t) ? el("span", `Topic ${preTopic(t)}`) : null,
     h("span", { class: "waited", dataset: { since: t.date_created } }));
   return h("li", { class: "work-item incoming offer", dataset: { reservation: r.sid, task: t.sid } },
     h("div", { class: "offer-head" },
@@ -508,7 +515,7 @@ async function drawTask(r, fresh = false) {
   const tb = transfer.banner(r, refresh);
   const main = h("div", { class: "task-main" }, ...parts);
   const body = t.conversation_sid
-    ? h("div", { class: "task-body" }, main, tools.side(r, { card: c, line: (m) => message(m, state.chats.get(t.sid) && state.chats.get(t.sid).customer) }))
+    ? h("div", { class: "task-body" }, main, tools.side(r, { card: c, pre: t.pre_engagement || (t.attributes || {}).pre_engagement_data, line: (m) => message(m, state.chats.get(t.sid) && state.chats.get(t.sid).customer) }))
     : main;
   const keepFocus = document.activeElement && document.activeElement.id === "reply";
   const focused = document.activeElement && pane.contains(document.activeElement) ? document.activeElement : null;

@@ -554,6 +554,8 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
         ),
         // Anyone may start a chat (rate-limited per address); the token it returns opens only it.
         ("POST", "/webchat/start", vec![(Anonymous, 201)]),
+        // The greeting and pre-chat fields: the same for everyone.
+        ("GET", "/webchat/config", vec![(Anonymous, 200)]),
     ];
     for row in table.iter_mut() {
         if row.1.starts_with("/agent/api/") && row.1 != "/agent/api/session" {

@@ -32,6 +32,7 @@ pub mod sessions;
 pub mod transfers;
 pub mod users;
 pub mod webchat;
+pub mod webchat_wait;
 pub mod webhooks;
 
 pub use error::{Error, Result};

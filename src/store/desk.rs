@@ -171,3 +171,20 @@ pub fn finished_tasks(
     let rows = stmt.query_map(params![worker_sid, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// A waiting task's place in its queue (1 = next): the tasks of the same queue and task channel,
+/// pending or being offered, ahead of it in the queue's order. `None` unless it is pending.
+pub fn queue_position(conn: &Connection, task_sid: &str) -> Result<Option<i64>> {
+    optional(
+        conn.prepare_cached(
+            "SELECT 1 + (SELECT COUNT(*) FROM tr_tasks o
+                 WHERE o.queue_sid = t.queue_sid AND o.task_channel_sid = t.task_channel_sid
+                   AND o.sid != t.sid AND o.assignment_status IN ('pending', 'reserved')
+                   AND (o.route_priority > t.route_priority
+                        OR (o.route_priority = t.route_priority AND o.order_key < t.order_key)))
+             FROM tr_tasks t
+             WHERE t.sid = ?1 AND t.assignment_status = 'pending' AND t.queue_sid IS NOT NULL",
+        )?
+        .query_row([task_sid], |r| r.get(0)),
+    )
+}

@@ -217,6 +217,10 @@ fn enriched(app: &App, r: &Reservation, t: &Task, now: i64) -> Result<Value, Api
                 .map(str::to_string)
                 .or(conv.friendly_name.clone());
             v["task"]["customer_name"] = json!(name);
+            v["task"]["pre_engagement"] = attrs
+                .get("pre_engagement_data")
+                .cloned()
+                .unwrap_or(Value::Null);
             v["task"]["conversation_state"] = json!(conv.state.as_str());
         }
         v["task"]["preview"] = json!(preview(app, &sid, t)?);
