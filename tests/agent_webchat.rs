@@ -31,11 +31,17 @@ fn a_waiting_customer_sees_the_place_in_line_move_up() {
     // A parked read with the status seen so far answers when the place moves.
     let seen = chat_get(&s, &c3, &t3, "Wait=0").expect(200).json();
     let tag = seen["status_tag"].as_str().unwrap().to_string();
-    let last = seen["messages"].as_array().unwrap().last().unwrap()["index"].as_i64().unwrap();
+    let last = seen["messages"].as_array().unwrap().last().unwrap()["index"]
+        .as_i64()
+        .unwrap();
     let parked = chat_poll(&s, &c3, &t3, &format!("After={last}&Seen={tag}&Wait=20"));
     // Lea takes the first chat: it is served (no place), the others move up.
     tr.set_activity(&lea, &tr.available);
-    let task = wait_until(WAIT, || tasks_of(&tr, &c1).first().and_then(|t| t["sid"].as_str().map(str::to_string)));
+    let task = wait_until(WAIT, || {
+        tasks_of(&tr, &c1)
+            .first()
+            .and_then(|t| t["sid"].as_str().map(str::to_string))
+    });
     accept(&tr, &task);
     let moved = parked.join().unwrap().expect(200).json();
     assert_eq!(moved["queue_position"], 2, "{moved}");
@@ -51,7 +57,10 @@ fn a_waiting_customer_sees_the_place_in_line_move_up() {
 fn the_greeting_and_pre_chat_fields_come_from_the_offices_configuration() {
     let s = TestServer::start();
     let v = public_get(&s, "/webchat/config");
-    assert!(v["greeting"].as_str().unwrap().contains("connect you"), "{v}");
+    assert!(
+        v["greeting"].as_str().unwrap().contains("connect you"),
+        "{v}"
+    );
     let names: Vec<&str> = v["pre_chat_fields"]
         .as_array()
         .unwrap()
@@ -96,8 +105,11 @@ fn the_greeting_and_pre_chat_fields_come_from_the_offices_configuration() {
     assert_eq!(attrs["pre_engagement_data"]["topic"], "Catering", "{attrs}");
     assert_eq!(attrs["pre_engagement_data"]["email"], "otto@example.com");
     let pw = "lea-secret";
-    s.post(&format!("/admin/api/workers/{lea}/password"), &[("Password", pw)])
-        .expect(200);
+    s.post(
+        &format!("/admin/api/workers/{lea}/password"),
+        &[("Password", pw)],
+    )
+    .expect(200);
     let r = s
         .request(
             "POST",
@@ -106,12 +118,24 @@ fn the_greeting_and_pre_chat_fields_come_from_the_offices_configuration() {
             form_encode(&[("Worker", "lea"), ("Password", pw)]).as_bytes(),
         )
         .expect(201);
-    let cookie = r.header("Set-Cookie").unwrap().split(';').next().unwrap().to_string();
+    let cookie = r
+        .header("Set-Cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     let offer = wait_until(WAIT, || {
-        let w = s.request("GET", "/agent/api/work", &[("Cookie", &cookie)], b"").expect(200).json();
+        let w = s
+            .request("GET", "/agent/api/work", &[("Cookie", &cookie)], b"")
+            .expect(200)
+            .json();
         w["reservations"].as_array().unwrap().first().cloned()
     });
-    assert_eq!(offer["task"]["pre_engagement"]["topic"], "Catering", "{offer}");
+    assert_eq!(
+        offer["task"]["pre_engagement"]["topic"], "Catering",
+        "{offer}"
+    );
 }
 
 fn public_get(s: &TestServer, path: &str) -> Value {
