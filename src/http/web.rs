@@ -41,6 +41,7 @@ assets! {
     "/static/admin-live.mjs" => JS "admin-live.mjs",
     "/static/admin-floor.mjs" => JS "admin-floor.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
+    "/static/agent-transfer.mjs" => JS "agent-transfer.mjs",
     "/static/chat.mjs" => JS "chat.mjs",
     "/static/chat.css" => CSS "chat.css",
 }

@@ -10,6 +10,7 @@
 //! Twilio's `total_available_workers` counts the available activity alone, which said "1" while
 //! that agent was full and a customer waited.
 
+use super::states::TaskStatus;
 use super::{expr, Result};
 use crate::store::taskrouter::{floor as db, queues, workers};
 use rusqlite::Connection;
@@ -144,7 +145,7 @@ pub fn snapshot(conn: &Connection, ws: &str, since: i64, now: i64) -> Result<Val
                 .iter()
                 .filter(|t| {
                     t.queue_sid.as_deref() == Some(q.sid.as_str())
-                        && matches!(t.status.as_str(), "pending" | "reserved")
+                        && matches!(t.status, TaskStatus::Pending | TaskStatus::Reserved)
                 })
                 .collect();
             let wanted: HashSet<&str> = waiting.iter().map(|t| t.channel.as_str()).collect();

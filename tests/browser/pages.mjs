@@ -6,6 +6,7 @@ import { chatScenarios } from "./chat.mjs";
 import { agentScenarios } from "./agent.mjs";
 import { customerChatScenarios } from "./chat-customer.mjs";
 import { agentDeskScenarios } from "./agentdesk.mjs";
+import { agentDeskTransferScenarios } from "./agentdesk-transfer.mjs";
 import { floorScenarios } from "./admin-floor.mjs";
 
 const browser = await launch();
@@ -37,6 +38,7 @@ try {
   await chatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await customerChatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await agentDeskScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await agentDeskTransferScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   // Last: its agents match every queue (they end offline).
   await floorScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
 } finally {
