@@ -29,6 +29,7 @@ pub mod receipts;
 pub mod roles;
 pub mod services;
 pub mod sessions;
+mod studio_conversations;
 mod transfer_workflow;
 pub mod transfers;
 pub mod users;
