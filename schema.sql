@@ -634,7 +634,29 @@ CREATE INDEX flex_chat_channels_by_kind ON flex_chat_channels(kind, created_at);
 ALTER TABLE tr_tasks ADD COLUMN virtual_start_time INTEGER;
 ALTER TABLE tr_tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 
--- step 19: task history for the console's reports and conversation search (issue 17): one row per TaskRouter task, kept after the task itself is deleted (its TTL), written with each task event in the transaction that appends it (routing::history, from payload::emit); the report index covers every column a report reads, so a month is one index range
+-- step 19: the agent desktop (issue 15): private notes on a conversation (agents and the admin read them, the customer never), and each office's canned responses (a shortcut picked with / in the reply box)
+CREATE TABLE desk_notes (
+    sid          TEXT PRIMARY KEY,
+    conversation_sid TEXT NOT NULL,
+    task_sid     TEXT,
+    author_sid   TEXT,
+    author_name  TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX desk_notes_by_conversation ON desk_notes(conversation_sid, created_at);
+CREATE TABLE desk_canned_responses (
+    id           INTEGER PRIMARY KEY,
+    workspace_sid TEXT NOT NULL,
+    shortcut     TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (workspace_sid, shortcut)
+);
+
+-- step 20: task history for the console's reports and conversation search (issue 17): one row per TaskRouter task, kept after the task itself is deleted (its TTL), written with each task event in the transaction that appends it (routing::history, from payload::emit); the report index covers every column a report reads, so a month is one index range
 CREATE TABLE tr_task_history (
     task_sid     TEXT PRIMARY KEY,
     workspace_sid TEXT NOT NULL,

@@ -69,7 +69,7 @@ export async function agentDeskTransferScenarios(t) {
     await h.locator("#task h2").click(); // out of the reply box, so t is a key, not a letter
     await h.keyboard.press("t");
     await h.waitForSelector("#transfer-form");
-    assert(await h.evaluate(() => document.activeElement.id === "transfer-to"), "the target list has the focus");
+    await waitFor("the target list to have the focus", async () => h.evaluate(() => document.activeElement && document.activeElement.id === "transfer-to"));
     // The panel opens on the colleagues the desk knew and refreshes them right after: wait for it.
     const options = await waitFor("Ivan offered as available", async () => {
       const o = await h.locator("#transfer-to option").allTextContents();
