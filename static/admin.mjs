@@ -8,9 +8,15 @@ import * as routing from "/static/admin-routing.mjs";
 import * as live from "/static/admin-live.mjs";
 import * as floor from "/static/admin-floor.mjs";
 import * as wiring from "/static/admin-wiring.mjs";
+import { checklist } from "/static/admin-firstrun.mjs";
 
 const views = {
-  dashboard: live.dashboard,
+  // The first-run checklist above the live dashboard, until its steps are done.
+  dashboard: async (root, c) => {
+    const steps = await checklist(c).catch(() => null);
+    if (steps) root.append(steps);
+    return live.dashboard(root, c);
+  },
   floor: floor.view,
   studio: studio.view,
   flexflows: wiring.flexFlows,
