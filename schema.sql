@@ -633,3 +633,25 @@ CREATE INDEX flex_chat_channels_by_kind ON flex_chat_channels(kind, created_at);
 -- step 18: TaskRouter tasks (issue 18): a task's VirtualStartTime (NULL: its creation) orders it in its queue and in lists; its version is the ETag that If-Match checks, bumped by every change
 ALTER TABLE tr_tasks ADD COLUMN virtual_start_time INTEGER;
 ALTER TABLE tr_tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+
+-- step 19: the agent desktop (issue 15): private notes on a conversation (agents and the admin read them, the customer never), and each office's canned responses (a shortcut picked with / in the reply box)
+CREATE TABLE desk_notes (
+    sid          TEXT PRIMARY KEY,
+    conversation_sid TEXT NOT NULL,
+    task_sid     TEXT,
+    author_sid   TEXT,
+    author_name  TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX desk_notes_by_conversation ON desk_notes(conversation_sid, created_at);
+CREATE TABLE desk_canned_responses (
+    id           INTEGER PRIMARY KEY,
+    workspace_sid TEXT NOT NULL,
+    shortcut     TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (workspace_sid, shortcut)
+);

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod channels;
 pub mod checkpoint;
+pub mod desk;
 pub mod error;
 pub mod events;
 pub mod group;
