@@ -633,3 +633,16 @@ CREATE INDEX flex_chat_channels_by_kind ON flex_chat_channels(kind, created_at);
 -- step 18: TaskRouter tasks (issue 18): a task's VirtualStartTime (NULL: its creation) orders it in its queue and in lists; its version is the ETag that If-Match checks, bumped by every change
 ALTER TABLE tr_tasks ADD COLUMN virtual_start_time INTEGER;
 ALTER TABLE tr_tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+
+-- step 19: business hours (issue 22): named schedules, weekly hours in the office's IANA time zone, holidays and one-off closures (JSON lists, checked by src/schedules before they are stored); web_chat marks the one whose hours the customer's web chat shows
+CREATE TABLE schedules (
+    sid          TEXT PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    time_zone    TEXT NOT NULL,
+    hours        TEXT NOT NULL DEFAULT '[]',
+    holidays     TEXT NOT NULL DEFAULT '[]',
+    closures     TEXT NOT NULL DEFAULT '[]',
+    web_chat     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);

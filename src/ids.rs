@@ -48,6 +48,8 @@ pub enum Prefix {
     Credential,
     AddressConfiguration,
     Receipt,
+    /// A business-hours schedule (switchboard's own, issue 22).
+    Schedule,
 }
 
 impl Prefix {
@@ -94,6 +96,7 @@ impl Prefix {
             Prefix::Credential => "CR",
             Prefix::AddressConfiguration => "IG",
             Prefix::Receipt => "DY",
+            Prefix::Schedule => "BH",
         }
     }
 }

@@ -38,6 +38,7 @@ pub mod logger;
 pub mod metrics;
 pub mod outbound;
 pub mod routing;
+pub mod schedules;
 pub mod states;
 pub mod store;
 pub mod timers;

@@ -6,6 +6,7 @@ import { api, setCsrf, ApiError } from "/static/common.mjs";
 import * as studio from "/static/admin-studio.mjs";
 import * as routing from "/static/admin-routing.mjs";
 import * as live from "/static/admin-live.mjs";
+import * as hours from "/static/admin-hours.mjs";
 
 const views = {
   dashboard: live.dashboard,
@@ -17,6 +18,7 @@ const views = {
   activities: routing.activities,
   channels: routing.channels,
   tasks: routing.tasks,
+  hours: hours.view,
   system: live.system,
 };
 

@@ -238,6 +238,26 @@ $("chat-restart").addEventListener("click", restart);
 
 if (new URLSearchParams(location.search).has("embed")) document.body.classList.add("embedded");
 
+/** The office's hours (the schedule marked for web chat): when closed, a line above the chat
+ * says so with the next opening in the office's time; the customer may still leave a message.
+ * Looked at again every minute. */
+async function officeHours() {
+  const line = $("chat-hours");
+  try {
+    const { office } = await call("GET", "/webchat/hours");
+    const closed = office && !office.open;
+    line.classList.toggle("hidden", !closed);
+    if (closed) {
+      const when = office.next_open_local ? ` We open again ${office.next_open_local}.` : "";
+      line.textContent = `We're closed right now.${when} Leave a message and we'll answer when we're back.`;
+    }
+  } catch {
+    line.classList.add("hidden"); // the hours are a courtesy: the chat works without them
+  }
+}
+officeHours();
+setInterval(officeHours, 60000);
+
 try { chat = JSON.parse(localStorage.getItem(KEY) || "null"); } catch { chat = null; }
 if (chat && chat.sid && chat.token) {
   show("room");

@@ -501,6 +501,12 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
         ),
         // Anyone may start a chat (rate-limited per address); the token it returns opens only it.
         ("POST", "/webchat/start", vec![(Anonymous, 201)]),
+        // The office's opening hours are public (the chat page shows them before a chat).
+        (
+            "GET",
+            "/webchat/hours",
+            vec![(Anonymous, 200), (ChatOwn, 200)],
+        ),
     ];
     for row in table.iter_mut() {
         if row.1.starts_with("/agent/api/") && row.1 != "/agent/api/session" {

@@ -120,7 +120,27 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// Puts every business-hours schedule's state at the run's now into `flow.schedules`
+    /// (`{{flow.schedules.NAME.open}}`), read afresh each time the execution moves, so a
+    /// schedule's change is in force at the next step; absent when the office has none.
+    fn refresh_schedules(&mut self) -> store::Result<()> {
+        let now = self.now;
+        let states = self.app.store.read(|c| crate::schedules::states(c, now))?;
+        let flow = &mut self.exec.context["flow"];
+        match flow.as_object_mut() {
+            Some(f) if states.is_empty() => {
+                f.remove("schedules");
+            }
+            Some(f) => {
+                f.insert("schedules".into(), Value::Object(states));
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
     fn drive(&mut self, first: &str) -> store::Result<()> {
+        self.refresh_schedules()?;
         let mut current = first.to_string();
         let mut previous = String::new();
         let mut repeats = 0;

@@ -39,6 +39,7 @@ assets! {
     "/static/admin-studio.mjs" => JS "admin-studio.mjs",
     "/static/admin-routing.mjs" => JS "admin-routing.mjs",
     "/static/admin-live.mjs" => JS "admin-live.mjs",
+    "/static/admin-hours.mjs" => JS "admin-hours.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
     "/static/chat.mjs" => JS "chat.mjs",
     "/static/chat.css" => CSS "chat.css",

@@ -50,8 +50,34 @@ pub(crate) fn enter_workflow(
         format!("Task {} entered workflow {}", t.sid, wf.0.friendly_name),
         d,
     )?;
-    let filter = wf.1.filters.iter().position(|f| f.matches(&t.attributes));
+    // A filter may test business hours (`schedules.NAME.open == true`): the schedules' states
+    // now join the attributes it is evaluated against (a task's own `schedules` attribute wins).
+    let with_hours = uses_schedules(&wf.1)
+        .then(|| -> Result<Option<serde_json::Value>> {
+            let mut attrs = t.attributes.clone();
+            match attrs.as_object_mut() {
+                Some(o) if !o.contains_key("schedules") => {
+                    let states = crate::schedules::states(conn, now)?;
+                    o.insert("schedules".into(), serde_json::Value::Object(states));
+                    Ok(Some(attrs))
+                }
+                _ => Ok(None),
+            }
+        })
+        .transpose()?
+        .flatten();
+    let attrs = with_hours.as_ref().unwrap_or(&t.attributes);
+    let filter = wf.1.filters.iter().position(|f| f.matches(attrs));
     go_to_target(conn, app, plans, t, &wf.0, &wf.1, filter, 0)
+}
+
+/// Whether a filter expression of the workflow names `schedules.…` (business hours).
+fn uses_schedules(cfg: &WorkflowConfig) -> bool {
+    cfg.filters.iter().any(|f| {
+        f.expression.referenced_paths().iter().any(|(root, path)| {
+            root != &Some(expr::Root::Worker) && path.first().is_some_and(|p| p == "schedules")
+        })
+    })
 }
 
 /// Sends the task to target `ti` of filter `fi` (`None`: the default filter), skipping targets

@@ -15,6 +15,7 @@ pub mod events;
 pub mod group;
 pub mod migrate;
 pub mod ops_metrics;
+pub mod schedules;
 pub mod sessions;
 pub mod space;
 pub mod studio;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod agent;
 pub mod channels;
+pub mod schedules;
 pub mod studio;
 pub mod system;
 pub mod taskrouter;
@@ -34,6 +35,7 @@ pub fn routes() -> Vec<Route> {
         r
     }));
     all.extend(voice::routes());
+    all.extend(schedules::routes());
     all.extend(channels::routes());
     all.extend(crate::http::web::routes());
     #[cfg(debug_assertions)]
