@@ -646,3 +646,25 @@ CREATE TABLE schedules (
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL
 );
+
+-- step 20: callbacks that keep their place in line (issue 22): a caller who asked to be called back (or left a voicemail) while waiting; one per call, keyed by the callback task, whose VirtualStartTime is the original call's start; the carrier call the agent placed back, or the carrier's refusal
+CREATE TABLE callbacks (
+    task_sid      TEXT PRIMARY KEY,
+    call_sid      TEXT NOT NULL UNIQUE,
+    workspace_sid TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    number        TEXT NOT NULL,
+    office_number TEXT NOT NULL DEFAULT '',
+    recording_url TEXT,
+    recording_sid TEXT,
+    recording_duration INTEGER,
+    original_task_sid TEXT,
+    original_start INTEGER NOT NULL,
+    status        TEXT NOT NULL,
+    error         TEXT,
+    dial_call_sid TEXT,
+    worker_sid    TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX callbacks_by_created ON callbacks(created_at);

@@ -87,6 +87,11 @@ event_types! {
     OutboundMessageFailed => "message.outbound.failed",
     // Voice.
     CallStatusUpdated => "call.status-updated",
+    // Callbacks (issue 22): a caller's request, the agent's call back and the carrier's answer.
+    CallbackRequested => "callback.requested",
+    CallbackDialing => "callback.dialing",
+    CallbackDialed => "callback.dialed",
+    CallbackFailed => "callback.failed",
     // Operations.
     WebhookFailed => "webhook.failed",
     CheckupCleaned => "system.checkup.cleaned",

@@ -8,6 +8,7 @@
 //! through bounded crossbeam channels; a nudge never blocks.
 
 pub mod accounts;
+pub mod callbacks;
 pub mod channels;
 pub mod checkpoint;
 pub mod error;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod agent;
+pub mod callbacks;
 pub mod channels;
 pub mod schedules;
 pub mod studio;
@@ -36,6 +37,7 @@ pub fn routes() -> Vec<Route> {
     }));
     all.extend(voice::routes());
     all.extend(schedules::routes());
+    all.extend(callbacks::routes());
     all.extend(channels::routes());
     all.extend(crate::http::web::routes());
     #[cfg(debug_assertions)]
