@@ -1,5 +1,5 @@
 //! Stored states and kinds: one way to keep an enum in a TEXT column (`text_enum!`: `as_str`,
-//! `parse`, `FromStr`, `Display`, `ToSql`/`FromSql`), and the enums the store reads and writes.
+//! `parse`, `FromStr`, `Display`, `Serialize` as its text, `ToSql`/`FromSql`), and the enums the store reads and writes.
 //!
 //! A leaf: the store may import it, and each domain re-exports its own states from here and adds
 //! their rules (`routing::states` the task/reservation transitions, `voice::calls`
@@ -48,6 +48,12 @@ macro_rules! text_enum {
                 let s = v.as_str()?;
                 s.parse::<$name>()
                     .map_err(|e| rusqlite::types::FromSqlError::Other(e.to_string().into()))
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
             }
         }
 
@@ -143,6 +149,144 @@ text_enum!(
     FlowStatus {
         Draft => "draft",
         Published => "published",
+    }
+);
+
+text_enum!(
+    /// An interaction channel's status (Flex v1 `InteractionChannel.status`).
+    /// https://www.twilio.com/docs/flex/developer/conversations/interactions-api/channels-subresource
+    InteractionChannelStatus {
+        Setup => "setup",
+        Active => "active",
+        Failed => "failed",
+        Closed => "closed",
+        Inactive => "inactive",
+        Paused => "paused",
+        Transfer => "transfer",
+    }
+);
+
+text_enum!(
+    /// What an interaction channel participant's `Status` may be set to.
+    InteractionParticipantStatus {
+        Closed => "closed",
+        Wrapup => "wrapup",
+    }
+);
+
+text_enum!(
+    /// An interaction channel participant's type (Flex v1).
+    InteractionParticipantType {
+        Supervisor => "supervisor",
+        Customer => "customer",
+        External => "external",
+        Agent => "agent",
+        Unknown => "unknown",
+    }
+);
+
+text_enum!(
+    /// An interaction channel's media type (Flex v1 `Channel.type`).
+    InteractionChannelType {
+        Voice => "voice",
+        Sms => "sms",
+        Email => "email",
+        Web => "web",
+        Whatsapp => "whatsapp",
+        Chat => "chat",
+        Messenger => "messenger",
+        Gbm => "gbm",
+    }
+);
+
+text_enum!(
+    /// The channel a messaging session (and the Flex Flow or address configuration that
+    /// handles it) serves: Flex v1's `ChannelType` values and Conversations' address types.
+    MessagingChannel {
+        Web => "web",
+        Sms => "sms",
+        Whatsapp => "whatsapp",
+        Facebook => "facebook",
+        Line => "line",
+        Custom => "custom",
+        Messenger => "messenger",
+        Gbm => "gbm",
+        Email => "email",
+        Rcs => "rcs",
+        Apple => "apple",
+        Chat => "chat",
+    }
+);
+
+impl MessagingChannel {
+    /// What a Flex Flow may serve (Flex v1 `FlexFlow.channel_type`).
+    pub const FLEX_FLOW: &'static [MessagingChannel] = &[
+        MessagingChannel::Web,
+        MessagingChannel::Sms,
+        MessagingChannel::Facebook,
+        MessagingChannel::Whatsapp,
+        MessagingChannel::Line,
+        MessagingChannel::Custom,
+    ];
+}
+
+text_enum!(
+    /// A chat channel made through Flex's `WebChannels` (`web`) or the legacy `Channels` (`chat`).
+    ChatChannelKind {
+        Web => "web",
+        Chat => "chat",
+    }
+);
+
+text_enum!(
+    /// A Conversations role's scope.
+    RoleKind {
+        Conversation => "conversation",
+        Service => "service",
+    }
+);
+
+text_enum!(
+    /// Which Studio trigger a routed inbound message fires: `incomingConversationMessage` (web
+    /// chat, an address configuration's SMS) or `incomingMessage` (carrier SMS, Flex Flows).
+    InboundTrigger {
+        Conversation => "conversation",
+        Message => "message",
+    }
+);
+
+text_enum!(
+    /// A transfer's kind: warm (the first agent stays until the second accepts) or cold.
+    TransferKind {
+        Warm => "warm",
+        Cold => "cold",
+    }
+);
+
+text_enum!(
+    /// A transfer's life: `active` until the receiver accepts (`completed`) or it fails.
+    TransferStatus {
+        Active => "active",
+        Completed => "completed",
+        Failed => "failed",
+    }
+);
+
+text_enum!(
+    /// Where an outbound request goes: the carrier's Messages API, or a Flex Flow's
+    /// `Integration.Url` (`external`).
+    OutboxKind {
+        Carrier => "carrier",
+        External => "external",
+    }
+);
+
+text_enum!(
+    /// An outbound request's delivery state.
+    OutboxStatus {
+        Queued => "queued",
+        Sent => "sent",
+        Failed => "failed",
     }
 );
 

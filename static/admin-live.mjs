@@ -1,4 +1,5 @@
-// The live dashboard (per queue: waiting tasks, longest wait, available workers; tasks by status),
+// The live dashboard (per queue: waiting tasks, longest wait, agents free to take one — an
+// available agent with free capacity, from the floor's answer —, service level today; tasks by status),
 // updated without reload by long-polling the workspace's events; Flex Flows with their janitor and
 // long-lived switches; the System Checkup and the recent delivery failures.
 import { api, el, h, listAll, follow, duration, toast } from "/static/common.mjs";
@@ -11,14 +12,18 @@ export async function dashboard(root, ctx) {
   const tbody = h("tbody", { id: "queue-stats" });
   const updated = el("span", "", "muted");
   root.append(h("section", { class: "card" }, h("div", { class: "row" }, el("h2", "Live dashboard"), h("span", { class: "spacer" }), updated), totals,
-    h("table", { id: "dashboard" }, h("thead", {}, h("tr", {}, ...["Queue", "Waiting", "Longest wait", "Available workers", "Reserved", "Assigned", "Wrapping"].map((t) => el("th", t)))), tbody)));
+    h("table", { id: "dashboard" }, h("thead", {}, h("tr", {}, ...["Queue", "Waiting", "Longest wait", "Agents free", "Reserved", "Assigned", "Wrapping", "Service level today"].map((t) => el("th", t)))), tbody)));
 
   let busy = false, again = false;
   async function refresh() {
     if (busy) { again = true; return; }
     busy = true;
     try {
-      const [wsStats, queues] = await Promise.all([api("GET", `${base}/RealTimeStatistics`), listAll(`${base}/TaskQueues`, "task_queues")]);
+      const midnight = new Date();
+      midnight.setHours(0, 0, 0, 0);
+      const [wsStats, queues, floor] = await Promise.all([api("GET", `${base}/RealTimeStatistics`), listAll(`${base}/TaskQueues`, "task_queues"),
+        api("GET", `/admin/api/workspaces/${ws}/floor?Since=${encodeURIComponent(midnight.toISOString())}`)]);
+      const onFloor = new Map(floor.queues.map((q) => [q.sid, q]));
       const byStatus = wsStats.tasks_by_status || {};
       totals.replaceChildren(...["pending", "reserved", "assigned", "wrapping", "completed", "canceled"].filter((k) => k in byStatus || ["pending", "reserved", "assigned", "wrapping"].includes(k))
         .map((k) => h("div", { class: "stat", dataset: { status: k } }, el("b", byStatus[k] ?? 0), el("span", k))));
@@ -26,8 +31,12 @@ export async function dashboard(root, ctx) {
       tbody.replaceChildren(...queues.map((q, i) => {
         const s = stats[i] || {};
         const t = s.tasks_by_status || {};
+        const f = onFloor.get(q.sid) || { free_agents: 0, free_agent_names: [], service_level: null };
+        const free = el("td", f.free_agents, "num available");
+        free.title = f.free_agent_names.join(", ") || "nobody can take a task now";
         return h("tr", { dataset: { queue: q.friendly_name } }, el("td", q.friendly_name), el("td", t.pending ?? 0, "num waiting"), el("td", duration(s.longest_task_waiting_age || 0)),
-          el("td", s.total_available_workers ?? 0, "num available"), el("td", t.reserved ?? 0, "num"), el("td", t.assigned ?? 0, "num"), el("td", t.wrapping ?? 0, "num"));
+          free, el("td", t.reserved ?? 0, "num"), el("td", t.assigned ?? 0, "num"), el("td", t.wrapping ?? 0, "num"),
+          el("td", f.service_level === null ? "—" : `${f.service_level}% within ${f.sla_seconds}s`, "num"));
       }));
       updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
     } finally {

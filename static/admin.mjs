@@ -1,15 +1,17 @@
 // The admin console: sign-in (a session cookie; the CSRF token lives only in this page's memory),
 // then one view per hash route. Each view module renders into #view from API data, with
 // textContent only. Views: admin-studio.mjs, admin-routing.mjs, admin-live.mjs (dashboard,
-// Flex Flows, System).
+// Flex Flows, System), admin-floor.mjs (the supervisor's floor).
 import { api, setCsrf, ApiError } from "/static/common.mjs";
 import * as studio from "/static/admin-studio.mjs";
 import * as routing from "/static/admin-routing.mjs";
 import * as live from "/static/admin-live.mjs";
 import * as hours from "/static/admin-hours.mjs";
+import * as floor from "/static/admin-floor.mjs";
 
 const views = {
   dashboard: live.dashboard,
+  floor: floor.view,
   studio: studio.view,
   flexflows: live.flexFlows,
   workers: routing.workers,

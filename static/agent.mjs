@@ -6,8 +6,9 @@
 // A new offer is never missed: `(N)` in the title, a short WebAudio tone (on/off per agent in
 // localStorage), a browser notification once the agent allowed it (asked on a click, never on
 // load); keys a / r / n accept, reject, go to the next chat. The open chat is in the URL
-// (`#task=WT…`), so a reload keeps it.
+// (`#task=WT…`), so a reload keeps it. Transfers (key t) live in agent-transfer.mjs.
 import { api, setCsrf, el, h, pretty, toast, duration, ApiError } from "/static/common.mjs";
+import * as transfer from "/static/agent-transfer.mjs";
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -19,6 +20,7 @@ const state = {
   seq: null,
   stopped: false,
   seenOffers: null,    // reservation sids already announced (null until the first load)
+  transferPanel: null, // { task, form }: the open transfer panel, kept over redraws
 };
 
 /* ---------- sign-in ---------- */
@@ -33,13 +35,14 @@ async function signedIn(s) {
   setCsrf(s.csrf_token);
   state.me = s.worker;
   state.stopped = false;
-  $("me").textContent = s.worker.friendly_name;
+  $("me").textContent = s.worker.name || s.worker.friendly_name;
   const sel = $("activity");
   sel.replaceChildren(...s.activities.map((a) => h("option", { value: a.sid, text: a.friendly_name })));
   sel.value = s.worker.activity_sid;
   $("login").classList.add("hidden");
   $("desk").classList.remove("hidden");
   drawAlertButtons();
+  transfer.loadColleagues();
   const wanted = taskFromUrl();
   await refresh();
   const r = wanted && state.work.find((x) => x.task.sid === wanted && x.status !== "pending");
@@ -137,6 +140,11 @@ document.addEventListener("keydown", (ev) => {
   if ((ev.key === "a" || ev.key === "r") && pending.length) {
     ev.preventDefault();
     decide(pending[0], ev.key === "a" ? "accepted" : "rejected");
+  } else if (ev.key === "t") {
+    const r = state.work.find((x) => x.task.sid === state.selected);
+    if (!r || r.status !== "accepted" || !r.task.conversation_sid || (r.task.transfer_out && r.task.transfer_out.status === "active")) return;
+    ev.preventDefault();
+    openTransfer(r);
   } else if (ev.key === "n") {
     const mine = state.work.filter((r) => r.status === "accepted" || r.status === "wrapping");
     if (!mine.length) return;
@@ -191,7 +199,9 @@ $("activity").addEventListener("change", async () => {
 async function refresh() {
   const r = await api("GET", "/agent/api/work");
   state.skew = Date.parse(r.server_time) - Date.now();
+  const before = new Map(state.work.map((x) => [x.task.sid, x]));
   state.work = r.reservations;
+  for (const [sid, old] of before) transfer.watch(old, state.work.find((x) => x.task.sid === sid));
   if (r.worker) {
     state.me = r.worker;
     if (document.activeElement !== $("activity")) $("activity").value = r.worker.activity_sid;
@@ -310,7 +320,7 @@ function incomingItem(r) {
       h("span", { class: "offer-who" }, el("span", c.who, "title"), c.address ? el("span", c.address, "muted offer-address") : null),
       el("span", c.channel, "chip"),
       h("span", { class: "countdown", dataset: { deadline: r.timeout_at } })),
-    c.transferNote ? el("p", `Transfer note: ${c.transferNote}`, "offer-note") : null,
+    transfer.origin(t) || (c.transferNote ? el("p", `Transfer note: ${c.transferNote}`, "offer-note") : null),
     c.words ? el("blockquote", c.words, "offer-words") : null,
     meta,
     answers(t),
@@ -326,8 +336,24 @@ function mineItem(r) {
   const li = h("li", { class: `work-item${state.selected === t.sid ? " selected" : ""}`, dataset: { task: t.sid }, onclick: () => select(t.sid) },
     el("span", summary(t), "title"),
     chat && chat.unread ? el("span", chat.unread, "unread") : null,
-    el("div", `${channelName(t)} · ${r.status === "wrapping" ? "wrap-up" : t.assignment_status}`, "muted"));
+    el("div", `${channelName(t)} · ${statusWord(r)}`, "muted"));
   return li;
+}
+
+/** What a person reads for where a task stands (not TaskRouter's "assigned"). */
+function statusWord(r) {
+  const t = r.task;
+  if (r.status === "pending") return "Offered";
+  if (r.status === "wrapping") return "Wrap-up";
+  if (t.transfer_out && t.transfer_out.status === "active") return t.transfer_out.accepted ? "Handing over" : "Transferring";
+  if (t.task_channel_unique_name === "voice" || (t.attributes || {}).call_sid) return "On call";
+  return t.conversation_sid ? "In chat" : "In progress";
+}
+
+function openTransfer(r) {
+  const close = () => { state.transferPanel = null; const s = state.work.find((x) => x.task.sid === r.task.sid); if (s) drawTask(s); if ($("task-transfer")) $("task-transfer").focus(); };
+  state.transferPanel = { task: r.task.sid, form: transfer.panel(r, { close, refresh }) };
+  drawTask(r);
 }
 
 /** Countdowns of pending reservations, once a second. */
@@ -376,8 +402,9 @@ async function drawTask(r, fresh = false) {
   const a = t.attributes || {};
   const isVoice = t.task_channel_unique_name === "voice" || a.call_sid;
   const c = card(t);
+  const word = statusWord(r);
   const header = h("div", { class: "row task-head" }, el("h2", c.who), el("span", c.channel, "chip"),
-    el("span", r.status === "wrapping" ? "wrap-up" : t.assignment_status, `badge ${t.assignment_status}`));
+    el("span", word, `badge status-${word.toLowerCase().replace(/[^a-z]+/g, "-")}`));
   const details = h("dl", { class: "kv", id: "task-attributes" });
   if (isVoice) {
     details.append(el("dt", "Caller"), el("dd", a.from || a.caller || "unknown"));
@@ -385,7 +412,8 @@ async function drawTask(r, fresh = false) {
   } else if (c.address) details.append(el("dt", "Address"), el("dd", c.address));
   if (c.queue) details.append(el("dt", "Queue"), el("dd", c.queue));
   if (c.words && c.words !== t.preview) details.append(el("dt", "Topic"), el("dd", c.words));
-  if (c.transferNote) details.append(el("dt", "Transfer note"), el("dd", c.transferNote, "offer-note"));
+  if (t.transfer_in) details.append(el("dt", "Transferred"), h("dd", {}, transfer.origin(t)));
+  else if (c.transferNote) details.append(el("dt", "Transfer note"), el("dd", c.transferNote, "offer-note"));
   if (t.conversation_state && t.conversation_state !== "active") details.append(el("dt", "Chat"), el("dd", t.conversation_state));
   // What the customer or the IVR told us comes first; routing plumbing goes under a fold.
   for (const row of [...answers(t).children]) details.append(row);
@@ -398,7 +426,13 @@ async function drawTask(r, fresh = false) {
       await refresh();
     } catch (e) { toast(e.message, true); }
   } }, label);
-  if (r.status === "accepted") actions.append(move("wrapping", t.conversation_sid ? "End chat" : "Wrap up"));
+  const moving = t.transfer_out && t.transfer_out.status === "active";
+  const panelOpen = !!(state.transferPanel && state.transferPanel.task === t.sid);
+  if (r.status === "accepted" && t.conversation_sid && !moving && !panelOpen) {
+    actions.append(h("button", { type: "button", id: "task-transfer", class: "secondary", title: "Transfer (t)", onclick: () => openTransfer(r) }, "Transfer", el("kbd", "t")));
+  }
+  // While a transfer is under way its banner holds the way out (withdraw, leave).
+  if (r.status === "accepted" && !moving) actions.append(move("wrapping", t.conversation_sid ? "End chat" : "Wrap up"));
   if (r.status === "accepted" || r.status === "wrapping") actions.append(move("completed", "Complete"));
 
   const parts = [header, details];
@@ -423,11 +457,20 @@ async function drawTask(r, fresh = false) {
     parts.push(log, send);
     requestAnimationFrame(() => { log.scrollTop = log.scrollHeight; });
   }
+  if (state.transferPanel && (state.transferPanel.task !== t.sid || r.status !== "accepted" || moving)) {
+    if (state.transferPanel.task === t.sid) state.transferPanel = null;
+  }
+  const tb = transfer.banner(r, refresh);
+  if (tb) parts.splice(1, 0, tb);
+  if (state.transferPanel && state.transferPanel.task === t.sid) parts.push(state.transferPanel.form);
   parts.push(actions);
   const keepFocus = document.activeElement && document.activeElement.id === "reply";
+  const focused = document.activeElement && pane.contains(document.activeElement) ? document.activeElement : null;
   const draft = $("reply") ? $("reply").value : "";
   pane.replaceChildren(...parts);
   if (keepFocus && $("reply")) { $("reply").value = draft; $("reply").focus(); }
+  // The transfer panel is the same node over redraws: what was focused in it stays focused.
+  if (focused && focused !== document.activeElement && focused.isConnected) focused.focus();
 }
 
 /** Who wrote a line: the agent themself, the customer, the bot, another agent, the system. */
@@ -439,7 +482,7 @@ function role(m, customer) {
   return "customer";
 }
 
-const WHO = { me: () => "You", bot: () => "Bot", system: () => "", customer: (m, c) => (c && c.name) || "Customer", agent: (m) => m.author };
+const WHO = { me: () => "You", bot: () => "Bot", system: () => "", customer: (m, c) => (c && c.name) || "Customer", agent: (m) => transfer.names.get(m.author) || m.author };
 
 function message(m, customer) {
   const r = role(m, customer);

@@ -37,8 +37,8 @@ let csrf = "";
 export function setCsrf(token) { csrf = token || ""; }
 
 /** Calls the API on this origin with the session cookie; `params` go form-encoded (Twilio's way). */
-export async function api(method, path, params, { signal } = {}) {
-  const opts = { method, credentials: "same-origin", headers: {}, signal };
+export async function api(method, path, params, { signal, headers } = {}) {
+  const opts = { method, credentials: "same-origin", headers: { ...headers }, signal };
   if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf;
   if (params) {
     opts.headers["Content-Type"] = "application/x-www-form-urlencoded";

@@ -511,6 +511,17 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
             "/agent/api/tasks/{TaskSid}/callback",
             vec![(Own, 404), (Other, 404), (OwnNoCsrf, 403)],
         ),
+        ("GET", "/agent/api/colleagues", vec![(Own, 200)]),
+        (
+            "POST",
+            "/agent/api/tasks/{TaskSid}/transfers",
+            vec![(Own, 400), (Other, 404), (OwnNoCsrf, 403)],
+        ),
+        (
+            "POST",
+            "/agent/api/tasks/{TaskSid}/transfer",
+            vec![(Own, 400), (Other, 404), (OwnNoCsrf, 403)],
+        ),
         // Anyone may start a chat (rate-limited per address); the token it returns opens only it.
         ("POST", "/webchat/start", vec![(Anonymous, 201)]),
         // The office's opening hours are public (the chat page shows them before a chat).

@@ -16,6 +16,7 @@ use super::{conversations, participants, Error, Result};
 use crate::core::Core;
 use crate::ids::{is_sid, new_sid, Prefix};
 use crate::store::channels::address_configs::{self as db, AddressConfig};
+use crate::store::channels::sessions::MessagingChannel;
 use crate::store::channels::{
     conversations as conv_db, inbound_routing as routing_db, messages as msg_db,
 };
@@ -218,7 +219,7 @@ fn active_config(conn: &Connection, to: &str) -> Result<Option<AddressConfig>> {
 /// A customer's message from outside (the carrier webhook's parameters).
 #[derive(Debug, Clone)]
 pub struct Incoming<'a> {
-    pub channel_type: &'a str,
+    pub channel_type: MessagingChannel,
     pub from: &'a str,
     pub to: &'a str,
     pub body: Option<&'a str>,
@@ -333,20 +334,20 @@ fn receive_in(
         "FriendlyName": conv.friendly_name,
         "Attributes": conv.attributes,
         "NumMedia": m.media_urls.len().to_string(),
-        "Source": m.channel_type.to_ascii_uppercase(),
+        "Source": m.channel_type.as_str().to_ascii_uppercase(),
         "AddressConfigurationSid": cfg.sid,
     });
     routing_db::insert(
         tx,
         &routing_db::Due {
             message_sid: message.sid.clone(),
-            channel_type: m.channel_type.to_string(),
+            channel_type: m.channel_type,
             contact: m.from.to_string(),
             contact_identity: m.to.to_string(),
             flow_sid,
             payload,
             created_at: app.now_ms(),
-            trigger: Some("conversation".into()),
+            trigger: Some(crate::states::InboundTrigger::Conversation),
         },
     )?;
     let sid = message.sid.clone();

@@ -10,24 +10,11 @@ use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
 use crate::states::ConversationState;
 use crate::store::channels::flex::{self as db, ChatChannel};
-use crate::store::channels::sessions as session_db;
+use crate::store::channels::sessions::{self as session_db, MessagingChannel};
 use serde_json::{json, Map, Value};
 
 /// `web` for `WebChannels`, `chat` for the legacy `Channels`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Web,
-    Chat,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Web => "web",
-            Kind::Chat => "chat",
-        }
-    }
-}
+pub use crate::states::ChatChannelKind as Kind;
 
 #[derive(Debug, Clone, Default)]
 pub struct NewChat {
@@ -78,7 +65,7 @@ pub fn create(app: &Core, kind: Kind, new: NewChat) -> Result<ChatChannel> {
             }
             e => e,
         })?;
-    if flow.channel_type != "web" || !flow.enabled {
+    if flow.channel_type != MessagingChannel::Web || !flow.enabled {
         return Err(Error::invalid(
             "FlexFlowSid",
             "must be an enabled Flex Flow of channel type web",
@@ -89,13 +76,12 @@ pub fn create(app: &Core, kind: Kind, new: NewChat) -> Result<ChatChannel> {
             return Err(Error::invalid("TaskSid", format!("no task {t}")));
         }
     }
-    if let Some(existing) = app
-        .store
-        .read(|c| session_db::find_for_contact(c, "web", &identity, &flow.contact_identity))?
-    {
+    if let Some(existing) = app.store.read(|c| {
+        session_db::find_for_contact(c, MessagingChannel::Web, &identity, &flow.contact_identity)
+    })? {
         if let Some(c) = app
             .store
-            .read(|c| db::chat_channel_find(c, kind.as_str(), &existing.conversation_sid))?
+            .read(|c| db::chat_channel_find(c, kind, &existing.conversation_sid))?
         {
             return Ok(c);
         }
@@ -123,13 +109,12 @@ pub fn create(app: &Core, kind: Kind, new: NewChat) -> Result<ChatChannel> {
     let received = sessions::receive(
         app,
         Inbound {
-            channel_type: "web".into(),
             contact: identity.clone(),
             contact_identity: flow.contact_identity.clone(),
             body: None,
             name: Some(new.customer_name.clone()),
             attributes: Some(attributes),
-            ..Default::default()
+            ..Inbound::on(MessagingChannel::Web)
         },
     )?;
     conversations::update(
@@ -154,7 +139,7 @@ pub fn create(app: &Core, kind: Kind, new: NewChat) -> Result<ChatChannel> {
         }
         let c = ChatChannel {
             sid: received.conversation_sid.clone(),
-            kind: kind.as_str().into(),
+            kind,
             flex_flow_sid: flow.sid.clone(),
             identity: identity.clone(),
             user_sid: Some(new_sid(Prefix::User)),
@@ -176,7 +161,7 @@ fn integrations_task_missing(app: &Core, task_sid: &str) -> Result<bool> {
 
 pub fn fetch(app: &Core, kind: Kind, sid: &str) -> Result<ChatChannel> {
     app.store
-        .read(|c| db::chat_channel_find(c, kind.as_str(), sid))?
+        .read(|c| db::chat_channel_find(c, kind, sid))?
         .ok_or_else(|| Error::not_found(sid))
 }
 
@@ -238,5 +223,5 @@ pub fn list(
     kind: Kind,
     w: crate::store::Window,
 ) -> Result<crate::store::Page<ChatChannel>> {
-    Ok(app.store.read(|c| db::chat_channels(c, kind.as_str(), w))?)
+    Ok(app.store.read(|c| db::chat_channels(c, kind, w))?)
 }

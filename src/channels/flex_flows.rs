@@ -8,11 +8,10 @@ use super::{Error, Result};
 use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::flex_flows as db;
-pub use crate::store::channels::flex_flows::FlexFlow;
+pub use crate::store::channels::flex_flows::{FlexFlow, MessagingChannel};
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 
-pub const CHANNEL_TYPES: &[&str] = &["web", "sms", "facebook", "whatsapp", "line", "custom"];
 pub const INTEGRATION_TYPES: &[&str] = &["studio", "external", "task"];
 
 /// The contact identity of the seeded SMS handler: it takes messages to any number no other
@@ -44,8 +43,9 @@ pub fn create(app: &Core, fields: Fields) -> Result<FlexFlow> {
         .ok_or_else(|| Error::invalid("FriendlyName", "is required"))?;
     let channel_type = fields
         .channel_type
-        .clone()
-        .ok_or_else(|| Error::invalid("ChannelType", "is required"))?;
+        .as_deref()
+        .ok_or_else(|| Error::invalid("ChannelType", "is required"))
+        .and_then(flow_channel)?;
     app.store.write(|tx| {
         let chat_service_sid = match fields.chat_service_sid.clone() {
             Some(s) => s,
@@ -75,6 +75,9 @@ pub fn create(app: &Core, fields: Fields) -> Result<FlexFlow> {
 pub fn update(app: &Core, sid: &str, fields: Fields) -> Result<FlexFlow> {
     app.store.write(|tx| {
         let mut flow = db::find(tx, sid)?.ok_or_else(|| Error::not_found(sid))?;
+        if let Some(c) = fields.channel_type.as_deref() {
+            flow.channel_type = flow_channel(c)?;
+        }
         apply(&mut flow, &fields);
         flow.updated_at = app.now_ms();
         check(tx, &flow)?;
@@ -99,7 +102,7 @@ pub fn fetch(conn: &Connection, sid: &str) -> Result<FlexFlow> {
 /// handler of any number (`*`) for SMS and WhatsApp.
 pub fn handler_for(
     conn: &Connection,
-    channel_type: &str,
+    channel_type: MessagingChannel,
     contact_identity: &str,
 ) -> Result<Option<FlexFlow>> {
     if let Some(f) = db::find_enabled(conn, channel_type, contact_identity)? {
@@ -108,6 +111,20 @@ pub fn handler_for(
     Ok(db::find_enabled(conn, channel_type, ANY_NUMBER)?)
 }
 
+/// A `ChannelType` a Flex Flow may serve.
+fn flow_channel(text: &str) -> Result<MessagingChannel> {
+    MessagingChannel::parse(text)
+        .filter(|c| MessagingChannel::FLEX_FLOW.contains(c))
+        .ok_or_else(|| {
+            let all: Vec<&str> = MessagingChannel::FLEX_FLOW
+                .iter()
+                .map(|c| c.as_str())
+                .collect();
+            Error::invalid("ChannelType", format!("must be one of {}", all.join(", ")))
+        })
+}
+
+/// Every field but `channel_type` (parsed by the caller).
 fn apply(flow: &mut FlexFlow, f: &Fields) {
     let set = |dst: &mut String, src: &Option<String>| {
         if let Some(v) = src {
@@ -116,7 +133,6 @@ fn apply(flow: &mut FlexFlow, f: &Fields) {
     };
     set(&mut flow.friendly_name, &f.friendly_name);
     set(&mut flow.chat_service_sid, &f.chat_service_sid);
-    set(&mut flow.channel_type, &f.channel_type);
     set(&mut flow.contact_identity, &f.contact_identity);
     set(&mut flow.integration_type, &f.integration_type);
     if let Some(v) = f.enabled {
@@ -139,12 +155,6 @@ fn apply(flow: &mut FlexFlow, f: &Fields) {
 fn check(conn: &Connection, flow: &FlexFlow) -> Result<()> {
     if flow.friendly_name.trim().is_empty() || flow.friendly_name.chars().count() > 64 {
         return Err(Error::invalid("FriendlyName", "must be 1 to 64 characters"));
-    }
-    if !CHANNEL_TYPES.contains(&flow.channel_type.as_str()) {
-        return Err(Error::invalid(
-            "ChannelType",
-            format!("must be one of {}", CHANNEL_TYPES.join(", ")),
-        ));
     }
     if !INTEGRATION_TYPES.contains(&flow.integration_type.as_str()) {
         return Err(Error::invalid(
@@ -189,7 +199,7 @@ fn check(conn: &Connection, flow: &FlexFlow) -> Result<()> {
                 "is required for an enabled handler",
             ));
         }
-        if let Some(other) = db::find_enabled(conn, &flow.channel_type, &flow.contact_identity)? {
+        if let Some(other) = db::find_enabled(conn, flow.channel_type, &flow.contact_identity)? {
             if other.sid != flow.sid {
                 return Err(Error::Conflict(format!(
                     "Flex Flow {} already handles {} messages to {}; disable it first",
@@ -215,13 +225,21 @@ pub fn default_service_sid(conn: &Connection, now: i64) -> Result<String> {
 /// `integration` picks each one's integration: `(type, object)`.
 pub fn seed(
     app: &Core,
-    integration: impl Fn(&Connection, &str) -> Result<(String, Value)> + Send + Sync,
+    integration: impl Fn(&Connection, MessagingChannel) -> Result<(String, Value)> + Send + Sync,
 ) -> Result<()> {
     app.store.write(|tx| {
         let service = default_service_sid(tx, app.now_ms())?;
         for (name, channel, identity) in [
-            ("Flex Messaging Channel Flow", "sms", ANY_NUMBER),
-            ("Flex Web Channel Flow", "web", WEBCHAT_IDENTITY),
+            (
+                "Flex Messaging Channel Flow",
+                MessagingChannel::Sms,
+                ANY_NUMBER,
+            ),
+            (
+                "Flex Web Channel Flow",
+                MessagingChannel::Web,
+                WEBCHAT_IDENTITY,
+            ),
         ] {
             if db::find_by_name(tx, name)?.is_some() {
                 continue;
@@ -232,7 +250,7 @@ pub fn seed(
                 sid: new_sid(Prefix::FlexFlow),
                 friendly_name: name.into(),
                 chat_service_sid: service.clone(),
-                channel_type: channel.into(),
+                channel_type: channel,
                 contact_identity: identity.into(),
                 enabled: db::find_enabled(tx, channel, identity)?.is_none(),
                 integration_type,

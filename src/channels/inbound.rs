@@ -11,8 +11,8 @@ use super::sessions::{self, Routed};
 use super::{Error, Result, Shared};
 use crate::core::Core;
 use crate::store;
-use crate::store::channels::inbound_routing::{self as db, Due};
-use crate::store::channels::sessions as session_db;
+use crate::store::channels::inbound_routing::{self as db, Due, InboundTrigger};
+use crate::store::channels::sessions::{self as session_db, MessagingChannel};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -85,7 +85,9 @@ pub fn route_contact(
 /// checks, as the message's first routing did, whether an agent's task serves the conversation
 /// by now (then the message stays with the agent).
 fn route(app: &Core, due: &Due) -> Result<Routed> {
-    let trigger = if due.channel_type == "web" || due.trigger.as_deref() == Some("conversation") {
+    let trigger = if due.channel_type == MessagingChannel::Web
+        || due.trigger == Some(InboundTrigger::Conversation)
+    {
         Trigger::Conversation
     } else {
         Trigger::Message
@@ -99,7 +101,7 @@ fn route(app: &Core, due: &Due) -> Result<Routed> {
         }
         let session = session_db::find_for_contact(
             tx,
-            &due.channel_type,
+            due.channel_type,
             &due.contact,
             &due.contact_identity,
         )?;

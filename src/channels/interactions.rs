@@ -11,21 +11,14 @@ use super::{conversations, flex_flows, participants, Error, Result};
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
-use crate::store::channels::interactions::{self as db, Channel, ChannelParticipant, Interaction};
-use crate::store::channels::sessions::{self as session_db, Session};
+use crate::store::channels::interactions::{
+    self as db, Channel, ChannelParticipant, Interaction, InteractionChannelStatus as Status,
+    InteractionChannelType, InteractionParticipantStatus as ParticipantStatus,
+    InteractionParticipantType as ParticipantType,
+};
+use crate::store::channels::sessions::{self as session_db, MessagingChannel, Session};
 use rusqlite::Connection;
 use serde_json::{json, Value};
-
-pub const CHANNEL_TYPES: &[&str] = &[
-    "voice",
-    "sms",
-    "email",
-    "web",
-    "whatsapp",
-    "chat",
-    "messenger",
-    "gbm",
-];
 
 pub struct Created {
     pub interaction: Interaction,
@@ -51,14 +44,17 @@ pub fn create(
     let kind = channel
         .get("type")
         .and_then(Value::as_str)
-        .ok_or_else(|| Error::invalid("Channel", "needs a type"))?
-        .to_string();
-    if !CHANNEL_TYPES.contains(&kind.as_str()) {
+        .ok_or_else(|| Error::invalid("Channel", "needs a type"))?;
+    let Some(kind) = InteractionChannelType::parse(kind) else {
+        let all: Vec<&str> = InteractionChannelType::ALL
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
         return Err(Error::invalid(
             "Channel",
-            format!("type must be one of {}", CHANNEL_TYPES.join(", ")),
+            format!("type must be one of {}", all.join(", ")),
         ));
-    }
+    };
     let routing = routing.unwrap_or_else(|| json!({}));
     if !routing.is_object() {
         return Err(Error::invalid("Routing", "must be a JSON object"));
@@ -99,8 +95,8 @@ pub fn create(
         let mut ch = Channel {
             sid: new_sid(Prefix::InteractionChannel),
             interaction_sid: interaction.sid.clone(),
-            channel_type: kind.clone(),
-            status: "active".into(),
+            channel_type: kind,
+            status: Status::Active,
             conversation_sid: Some(conv.sid.clone()),
             task_sid: None,
             error_code: None,
@@ -128,11 +124,11 @@ pub fn create(
             for m in members.items {
                 let attrs: Value = serde_json::from_str(&m.attributes).unwrap_or(Value::Null);
                 let kind = if attrs.get("worker_sid").is_some() {
-                    "agent"
+                    ParticipantType::Agent
                 } else if m.binding_address.is_some() {
-                    "customer"
+                    ParticipantType::Customer
                 } else {
-                    "unknown"
+                    ParticipantType::Unknown
                 };
                 add_channel_participant_in(tx, &ch, kind, Some(&m.sid), None, app.now_ms())?;
             }
@@ -156,22 +152,32 @@ pub fn create(
                 ..Default::default()
             };
             let added = participants::add_in(tx, app, &conv.sid, f.clone())?;
-            add_channel_participant_in(tx, &ch, "customer", Some(&added.sid), None, app.now_ms())?;
+            add_channel_participant_in(
+                tx,
+                &ch,
+                ParticipantType::Customer,
+                Some(&added.sid),
+                None,
+                app.now_ms(),
+            )?;
             // The customer's replies find this conversation through a session.
             let flow = match &f.proxy_address {
-                Some(proxy) => flex_flows::handler_for(tx, &flow_channel(&kind), proxy)?,
+                Some(proxy) => match flow_channel(kind) {
+                    Some(c) => flex_flows::handler_for(tx, c, proxy)?,
+                    None => None,
+                },
                 None => None,
             };
             if let (Some(address), Some(proxy), Some(flow)) =
                 (&f.binding_address, &f.proxy_address, &flow)
             {
-                if session_db::find_for_contact(tx, &flow.channel_type, address, proxy)?.is_none() {
+                if session_db::find_for_contact(tx, flow.channel_type, address, proxy)?.is_none() {
                     session_db::insert(
                         tx,
                         &Session {
                             sid: new_sid(Prefix::ChannelSession),
                             flex_flow_sid: flow.sid.clone(),
-                            channel_type: flow.channel_type.clone(),
+                            channel_type: flow.channel_type,
                             contact: address.clone(),
                             contact_identity: proxy.clone(),
                             conversation_sid: conv.sid.clone(),
@@ -253,10 +259,16 @@ pub fn create(
 }
 
 /// The Flex Flow channel type that carries an interaction channel type's replies.
-fn flow_channel(kind: &str) -> String {
+fn flow_channel(kind: InteractionChannelType) -> Option<MessagingChannel> {
+    use InteractionChannelType as T;
     match kind {
-        "chat" => "web".into(),
-        k => k.into(),
+        T::Chat | T::Web => Some(MessagingChannel::Web),
+        T::Sms => Some(MessagingChannel::Sms),
+        T::Whatsapp => Some(MessagingChannel::Whatsapp),
+        T::Messenger => Some(MessagingChannel::Messenger),
+        T::Gbm => Some(MessagingChannel::Gbm),
+        T::Email => Some(MessagingChannel::Email),
+        T::Voice => None,
     }
 }
 
@@ -301,9 +313,10 @@ pub fn update_channel(
     status: &str,
     routing: Option<Value>,
 ) -> Result<Channel> {
-    if status != "closed" && status != "inactive" {
-        return Err(Error::invalid("Status", "must be closed or inactive"));
-    }
+    let status = match Status::parse(status) {
+        Some(s @ (Status::Closed | Status::Inactive)) => s,
+        _ => return Err(Error::invalid("Status", "must be closed or inactive")),
+    };
     let complete = routing
         .as_ref()
         .and_then(|r| r.get("status"))
@@ -311,18 +324,18 @@ pub fn update_channel(
         == Some("closed");
     let ch = app.store.write(|tx| {
         let mut ch = fetch_channel(tx, interaction_sid, sid)?;
-        ch.status = status.into();
+        ch.status = status;
         ch.updated_at = app.now_ms();
         db::save_channel(tx, &ch)?;
         if let Some(conv) = &ch.conversation_sid {
             if conversations::fetch(tx, conv).is_ok() {
-                let state = if status == "closed" {
+                let state = if status == Status::Closed {
                     crate::states::ConversationState::Closed
                 } else {
                     crate::states::ConversationState::Inactive
                 };
                 conversations::set_state_in(tx, app, conv, state)?;
-                if status == "closed" {
+                if status == Status::Closed {
                     for s in session_db::for_conversation(tx, conv)? {
                         super::sessions::close(tx, app, &s, "interaction channel closed")?;
                     }
@@ -349,7 +362,7 @@ pub fn update_channel(
         }
     }
     for task in &tasks {
-        integrations::finish_task(app, task, complete || status == "closed")?;
+        integrations::finish_task(app, task, complete || status == Status::Closed)?;
     }
     Ok(ch)
 }
@@ -358,7 +371,7 @@ pub fn update_channel(
 pub fn add_channel_participant_in(
     tx: &Connection,
     ch: &Channel,
-    kind: &str,
+    kind: ParticipantType,
     participant_sid: Option<&str>,
     routing_properties: Option<Value>,
     now: i64,
@@ -384,7 +397,7 @@ pub fn add_channel_participant_in(
         sid: new_sid(Prefix::InteractionParticipant),
         interaction_sid: ch.interaction_sid.clone(),
         channel_sid: ch.sid.clone(),
-        participant_type: kind.into(),
+        participant_type: kind,
         status: None,
         participant_sid: participant_sid.map(str::to_string),
         routing_properties,
@@ -404,12 +417,12 @@ pub fn add_participant(
     media: Value,
     routing_properties: Option<Value>,
 ) -> Result<ChannelParticipant> {
-    if !["supervisor", "customer", "external", "agent", "unknown"].contains(&kind) {
+    let Some(kind) = ParticipantType::parse(kind) else {
         return Err(Error::invalid(
             "Type",
             "must be supervisor, customer, external, agent or unknown",
         ));
-    }
+    };
     app.store.write(|tx| {
         let ch = fetch_channel(tx, interaction_sid, channel_sid)?;
         let conv = ch
@@ -447,19 +460,19 @@ pub fn update_participant(
     sid: &str,
     status: &str,
 ) -> Result<ChannelParticipant> {
-    if status != "closed" && status != "wrapup" {
+    let Some(status) = ParticipantStatus::parse(status) else {
         return Err(Error::invalid("Status", "must be closed or wrapup"));
-    }
+    };
     app.store.write(|tx| {
         let ch = fetch_channel(tx, interaction_sid, channel_sid)?;
         let mut p = db::find_participant(tx, &ch.sid, sid)?.ok_or_else(|| Error::not_found(sid))?;
-        p.status = Some(status.into());
+        p.status = Some(status);
         db::save_participant(tx, &p)?;
         // An agent leaving takes their task with them (wrapping, or completed when closed).
-        if p.participant_type == "agent" {
+        if p.participant_type == ParticipantType::Agent {
             super::transfers::participant_left(tx, app, &ch, p.participant_sid.as_deref(), status)?;
         }
-        if status == "closed" {
+        if status == ParticipantStatus::Closed {
             if let (Some(conv), Some(ps)) = (&ch.conversation_sid, &p.participant_sid) {
                 if crate::store::channels::participants::find(tx, conv, ps)?.is_some() {
                     crate::store::channels::participants::delete(tx, ps)?;

@@ -11,7 +11,7 @@ use super::{Error, Result};
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
-use crate::store::channels::interactions::Channel;
+use crate::store::channels::interactions::{Channel, InteractionChannelStatus as ChannelStatus};
 use crate::store::channels::sessions as session_db;
 use crate::store::channels::transfers::{self as db, Invite};
 use crate::store::taskrouter::tasks as task_db;
@@ -105,7 +105,7 @@ pub(super) fn open_channel(
     channel_sid: &str,
 ) -> Result<Channel> {
     let ch = fetch_channel(tx, interaction_sid, channel_sid)?;
-    if matches!(ch.status.as_str(), "closed" | "failed") {
+    if matches!(ch.status, ChannelStatus::Closed | ChannelStatus::Failed) {
         return Err(Error::Conflict(format!(
             "Interaction channel {} is {}",
             ch.sid, ch.status

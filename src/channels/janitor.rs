@@ -21,8 +21,9 @@ use super::{conversations, outbox, participants, sessions, transfers, Result};
 use crate::core::Core;
 use crate::events::{Delivery, Event, EventType, Subscription};
 use crate::states::ConversationState;
+use crate::store::channels::interactions as inter_db;
+use crate::store::channels::sessions::{self as session_db, MessagingChannel};
 use crate::store::channels::{self as store, conversations as conv_db, flex_flows as flow_db};
-use crate::store::channels::{interactions as inter_db, sessions as session_db};
 use crossbeam_channel::Receiver;
 use rusqlite::Connection;
 use serde_json::{json, Value};
@@ -265,7 +266,7 @@ fn add_agent(tx: &Connection, app: &Core, conv: &str, worker_sid: &str) -> Resul
         super::interactions::add_channel_participant_in(
             tx,
             &ch,
-            "agent",
+            crate::states::InteractionParticipantType::Agent,
             Some(&participant.sid),
             None,
             app.now_ms(),
@@ -344,7 +345,7 @@ fn deliver_studio_message(tx: &Connection, app: &Core, ev: &Event) -> Result<()>
     );
     let conv = match get("ConversationSid") {
         Some(c) => conv_db::find(tx, &c)?,
-        None => session_db::find_for_contact(tx, "web", &to, &from)?
+        None => session_db::find_for_contact(tx, MessagingChannel::Web, &to, &from)?
             .map(|s| s.conversation_sid)
             .map(|c| conv_db::find(tx, &c))
             .transpose()?
@@ -369,10 +370,13 @@ fn deliver_studio_message(tx: &Connection, app: &Core, ev: &Event) -> Result<()>
         return Ok(());
     }
     let channel = get("ChannelType").unwrap_or_default();
-    if matches!(channel.as_str(), "sms" | "whatsapp" | "")
-        && !to.is_empty()
-        && !to.starts_with("webchat-")
-    {
+    // No channel type (a flow's own REST trigger) is taken as the carrier's.
+    let carrier = channel.is_empty()
+        || matches!(
+            MessagingChannel::parse(&channel),
+            Some(MessagingChannel::Sms | MessagingChannel::Whatsapp)
+        );
+    if carrier && !to.is_empty() && !to.starts_with("webchat-") {
         let mut params = json!({"To": to, "From": from, "Body": body});
         if let Some(u) = media.first() {
             params["MediaUrl"] = json!(u);

@@ -6,6 +6,7 @@
 use super::sessions::{self, Inbound, Received};
 use super::Result;
 use crate::core::Core;
+use crate::store::channels::sessions::MessagingChannel;
 
 /// The TwiML answer: nothing to say now (replies go out through the carrier API).
 pub const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
@@ -21,11 +22,11 @@ pub struct CarrierMessage {
     pub profile_name: Option<String>,
 }
 
-pub fn channel_type(address: &str) -> &'static str {
+pub fn channel_type(address: &str) -> MessagingChannel {
     if address.starts_with("whatsapp:") {
-        "whatsapp"
+        MessagingChannel::Whatsapp
     } else {
-        "sms"
+        MessagingChannel::Sms
     }
 }
 
@@ -47,7 +48,7 @@ pub fn handle(app: &Core, m: CarrierMessage) -> Result<Received> {
     sessions::receive(
         app,
         Inbound {
-            channel_type: channel_type(&m.from).into(),
+            channel_type: channel_type(&m.from),
             contact: m.from,
             contact_identity: m.to,
             body: m.body,

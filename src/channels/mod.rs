@@ -73,7 +73,7 @@ pub fn start(
     stop: &crossbeam_channel::Receiver<()>,
 ) -> std::result::Result<Vec<JoinHandle<()>>, String> {
     flex_flows::seed(app, |conn, channel| {
-        let name = if channel == "web" {
+        let name = if channel == flex_flows::MessagingChannel::Web {
             crate::flows::seed::WEBCHAT_FLOW
         } else {
             crate::flows::seed::MESSAGING_FLOW

@@ -15,7 +15,7 @@ use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
 use crate::store::channels::conversations::Conversation;
 use crate::store::channels::messages::{self as msg_db, Message};
-use crate::store::channels::outbox::{self as db, Outbound};
+use crate::store::channels::outbox::{self as db, Outbound, OutboxKind, OutboxStatus};
 use crate::store::channels::webhooks::Webhook;
 use crossbeam_channel::Receiver;
 use rusqlite::Connection;
@@ -40,7 +40,7 @@ pub fn queue_carrier(
     queue(
         tx,
         app,
-        "carrier",
+        OutboxKind::Carrier,
         None,
         params,
         conversation_sid,
@@ -61,7 +61,7 @@ pub fn queue_external(
     queue(
         tx,
         app,
-        "external",
+        OutboxKind::External,
         Some(url),
         params,
         conversation_sid,
@@ -120,7 +120,7 @@ pub fn message_event_params(app: &Core, conv: &Conversation, m: &Message) -> Val
 fn queue(
     tx: &Connection,
     app: &Core,
-    kind: &str,
+    kind: OutboxKind,
     url: Option<&str>,
     params: Value,
     conversation_sid: Option<&str>,
@@ -130,12 +130,12 @@ fn queue(
     let now = app.now_ms();
     let o = Outbound {
         sid: new_sid(Prefix::OutboundRequest),
-        kind: kind.into(),
+        kind,
         url: url.map(str::to_string),
         params,
         conversation_sid: conversation_sid.map(str::to_string),
         message_sid: message_sid.map(str::to_string),
-        status: "queued".into(),
+        status: OutboxStatus::Queued,
         attempts: 0,
         max_attempts,
         next_attempt_at: now,
@@ -199,7 +199,7 @@ pub fn run(app: &Arc<Core>, stop: &Receiver<()>, wake: &Receiver<()>) {
                 saw_later = true;
                 break;
             }
-            if o.kind == "carrier" && app.config.provider_url.is_none() {
+            if o.kind == OutboxKind::Carrier && app.config.provider_url.is_none() {
                 if !warned_unconfigured {
                     log::warn!(
                         "outbox: SWITCHBOARD_PROVIDER_URL is not set; carrier messages wait"
@@ -210,7 +210,7 @@ pub fn run(app: &Arc<Core>, stop: &Receiver<()>, wake: &Receiver<()>) {
                     db::record_attempt(
                         tx,
                         &o.sid,
-                        "queued",
+                        OutboxStatus::Queued,
                         app.now_ms() + MAX_BACKOFF_MS,
                         None,
                         Some("no carrier configured"),
@@ -251,9 +251,11 @@ pub fn run(app: &Arc<Core>, stop: &Receiver<()>, wake: &Receiver<()>) {
 
 /// Which lane a request waits in: the carrier's, or its URL's host.
 fn lane_key(app: &Core, o: &Outbound) -> String {
-    match o.kind.as_str() {
-        "carrier" => crate::outbound::key_of(app.config.provider_url.as_deref().unwrap_or("")),
-        _ => crate::outbound::key_of(o.url.as_deref().unwrap_or("")),
+    match o.kind {
+        OutboxKind::Carrier => {
+            crate::outbound::key_of(app.config.provider_url.as_deref().unwrap_or(""))
+        }
+        OutboxKind::External => crate::outbound::key_of(o.url.as_deref().unwrap_or("")),
     }
 }
 
@@ -298,7 +300,15 @@ fn record_all(app: &Core, attempted: &[(Outbound, Outcome)]) {
 fn record_in(tx: &Connection, app: &Core, o: &Outbound, outcome: &Outcome, now: i64) -> Result<()> {
     match outcome {
         Outcome::Sent(provider_sid) => {
-            db::record_attempt(tx, &o.sid, "sent", now, provider_sid.as_deref(), None, now)?;
+            db::record_attempt(
+                tx,
+                &o.sid,
+                OutboxStatus::Sent,
+                now,
+                provider_sid.as_deref(),
+                None,
+                now,
+            )?;
             set_delivery(tx, o, "all", now)?;
             app.record(
                     tx,
@@ -313,7 +323,7 @@ fn record_in(tx: &Connection, app: &Core, o: &Outbound, outcome: &Outcome, now: 
             let give_up = matches!(outcome, Outcome::Fail(_))
                 || o.max_attempts.is_some_and(|m| attempts >= m);
             if give_up {
-                db::record_attempt(tx, &o.sid, "failed", now, None, Some(e), now)?;
+                db::record_attempt(tx, &o.sid, OutboxStatus::Failed, now, None, Some(e), now)?;
                 set_delivery(tx, o, "failed", now)?;
                 app.record(
                         tx,
@@ -326,7 +336,15 @@ fn record_in(tx: &Connection, app: &Core, o: &Outbound, outcome: &Outcome, now: 
             } else {
                 let base = app.config.retry_base_ms as i64;
                 let delay = (base << o.attempts.clamp(0, 16)).min(MAX_BACKOFF_MS);
-                db::record_attempt(tx, &o.sid, "queued", now + delay, None, Some(e), now)?;
+                db::record_attempt(
+                    tx,
+                    &o.sid,
+                    OutboxStatus::Queued,
+                    now + delay,
+                    None,
+                    Some(e),
+                    now,
+                )?;
             }
         }
     }
@@ -351,8 +369,8 @@ fn set_delivery(tx: &Connection, o: &Outbound, how: &str, now: i64) -> Result<()
 }
 
 fn send(app: &Core, agent: &ureq::Agent, o: &Outbound) -> Outcome {
-    let (url, auth) = match o.kind.as_str() {
-        "carrier" => {
+    let (url, auth) = match o.kind {
+        OutboxKind::Carrier => {
             let base = app.config.provider_url.clone().unwrap_or_default();
             let sid = app
                 .config
@@ -366,7 +384,7 @@ fn send(app: &Core, agent: &ureq::Agent, o: &Outbound) -> Outcome {
             let token = app.config.provider_token.clone().unwrap_or_default();
             (url, Some(crate_basic(&sid, &token)))
         }
-        _ => (o.url.clone().unwrap_or_default(), None),
+        OutboxKind::External => (o.url.clone().unwrap_or_default(), None),
     };
     let mut pairs: Vec<(String, String)> = o
         .params
@@ -385,7 +403,7 @@ fn send(app: &Core, agent: &ureq::Agent, o: &Outbound) -> Outcome {
                 .collect()
         })
         .unwrap_or_default();
-    if o.kind == "carrier" {
+    if o.kind == OutboxKind::Carrier {
         if let Some(base) = &app.config.public_url {
             pairs.push((
                 "StatusCallback".into(),
@@ -417,7 +435,10 @@ fn send(app: &Core, agent: &ureq::Agent, o: &Outbound) -> Outcome {
             Outcome::Sent(provider_sid)
         }
         Err(ureq::Error::Status(code, _))
-            if o.kind == "carrier" && (400..500).contains(&code) && code != 408 && code != 429 =>
+            if o.kind == OutboxKind::Carrier
+                && (400..500).contains(&code)
+                && code != 408
+                && code != 429 =>
         {
             Outcome::Fail(format!("the carrier refused the message ({code})"))
         }
@@ -518,10 +539,10 @@ pub fn gauges(app: &Core) -> Vec<crate::metrics::Gauge> {
         })
         .collect();
     let retrying = app.store.read(db::retrying).unwrap_or_default();
-    for kind in ["carrier", "external"] {
+    for kind in OutboxKind::ALL {
         let n = retrying
             .iter()
-            .find(|(k, _)| k == kind)
+            .find(|(k, _)| k == kind.as_str())
             .map_or(0, |(_, n)| *n);
         out.push(crate::metrics::Gauge {
             name: "switchboard_outbound_retrying",

@@ -184,7 +184,7 @@ pub fn update(app: &Core, conversation_sid: &str, key: &str, f: Fields) -> Resul
 /// A participant's role must be a `conversation` role of the conversation's service.
 fn check_role(tx: &Connection, service: &str, sid: &str) -> Result<String> {
     match crate::store::channels::roles::find_role(tx, service, sid)? {
-        Some(r) if r.kind == "conversation" => Ok(r.sid),
+        Some(r) if r.kind == crate::states::RoleKind::Conversation => Ok(r.sid),
         Some(_) => Err(Error::invalid(
             "RoleSid",
             format!("role {sid} is not a conversation role"),

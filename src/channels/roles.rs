@@ -7,11 +7,11 @@
 use super::{services, Error, Result};
 use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
+use crate::store::channels::roles::RoleKind;
 use crate::store::channels::roles::{self as db, Credential, Role};
 use rusqlite::Connection;
 use serde_json::json;
 
-pub const ROLE_TYPES: &[&str] = &["conversation", "service"];
 pub const CREDENTIAL_TYPES: &[&str] = &["apn", "gcm", "fcm"];
 
 pub fn fetch_role(conn: &Connection, service: &str, sid: &str) -> Result<Role> {
@@ -47,9 +47,9 @@ pub fn create_role(
     if friendly_name.is_empty() || friendly_name.chars().count() > 64 {
         return Err(Error::invalid("FriendlyName", "must be 1 to 64 characters"));
     }
-    if !ROLE_TYPES.contains(&kind) {
+    let Some(kind) = RoleKind::parse(kind) else {
         return Err(Error::invalid("Type", "must be conversation or service"));
-    }
+    };
     check_permissions(&permissions)?;
     app.store.write(|tx| {
         services::fetch(tx, service)?;
@@ -63,7 +63,7 @@ pub fn create_role(
             sid: new_sid(Prefix::Role),
             chat_service_sid: service.to_string(),
             friendly_name: friendly_name.to_string(),
-            kind: kind.to_string(),
+            kind,
             permissions: json!(permissions),
             created_at: now,
             updated_at: now,

@@ -14,6 +14,7 @@
 use super::{Error, Result};
 use crate::core::Core;
 use crate::ids::{new_sid, Prefix};
+use crate::store::channels::roles::RoleKind;
 use crate::store::channels::roles::{self as roles_db, Role};
 use crate::store::channels::services::{self as db, Service};
 use rusqlite::Connection;
@@ -122,10 +123,10 @@ pub fn seed_all_roles(app: &Core) -> Result<()> {
 }
 
 /// Twilio's four default roles of a new service.
-const DEFAULT_ROLES: &[(&str, &str, &[&str])] = &[
+const DEFAULT_ROLES: &[(&str, RoleKind, &[&str])] = &[
     (
         "service_admin",
-        "service",
+        RoleKind::Service,
         &[
             "createConversation",
             "joinConversation",
@@ -136,12 +137,12 @@ const DEFAULT_ROLES: &[(&str, &str, &[&str])] = &[
     ),
     (
         "service_user",
-        "service",
+        RoleKind::Service,
         &["createConversation", "joinConversation", "editOwnUserInfo"],
     ),
     (
         "conversation_admin",
-        "conversation",
+        RoleKind::Conversation,
         &[
             "sendMessage",
             "sendMediaMessage",
@@ -162,7 +163,7 @@ const DEFAULT_ROLES: &[(&str, &str, &[&str])] = &[
     ),
     (
         "conversation_user",
-        "conversation",
+        RoleKind::Conversation,
         &[
             "sendMessage",
             "sendMediaMessage",
@@ -185,7 +186,7 @@ fn seed_roles(tx: &Connection, service: &str, now: i64) -> Result<()> {
                     sid: new_sid(Prefix::Role),
                     chat_service_sid: service.to_string(),
                     friendly_name: name.to_string(),
-                    kind: kind.to_string(),
+                    kind: *kind,
                     permissions: json!(permissions),
                     created_at: now,
                     updated_at: now,
@@ -320,17 +321,17 @@ fn check(tx: &Connection, scope: &str, kind: Kind, doc: &Value) -> Result<()> {
                 (
                     "default_conversation_creator_role_sid",
                     "DefaultConversationCreatorRoleSid",
-                    "conversation",
+                    RoleKind::Conversation,
                 ),
                 (
                     "default_conversation_role_sid",
                     "DefaultConversationRoleSid",
-                    "conversation",
+                    RoleKind::Conversation,
                 ),
                 (
                     "default_chat_service_role_sid",
                     "DefaultChatServiceRoleSid",
-                    "service",
+                    RoleKind::Service,
                 ),
             ] {
                 if let Some(sid) = s(key) {

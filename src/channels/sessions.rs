@@ -16,16 +16,15 @@ use crate::ids::{new_sid, Prefix};
 use crate::states::ConversationState;
 use crate::store::channels::flex_flows::FlexFlow;
 use crate::store::channels::inbound_routing as routing_db;
-use crate::store::channels::sessions::{self as db, Session};
+use crate::store::channels::sessions::{self as db, MessagingChannel, Session};
 use crate::store::channels::{conversations as conv_db, messages as msg_db};
 use rusqlite::{Connection, Transaction};
 use serde_json::{json, Value};
 
 /// A message arriving from outside.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Inbound {
-    /// `sms`, `whatsapp`, `web`, …
-    pub channel_type: String,
+    pub channel_type: MessagingChannel,
     /// The customer's address (`From`, or the web chat identity).
     pub contact: String,
     /// Our address (`To`, or the web Flex Flow's contact identity).
@@ -41,6 +40,23 @@ pub struct Inbound {
     /// The conversation to continue when the contact has no session (a web chat keeps its one
     /// conversation); ignored if it is closed or gone.
     pub conversation_sid: Option<String>,
+}
+
+impl Inbound {
+    /// A message on `channel_type` with every other field empty (for `..Inbound::on(c)`).
+    pub fn on(channel_type: MessagingChannel) -> Inbound {
+        Inbound {
+            channel_type,
+            contact: String::new(),
+            contact_identity: String::new(),
+            body: None,
+            media_urls: Vec::new(),
+            external_sid: None,
+            name: None,
+            attributes: None,
+            conversation_sid: None,
+        }
+    }
 }
 
 /// Where an inbound message went.
@@ -221,13 +237,13 @@ fn receive_in(tx: &Transaction, app: &Core, inbound: &Inbound) -> Result<(Receiv
                 "FriendlyName": conv.friendly_name,
                 "Attributes": conv.attributes,
                 "NumMedia": inbound.media_urls.len().to_string(),
-                "Source": if inbound.channel_type == "web" { "SDK" } else { "SMS" },
+                "Source": if inbound.channel_type == MessagingChannel::Web { "SDK" } else { "SMS" },
             });
             routing_db::insert(
                 tx,
                 &routing_db::Due {
                     message_sid: message.sid.clone(),
-                    channel_type: inbound.channel_type.clone(),
+                    channel_type: inbound.channel_type,
                     contact: inbound.contact.clone(),
                     contact_identity: inbound.contact_identity.clone(),
                     flow_sid,
@@ -310,7 +326,7 @@ fn task_spec(flow: &FlexFlow, conv: &conversations::Conversation, inbound: &Inbo
         workflow_sid: get("workflow_sid"),
         task_channel: get("channel").or_else(|| {
             Some(
-                if inbound.channel_type == "web" {
+                if inbound.channel_type == MessagingChannel::Web {
                     "chat"
                 } else {
                     "sms"
@@ -336,7 +352,7 @@ fn task_spec(flow: &FlexFlow, conv: &conversations::Conversation, inbound: &Inbo
 fn open_session(tx: &Connection, app: &Core, inbound: &Inbound) -> Result<(Session, FlexFlow)> {
     if let Some(s) = db::find_for_contact(
         tx,
-        &inbound.channel_type,
+        inbound.channel_type,
         &inbound.contact,
         &inbound.contact_identity,
     )? {
@@ -350,7 +366,7 @@ fn open_session(tx: &Connection, app: &Core, inbound: &Inbound) -> Result<(Sessi
             }
         }
     }
-    let flow = flex_flows::handler_for(tx, &inbound.channel_type, &inbound.contact_identity)?
+    let flow = flex_flows::handler_for(tx, inbound.channel_type, &inbound.contact_identity)?
         .ok_or_else(|| {
             Error::not_found(format!(
                 "a Flex Flow for {} messages to {}",
@@ -366,7 +382,7 @@ fn open_session(tx: &Connection, app: &Core, inbound: &Inbound) -> Result<(Sessi
     // by an Interaction) takes their message, as Conversations delivers it.
     let bound = match continued {
         Some(c) => Some(c),
-        None if inbound.channel_type != "web" => {
+        None if inbound.channel_type != MessagingChannel::Web => {
             conv_db::find_by_binding(tx, &inbound.contact, &inbound.contact_identity)?
         }
         None => None,
@@ -396,7 +412,7 @@ fn open_session(tx: &Connection, app: &Core, inbound: &Inbound) -> Result<(Sessi
                 Some(&flow.sid),
                 now,
             )?;
-            let participant = if inbound.channel_type == "web" {
+            let participant = if inbound.channel_type == MessagingChannel::Web {
                 participants::Fields {
                     identity: Some(inbound.contact.clone()),
                     ..Default::default()
@@ -415,7 +431,7 @@ fn open_session(tx: &Connection, app: &Core, inbound: &Inbound) -> Result<(Sessi
     let session = Session {
         sid: new_sid(Prefix::ChannelSession),
         flex_flow_sid: flow.sid.clone(),
-        channel_type: inbound.channel_type.clone(),
+        channel_type: inbound.channel_type,
         contact: inbound.contact.clone(),
         contact_identity: inbound.contact_identity.clone(),
         conversation_sid: conv.sid.clone(),

@@ -32,8 +32,11 @@ use super::{Error, Result};
 use crate::core::Core;
 use crate::ids::{is_sid, new_sid, Prefix};
 use crate::routing::states::{ReservationStatus, TaskStatus};
-use crate::store::channels::interactions::{self as inter_db, Channel};
-use crate::store::channels::transfers::{self as db, Transfer};
+use crate::store::channels::interactions::{
+    self as inter_db, Channel, InteractionChannelStatus as ChannelStatus,
+    InteractionParticipantStatus,
+};
+use crate::store::channels::transfers::{self as db, Transfer, TransferKind, TransferStatus};
 use crate::store::channels::{participants as part_db, sessions as session_db};
 use crate::store::taskrouter::{queues, reservations, tasks as task_db, workers};
 use rusqlite::{Connection, Transaction};
@@ -96,16 +99,16 @@ pub fn create_transfer(
     channel_sid: &str,
     t: NewTransfer,
 ) -> Result<Transfer> {
-    let kind = t.kind.clone().unwrap_or_else(|| "cold".into());
-    if kind == "external" {
-        return Err(Error::invalid(
+    let kind = match t.kind.as_deref() {
+        None => TransferKind::Cold,
+        Some("external") => return Err(Error::invalid(
             "Type",
             "external transfers (to a phone number) are voice transfers; this channel is messaging",
-        ));
-    }
-    if kind != "warm" && kind != "cold" {
-        return Err(Error::invalid("Type", "must be warm or cold"));
-    }
+        )),
+        Some(k) => {
+            TransferKind::parse(k).ok_or_else(|| Error::invalid("Type", "must be warm or cold"))?
+        }
+    };
     let to =
         t.to.clone()
             .ok_or_else(|| Error::invalid("To", "is required (a worker WK… or a queue WQ…)"))?;
@@ -211,7 +214,7 @@ pub fn create_transfer(
             interaction_sid: ch.interaction_sid.clone(),
             channel_sid: ch.sid.clone(),
             kind,
-            status: "active".into(),
+            status: TransferStatus::Active,
             from_participant_sid: from_participant,
             from_task_sid: from_task.sid.clone(),
             from_worker_sid: from_worker,
@@ -227,7 +230,7 @@ pub fn create_transfer(
             updated_at: now,
         };
         db::save_transfer(tx, &tr)?;
-        ch.status = "transfer".into();
+        ch.status = ChannelStatus::Transfer;
         ch.updated_at = now;
         inter_db::save_channel(tx, &ch)?;
         record(tx, app, &ch, "transfer started", &tr.sid)?;
@@ -327,11 +330,11 @@ pub fn update_transfer(
     sid: &str,
     status: Option<&str>,
 ) -> Result<Transfer> {
-    if let Some(s) = status {
-        if s != "failed" && s != "completed" {
-            return Err(Error::invalid("Status", "must be completed or failed"));
-        }
-    }
+    let status = match status.map(TransferStatus::parse) {
+        None => None,
+        Some(Some(s @ (TransferStatus::Failed | TransferStatus::Completed))) => Some(s),
+        Some(_) => return Err(Error::invalid("Status", "must be completed or failed")),
+    };
     app.store.write(|tx| {
         let mut tr = fetch_transfer(tx, interaction_sid, channel_sid, sid)?;
         let Some(status) = status else {
@@ -340,20 +343,20 @@ pub fn update_transfer(
         if tr.status == status {
             return Ok(tr);
         }
-        if tr.status != "active" {
+        if tr.status != TransferStatus::Active {
             return Err(Error::Conflict(format!(
                 "Transfer {} is {}",
                 tr.sid, tr.status
             )));
         }
         match (status, tr.accepted) {
-            ("failed", false) => {
+            (TransferStatus::Failed, false) => {
                 if let Some(t) = tr.task_sid.clone() {
                     set_task_status(tx, app, &t, TaskStatus::Canceled, "transfer withdrawn")?;
                 }
                 fail_in(tx, app, &mut tr)?;
             }
-            ("failed", true) => {
+            (TransferStatus::Failed, true) => {
                 return Err(Error::Conflict(format!(
                     "Transfer {}: the receiver has joined; it can only complete",
                     tr.sid
@@ -367,7 +370,7 @@ pub fn update_transfer(
             }
             (_, true) => {
                 leave_in(tx, app, &tr)?;
-                tr.status = "completed".into();
+                tr.status = TransferStatus::Completed;
                 tr.updated_at = app.now_ms();
                 db::save_transfer(tx, &tr)?;
             }
@@ -435,7 +438,7 @@ fn remove_worker(
         part_db::delete(tx, &p.sid)?;
         if let Some(ut) = ut {
             if let Some(mut cp) = inter_db::find_participant(tx, &ch.sid, &ut)? {
-                cp.status = Some("closed".into());
+                cp.status = Some(InteractionParticipantStatus::Closed);
                 inter_db::save_participant(tx, &cp)?;
             }
         }
@@ -448,7 +451,7 @@ fn remove_worker(
 /// its workflow as a new task.
 fn fail_in(tx: &Connection, app: &Core, tr: &mut Transfer) -> Result<()> {
     let now = app.now_ms();
-    tr.status = "failed".into();
+    tr.status = TransferStatus::Failed;
     tr.updated_at = now;
     db::save_transfer(tx, tr)?;
     let Some(mut ch) = inter_db::find_channel(tx, &tr.interaction_sid, &tr.channel_sid)? else {
@@ -521,8 +524,8 @@ fn fail_in(tx: &Connection, app: &Core, tr: &mut Transfer) -> Result<()> {
         session_db::set_task_for_conversation(tx, &conv, task, now)?;
         ch.task_sid = Some(task.clone());
     }
-    if ch.status == "transfer" {
-        ch.status = "active".into();
+    if ch.status == ChannelStatus::Transfer {
+        ch.status = ChannelStatus::Active;
     }
     ch.updated_at = now;
     inter_db::save_channel(tx, &ch)?;
@@ -545,18 +548,18 @@ pub fn on_accepted(tx: &Connection, app: &Core, task_sid: &str) -> Result<()> {
     }
     ch.task_sid = Some(task_sid.to_string());
     ch.updated_at = now;
-    if let Some(mut tr) =
-        db::transfer_for_task(tx, task_sid)?.filter(|t| t.status == "active" && !t.accepted)
+    if let Some(mut tr) = db::transfer_for_task(tx, task_sid)?
+        .filter(|t| t.status == TransferStatus::Active && !t.accepted)
     {
         tr.accepted = true;
         tr.updated_at = now;
-        if ch.status == "transfer" {
-            ch.status = "active".into();
+        if ch.status == ChannelStatus::Transfer {
+            ch.status = ChannelStatus::Active;
         }
         inter_db::save_channel(tx, &ch)?;
-        if tr.kind == "cold" {
+        if tr.kind == TransferKind::Cold {
             leave_in(tx, app, &tr)?;
-            tr.status = "completed".into();
+            tr.status = TransferStatus::Completed;
         }
         db::save_transfer(tx, &tr)?;
         record(tx, app, &ch, "transfer accepted", &tr.sid)?;
@@ -571,7 +574,7 @@ pub fn on_accepted(tx: &Connection, app: &Core, task_sid: &str) -> Result<()> {
 /// completes a warm transfer the receiver has joined.
 pub fn on_ended(tx: &Connection, app: &Core, task_sid: &str) -> Result<bool> {
     if let Some(mut tr) = db::transfer_for_task(tx, task_sid)? {
-        if tr.status == "active" && !tr.accepted {
+        if tr.status == TransferStatus::Active && !tr.accepted {
             fail_in(tx, app, &mut tr)?;
             return Ok(true);
         }
@@ -584,7 +587,7 @@ pub fn on_ended(tx: &Connection, app: &Core, task_sid: &str) -> Result<bool> {
                 &tr.interaction_sid,
                 tr.from_worker_sid.as_deref(),
             )?;
-            tr.status = "completed".into();
+            tr.status = TransferStatus::Completed;
             tr.updated_at = app.now_ms();
             db::save_transfer(tx, &tr)?;
         }
@@ -600,7 +603,7 @@ pub fn participant_left(
     app: &Core,
     ch: &Channel,
     conversation_participant: Option<&str>,
-    status: &str,
+    status: InteractionParticipantStatus,
 ) -> Result<()> {
     let (Some(conv), Some(mb)) = (&ch.conversation_sid, conversation_participant) else {
         return Ok(());
@@ -618,7 +621,7 @@ pub fn participant_left(
     };
     for t in session_db::live_tasks(tx, conv)? {
         if assigned_worker(tx, &t)?.as_deref() == Some(worker.as_str()) {
-            let to = if status == "closed" {
+            let to = if status == InteractionParticipantStatus::Closed {
                 TaskStatus::Completed
             } else {
                 TaskStatus::Wrapping

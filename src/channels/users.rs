@@ -133,7 +133,7 @@ fn check(f: &Fields) -> Result<()> {
 /// A role given for a user must be a `service` role of the same service.
 fn check_role(tx: &Connection, service: &str, sid: &str) -> Result<String> {
     match crate::store::channels::roles::find_role(tx, service, sid)? {
-        Some(r) if r.kind == "service" => Ok(r.sid),
+        Some(r) if r.kind == crate::states::RoleKind::Service => Ok(r.sid),
         Some(_) => Err(Error::invalid(
             "RoleSid",
             format!("role {sid} is not a service role"),

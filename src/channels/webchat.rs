@@ -8,6 +8,7 @@ use super::{flex_flows, Error, Result};
 use crate::core::Core;
 use crate::ids;
 use crate::store::channels::messages::Message;
+use crate::store::channels::sessions::MessagingChannel;
 use crate::store::channels::webchats::{self as db, WebChat};
 use rusqlite::Connection;
 use serde_json::Value;
@@ -32,7 +33,7 @@ pub fn start(
     let identity = format!("webchat-{}", ids::random_hex(8));
     let contact_identity = app
         .store
-        .read(|c| flex_flows::handler_for(c, "web", flex_flows::WEBCHAT_IDENTITY))?
+        .read(|c| flex_flows::handler_for(c, MessagingChannel::Web, flex_flows::WEBCHAT_IDENTITY))?
         .map(|f| f.contact_identity)
         .ok_or_else(|| Error::not_found("an enabled web chat Flex Flow"))?;
     let mut attributes = serde_json::json!({"customer_name": name, "channel": "web"});
@@ -40,13 +41,12 @@ pub fn start(
         attributes["pre_engagement_data"] = Value::Object(ctx);
     }
     let inbound = Inbound {
-        channel_type: "web".into(),
         contact: identity.clone(),
         contact_identity,
         body: None,
         name: Some(name.to_string()),
         attributes: Some(attributes),
-        ..Default::default()
+        ..Inbound::on(MessagingChannel::Web)
     };
     let token = ids::random_hex(16);
     let received = sessions::receive(app, inbound.clone())?;
@@ -113,13 +113,12 @@ pub fn send(app: &Core, chat: &WebChat, body: &str) -> Result<Received> {
     sessions::receive(
         app,
         Inbound {
-            channel_type: "web".into(),
             contact: chat.identity.clone(),
             contact_identity,
             body: Some(body.to_string()),
             name: Some(chat.name.clone()),
             conversation_sid: Some(chat.conversation_sid.clone()),
-            ..Default::default()
+            ..Inbound::on(MessagingChannel::Web)
         },
     )
 }
@@ -251,19 +250,18 @@ pub fn restart(app: &Core, chat: &WebChat) -> Result<()> {
     }
     let contact_identity = app
         .store
-        .read(|c| flex_flows::handler_for(c, "web", flex_flows::WEBCHAT_IDENTITY))?
+        .read(|c| flex_flows::handler_for(c, MessagingChannel::Web, flex_flows::WEBCHAT_IDENTITY))?
         .map(|f| f.contact_identity)
         .ok_or_else(|| Error::not_found("an enabled web chat Flex Flow"))?;
     sessions::receive(
         app,
         Inbound {
-            channel_type: "web".into(),
             contact: chat.identity.clone(),
             contact_identity,
             body: None,
             name: Some(chat.name.clone()),
             conversation_sid: Some(chat.conversation_sid.clone()),
-            ..Default::default()
+            ..Inbound::on(MessagingChannel::Web)
         },
     )?;
     Ok(())

@@ -40,7 +40,9 @@ assets! {
     "/static/admin-routing.mjs" => JS "admin-routing.mjs",
     "/static/admin-live.mjs" => JS "admin-live.mjs",
     "/static/admin-hours.mjs" => JS "admin-hours.mjs",
+    "/static/admin-floor.mjs" => JS "admin-floor.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
+    "/static/agent-transfer.mjs" => JS "agent-transfer.mjs",
     "/static/chat.mjs" => JS "chat.mjs",
     "/static/chat.css" => CSS "chat.css",
 }

@@ -9,6 +9,7 @@
 //! - `automation` (auto-accept, auto-wrap-up, the activity following the task; timers).
 //! - `channel_rules` (capacity rules across channels, kept in the workers' `free` flags).
 //! - `dispositions` (wrap-up codes per queue, checked on the API's wrap-up and completion).
+//! - `floor` (the supervisor's floor: agents, queues, live tasks in one read).
 //! - `stats`, `callbacks` (event_callback_url delivery on its own thread), `assignment_callbacks`
 //!   (a workflow's assignment_callback_url and the instruction it answers), `seed` (defaults).
 //!
@@ -22,6 +23,7 @@ pub mod channel_rules;
 pub mod dispositions;
 pub mod error;
 pub mod expr;
+pub mod floor;
 pub mod payload;
 pub mod queues;
 pub mod repair;

@@ -3,6 +3,7 @@
 //! appends the event in the caller's transaction.
 //! https://www.twilio.com/docs/taskrouter/api/event#event-callbacks
 
+use super::states::TaskStatus;
 use super::Result;
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
@@ -38,9 +39,9 @@ pub fn task(t: &Task, now: i64) -> Data {
     }
     if let Some(r) = &t.reason {
         d.insert("Reason".into(), json!(r));
-        match t.assignment_status.as_str() {
-            "canceled" => d.insert("TaskCanceledReason".into(), json!(r)),
-            "completed" => d.insert("TaskCompletedReason".into(), json!(r)),
+        match t.assignment_status {
+            TaskStatus::Canceled => d.insert("TaskCanceledReason".into(), json!(r)),
+            TaskStatus::Completed => d.insert("TaskCompletedReason".into(), json!(r)),
             _ => None,
         };
     }

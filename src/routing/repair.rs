@@ -13,7 +13,9 @@
 //! - `reassign`: the same, then reserved straight to the named worker, who must be available with
 //!   free capacity on the task's channel (checked before anything changes).
 //!
-//! Every action records its reason on the task (`reason`) and in the events' `Reason`.
+//! Every action records its reason on the task (`reason`) and in the events' `Reason`. With the
+//! task's version (`If-Match`, its ETag) a repair is refused when the task moved on since the
+//! supervisor looked, and the refusal says what it is now (issue 17).
 
 use super::assign::{self, Plans};
 use super::payload::{self, emit};
@@ -79,11 +81,15 @@ pub fn repair(
     sid: &str,
     action: Action,
     reason: Option<&str>,
+    if_match: Option<&str>,
 ) -> Result<Task> {
     app.store.write(|tx| {
         let mut t = db::find(tx, sid)?
             .filter(|t| t.workspace_sid == ws)
             .ok_or_else(|| Error::not_found("Task", sid))?;
+        if super::tasks::check_version(&t, if_match).is_err() {
+            return Err(Error::stale(changed(tx, &t)?));
+        }
         if !t.assignment_status.is_live() {
             return Err(Error::illegal(format!(
                 "Task {sid} is already {}; there is nothing to repair",
@@ -110,6 +116,32 @@ pub fn repair(
         }
         Ok(db::find(tx, sid)?.unwrap_or(t))
     })
+}
+
+/// What a supervisor who saw an older version of the task is told it is now.
+fn changed(conn: &Connection, t: &Task) -> Result<String> {
+    let holder = match reservations::of_task(conn, &t.sid)?
+        .into_iter()
+        .find(|r| r.status.holds_capacity())
+    {
+        Some(r) => workers::find(conn, &r.worker_sid)?
+            .map(|w| {
+                let name = super::floor::display_name(&w.friendly_name, &w.attributes);
+                format!(" with {name}")
+            })
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let queue = match &t.queue_sid {
+        Some(q) => queues::find(conn, &t.workspace_sid, q)?
+            .map(|q| format!(" in {}", q.friendly_name))
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(format!(
+        "The task changed while you looked: it is now {}{holder}{queue}. Nothing was done; check it again",
+        t.assignment_status
+    ))
 }
 
 /// Ends the task as `to` (completed or canceled) from whatever live state it is in.

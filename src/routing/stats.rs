@@ -2,6 +2,7 @@
 //! the longest waiting task) and cumulative (event counts over a window, acceptance times).
 //! Field names are Twilio's. https://www.twilio.com/docs/taskrouter/api/workspace-statistics
 
+use super::states::ReservationStatus;
 use super::{expr, Result};
 use crate::store::taskrouter::{activities, queues, stats as db, workers};
 use rusqlite::Connection;
@@ -70,9 +71,9 @@ fn activity_statistics(
 fn workers_by_task_status(conn: &Connection, ws: &str, queue_sid: Option<&str>) -> Result<Value> {
     let mut out = json!({"reserved": 0, "assigned": 0, "wrapping": 0});
     for (status, n) in db::busy_workers(conn, ws, queue_sid)? {
-        let key = match status.as_str() {
-            "pending" => "reserved",
-            "accepted" => "assigned",
+        let key = match status {
+            ReservationStatus::Pending => "reserved",
+            ReservationStatus::Accepted => "assigned",
             _ => "wrapping",
         };
         out[key] = json!(n);

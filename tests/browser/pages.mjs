@@ -7,6 +7,8 @@ import { agentScenarios } from "./agent.mjs";
 import { customerChatScenarios } from "./chat-customer.mjs";
 import { agentDeskScenarios } from "./agentdesk.mjs";
 import { hoursScenarios } from "./hours.mjs";
+import { agentDeskTransferScenarios } from "./agentdesk-transfer.mjs";
+import { floorScenarios } from "./admin-floor.mjs";
 
 const browser = await launch();
 try {
@@ -38,6 +40,9 @@ try {
   await customerChatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await agentDeskScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await hoursScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await agentDeskTransferScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  // Last: its agents match every queue (they end offline).
+  await floorScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
 } finally {
   await browser.close();
   finish();

@@ -44,10 +44,13 @@ pub fn routes() -> Vec<Route> {
         Route::new(Get, "/agent/api/tasks/{TaskSid}/messages", p, messages),
         Route::new(Post, "/agent/api/tasks/{TaskSid}/messages", p, send),
     ]
+    .into_iter()
+    .chain(super::agent_transfer::routes())
+    .collect()
 }
 
 /// The signed-in agent's worker (401 without a session; CSRF checked on changes).
-fn me(app: &App, req: &Req) -> Result<Worker, ApiError> {
+pub(super) fn me(app: &App, req: &Req) -> Result<Worker, ApiError> {
     let s = session::require(app, req, Kind::Agent)?;
     app.store
         .read(|c| workers::fetch(c, &s.subject))?
@@ -89,11 +92,21 @@ fn worker_json(w: &Worker) -> Value {
     json!({
         "sid": w.sid,
         "friendly_name": w.friendly_name,
+        "name": own_name(w),
         "activity_sid": w.activity_sid,
         "activity_name": w.activity_name,
         "available": w.available,
         "workspace_sid": w.workspace_sid,
     })
+}
+
+/// The agent's name on their own desk: `full_name` (or `display_name`), else the login.
+fn own_name(w: &Worker) -> &str {
+    ["full_name", "display_name"]
+        .iter()
+        .find_map(|k| w.attributes.get(*k).and_then(Value::as_str))
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or(&w.friendly_name)
 }
 
 /// `POST /agent/api/session` with `Worker` (name or SID) and `Password`.
@@ -158,7 +171,7 @@ fn set_activity(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 }
 
 /// The conversation a task's channel lives in (`conversationSid` in its attributes).
-fn conversation_of(t: &Task) -> Option<String> {
+pub(super) fn conversation_of(t: &Task) -> Option<String> {
     ["conversationSid", "conversation_sid", "ConversationSid"]
         .iter()
         .find_map(|k| t.attributes.get(*k).and_then(Value::as_str))
@@ -212,6 +225,11 @@ fn enriched(app: &App, r: &Reservation, t: &Task, now: i64) -> Result<Value, Api
         v["task"]["queue_name"] = json!(queue.map(|q| q.friendly_name));
     }
     v["task"]["customer_identity"] = t.attributes.get("from").cloned().unwrap_or(Value::Null);
+    let (incoming, outgoing) = app
+        .store
+        .read(|c| super::agent_transfer::transfer_info(c, t))?;
+    v["task"]["transfer_in"] = incoming;
+    v["task"]["transfer_out"] = outgoing;
     Ok(v)
 }
 
@@ -322,7 +340,11 @@ fn relevant(e: &Event) -> bool {
 
 /// The agent's live reservation for a task (pending, accepted or wrapping), or 404 as if the task
 /// did not exist: a reservation the agent rejected, let time out or completed opens nothing.
-fn owned(app: &App, w: &Worker, task_sid: &str) -> Result<(Reservation, Task), ApiError> {
+pub(super) fn owned(
+    app: &App,
+    w: &Worker,
+    task_sid: &str,
+) -> Result<(Reservation, Task), ApiError> {
     let missing = || ApiError::not_found(&format!("/agent/api/tasks/{task_sid}"));
     if !is_sid(Prefix::Task, task_sid) {
         return Err(missing());

@@ -4,10 +4,12 @@
 pub mod accounts;
 pub mod admin;
 pub mod agent;
+pub mod agent_transfer;
 pub mod callbacks;
 pub mod channels;
 pub mod schedules;
 pub mod studio;
+pub mod supervisor;
 pub mod system;
 pub mod taskrouter;
 #[cfg(debug_assertions)]
@@ -27,6 +29,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(Domain::Api.claim(accounts::routes()));
     all.extend(Domain::TaskRouter.claim(taskrouter::routes()));
     all.extend(admin::routes());
+    all.extend(supervisor::routes());
     all.extend(agent::routes());
     // Studio's own REST (`/v2/…`); its flow webhook and `/v1/Profiles` are switchboard's.
     all.extend(studio::routes().into_iter().map(|mut r| {

@@ -3,6 +3,7 @@
 //! through `WebChannels` and the legacy `Channels`.
 
 use super::json_col;
+pub use crate::states::ChatChannelKind;
 use crate::store::{optional, Page, Result, Window};
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;
@@ -56,7 +57,7 @@ pub fn save_configuration(conn: &Connection, c: &Configuration) -> Result<()> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatChannel {
     pub sid: String,
-    pub kind: String,
+    pub kind: ChatChannelKind,
     pub flex_flow_sid: String,
     pub identity: String,
     pub user_sid: Option<String>,
@@ -99,16 +100,24 @@ pub fn save_chat_channel(conn: &Connection, c: &ChatChannel) -> Result<()> {
     Ok(())
 }
 
-pub fn chat_channel_find(conn: &Connection, kind: &str, sid: &str) -> Result<Option<ChatChannel>> {
+pub fn chat_channel_find(
+    conn: &Connection,
+    kind: ChatChannelKind,
+    sid: &str,
+) -> Result<Option<ChatChannel>> {
     optional(
         conn.prepare_cached(&format!(
             "SELECT {CC_COLUMNS} FROM flex_chat_channels WHERE kind = ?1 AND sid = ?2"
         ))?
-        .query_row([kind, sid], chat_channel),
+        .query_row(params![kind, sid], chat_channel),
     )
 }
 
-pub fn chat_channels(conn: &Connection, kind: &str, w: Window) -> Result<Page<ChatChannel>> {
+pub fn chat_channels(
+    conn: &Connection,
+    kind: ChatChannelKind,
+    w: Window,
+) -> Result<Page<ChatChannel>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CC_COLUMNS} FROM flex_chat_channels WHERE kind = ?1
          ORDER BY created_at, rowid LIMIT ?2 OFFSET ?3"

@@ -1,6 +1,7 @@
 //! Flex Flows (message handlers) and the one default Conversations service.
 
 use super::json_col;
+pub use crate::states::MessagingChannel;
 use crate::store::{optional, Page, Result, Window};
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;
@@ -10,7 +11,7 @@ pub struct FlexFlow {
     pub sid: String,
     pub friendly_name: String,
     pub chat_service_sid: String,
-    pub channel_type: String,
+    pub channel_type: MessagingChannel,
     pub contact_identity: String,
     pub enabled: bool,
     pub integration_type: String,
@@ -74,7 +75,7 @@ pub fn find(conn: &Connection, sid: &str) -> Result<Option<FlexFlow>> {
 /// The enabled handler for a channel type and contact identity, if any.
 pub fn find_enabled(
     conn: &Connection,
-    channel_type: &str,
+    channel_type: MessagingChannel,
     contact_identity: &str,
 ) -> Result<Option<FlexFlow>> {
     optional(
@@ -82,7 +83,7 @@ pub fn find_enabled(
             "SELECT {COLUMNS} FROM flex_flows
              WHERE enabled = 1 AND channel_type = ?1 AND contact_identity = ?2"
         ))?
-        .query_row([channel_type, contact_identity], from_row),
+        .query_row(params![channel_type, contact_identity], from_row),
     )
 }
 

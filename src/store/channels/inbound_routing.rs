@@ -2,6 +2,7 @@
 //! message, deleted in the one that hands it to the execution. What is left after a crash is
 //! routed again (`channels::inbound`), oldest first per contact.
 
+pub use crate::states::{InboundTrigger, MessagingChannel};
 use crate::store::{optional, Result};
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;
@@ -10,7 +11,7 @@ use serde_json::Value;
 pub struct Due {
     /// The conversation message (`IM…`) to route.
     pub message_sid: String,
-    pub channel_type: String,
+    pub channel_type: MessagingChannel,
     pub contact: String,
     pub contact_identity: String,
     /// The Studio flow that takes it.
@@ -18,9 +19,9 @@ pub struct Due {
     /// The trigger payload (`trigger.message` / `trigger.conversation`).
     pub payload: Value,
     pub created_at: i64,
-    /// `conversation` when the flow must fire `incomingConversationMessage` whatever the channel
+    /// `Conversation` when the flow must fire `incomingConversationMessage` whatever the channel
     /// (an address configuration's SMS); `None`: decided by `channel_type` (web: conversation).
-    pub trigger: Option<String>,
+    pub trigger: Option<InboundTrigger>,
 }
 
 const COLUMNS: &str = "message_sid, channel_type, contact, contact_identity, \

@@ -1,6 +1,10 @@
 //! Interactions (Flex v1): the interaction, its channels and their participants.
 
 use super::json_col;
+pub use crate::states::{
+    InteractionChannelStatus, InteractionChannelType, InteractionParticipantStatus,
+    InteractionParticipantType,
+};
 use crate::store::{optional, Page, Result, Window};
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;
@@ -20,9 +24,9 @@ pub struct Interaction {
 pub struct Channel {
     pub sid: String,
     pub interaction_sid: String,
-    pub channel_type: String,
+    pub channel_type: InteractionChannelType,
     /// `setup` | `active` | `failed` | `closed` | `inactive`.
-    pub status: String,
+    pub status: InteractionChannelStatus,
     pub conversation_sid: Option<String>,
     pub task_sid: Option<String>,
     pub error_code: Option<i64>,
@@ -37,8 +41,8 @@ pub struct ChannelParticipant {
     pub interaction_sid: String,
     pub channel_sid: String,
     /// `customer` | `agent` | `supervisor` | `external` | `unknown`.
-    pub participant_type: String,
-    pub status: Option<String>,
+    pub participant_type: InteractionParticipantType,
+    pub status: Option<InteractionParticipantStatus>,
     /// The conversation participant (`MB…`) it stands for.
     pub participant_sid: Option<String>,
     /// `RoutingProperties` given when the participant was added (a JSON object), if any.

@@ -1,6 +1,7 @@
 //! The outbound HTTP outbox: carrier messages and external Flex Flow posts, retried until sent.
 
 use super::json_col;
+pub use crate::states::{OutboxKind, OutboxStatus};
 use crate::store::{optional, Result};
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;
@@ -9,14 +10,14 @@ use serde_json::Value;
 pub struct Outbound {
     pub sid: String,
     /// `carrier` (the provider's Messages API) or `external` (a Flex Flow's `Integration.Url`).
-    pub kind: String,
+    pub kind: OutboxKind,
     pub url: Option<String>,
     /// The form parameters to post.
     pub params: Value,
     pub conversation_sid: Option<String>,
     pub message_sid: Option<String>,
     /// `queued` | `sent` | `failed`.
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i64,
     /// `None`: retry until it goes through (carrier messages are never dropped).
     pub max_attempts: Option<i64>,
@@ -110,7 +111,7 @@ pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Outbound>> {
 pub fn record_attempt(
     conn: &Connection,
     sid: &str,
-    status: &str,
+    status: OutboxStatus,
     next_attempt_at: i64,
     provider_sid: Option<&str>,
     error: Option<&str>,

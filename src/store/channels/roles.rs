@@ -2,6 +2,7 @@
 //! (`CR…`, per account; kept as given, never used to send).
 
 use super::json_col;
+pub use crate::states::RoleKind;
 use crate::store::{optional, Page, Result, Window};
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;
@@ -11,8 +12,7 @@ pub struct Role {
     pub sid: String,
     pub chat_service_sid: String,
     pub friendly_name: String,
-    /// `conversation` | `service`.
-    pub kind: String,
+    pub kind: RoleKind,
     /// A JSON array of permission names.
     pub permissions: Value,
     pub created_at: i64,

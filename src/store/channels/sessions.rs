@@ -1,6 +1,7 @@
 //! Channel sessions (Flex's "proxy sessions": an external address + our contact identity → the
 //! active conversation) and the task ↔ conversation links learnt from `task.created`.
 
+pub use crate::states::MessagingChannel;
 use crate::store::{optional, Result};
 use rusqlite::{params, Connection, Row};
 
@@ -8,7 +9,7 @@ use rusqlite::{params, Connection, Row};
 pub struct Session {
     pub sid: String,
     pub flex_flow_sid: String,
-    pub channel_type: String,
+    pub channel_type: MessagingChannel,
     /// The customer's address (`From`, or a web chat identity).
     pub contact: String,
     /// Our address: the Flex Flow's contact identity the customer wrote to (`To`).
@@ -56,7 +57,7 @@ pub fn insert(conn: &Connection, s: &Session) -> Result<()> {
 
 pub fn find_for_contact(
     conn: &Connection,
-    channel_type: &str,
+    channel_type: MessagingChannel,
     contact: &str,
     contact_identity: &str,
 ) -> Result<Option<Session>> {
@@ -65,7 +66,7 @@ pub fn find_for_contact(
             "SELECT {COLUMNS} FROM channel_sessions
              WHERE channel_type = ?1 AND contact = ?2 AND contact_identity = ?3"
         ))?
-        .query_row([channel_type, contact, contact_identity], from_row),
+        .query_row(params![channel_type, contact, contact_identity], from_row),
     )
 }
 

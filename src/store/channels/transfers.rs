@@ -2,6 +2,7 @@
 //! transfers (an invite that hands the channel over, warm or cold, and what became of it).
 
 use super::json_col;
+pub use crate::states::{TransferKind, TransferStatus};
 use crate::store::{optional, Page, Result, Window};
 use rusqlite::{params, Connection, Row};
 use serde_json::Value;
@@ -67,10 +68,8 @@ pub struct Transfer {
     pub sid: String,
     pub interaction_sid: String,
     pub channel_sid: String,
-    /// `warm` | `cold`.
-    pub kind: String,
-    /// `active` | `failed` | `completed`.
-    pub status: String,
+    pub kind: TransferKind,
+    pub status: TransferStatus,
     /// The transferring agent's interaction channel participant (`UT…`).
     pub from_participant_sid: Option<String>,
     pub from_task_sid: String,

@@ -7,6 +7,7 @@ pub mod channel_rules;
 pub mod channels;
 mod common;
 pub mod dispositions;
+pub mod floor;
 pub mod queues;
 pub mod reservations;
 pub mod stats;

@@ -28,7 +28,7 @@ pub fn busy_workers(
     conn: &Connection,
     ws: &str,
     queue_sid: Option<&str>,
-) -> Result<Vec<(String, i64)>> {
+) -> Result<Vec<(crate::states::ReservationStatus, i64)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.status, COUNT(DISTINCT r.worker_sid) FROM tr_tasks t
          JOIN tr_reservations r ON r.task_sid = t.sid

@@ -16,7 +16,7 @@ use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
 use crate::http::App;
-use crate::store::channels::flex::ChatChannel;
+use crate::store::channels::flex::{ChatChannel, ChatChannelKind};
 use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {
@@ -71,8 +71,8 @@ fn update_configuration(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 }
 
 fn chat_json(app: &App, req: &Req, c: &ChatChannel) -> Value {
-    let (path, v) = match c.kind.as_str() {
-        "web" => (
+    let (path, v) = match c.kind {
+        ChatChannelKind::Web => (
             format!("/v1/WebChannels/{}", c.sid),
             json!({
                 "account_sid": app.account_sid,
@@ -82,7 +82,7 @@ fn chat_json(app: &App, req: &Req, c: &ChatChannel) -> Value {
                 "date_updated": iso8601(c.updated_at),
             }),
         ),
-        _ => (
+        ChatChannelKind::Chat => (
             format!("/v1/Channels/{}", c.sid),
             json!({
                 "account_sid": app.account_sid,

@@ -150,7 +150,8 @@ fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 }
 
 /// `POST …/Tasks/{WT}/Repair`: `Action` = complete | cancel | requeue (`TaskQueueSid`?) |
-/// reassign (`WorkerSid`), with an optional `Reason`.
+/// reassign (`WorkerSid`), with an optional `Reason`; `If-Match` (the task's ETag) refuses it
+/// with 412 when the task changed meanwhile.
 fn repair(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     use crate::routing::repair::{self, Action};
     let ws = workspace(app, req)?;
@@ -165,8 +166,9 @@ fn repair(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         req.param("Sid"),
         action,
         req.form.get("Reason"),
+        req.header("If-Match"),
     )?;
-    Ok(Reply::ok(render(app, req, &t)?).into())
+    Ok(with_etag(Reply::ok(render(app, req, &t)?), &t).into())
 }
 
 fn delete(app: &App, req: &Req) -> Result<Outcome, ApiError> {
