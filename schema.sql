@@ -668,3 +668,22 @@ CREATE TABLE callbacks (
     updated_at    INTEGER NOT NULL
 );
 CREATE INDEX callbacks_by_created ON callbacks(created_at);
+
+-- step 21: parked conversations (issue 22): an agent parks a messaging conversation waiting for the customer; its task ends and the agent is freed, the conversation and its sessions stay open, and the customer's next message makes a new task from what was parked (the same agent first); one row per park, the open one has no unparked_at
+CREATE TABLE parked_conversations (
+    sid             TEXT PRIMARY KEY,
+    conversation_sid TEXT NOT NULL,
+    task_sid        TEXT NOT NULL,
+    workspace_sid   TEXT NOT NULL,
+    workflow_sid    TEXT,
+    task_channel    TEXT NOT NULL,
+    priority        INTEGER NOT NULL,
+    attributes      TEXT NOT NULL,
+    worker_sid      TEXT,
+    reason          TEXT,
+    parked_at       INTEGER NOT NULL,
+    unparked_at     INTEGER,
+    new_task_sid    TEXT
+);
+CREATE UNIQUE INDEX parked_conversations_open ON parked_conversations(conversation_sid) WHERE unparked_at IS NULL;
+CREATE INDEX parked_conversations_by_conversation ON parked_conversations(conversation_sid, parked_at);

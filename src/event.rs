@@ -77,6 +77,10 @@ event_types! {
     MessageAdded => "conversation.message.added",
     MessageDeliveryUpdated => "conversation.message.delivery-updated",
     ParticipantAdded => "conversation.participant.added",
+    // Park / unpark (issue 22): an agent parked the conversation; the customer's message (or a
+    // supervisor) brought it back as a new task.
+    ConversationParked => "conversation.parked",
+    ConversationUnparked => "conversation.unparked",
     ParticipantRemoved => "conversation.participant.removed",
     ChannelSessionCreated => "channel.session.created",
     ChannelSessionClosed => "channel.session.closed",

@@ -50,6 +50,8 @@ pub enum Prefix {
     Receipt,
     /// A business-hours schedule (switchboard's own, issue 22).
     Schedule,
+    /// A parked conversation (switchboard's own, issue 22).
+    Park,
 }
 
 impl Prefix {
@@ -97,6 +99,7 @@ impl Prefix {
             Prefix::AddressConfiguration => "IG",
             Prefix::Receipt => "DY",
             Prefix::Schedule => "BH",
+            Prefix::Park => "PK",
         }
     }
 }

@@ -511,6 +511,13 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
             "/agent/api/tasks/{TaskSid}/callback",
             vec![(Own, 404), (Other, 404), (OwnNoCsrf, 403)],
         ),
+        // Parking: only the agent holding the task (Own's task stays unparked for the rows
+        // after; tests/park.rs parks for real).
+        (
+            "POST",
+            "/agent/api/tasks/{TaskSid}/park",
+            vec![(Other, 404), (OwnNoCsrf, 403)],
+        ),
         ("GET", "/agent/api/colleagues", vec![(Own, 200)]),
         (
             "POST",

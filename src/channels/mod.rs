@@ -22,6 +22,7 @@ pub mod janitor;
 pub mod messages;
 pub mod messaging_webhook;
 pub mod outbox;
+pub mod park;
 pub mod participants;
 pub mod receipts;
 pub mod roles;

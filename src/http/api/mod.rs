@@ -7,6 +7,7 @@ pub mod agent;
 pub mod agent_transfer;
 pub mod callbacks;
 pub mod channels;
+pub mod park;
 pub mod schedules;
 pub mod studio;
 pub mod supervisor;
@@ -41,6 +42,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(voice::routes());
     all.extend(schedules::routes());
     all.extend(callbacks::routes());
+    all.extend(park::routes());
     all.extend(channels::routes());
     all.extend(crate::http::web::routes());
     #[cfg(debug_assertions)]
