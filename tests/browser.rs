@@ -45,10 +45,14 @@ fn node(args: &[&str], env: &[(&str, String)]) -> String {
     text
 }
 
-/// The flow picture's layered layout (static/flowgraph.mjs), unit-tested under node.
+/// The flow picture's layered layout (static/flowgraph.mjs) and the Studio canvas's geometry over the
+/// corpus (static/studio-canvas.mjs), unit-tested under node.
 #[test]
 fn flow_picture_layout() {
-    node(&["--test", "flowgraph.test.mjs"], &[]);
+    node(
+        &["--test", "flowgraph.test.mjs", "studio-canvas.test.mjs"],
+        &[],
+    );
 }
 
 /// Every page scenario of the "Done when", in headless Chromium.

@@ -404,18 +404,52 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A required property must be there and not blank. Two blanks the engine has a meaning
+    /// for are only warnings, so the console can say so instead of "no problems": send-to-flex's
+    /// `workflow` / `channel` (the default workspace's default workflow / task channel; the
+    /// console's old "New flow" starter had both blank) and run-function's `url` (Twilio
+    /// publishes such widgets, the corpus has one; the engine takes `fail`).
     fn check_required(&mut self, state: &State) {
         for alternatives in state.widget_type.required_properties() {
             let present = alternatives
                 .iter()
                 .any(|k| state.properties.get(*k).is_some_and(|v| !v.is_null()));
+            let filled = alternatives.iter().any(|k| {
+                state.properties.get(*k).is_some_and(|v| {
+                    !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty())
+                })
+            });
+            let wanted = alternatives.join("` or `");
+            let property = alternatives.first().map(|k| k.to_string());
             if !present {
-                let wanted = alternatives.join("` or `");
                 self.error(
                     &state.name,
-                    alternatives.first().map(|k| k.to_string()),
+                    property,
                     format!("a {} widget needs property `{wanted}`", state.widget_type),
                 );
+                continue;
+            }
+            if filled {
+                continue;
+            }
+            let blank = format!("`{wanted}` of a {} widget is blank", state.widget_type);
+            match (&state.widget_type, alternatives.first().copied()) {
+                (WidgetType::SendToFlex, Some("workflow")) => self.warn(
+                    &state.name,
+                    property,
+                    format!("{blank}: tasks go to the workspace's default workflow"),
+                ),
+                (WidgetType::SendToFlex, Some("channel")) => self.warn(
+                    &state.name,
+                    property,
+                    format!("{blank}: tasks get the default task channel"),
+                ),
+                (WidgetType::RunFunction, _) => self.warn(
+                    &state.name,
+                    property,
+                    format!("{blank}: the widget always takes `fail`"),
+                ),
+                _ => self.error(&state.name, property, blank),
             }
         }
     }
@@ -613,6 +647,44 @@ mod tests {
         assert!(parse_validated(json).is_err());
         let warnings = messages(&report.warnings);
         assert!(warnings.contains("a.to: unterminated `{{`"), "{warnings}");
+    }
+
+    #[test]
+    fn blank_required_properties_are_errors_or_said() {
+        let json = GOOD.replace(
+            r#""properties": {"body": "Hi {{trigger.message.From}}", "to": "{{contact.channel.address}}"}"#,
+            r#""properties": {"body": "  ", "to": "{{contact.channel.address}}"}"#,
+        );
+        let json = json.replace(
+            r#"{"name": "reply""#,
+            r#"{"name": "flex", "type": "send-to-flex", "properties": {"workflow": "", "channel": "TC1"},
+                "transitions": [{"event": "callComplete"}]},
+               {"name": "fn", "type": "run-function", "properties": {"url": ""},
+                "transitions": [{"event": "success", "next": "flex"}]},
+               {"name": "reply""#,
+        );
+        let json = json.replace(r#""next": "reply"}"#, r#""next": "fn"}"#);
+        let report = validate(&json);
+        let errors = messages(&report.errors);
+        let warnings = messages(&report.warnings);
+        assert!(
+            errors
+                .contains("reply.body: `body` or `content_sid` of a send-message widget is blank"),
+            "{errors}"
+        );
+        assert!(
+            !errors.contains("flex.") && !errors.contains("fn."),
+            "{errors}"
+        );
+        assert!(
+            warnings.contains("flex.workflow: `workflow` of a send-to-flex widget is blank"),
+            "{warnings}"
+        );
+        assert!(!warnings.contains("flex.channel"), "{warnings}");
+        assert!(
+            warnings.contains("fn.url: `url` or `function_sid`"),
+            "{warnings}"
+        );
     }
 
     #[test]

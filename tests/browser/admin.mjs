@@ -50,11 +50,13 @@ export async function adminScenarios(t) {
     await scenario("admin creates a flow and sees its picture; an error is shown at its state", async () => {
       await page.goto(`${t.BASE}/admin#studio`);
       await page.click("#new-flow");
+      // The JSON stays available as the editor's advanced tab.
+      await page.click("#tab-json");
       await page.waitForSelector("#flow-json");
       await page.fill("#flow-name", "Browser test flow");
       await page.fill("#flow-json", JSON.stringify(FLOW, null, 2));
-      await waitFor("five boxes", async () => (await page.locator("#flow-picture g.fg-state").count()) === 5);
-      const labels = await page.locator("#flow-picture text.fg-label").allTextContents();
+      await waitFor("five boxes", async () => (await page.locator("#flow-canvas g.sc-node").count()) === 5);
+      const labels = await page.locator("#flow-canvas g.sc-port text").allTextContents();
       assert(labels.includes("sales") && labels.includes("noMatch"), `transition labels drawn: ${labels}`);
       await waitFor("no problems", async () => (await page.textContent("#flow-problems")).includes("No problems"));
       // A transition to a state that does not exist: the error appears under that state and its box turns red.
@@ -64,7 +66,7 @@ export async function adminScenarios(t) {
       broken.states[3].transitions[0].next = "nowhere";
       await page.fill("#flow-json", JSON.stringify(broken, null, 2));
       await page.waitForSelector('#flow-problems .problem-group[data-state="sales"]');
-      await page.waitForSelector('#flow-picture g.fg-error[data-state="sales"]');
+      await page.waitForSelector('#flow-canvas g.sc-error[data-state="sales"]', { state: "attached" });
       await shot(page, "admin-flow-error");
       await page.fill("#flow-json", JSON.stringify(FLOW, null, 2));
       await waitFor("no problems again", async () => (await page.textContent("#flow-problems")).includes("No problems"));
@@ -74,13 +76,13 @@ export async function adminScenarios(t) {
       const flows = (await rest("GET", "/v2/Flows")).json.flows;
       const f = flows.find((x) => x.friendly_name === "Browser test flow");
       assert(f && f.status === "published", "the flow is published");
-      await page.waitForSelector("#flow-picture g.fg-state >> nth=4");
+      await page.waitForSelector("#flow-canvas g.sc-node >> nth=4");
       await shot(page, "admin-flow-picture");
       // An execution through the REST trigger, then its steps and context in the console.
       const x = await rest("POST", `/v2/Flows/${f.sid}/Executions`, { To: "+15550001111", From: "+15550002222", Parameters: '{"order":"A-17"}' });
       assert(x.status === 201, `execution started: ${JSON.stringify(x.json)}`);
       await page.reload();
-      await page.click(`#executions a:text("${x.json.sid}")`);
+      await page.click(`#executions a[href$="${x.json.sid}"]`);
       await page.waitForSelector("#steps tbody tr");
       const steps = await page.textContent("#steps");
       assert(steps.includes("Trigger") && steps.includes("ask"), `steps shown: ${steps}`);

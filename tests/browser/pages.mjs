@@ -7,6 +7,7 @@ import { agentScenarios } from "./agent.mjs";
 import { customerChatScenarios } from "./chat-customer.mjs";
 import { agentDeskScenarios } from "./agentdesk.mjs";
 import { hoursScenarios } from "./hours.mjs";
+import { studioCanvasScenarios } from "./admin-studio.mjs";
 import { agentDeskTransferScenarios } from "./agentdesk-transfer.mjs";
 import { floorScenarios } from "./admin-floor.mjs";
 
@@ -35,6 +36,7 @@ try {
     await ctx.close();
   });
   await adminScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await studioCanvasScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await agentScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await chatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await customerChatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
