@@ -90,12 +90,8 @@ fn acknowledged_writes_survive_twenty_kills() {
             for k in page["keys"].as_array().unwrap() {
                 found.insert(k["sid"].as_str().unwrap().to_string());
             }
-            match page["meta"]["next_page_url"].as_str() {
-                Some(next) => {
-                    path = next
-                        .trim_start_matches(&format!("http://{}", s.addr))
-                        .to_string()
-                }
+            match page["next_page_uri"].as_str() {
+                Some(next) => path = next.to_string(),
                 None => break,
             }
         }

@@ -186,3 +186,46 @@ fn the_carriers_retry_finishes_a_routing_the_crash_interrupted() {
     assert_eq!(answer, "We got: first");
     retry_adds_nothing(&s, &carrier, &flow);
 }
+
+#[test]
+fn a_routing_the_store_refused_is_retried_without_a_restart_or_a_resend() {
+    let carrier = Carrier::start();
+    let s = TestServer::start_with(&[
+        ("SWITCHBOARD_PROVIDER_URL", &carrier.url),
+        ("SWITCHBOARD_RETRY_BASE_MS", "50"),
+        ("SWITCHBOARD_FAILPOINT", "inbound_route_fails_once"),
+    ]);
+    let flow = setup(&s);
+    // The message is stored, its routing refused: the carrier is still told it arrived
+    // (before: a 5xx, and the message waited for a retry or a restart).
+    let r = public_post(
+        &s,
+        "/webhooks/messaging",
+        &[
+            ("From", CUSTOMER),
+            ("To", OURS),
+            ("Body", "first"),
+            ("MessageSid", "SM70000000000000000000000000000001"),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        executions(&s, &flow),
+        0,
+        "the failpoint refused the routing"
+    );
+    // A message due for a moment is left to the request routing it; one due longer is the
+    // retry pass's, which runs every 2 s.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(
+        executions(&s, &flow),
+        0,
+        "the retry pass took a fresh message"
+    );
+    s.advance_clock(11_000);
+    let answer = wait_until(WAIT, || replies(&carrier).into_iter().next());
+    assert_eq!(answer, "We got: first");
+    assert_eq!(executions(&s, &flow), 1);
+    assert!(s.log().contains("waits for the retry pass"), "{}", s.log());
+    retry_adds_nothing(&s, &carrier, &flow);
+}

@@ -243,8 +243,7 @@ pub fn receive(app: &Core, m: &Incoming<'_>) -> Result<Option<Received>> {
         if received.routed != Routed::Duplicate {
             super::inbound::failpoint("after_inbound_store");
         }
-        if let Some(routed) = super::inbound::route_contact(app, m.from, m.to, Some(&message_sid))?
-        {
+        if let Some(routed) = super::inbound::route_stored(app, m.from, m.to, &message_sid)? {
             received.routed = routed;
         }
     }

@@ -4,7 +4,10 @@
 //! execution, and a message that finds an agent's task joins it), each hand-over in one write
 //! that also deletes the due row (`engine::Claim`), so a message is routed once whatever instant
 //! the process dies. What a crash left due is routed by the start-up sweep (`start`) or by the
-//! carrier's retry of the webhook, whichever comes first.
+//! carrier's retry of the webhook, whichever comes first; what a failed routing left due (the
+//! store refused the write, say) by the retry pass the same thread runs every
+//! `RETRY_EVERY` for messages due `RETRY_AFTER_MS` or longer, so the message's sender, who was
+//! answered, need not send it again.
 
 use super::integrations::{self, Trigger};
 use super::sessions::{self, Routed};
@@ -19,6 +22,11 @@ use std::thread::JoinHandle;
 /// The most due messages one call routes (a contact writing faster than routing keeps up is
 /// finished by the next call).
 const MAX_PER_CALL: usize = 100;
+/// How often the retry pass looks for messages left due.
+const RETRY_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long a message must have been due (on the injected clock) before the retry pass takes it:
+/// younger ones are still being routed by the request that stored them.
+pub const RETRY_AFTER_MS: i64 = 10_000;
 
 /// Test builds only: whether `SWITCHBOARD_FAILPOINT` (a comma-separated list) arms the failpoint
 /// `name`. Release builds compile every failpoint out.
@@ -32,6 +40,17 @@ pub fn armed(name: &str) -> bool {
         let _ = name;
         false
     }
+}
+
+/// Test builds only: the failpoint `inbound_route_fails_once` makes the first routing of the
+/// process fail as a store failure would (the message stays due for the retry pass).
+fn fail_once(app: &Core) -> Result<()> {
+    if armed("inbound_route_fails_once") && !app.state::<Shared>().tripped() {
+        return Err(Error::Store(store::Error::internal(
+            "failpoint inbound_route_fails_once",
+        )));
+    }
+    Ok(())
 }
 
 /// Aborts the process at the failpoint `name` when a test armed it, so crash tests can kill the
@@ -81,10 +100,31 @@ pub fn route_contact(
     answer.transpose()
 }
 
+/// `route_contact` for a message just stored: the message is safe, so a routing the store
+/// refused now is left to the retry pass (`Routed::Later`, logged) and the sender is told the
+/// message arrived — a carrier would otherwise retry it, a chat customer send it again.
+pub fn route_stored(
+    app: &Core,
+    contact: &str,
+    contact_identity: &str,
+    message_sid: &str,
+) -> Result<Option<Routed>> {
+    match route_contact(app, contact, contact_identity, Some(message_sid)) {
+        Err(Error::Store(e)) => {
+            log::warn!(
+                "message {message_sid} is stored; its routing waits for the retry pass: {e}"
+            );
+            Ok(Some(Routed::Later))
+        }
+        other => other,
+    }
+}
+
 /// Hands one due message to its flow; the write that does so takes the due row first and
 /// checks, as the message's first routing did, whether an agent's task serves the conversation
 /// by now (then the message stays with the agent).
 fn route(app: &Core, due: &Due) -> Result<Routed> {
+    fail_once(app)?;
     let trigger = if due.channel_type == MessagingChannel::Web
         || due.trigger == Some(InboundTrigger::Conversation)
     {
@@ -132,15 +172,16 @@ fn route(app: &Core, due: &Due) -> Result<Routed> {
     })
 }
 
-/// Routes every message left due (by a crash, or a store failure), contact by contact.
-/// (A test arms `no_inbound_sweep` to leave them to the carrier's retry.)
-pub fn resume_all(app: &Core, stop: &crossbeam_channel::Receiver<()>) {
+/// Routes every message due since `due_before` or earlier (left by a crash, or a store
+/// failure), contact by contact. (A test arms `no_inbound_sweep` to leave them to the
+/// carrier's retry.)
+pub fn resume_all(app: &Core, stop: &crossbeam_channel::Receiver<()>, due_before: i64) {
     if armed("no_inbound_sweep") {
         return;
     }
     let mut failed = std::collections::HashSet::new();
     loop {
-        let contacts = match app.store.read(|c| db::contacts(c, 100)) {
+        let contacts = match app.store.read(|c| db::contacts(c, due_before, 100)) {
             Ok(c) => c,
             Err(e) => {
                 log::error!("cannot list the inbound messages left to route: {e}");
@@ -167,7 +208,8 @@ pub fn resume_all(app: &Core, stop: &crossbeam_channel::Receiver<()>) {
     }
 }
 
-/// Starts the start-up sweep on a thread of its own, which ends when nothing is left due.
+/// Starts the start-up sweep on a thread of its own, which then runs the retry pass every
+/// `RETRY_EVERY` until the appliance stops.
 pub fn start(
     app: &Arc<Core>,
     stop: &crossbeam_channel::Receiver<()>,
@@ -175,5 +217,12 @@ pub fn start(
     let (app, stop) = (app.clone(), stop.clone());
     std::thread::Builder::new()
         .name("inbound-resume".into())
-        .spawn(move || resume_all(&app, &stop))
+        .spawn(move || {
+            resume_all(&app, &stop, i64::MAX);
+            while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+                stop.recv_timeout(RETRY_EVERY)
+            {
+                resume_all(&app, &stop, app.now_ms() - RETRY_AFTER_MS);
+            }
+        })
 }

@@ -28,6 +28,7 @@ pub mod receipts;
 pub mod roles;
 pub mod services;
 pub mod sessions;
+mod transfer_workflow;
 pub mod transfers;
 pub mod users;
 pub mod webchat;
@@ -41,12 +42,15 @@ pub struct Shared {
     /// (`inbound::route_contact`), so a burst cannot start two executions or tasks before the
     /// first one's task exists. Storing a message takes no lock (the store orders the dues).
     contact_locks: Vec<std::sync::Mutex<()>>,
+    /// Whether the test build's one-shot failpoint (`inbound::fail_once`) has fired.
+    failpoint_tripped: std::sync::atomic::AtomicBool,
 }
 
 impl Default for Shared {
     fn default() -> Shared {
         Shared {
             contact_locks: (0..64).map(|_| std::sync::Mutex::new(())).collect(),
+            failpoint_tripped: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -61,6 +65,12 @@ impl Shared {
         self.contact_locks[i]
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// True from the second call on (the first trips it).
+    pub(crate) fn tripped(&self) -> bool {
+        self.failpoint_tripped
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
     }
 }
 

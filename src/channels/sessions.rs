@@ -72,6 +72,8 @@ pub enum Routed {
     Studio(String),
     /// Routed by another request for the same contact (or the start-up sweep) first.
     Earlier,
+    /// Stored, but the store refused its routing for now: `inbound`'s retry pass routes it.
+    Later,
     /// It was posted to the Flex Flow's external URL (through the outbox).
     External,
     /// No message (a web chat started).
@@ -100,11 +102,11 @@ pub fn receive(app: &Core, inbound: Inbound) -> Result<Received> {
     if received.routed != Routed::Duplicate {
         super::inbound::failpoint("after_inbound_store");
     }
-    received.routed = super::inbound::route_contact(
+    received.routed = super::inbound::route_stored(
         app,
         &inbound.contact,
         &inbound.contact_identity,
-        Some(&message_sid),
+        &message_sid,
     )?
     .unwrap_or(Routed::Earlier);
     Ok(received)

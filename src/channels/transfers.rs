@@ -39,7 +39,7 @@ use crate::store::channels::interactions::{
 use crate::store::channels::transfers::{self as db, Transfer, TransferKind, TransferStatus};
 use crate::store::channels::{participants as part_db, sessions as session_db};
 use crate::store::taskrouter::{queues, reservations, tasks as task_db, workers};
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
 /// The workflow switchboard keeps in a workspace for transfers that name none.
@@ -185,7 +185,7 @@ pub fn create_transfer(
             to.clone()
         };
         if p.workflow_sid.is_none() {
-            p.workflow_sid = Some(transfer_workflow(tx, app, &ws)?);
+            p.workflow_sid = Some(super::transfer_workflow::ensure(tx, app, &ws)?);
         }
         p.workspace_sid.get_or_insert(ws.clone());
         p.timeout.get_or_insert(TRANSFER_TIMEOUT_SECS);
@@ -236,67 +236,6 @@ pub fn create_transfer(
         record(tx, app, &ch, "transfer started", &tr.sid)?;
         Ok(tr)
     })
-}
-
-/// The workspace's "Transfers" workflow, created or brought up to date with its queues.
-fn transfer_workflow(tx: &Transaction, app: &Core, ws: &str) -> Result<String> {
-    use crate::routing::workflows::{self as wf, WorkflowParams};
-    let all = queues::list(
-        tx,
-        ws,
-        None,
-        crate::store::Window {
-            offset: 0,
-            limit: 1000,
-        },
-    )?;
-    let Some(first) = all.items.first() else {
-        return Err(Error::invalid("To", "the workspace has no queue"));
-    };
-    let mut filters = Vec::new();
-    for q in &all.items {
-        filters.push(json!({
-            "filter_friendly_name": format!("to {}", q.friendly_name),
-            "expression": format!("transferTargetType == \"queue\" AND transferTargetSid == \"{}\"", q.sid),
-            "targets": [{"queue": q.sid}],
-        }));
-        filters.push(json!({
-            "filter_friendly_name": format!("to a worker in {}", q.friendly_name),
-            "expression": format!("transferTargetType == \"worker\" AND transferQueueSid == \"{}\"", q.sid),
-            "targets": [{"queue": q.sid, "known_worker_sid": "task.transferTargetSid"}],
-        }));
-    }
-    let config =
-        json!({"task_routing": {"filters": filters, "default_filter": {"queue": first.sid}}})
-            .to_string();
-    let routing_err = |e: crate::routing::Error| Error::Integration(format!("TaskRouter: {e}"));
-    match crate::store::taskrouter::workflows::find_by_name(tx, ws, TRANSFER_WORKFLOW)? {
-        Some(w) if w.configuration == config => Ok(w.sid),
-        Some(w) => Ok(wf::update_in(
-            tx,
-            app,
-            ws,
-            &w.sid,
-            WorkflowParams {
-                configuration: Some(config),
-                ..Default::default()
-            },
-        )
-        .map_err(routing_err)?
-        .sid),
-        None => Ok(wf::create_in(
-            tx,
-            ws,
-            WorkflowParams {
-                friendly_name: Some(TRANSFER_WORKFLOW.into()),
-                configuration: Some(config),
-                ..Default::default()
-            },
-            app.now_ms(),
-        )
-        .map_err(routing_err)?
-        .sid),
-    }
 }
 
 pub fn transfers(

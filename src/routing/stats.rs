@@ -182,3 +182,49 @@ pub fn cumulative(
         "activity_durations": [],
     }))
 }
+
+/// A workflow's live tasks: Twilio's workflow RealTimeStatistics.
+pub fn workflow_realtime(
+    conn: &Connection,
+    ws: &str,
+    workflow_sid: &str,
+    now: i64,
+) -> Result<Value> {
+    let (by_status, by_priority, total) =
+        tasks_json(&db::live_tasks_of_workflow(conn, ws, workflow_sid)?);
+    let oldest = db::oldest_waiting_of_workflow(conn, ws, workflow_sid)?;
+    Ok(json!({
+        "longest_task_waiting_age": oldest.as_ref().map_or(0, |(_, at)| (now - at).max(0) / 1000),
+        "longest_task_waiting_sid": oldest.map(|(s, _)| s),
+        "tasks_by_priority": by_priority,
+        "tasks_by_status": by_status,
+        "total_tasks": total,
+    }))
+}
+
+/// The cumulative figures about canceled tasks: `wait_duration_until_canceled`, and
+/// `split_by_wait_time` around each of `split` (seconds; null when none were asked for).
+pub fn cancel_and_split(
+    conn: &Connection,
+    ws: &str,
+    w: Window,
+    scope: db::TaskScope,
+    split: &[i64],
+) -> Result<(Value, Value)> {
+    let (count, sum, min, max) = db::cancel_waits(conn, ws, w.start, w.end, scope)?;
+    let avg = if count > 0 { sum / count / 1000 } else { 0 };
+    let canceled = json!({"avg": avg, "min": min / 1000, "max": max / 1000, "total": sum / 1000});
+    if split.is_empty() {
+        return Ok((canceled, Value::Null));
+    }
+    let mut out = Map::new();
+    for secs in split {
+        let [ab, aa, cb, ca] = db::split_by_wait(conn, ws, w.start, w.end, scope, secs * 1000)?;
+        out.insert(
+            secs.to_string(),
+            json!({"above": {"tasks_canceled": ca, "reservations_accepted": aa},
+                   "below": {"tasks_canceled": cb, "reservations_accepted": ab}}),
+        );
+    }
+    Ok((canceled, Value::Object(out)))
+}

@@ -1,22 +1,28 @@
-//! Twilio's 2010 Accounts API, as far as one appliance account goes: fetch and rename the
-//! account, and manage API keys (`/2010-04-01/Accounts/{AccountSid}/Keys.json`).
+//! Twilio's 2010 Accounts API, as far as one appliance account goes: list (the one account),
+//! fetch and rename the account, and manage API keys
+//! (`/2010-04-01/Accounts/{AccountSid}/Keys.json`). Lists use the 2010 envelope (`start`, `end`,
+//! `page`, `page_size`, `uri`, `first_page_uri`, `next_page_uri`, `previous_page_uri`).
 //! https://www.twilio.com/docs/iam/api-keys/key-resource-v2010
 
-use super::{list_reply, with_urls};
-use crate::account::{self, ApiKey};
+use super::with_urls;
+use crate::account::{self, ApiKey, Principal};
 use crate::clock::rfc2822;
+use crate::form::percent_encode;
 use crate::http::encoding::PageRequest;
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
 use crate::http::router::{Access, Outcome, Route};
 use crate::http::App;
 use crate::store::accounts as db;
+use crate::store::Page;
 use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {
     use Method::*;
     let a = Access::Account;
     vec![
+        Route::new(Get, "/2010-04-01/Accounts.json", a, list_accounts),
+        Route::new(Post, "/2010-04-01/Accounts.json", a, create_account),
         Route::new(
             Get,
             "/2010-04-01/Accounts/{AccountSid}.json",
@@ -71,10 +77,44 @@ fn check_account(app: &App, req: &Req) -> Result<(), ApiError> {
     }
 }
 
+/// A 2010 list: the items under `key` and the 2010 paging fields (URIs relative to the host).
+fn list_2010(req: &Req, key: &str, page: Page<Value>, pr: PageRequest) -> Value {
+    let uri = |n: u64| {
+        let mut q: Vec<String> = req
+            .query
+            .0
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "PageSize" | "Page" | "PageToken"))
+            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+            .collect();
+        q.push(format!("PageSize={}", pr.page_size));
+        q.push(format!("Page={n}"));
+        format!("{}?{}", req.path, q.join("&"))
+    };
+    let start = pr.page * pr.page_size as u64;
+    let end = (start + page.items.len() as u64)
+        .saturating_sub(1)
+        .max(start);
+    json!({
+        key: page.items,
+        "start": start,
+        "end": end,
+        "page": pr.page,
+        "page_size": pr.page_size,
+        "uri": uri(pr.page),
+        "first_page_uri": uri(0),
+        "previous_page_uri": (pr.page > 0).then(|| uri(pr.page - 1)),
+        "next_page_uri": page.has_more.then(|| uri(pr.page + 1)),
+    })
+}
+
+/// The Auth Token is shown to the account's own credentials only (an API key cannot learn it).
 fn account_json(req: &Req, a: &account::Account) -> Value {
     let base = format!("/2010-04-01/Accounts/{}", a.sid);
+    let token = matches!(req.principal, Some(Principal::Account)).then_some(&a.auth_token);
     json!({
         "sid": a.sid,
+        "auth_token": token,
         "friendly_name": a.friendly_name,
         "status": a.status,
         "type": "Full",
@@ -94,6 +134,41 @@ fn fetch_account(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         .read(db::the_account)?
         .ok_or_else(|| ApiError::not_found(&req.path))?;
     Ok(Reply::ok(account_json(req, &a)).into())
+}
+
+/// The one account, when it passes the `FriendlyName` and `Status` filters.
+fn list_accounts(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let pr = PageRequest::from_query(&req.query)?;
+    let a = app
+        .store
+        .read(db::the_account)?
+        .filter(|a| {
+            req.query
+                .get("FriendlyName")
+                .is_none_or(|n| n == a.friendly_name)
+        })
+        .filter(|a| req.query.get("Status").is_none_or(|s| s == a.status));
+    let items: Vec<Value> = a
+        .iter()
+        .filter(|_| pr.page == 0)
+        .map(|a| account_json(req, a))
+        .collect();
+    let page = Page {
+        items,
+        has_more: false,
+    };
+    Ok(Reply::ok(list_2010(req, "accounts", page, pr)).into())
+}
+
+/// One appliance, one account: subaccounts are not made (a 403 saying so, nothing written).
+fn create_account(_: &App, _: &Req) -> Result<Outcome, ApiError> {
+    Err(ApiError::new(
+        403,
+        20403,
+        "This appliance serves one account and does not create subaccounts; \
+         use API keys (POST /2010-04-01/Accounts/{AccountSid}/Keys.json) to give an integration \
+         credentials of its own",
+    ))
 }
 
 fn update_account(app: &App, req: &Req) -> Result<Outcome, ApiError> {
@@ -170,5 +245,5 @@ fn list_keys(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let pr = PageRequest::from_query(&req.query)?;
     let page = app.store.read(|c| db::list_keys(c, pr.window()))?;
     let page = page.map(|k| key_json(req, &k));
-    Ok(Reply::ok(list_reply(req, "keys", page, pr)).into())
+    Ok(Reply::ok(list_2010(req, "keys", page, pr)).into())
 }

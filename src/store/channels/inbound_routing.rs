@@ -90,14 +90,15 @@ pub fn oldest_for_contact(
     )
 }
 
-/// Every (contact, contact identity) with a message due, in the order their oldest arrived.
-pub fn contacts(conn: &Connection, limit: i64) -> Result<Vec<(String, String)>> {
+/// Every (contact, contact identity) with a message due since `due_before` or earlier, in the
+/// order their oldest arrived.
+pub fn contacts(conn: &Connection, due_before: i64, limit: i64) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT contact, contact_identity FROM inbound_routing
-         GROUP BY contact, contact_identity ORDER BY min(rowid) LIMIT ?1",
+        "SELECT contact, contact_identity FROM inbound_routing WHERE created_at <= ?1
+         GROUP BY contact, contact_identity ORDER BY min(rowid) LIMIT ?2",
     )?;
     let rows = stmt
-        .query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![due_before, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

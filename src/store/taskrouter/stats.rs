@@ -135,3 +135,138 @@ pub fn first_seq_at(conn: &Connection, at: i64) -> Result<i64> {
     }
     Ok(lo)
 }
+
+/// Live tasks of one workflow grouped by `(status, priority)`.
+pub fn live_tasks_of_workflow(
+    conn: &Connection,
+    ws: &str,
+    workflow_sid: &str,
+) -> Result<Vec<(String, i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT assignment_status, priority, COUNT(*) FROM tr_tasks
+         WHERE workspace_sid = ?1 AND workflow_sid = ?2
+           AND assignment_status IN ('pending','reserved','assigned','wrapping')
+         GROUP BY assignment_status, priority",
+    )?;
+    let rows = stmt.query_map(params![ws, workflow_sid], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The longest-waiting (pending or reserved) task of one workflow: `(sid, created_at)`.
+pub fn oldest_waiting_of_workflow(
+    conn: &Connection,
+    ws: &str,
+    workflow_sid: &str,
+) -> Result<Option<(String, i64)>> {
+    crate::store::optional(
+        conn.prepare_cached(
+            "SELECT sid, created_at FROM tr_tasks
+             WHERE workspace_sid = ?1 AND workflow_sid = ?2
+               AND assignment_status IN ('pending','reserved')
+             ORDER BY created_at LIMIT 1",
+        )?
+        .query_row(params![ws, workflow_sid], |r| Ok((r.get(0)?, r.get(1)?))),
+    )
+}
+
+/// Which tasks a cumulative figure counts: a queue's, a workflow's, a worker's, or all.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TaskScope<'a> {
+    pub queue_sid: Option<&'a str>,
+    pub workflow_sid: Option<&'a str>,
+    pub worker_sid: Option<&'a str>,
+}
+
+/// `(count, sum, min, max)` of the waits (ms, creation to cancel) of the tasks canceled in the
+/// window. A worker scope counts the canceled tasks that had been reserved to the worker.
+pub fn cancel_waits(
+    conn: &Connection,
+    ws: &str,
+    start: i64,
+    end: i64,
+    scope: TaskScope,
+) -> Result<(i64, i64, i64, i64)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*), COALESCE(SUM(updated_at - created_at), 0),
+                COALESCE(MIN(updated_at - created_at), 0), COALESCE(MAX(updated_at - created_at), 0)
+             FROM tr_tasks t
+             WHERE workspace_sid = ?1 AND assignment_status = 'canceled'
+               AND updated_at >= ?2 AND updated_at <= ?3
+               AND (?4 IS NULL OR queue_sid = ?4) AND (?5 IS NULL OR workflow_sid = ?5)
+               AND (?6 IS NULL OR EXISTS (SELECT 1 FROM tr_reservations r
+                                          WHERE r.task_sid = t.sid AND r.worker_sid = ?6))",
+        )?
+        .query_row(
+            params![
+                ws,
+                start,
+                end,
+                scope.queue_sid,
+                scope.workflow_sid,
+                scope.worker_sid
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?)
+}
+
+/// Around a wait of `threshold_ms` (a task's age when its reservation was accepted, or when it
+/// was canceled), in the window: `[accepted below, accepted at or above, canceled below,
+/// canceled at or above]`.
+pub fn split_by_wait(
+    conn: &Connection,
+    ws: &str,
+    start: i64,
+    end: i64,
+    scope: TaskScope,
+    threshold_ms: i64,
+) -> Result<[i64; 4]> {
+    let (ab, aa): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(r.updated_at - t.created_at < ?7), 0),
+                    COALESCE(SUM(r.updated_at - t.created_at >= ?7), 0)
+             FROM tr_reservations r JOIN tr_tasks t ON t.sid = r.task_sid
+             WHERE r.workspace_sid = ?1 AND r.status IN ('accepted','wrapping','completed')
+               AND r.updated_at >= ?2 AND r.updated_at <= ?3
+               AND (?4 IS NULL OR t.queue_sid = ?4) AND (?5 IS NULL OR t.workflow_sid = ?5)
+               AND (?6 IS NULL OR r.worker_sid = ?6)",
+        )?
+        .query_row(
+            params![
+                ws,
+                start,
+                end,
+                scope.queue_sid,
+                scope.workflow_sid,
+                scope.worker_sid,
+                threshold_ms
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+    let (cb, ca): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(updated_at - created_at < ?7), 0),
+                    COALESCE(SUM(updated_at - created_at >= ?7), 0)
+             FROM tr_tasks t
+             WHERE workspace_sid = ?1 AND assignment_status = 'canceled'
+               AND updated_at >= ?2 AND updated_at <= ?3
+               AND (?4 IS NULL OR queue_sid = ?4) AND (?5 IS NULL OR workflow_sid = ?5)
+               AND (?6 IS NULL OR EXISTS (SELECT 1 FROM tr_reservations r
+                                          WHERE r.task_sid = t.sid AND r.worker_sid = ?6))",
+        )?
+        .query_row(
+            params![
+                ws,
+                start,
+                end,
+                scope.queue_sid,
+                scope.workflow_sid,
+                scope.worker_sid,
+                threshold_ms
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+    Ok([ab, aa, cb, ca])
+}

@@ -79,7 +79,33 @@ fn execution_json(app: &App, req: &Req, e: &Execution) -> Value {
     )
 }
 
-fn step_json(app: &App, req: &Req, s: &Step) -> Value {
+/// The widget type of each state of the revision the execution runs (a step's `type` is the
+/// type of the widget it left).
+fn widget_types(app: &App, e: &Execution) -> Result<Vec<(String, String)>, ApiError> {
+    let rev = app
+        .store
+        .read(|c| flows::fetch_revision(c, &e.flow_sid, e.revision))?;
+    let def: Value = rev
+        .and_then(|r| serde_json::from_str(&r.definition).ok())
+        .unwrap_or(Value::Null);
+    Ok(def["states"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|st| {
+            Some((
+                st["name"].as_str()?.to_string(),
+                st["type"].as_str()?.to_string(),
+            ))
+        })
+        .collect())
+}
+
+fn step_json(app: &App, req: &Req, s: &Step, types: &[(String, String)]) -> Value {
+    let widget_type = types
+        .iter()
+        .find(|(name, _)| *name == s.transitioned_from)
+        .map(|(_, t)| t.as_str());
     let path = format!(
         "/v2/Flows/{}/Executions/{}/Steps/{}",
         s.flow_sid, s.execution_sid, s.sid
@@ -95,6 +121,7 @@ fn step_json(app: &App, req: &Req, s: &Step) -> Value {
             "context": s.context,
             "transitioned_from": s.transitioned_from,
             "transitioned_to": s.transitioned_to,
+            "type": widget_type,
             "date_created": iso8601(s.created_at),
             "date_updated": iso8601(s.created_at),
         }),
@@ -218,20 +245,28 @@ fn list_steps(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let e = find(app, req)?;
     let pr = PageRequest::from_query(&req.query)?;
     let page = app.store.read(|c| db::list_steps(c, &e.sid, pr.window()))?;
-    let page = page.map(|s| step_json(app, req, &s));
+    let types = widget_types(app, &e)?;
+    let page = page.map(|s| step_json(app, req, &s, &types));
     Ok(Reply::ok(list_reply(req, "steps", page, pr)).into())
 }
 
 fn find_step(app: &App, req: &Req) -> Result<Step, ApiError> {
+    find_step_of(app, req).map(|(_, s)| s)
+}
+
+fn find_step_of(app: &App, req: &Req) -> Result<(Execution, Step), ApiError> {
     let e = find(app, req)?;
-    app.store
+    let s = app
+        .store
         .read(|c| db::fetch_step(c, &e.sid, req.param("StepSid")))?
-        .ok_or_else(|| ApiError::not_found(&req.path))
+        .ok_or_else(|| ApiError::not_found(&req.path))?;
+    Ok((e, s))
 }
 
 fn fetch_step(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let s = find_step(app, req)?;
-    Ok(Reply::ok(step_json(app, req, &s)).into())
+    let (e, s) = find_step_of(app, req)?;
+    let types = widget_types(app, &e)?;
+    Ok(Reply::ok(step_json(app, req, &s, &types)).into())
 }
 
 fn step_context(app: &App, req: &Req) -> Result<Outcome, ApiError> {

@@ -13,6 +13,7 @@ use crate::routing::stats::{self, Window};
 use crate::routing::{workers, workflows};
 use crate::store::events::{self as ev_db, EventFilter};
 use crate::store::taskrouter::queues as queue_db;
+use crate::store::taskrouter::stats::TaskScope;
 use serde_json::{json, Value};
 
 pub fn routes() -> Vec<Route> {
@@ -91,6 +92,24 @@ pub fn routes() -> Vec<Route> {
             a,
             workflow_stats,
         ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/Workflows/{WorkflowSid}/RealTimeStatistics",
+            a,
+            workflow_realtime,
+        ),
+        Route::new(
+            Get,
+            "/v1/Workspaces/{WorkspaceSid}/Workflows/{WorkflowSid}/CumulativeStatistics",
+            a,
+            workflow_cumulative,
+        ),
+        Route::new(
+            Post,
+            "/v1/Workspaces/{WorkspaceSid}/TaskQueues/RealTimeStatistics",
+            a,
+            bulk_queue_realtime,
+        ),
         Route::new(Get, "/v1/Workspaces/{WorkspaceSid}/Events", a, list_events),
         Route::new(
             Get,
@@ -124,6 +143,43 @@ fn window(req: &Req, now: i64) -> Result<Window, ApiError> {
     Ok(Window { start, end })
 }
 
+/// `SplitByWaitTime`: comma-separated waits in seconds (`5,30,60`), at most 10.
+fn split(req: &Req) -> Result<Vec<i64>, ApiError> {
+    let Some(raw) = filter(req, "SplitByWaitTime") else {
+        return Ok(Vec::new());
+    };
+    let bad = || {
+        ApiError::bad_param(
+            "SplitByWaitTime",
+            "must be up to 10 comma-separated whole seconds, such as 5,30,60",
+        )
+    };
+    let v: Vec<i64> = raw
+        .split(',')
+        .map(|p| p.trim().parse::<i64>().ok().filter(|n| *n >= 0))
+        .collect::<Option<_>>()
+        .ok_or_else(bad)?;
+    if v.len() > 10 {
+        return Err(bad());
+    }
+    Ok(v)
+}
+
+/// The cumulative figures of `of` over `w`, with the canceled tasks' waits and the split.
+fn cumulative_of(
+    c: &rusqlite::Connection,
+    ws: &str,
+    w: Window,
+    of: Of,
+    split: &[i64],
+) -> crate::routing::Result<Value> {
+    let mut cu = stats::cumulative(c, ws, w, of.events())?;
+    let (canceled, by_wait) = stats::cancel_and_split(c, ws, w, of.scope(), split)?;
+    cu["wait_duration_until_canceled"] = canceled;
+    cu["split_by_wait_time"] = by_wait;
+    Ok(cu)
+}
+
 /// Whose statistics a reply holds: the whole workspace's, or one queue's, worker's or workflow's
 /// (whose cumulative figures then count only the events naming it).
 #[derive(Clone, Copy)]
@@ -142,6 +198,25 @@ impl<'a> Of<'a> {
             Of::Queue(sid) => Some(("TaskQueueSid", "task_queue_sid", sid)),
             Of::Worker(sid) => Some(("WorkerSid", "worker_sid", sid)),
             Of::Workflow(sid) => Some(("WorkflowSid", "workflow_sid", sid)),
+        }
+    }
+
+    /// The tasks the canceled-task figures count.
+    fn scope(self) -> TaskScope<'a> {
+        match self {
+            Of::Workspace => TaskScope::default(),
+            Of::Queue(q) => TaskScope {
+                queue_sid: Some(q),
+                ..Default::default()
+            },
+            Of::Worker(w) => TaskScope {
+                worker_sid: Some(w),
+                ..Default::default()
+            },
+            Of::Workflow(w) => TaskScope {
+                workflow_sid: Some(w),
+                ..Default::default()
+            },
         }
     }
 
@@ -174,13 +249,14 @@ fn reply(app: &App, req: &Req, ws: &str, of: Of, mut body: Value) -> Result<Outc
 /// `{"realtime", "cumulative"}` of the workspace, read together.
 fn both(app: &App, req: &Req, ws: &str, which: Realtime) -> Result<Outcome, ApiError> {
     let w = window(req, app.now_ms())?;
+    let split = split(req)?;
     let now = app.now_ms();
     let (rt, cu) = app.store.read(|c| -> crate::routing::Result<_> {
         let rt = match which {
             Realtime::Workspace => stats::workspace_realtime(c, ws, now)?,
             Realtime::Workers => stats::workers_realtime(c, ws)?,
         };
-        Ok((rt, stats::cumulative(c, ws, w, None)?))
+        Ok((rt, cumulative_of(c, ws, w, Of::Workspace, &split)?))
     })?;
     reply(
         app,
@@ -200,9 +276,8 @@ fn cumulative(
     body: impl FnOnce(Value) -> Value,
 ) -> Result<Outcome, ApiError> {
     let w = window(req, app.now_ms())?;
-    let cu = app
-        .store
-        .read(|c| stats::cumulative(c, ws, w, of.events()))?;
+    let split = split(req)?;
+    let cu = app.store.read(|c| cumulative_of(c, ws, w, of, &split))?;
     reply(app, req, ws, of, body(cu))
 }
 
@@ -225,12 +300,12 @@ fn workspace_cumulative(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     cumulative(app, req, &ws.sid, Of::Workspace, |cu| cu)
 }
 
-fn one_queue(app: &App, ws: &str, q: &str, w: Window) -> Result<Value, ApiError> {
+fn one_queue(app: &App, ws: &str, q: &str, w: Window, split: &[i64]) -> Result<Value, ApiError> {
     let now = app.now_ms();
     let (rt, cu) = app.store.read(|c| -> crate::routing::Result<_> {
         Ok((
             stats::queue_realtime(c, ws, q, now)?,
-            stats::cumulative(c, ws, w, Of::Queue(q).events())?,
+            cumulative_of(c, ws, w, Of::Queue(q), split)?,
         ))
     })?;
     Ok(
@@ -247,7 +322,8 @@ fn queues_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let page = app
         .store
         .read(|c| queue_db::list(c, &ws.sid, name.as_deref(), pr.window()))?;
-    let page = try_render(page, |q| one_queue(app, &ws.sid, &q.sid, w))?;
+    let split = split(req)?;
+    let page = try_render(page, |q| one_queue(app, &ws.sid, &q.sid, w, &split))?;
     Ok(Reply::ok(list_reply(req, "task_queues_statistics", page, pr)).into())
 }
 
@@ -261,7 +337,13 @@ fn queue(app: &App, req: &Req, ws: &str) -> Result<TaskQueue, ApiError> {
 fn queue_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
     let q = queue(app, req, &ws.sid)?;
-    let mut v = one_queue(app, &ws.sid, &q.sid, window(req, app.now_ms())?)?;
+    let mut v = one_queue(
+        app,
+        &ws.sid,
+        &q.sid,
+        window(req, app.now_ms())?,
+        &split(req)?,
+    )?;
     v["url"] = json!(req.url(&req.path));
     Ok(Reply::ok(v).into())
 }
@@ -301,18 +383,97 @@ fn worker_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     cumulative(app, req, &ws.sid, of, |cu| json!({"cumulative": cu}))
 }
 
+/// The path's workflow, or 404.
+fn workflow(app: &App, req: &Req, ws: &str) -> Result<String, ApiError> {
+    Ok(app
+        .store
+        .read(|c| workflows::get(c, ws, req.param("WorkflowSid")))?
+        .sid)
+}
+
 fn workflow_stats(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
-    let wf = app
+    let wf = workflow(app, req, &ws.sid)?;
+    let w = window(req, app.now_ms())?;
+    let split = split(req)?;
+    let now = app.now_ms();
+    let (rt, cu) = app.store.read(|c| -> crate::routing::Result<_> {
+        Ok((
+            stats::workflow_realtime(c, &ws.sid, &wf, now)?,
+            cumulative_of(c, &ws.sid, w, Of::Workflow(&wf), &split)?,
+        ))
+    })?;
+    let body = json!({"cumulative": cu, "realtime": rt});
+    reply(app, req, &ws.sid, Of::Workflow(&wf), body)
+}
+
+fn workflow_realtime(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let wf = workflow(app, req, &ws.sid)?;
+    let rt = app
         .store
-        .read(|c| workflows::get(c, &ws.sid, req.param("WorkflowSid")))?;
-    let of = Of::Workflow(&wf.sid);
-    cumulative(
+        .read(|c| stats::workflow_realtime(c, &ws.sid, &wf, app.now_ms()))?;
+    reply(app, req, &ws.sid, Of::Workflow(&wf), rt)
+}
+
+fn workflow_cumulative(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let wf = workflow(app, req, &ws.sid)?;
+    cumulative(app, req, &ws.sid, Of::Workflow(&wf), |cu| cu)
+}
+
+/// `POST …/TaskQueues/RealTimeStatistics`: the real-time figures of up to 50 queues at once,
+/// named by `QueueSids` (a JSON body `{"QueueSids": [...]}` as the SDKs send, or form values).
+fn bulk_queue_realtime(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let ws = workspace(app, req)?;
+    let mut sids: Vec<String> = req
+        .form
+        .get_all("QueueSids")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if let Some(j) = &req.json {
+        let list = j
+            .get("QueueSids")
+            .or_else(|| j.get("queue_sids"))
+            .unwrap_or(j);
+        sids.extend(
+            list.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string)),
+        );
+    }
+    let sids: Vec<String> = sids
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if sids.is_empty() || sids.len() > 50 {
+        return Err(ApiError::bad_param(
+            "QueueSids",
+            "must name from 1 to 50 TaskQueue SIDs (WQ…) of the workspace",
+        ));
+    }
+    let now = app.now_ms();
+    let data = app.store.read(|c| -> crate::routing::Result<Vec<Value>> {
+        let mut out = Vec::new();
+        for q in &sids {
+            queues::get(c, &ws.sid, q)?;
+            let mut rt = stats::queue_realtime(c, &ws.sid, q, now)?;
+            rt["task_queue_sid"] = json!(q);
+            out.push(rt);
+        }
+        Ok(out)
+    })?;
+    let n = data.len();
+    reply(
         app,
         req,
         &ws.sid,
-        of,
-        |cu| json!({"cumulative": cu, "realtime": {}}),
+        Of::Workspace,
+        json!({"task_queue_data": data, "task_queue_response_count": n}),
     )
 }
 
