@@ -240,13 +240,113 @@ pub fn status_json(s: &Schedule, now: i64) -> Value {
     })
 }
 
-/// Every schedule's state at `now`, by name: Studio's `flow.schedules` and the workflow
-/// filters' `schedules` (empty when the office has none).
-pub fn states(conn: &Connection, now: i64) -> store::Result<Map<String, Value>> {
-    Ok(db::all(conn)?
+/// Which schedules a flow or an expression reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    Nothing,
+    Named(Vec<String>),
+    /// `schedules` without a plain `.NAME` after it (a loop, a bracket): every schedule.
+    All,
+}
+
+/// The schedules `text` refers to as `schedules.NAME` (Liquid's `flow.schedules.NAME`, a
+/// workflow filter's `schedules.NAME`), so a reader evaluates only those.
+pub fn wanted_in(text: &str) -> Wanted {
+    let mut names: Vec<String> = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("schedules").map(|i| i + from) {
+        let before = text[..i].trim_end();
+        from = i + "schedules".len();
+        let glued = text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        if glued {
+            continue;
+        }
+        let after = text[from..].trim_start();
+        match after.strip_prefix('.') {
+            Some(tail) => {
+                let name: String = tail
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() && !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+                    names.push(name);
+                }
+            }
+            // `flow.schedules` itself (a loop, a bracket, printed whole): every schedule.
+            None if before.ends_with('.')
+                && before[..before.len() - 1].trim_end().ends_with("flow") =>
+            {
+                return Wanted::All
+            }
+            None => {}
+        }
+    }
+    if names.is_empty() {
+        Wanted::Nothing
+    } else {
+        Wanted::Named(names)
+    }
+}
+
+/// The state at `now` of the schedules wanted, by name: Studio's `flow.schedules` and the
+/// workflow filters' `schedules` (empty when none is wanted or none exists).
+pub fn states_of(
+    conn: &Connection,
+    now: i64,
+    wanted: &Wanted,
+) -> store::Result<Map<String, Value>> {
+    let list = match wanted {
+        Wanted::Nothing => Vec::new(),
+        Wanted::All => db::all(conn)?,
+        Wanted::Named(names) => {
+            let mut v = Vec::new();
+            for n in names {
+                if let Some(s) = db::find(conn, n)? {
+                    v.push(s);
+                }
+            }
+            v
+        }
+    };
+    Ok(list
         .iter()
         .map(|s| (s.name.clone(), status_json(s, now)))
         .collect())
+}
+
+/// Every schedule's state at `now`, by name.
+pub fn states(conn: &Connection, now: i64) -> store::Result<Map<String, Value>> {
+    states_of(conn, now, &Wanted::All)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readers_name_the_schedules_they_read() {
+        assert_eq!(
+            wanted_in(
+                r#"{"input": "{{flow.schedules.office.open}} {{ flow.schedules . Support.next_open }}"}"#
+            ),
+            Wanted::Named(vec!["office".into(), "Support".into()])
+        );
+        assert_eq!(
+            wanted_in("schedules.office.open == true"),
+            Wanted::Named(vec!["office".into()])
+        );
+        assert_eq!(wanted_in("{% for s in flow.schedules %}"), Wanted::All);
+        assert_eq!(wanted_in("{{flow.schedules[\"x\"].open}}"), Wanted::All);
+        assert_eq!(
+            wanted_in("our business_schedules and myschedules.x"),
+            Wanted::Nothing
+        );
+        assert_eq!(wanted_in("no hours here"), Wanted::Nothing);
+    }
 }
 
 /// The web chat's schedule and its state at `now`, when one is marked.
