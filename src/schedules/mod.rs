@@ -323,6 +323,11 @@ pub fn states(conn: &Connection, now: i64) -> store::Result<Map<String, Value>> 
     states_of(conn, now, &Wanted::All)
 }
 
+/// The web chat's schedule and its state at `now`, when one is marked.
+pub fn web_chat(conn: &Connection, now: i64) -> store::Result<Option<Value>> {
+    Ok(db::web_chat(conn)?.map(|s| status_json(&s, now)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,9 +352,4 @@ mod tests {
         );
         assert_eq!(wanted_in("no hours here"), Wanted::Nothing);
     }
-}
-
-/// The web chat's schedule and its state at `now`, when one is marked.
-pub fn web_chat(conn: &Connection, now: i64) -> store::Result<Option<Value>> {
-    Ok(db::web_chat(conn)?.map(|s| status_json(&s, now)))
 }
