@@ -634,7 +634,29 @@ CREATE INDEX flex_chat_channels_by_kind ON flex_chat_channels(kind, created_at);
 ALTER TABLE tr_tasks ADD COLUMN virtual_start_time INTEGER;
 ALTER TABLE tr_tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 
--- step 19: business hours (issue 22): named schedules, weekly hours in the office's IANA time zone, holidays and one-off closures (JSON lists, checked by src/schedules before they are stored); web_chat marks the one whose hours the customer's web chat shows
+-- step 19: the agent desktop (issue 15): private notes on a conversation (agents and the admin read them, the customer never), and each office's canned responses (a shortcut picked with / in the reply box)
+CREATE TABLE desk_notes (
+    sid          TEXT PRIMARY KEY,
+    conversation_sid TEXT NOT NULL,
+    task_sid     TEXT,
+    author_sid   TEXT,
+    author_name  TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX desk_notes_by_conversation ON desk_notes(conversation_sid, created_at);
+CREATE TABLE desk_canned_responses (
+    id           INTEGER PRIMARY KEY,
+    workspace_sid TEXT NOT NULL,
+    shortcut     TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (workspace_sid, shortcut)
+);
+
+-- step 20: business hours (issue 22): named schedules, weekly hours in the office's IANA time zone, holidays and one-off closures (JSON lists, checked by src/schedules before they are stored); web_chat marks the one whose hours the customer's web chat shows
 CREATE TABLE schedules (
     sid          TEXT PRIMARY KEY,
     name         TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -647,7 +669,7 @@ CREATE TABLE schedules (
     updated_at   INTEGER NOT NULL
 );
 
--- step 20: callbacks that keep their place in line (issue 22): a caller who asked to be called back (or left a voicemail) while waiting; one per call, keyed by the callback task, whose VirtualStartTime is the original call's start; the carrier call the agent placed back, or the carrier's refusal
+-- step 21: callbacks that keep their place in line (issue 22): a caller who asked to be called back (or left a voicemail) while waiting; one per call, keyed by the callback task, whose VirtualStartTime is the original call's start; the carrier call the agent placed back, or the carrier's refusal
 CREATE TABLE callbacks (
     task_sid      TEXT PRIMARY KEY,
     call_sid      TEXT NOT NULL UNIQUE,
@@ -669,7 +691,7 @@ CREATE TABLE callbacks (
 );
 CREATE INDEX callbacks_by_created ON callbacks(created_at);
 
--- step 21: parked conversations (issue 22): an agent parks a messaging conversation waiting for the customer; its task ends and the agent is freed, the conversation and its sessions stay open, and the customer's next message makes a new task from what was parked (the same agent first); one row per park, the open one has no unparked_at
+-- step 22: parked conversations (issue 22): an agent parks a messaging conversation waiting for the customer; its task ends and the agent is freed, the conversation and its sessions stay open, and the customer's next message makes a new task from what was parked (the same agent first); one row per park, the open one has no unparked_at
 CREATE TABLE parked_conversations (
     sid             TEXT PRIMARY KEY,
     conversation_sid TEXT NOT NULL,

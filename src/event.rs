@@ -69,6 +69,9 @@ event_types! {
     // TwiML a run produced for a call that no carrier request waits for (a timer, an HTTP
     // answer, a subflow ending later): the voice bridge sends it as the carrier's call update.
     ExecutionCallTwiml => "studio.execution.call-twiml",
+    // A start-conversation widget's conversation (its SID chosen by the run): the channels
+    // layer creates it, its participant, reply session and studio webhook.
+    ExecutionStartConversation => "studio.execution.start-conversation",
     FlowPublished => "studio.flow.published",
     // Channels and conversations.
     ConversationCreated => "conversation.created",

@@ -9,6 +9,7 @@
 // (`#task=WT…`), so a reload keeps it. Transfers (key t) live in agent-transfer.mjs.
 import { api, setCsrf, el, h, pretty, toast, duration, ApiError } from "/static/common.mjs";
 import * as transfer from "/static/agent-transfer.mjs";
+import * as tools from "/static/agent-tools.mjs";
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -21,6 +22,7 @@ const state = {
   stopped: false,
   seenOffers: null,    // reservation sids already announced (null until the first load)
   transferPanel: null, // { task, form }: the open transfer panel, kept over redraws
+  wrapForms: new Map(),// task sid → its wrap-up form, kept over redraws
 };
 
 /* ---------- sign-in ---------- */
@@ -145,6 +147,9 @@ document.addEventListener("keydown", (ev) => {
     if (!r || r.status !== "accepted" || !r.task.conversation_sid || (r.task.transfer_out && r.task.transfer_out.status === "active")) return;
     ev.preventDefault();
     openTransfer(r);
+  } else if (ev.key === "m") {
+    ev.preventDefault();
+    openMyWork();
   } else if (ev.key === "n") {
     const mine = state.work.filter((r) => r.status === "accepted" || r.status === "wrapping");
     if (!mine.length) return;
@@ -216,6 +221,7 @@ async function refresh() {
       setUrlTask(null);
       $("desk-main").classList.remove("has-task");
       $("task").replaceChildren(el("p", "That task is finished.", "muted"));
+      for (const sid of [...state.wrapForms.keys()]) if (!state.work.some((x) => x.task.sid === sid)) { state.wrapForms.delete(sid); tools.forget(sid); }
     }
   }
 }
@@ -260,6 +266,12 @@ function card(t) {
   const who = named || address || (channelName(t) === "Web chat" ? "Web chat visitor" : "Customer");
   const topic = TOPIC_KEYS.map((k) => a[k]).find((v) => typeof v === "string" && v.trim());
   return { who, address: named && address && address !== named ? address : null, channel: channelName(t), words: topic || t.preview || null, queue: t.queue_name || null, transferNote: a.transferNote || (a.transfer && a.transfer.note) || null };
+}
+
+/** The topic the customer chose in the pre-chat form, if any. */
+function preTopic(t) {
+  const p = t.pre_engagement || (t.attributes || {}).pre_engagement_data;
+  return p && typeof p.topic === "string" ? p.topic : null;
 }
 
 function summary(t) {
@@ -314,6 +326,7 @@ function incomingItem(r) {
   const c = card(t);
   const meta = h("p", { class: "offer-meta muted" },
     c.queue ? el("span", `Queue ${c.queue}`) : null,
+    preTopic(t) ? el("span", `Topic ${preTopic(t)}`) : null,
     h("span", { class: "waited", dataset: { since: t.date_created } }));
   return h("li", { class: "work-item incoming offer", dataset: { reservation: r.sid, task: t.sid } },
     h("div", { class: "offer-head" },
@@ -370,7 +383,34 @@ setInterval(tick, 1000);
 
 /* ---------- one task ---------- */
 
+/** "My work" in the task pane (key m); Back or Escape returns to the open chat. */
+function openMyWork() {
+  const back = state.selected;
+  state.selected = null;
+  setUrlTask(null);
+  $("desk-main").classList.add("has-task");
+  drawLists();
+  tools.myWork($("task"), {
+    line: (m, who) => message(m, who),
+    close: () => {
+      if (back && state.work.some((x) => x.task.sid === back)) select(back);
+      else { $("desk-main").classList.remove("has-task"); $("task").replaceChildren(el("p", "Pick a task from your list.", "muted")); }
+    },
+  });
+}
+$("my-work").addEventListener("click", openMyWork);
+// On a phone the header's tools fold into a menu.
+$("menu-toggle").addEventListener("click", () => {
+  const open = $("header-tools").classList.toggle("open");
+  $("menu-toggle").setAttribute("aria-expanded", String(open));
+});
+$("header-tools").addEventListener("click", (ev) => {
+  if (ev.target.closest("button") && ev.target.id !== "notify-toggle") { $("header-tools").classList.remove("open"); $("menu-toggle").setAttribute("aria-expanded", "false"); }
+});
+$("canned-open").addEventListener("click", () => tools.cannedDialog());
+
 async function select(taskSid) {
+  tools.reloadNotes(taskSid);
   state.selected = taskSid;
   setUrlTask(taskSid);
   $("desk-main").classList.add("has-task");
@@ -433,9 +473,17 @@ async function drawTask(r, fresh = false) {
   }
   // While a transfer is under way its banner holds the way out (withdraw, leave).
   if (r.status === "accepted" && !moving) actions.append(move("wrapping", t.conversation_sid ? "End chat" : "Wrap up"));
-  if (r.status === "accepted" || r.status === "wrapping") actions.append(move("completed", "Complete"));
+  // Completing goes through the wrap-up form (the queue's codes, a note); a chat still open may
+  // complete at once only where no code is required.
+  const wrap = t.wrapup || { codes: [], required: false };
+  if (r.status === "accepted" && !moving && !wrap.required) actions.append(move("completed", "Complete"));
+  let wrapForm = null;
+  if (r.status === "wrapping") {
+    wrapForm = state.wrapForms.get(t.sid) || tools.wrapupForm(r, { refresh });
+    state.wrapForms.set(t.sid, wrapForm);
+  }
 
-  const parts = [header, details];
+  const parts = [details];
   if (t.conversation_sid) {
     const chat = fresh || !state.chats.has(t.sid) ? await loadMessages(t.sid) : state.chats.get(t.sid);
     chat.unread = 0;
@@ -454,20 +502,25 @@ async function drawTask(r, fresh = false) {
       } catch (e) { toast(e.message, true); input.value = body; }
     } }, input, h("button", { type: "submit" }, "Send"));
     if (r.status !== "accepted") { input.disabled = true; send.querySelector("button").disabled = true; }
+    else tools.attachCanned(input, () => ({ customer: c.who, agent: state.me ? state.me.name || state.me.friendly_name : "" }));
     parts.push(log, send);
     requestAnimationFrame(() => { log.scrollTop = log.scrollHeight; });
   }
   if (state.transferPanel && (state.transferPanel.task !== t.sid || r.status !== "accepted" || moving)) {
     if (state.transferPanel.task === t.sid) state.transferPanel = null;
   }
-  const tb = transfer.banner(r, refresh);
-  if (tb) parts.splice(1, 0, tb);
   if (state.transferPanel && state.transferPanel.task === t.sid) parts.push(state.transferPanel.form);
-  parts.push(actions);
+  if (wrapForm) parts.push(wrapForm);
+  if (actions.childElementCount) parts.push(actions);
+  const tb = transfer.banner(r, refresh);
+  const main = h("div", { class: "task-main" }, ...parts);
+  const body = t.conversation_sid
+    ? h("div", { class: "task-body" }, main, tools.side(r, { card: c, pre: t.pre_engagement || (t.attributes || {}).pre_engagement_data, line: (m) => message(m, state.chats.get(t.sid) && state.chats.get(t.sid).customer) }))
+    : main;
   const keepFocus = document.activeElement && document.activeElement.id === "reply";
   const focused = document.activeElement && pane.contains(document.activeElement) ? document.activeElement : null;
   const draft = $("reply") ? $("reply").value : "";
-  pane.replaceChildren(...parts);
+  pane.replaceChildren(header, tb || "", body);
   if (keepFocus && $("reply")) { $("reply").value = draft; $("reply").focus(); }
   // The transfer panel is the same node over redraws: what was focused in it stays focused.
   if (focused && focused !== document.activeElement && focused.isConnected) focused.focus();

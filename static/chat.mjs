@@ -3,8 +3,10 @@
 // localStorage, so a reload reconnects to the same chat with its history. New messages arrive by
 // long-poll (the server parks the request until one comes, or until the chat's status changes:
 // an agent joins, the agent ends the chat). After the end the input gives way to "Start a new
-// chat", which reopens the same conversation, so the history stays. Text goes in with
-// textContent only.
+// chat", which reopens the same conversation, so the history stays. The office's greeting and
+// pre-chat fields come from `/webchat/config` (the answers go in `Context`, the chat's
+// pre-engagement data; the question is also the first message); while the chat waits for an
+// agent the page shows its place in line. Text goes in with textContent only.
 import { el } from "/static/common.mjs";
 
 // The channels module's customer endpoints (the per-chat token as a Bearer token).
@@ -12,6 +14,15 @@ const START = "/webchat/start";
 const messagesPath = (sid) => `/webchat/${sid}/messages`;
 const restartPath = (sid) => `/webchat/${sid}/restart`;
 const KEY = "switchboard.webchat";
+const CONFIG = "/webchat/config";
+const DEFAULTS = {
+  greeting: "Hi! Tell us what you need and we will connect you with someone who can help.",
+  pre_chat_fields: [
+    { name: "email", label: "Email (optional)", type: "email", required: false },
+    { name: "question", label: "How can we help? (optional)", type: "text", required: false },
+  ],
+};
+let config = DEFAULTS;
 
 const $ = (id) => document.getElementById(id);
 let chat = null; // { sid, token, identity, name, previous: [{ sid, token, identity }] }
@@ -41,7 +52,48 @@ async function call(method, path, params, token) {
   return json;
 }
 
+/** The pre-chat form's fields, built from the office's configuration. */
+function buildForm() {
+  $("chat-intro").textContent = config.greeting || "";
+  const box = $("chat-fields");
+  box.replaceChildren();
+  for (const f of config.pre_chat_fields || []) {
+    const id = f.name === "question" ? "chat-first" : `chat-field-${f.name}`;
+    const label = el("label", f.label);
+    label.htmlFor = id;
+    let input;
+    if (f.type === "select") {
+      input = document.createElement("select");
+      const none = el("option", f.required ? "Choose one" : "—");
+      none.value = "";
+      input.append(none, ...f.options.map((o) => { const x = el("option", o); x.value = o; return x; }));
+    } else if (f.type === "textarea") {
+      input = document.createElement("textarea");
+      input.rows = 3;
+    } else {
+      input = document.createElement("input");
+      input.type = f.type || "text";
+      if (f.type === "email") input.autocomplete = "email";
+      if (f.type === "tel") input.autocomplete = "tel";
+    }
+    input.id = id;
+    input.dataset.field = f.name;
+    input.required = !!f.required;
+    if (input.tagName !== "SELECT") input.maxLength = f.name === "question" ? 1000 : 200;
+    box.append(label, input);
+  }
+}
+
+/** The office's greeting at the top of the chat (shown by the page, not a message). */
+function greet() {
+  if (!config.greeting || $("chat-log").querySelector(".chat-greeting")) return;
+  const li = el("li", null, "chat-msg theirs chat-greeting");
+  li.append(el("span", "Welcome", "chat-who"), el("p", config.greeting, "chat-body"));
+  $("chat-log").prepend(li);
+}
+
 function show(which) {
+  if (which === "room") greet();
   $("chat-start").classList.toggle("hidden", which !== "start");
   $("chat-room").classList.toggle("hidden", which !== "room");
   $("chat-end").classList.toggle("hidden", which !== "room");
@@ -127,6 +179,10 @@ function applyStatus(r) {
     shown.agent = null;
   }
   shown.ended = !!r.ended;
+  const n = r.queue_position;
+  const wait = $("chat-wait");
+  wait.classList.toggle("hidden", !n || shown.ended);
+  if (n && !shown.ended) wait.textContent = n === 1 ? "You're next in line." : `You're number ${n} in line.`;
   $("chat-send").classList.toggle("hidden", shown.ended);
   $("chat-over").classList.toggle("hidden", !shown.ended);
   if (shown.ended && document.activeElement === $("chat-text")) $("chat-restart").focus();
@@ -196,10 +252,16 @@ $("chat-start").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   $("chat-start-error").textContent = "";
   const name = $("chat-name").value.trim();
-  const first = $("chat-first").value.trim();
+  const first = $("chat-first") ? $("chat-first").value.trim() : "";
+  const context = {};
+  for (const input of $("chat-fields").querySelectorAll("[data-field]")) {
+    const v = input.value.trim();
+    if (v) context[input.dataset.field] = v;
+  }
   try {
     const params = { FriendlyName: name };
     if (first) params.Body = first;
+    if (Object.keys(context).length) params.Context = JSON.stringify(context);
     const r = await call("POST", START, params);
     chat = { sid: r.conversation_sid, token: r.token, identity: r.identity, name };
     localStorage.setItem(KEY, JSON.stringify(chat));
@@ -259,6 +321,11 @@ officeHours();
 setInterval(officeHours, 60000);
 
 try { chat = JSON.parse(localStorage.getItem(KEY) || "null"); } catch { chat = null; }
+try {
+  const r = await fetch(CONFIG, { credentials: "omit" });
+  if (r.ok) config = await r.json();
+} catch { /* the defaults */ }
+buildForm();
 if (chat && chat.sid && chat.token) {
   show("room");
   showPrevious().then(follow);

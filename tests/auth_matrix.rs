@@ -520,6 +520,48 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
         ),
         ("GET", "/agent/api/colleagues", vec![(Own, 200)]),
         (
+            "GET",
+            "/agent/api/tasks/{TaskSid}/notes",
+            vec![(Own, 200), (Other, 404)],
+        ),
+        (
+            "POST",
+            "/agent/api/tasks/{TaskSid}/notes",
+            vec![(Own, 201), (Other, 404), (OwnNoCsrf, 403)],
+        ),
+        (
+            "GET",
+            "/agent/api/tasks/{TaskSid}/customer",
+            vec![(Own, 200), (Other, 404)],
+        ),
+        (
+            "GET",
+            "/agent/api/tasks/{TaskSid}/customer/{ConversationSid}/messages",
+            vec![(Own, 200), (Other, 404)],
+        ),
+        ("GET", "/agent/api/canned", vec![(Own, 200)]),
+        (
+            "POST",
+            "/agent/api/canned",
+            vec![(Own, 400), (OwnNoCsrf, 403)],
+        ),
+        (
+            "POST",
+            "/agent/api/canned/{CannedId}",
+            vec![(Own, 404), (OwnNoCsrf, 403)],
+        ),
+        (
+            "DELETE",
+            "/agent/api/canned/{CannedId}",
+            vec![(Own, 404), (OwnNoCsrf, 403)],
+        ),
+        ("GET", "/agent/api/history", vec![(Own, 200)]),
+        (
+            "GET",
+            "/agent/api/history/{TaskSid}/messages",
+            vec![(Own, 200), (Other, 404)],
+        ),
+        (
             "POST",
             "/agent/api/tasks/{TaskSid}/transfers",
             vec![(Own, 400), (Other, 404), (OwnNoCsrf, 403)],
@@ -537,6 +579,8 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
             "/webchat/hours",
             vec![(Anonymous, 200), (ChatOwn, 200)],
         ),
+        // The greeting and pre-chat fields: the same for everyone.
+        ("GET", "/webchat/config", vec![(Anonymous, 200)]),
     ];
     for row in table.iter_mut() {
         if row.1.starts_with("/agent/api/") && row.1 != "/agent/api/session" {

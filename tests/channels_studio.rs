@@ -323,3 +323,114 @@ fn concurrent_conversations_get_every_reply_in_order() {
     }
     assert_eq!(executions(&s, &flow), CUSTOMERS);
 }
+
+/// A post-call survey as real flows build it (issue 21, start-conversation): a flow started over
+/// the REST API opens a conversation with the customer's number, asks, waits for the answer and
+/// thanks them — the question and the thanks reach the carrier, the customer's reply resumes
+/// the same execution, and all three messages are in the one new conversation.
+#[test]
+fn start_conversation_opens_the_flows_own_conversation_and_its_reply_comes_back() {
+    let carrier = Carrier::start();
+    let s = TestServer::start_with(&[
+        ("SWITCHBOARD_PROVIDER_URL", &carrier.url),
+        ("SWITCHBOARD_RETRY_BASE_MS", "50"),
+    ]);
+    let survey = json!({
+        "description": "post-call survey",
+        "initial_state": "Trigger",
+        "flags": {"allow_concurrent_calls": true},
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {},
+             "transitions": [{"event": "incomingMessage"}, {"event": "incomingCall"},
+                             {"event": "incomingRequest", "next": "open"}]},
+            {"name": "open", "type": "start-conversation",
+             "properties": {"timers_inactive": "PT10M", "timers_closed": "PT1H",
+                            "close_conversation_on_execution_end": false,
+                            "participants": [{"type": "messaging",
+                                              "messaging_binding_address": "{{trigger.request.to}}",
+                                              "messaging_binding_proxy_address": "{{flow.data.ours}}"}]},
+             "transitions": [{"event": "created", "next": "ask"}, {"event": "failed", "next": "oops"}]},
+            {"name": "ask", "type": "send-and-wait-for-reply",
+             "properties": {"body": "How did we do, 1 to 5?", "timeout": "3600"},
+             "transitions": [{"event": "incomingMessage", "next": "thanks"}, {"event": "timeout"},
+                             {"event": "deliveryFailure"}]},
+            {"name": "thanks", "type": "send-message",
+             "properties": {"body": "Thanks for the {{widgets.ask.inbound.Body}} in {{widgets.open.ConversationSid | slice: 0, 2}}"},
+             "transitions": [{"event": "sent"}, {"event": "failed"}]},
+            {"name": "oops", "type": "send-message",
+             "properties": {"body": "no conversation: {{widgets.open.error}}", "to": "+15550000000"},
+             "transitions": [{"event": "sent"}, {"event": "failed"}]}
+        ]
+    });
+    let flow = create_flow(&s, &survey);
+    let start = |to: &str| {
+        s.post(
+            &format!("/v2/Flows/{flow}/Executions"),
+            &[
+                ("To", to),
+                ("From", "+15550009999"),
+                ("Parameters", r#"{"ours": "+15550009999"}"#),
+            ],
+        )
+        .expect(201)
+        .json()["sid"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let exec = start("+15557770001");
+    wait_until(WAIT, || (carrier.accepted().len() == 1).then_some(()));
+    let asked = &carrier.accepted()[0];
+    assert_eq!(asked.param("Body"), Some("How did we do, 1 to 5?"));
+    assert_eq!(asked.param("To"), Some("+15557770001"));
+    assert_eq!(asked.param("From"), Some("+15550009999"));
+    let context = s
+        .get(&format!("/v2/Flows/{flow}/Executions/{exec}/Context"))
+        .expect(200)
+        .json();
+    let conv = context["context"]["widgets"]["open"]["ConversationSid"]
+        .as_str()
+        .expect("the widget names its conversation")
+        .to_string();
+    assert_eq!(context["context"]["flow"]["channel"]["sid"], conv.as_str());
+
+    sms(
+        &s,
+        "+15557770001",
+        "+15550009999",
+        "5",
+        Some("SM40000000000000000000000000000001"),
+    );
+    wait_until(WAIT, || (carrier.accepted().len() == 2).then_some(()));
+    assert_eq!(
+        carrier.accepted()[1].param("Body"),
+        Some("Thanks for the 5 in CH")
+    );
+    let e = s
+        .get(&format!("/v2/Flows/{flow}/Executions/{exec}"))
+        .expect(200)
+        .json();
+    assert_eq!(e["status"], "ended", "the reply resumed the same execution");
+    assert_eq!(executions(&s, &flow), 1);
+    assert_eq!(
+        bodies(&s, &conv),
+        ["How did we do, 1 to 5?", "5", "Thanks for the 5 in CH"]
+    );
+    let hooks = s
+        .get(&format!("/v1/Conversations/{conv}/Webhooks"))
+        .expect(200)
+        .json();
+    assert_eq!(hooks["webhooks"][0]["target"], "studio");
+
+    // A second survey while the first conversation is open: the binding is taken, `failed`.
+    start("+15557770001");
+    wait_until(WAIT, || (carrier.accepted().len() == 3).then_some(()));
+    let why = carrier.accepted()[2]
+        .param("Body")
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        why.starts_with("no conversation: +15557770001 already talks to +15550009999"),
+        "{why}"
+    );
+}

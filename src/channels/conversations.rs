@@ -32,6 +32,9 @@ pub struct Fields {
     pub email_name: Option<String>,
     /// A REST API call without `X-Twilio-Webhook-Enabled: true` (no post-event webhook).
     pub quiet: bool,
+    /// The SID of a new conversation when it was chosen before (Studio's start-conversation
+    /// names it in its run); a new one when `None`.
+    pub sid: Option<String>,
 }
 
 pub fn create(app: &Core, fields: Fields) -> Result<Conversation> {
@@ -77,7 +80,10 @@ pub fn create_in(
         fields.messaging_service_sid = default("default_messaging_service_sid");
     }
     let mut c = Conversation {
-        sid: new_sid(Prefix::Conversation),
+        sid: fields
+            .sid
+            .clone()
+            .unwrap_or_else(|| new_sid(Prefix::Conversation)),
         chat_service_sid,
         messaging_service_sid: None,
         friendly_name: None,

@@ -148,6 +148,7 @@ fn relevant(kind: EventType) -> bool {
             | TaskSystemDeleted
             | TaskDeleted
             | ExecutionSendMessage
+            | ExecutionStartConversation
     )
 }
 
@@ -206,6 +207,7 @@ fn handle_in(tx: &Connection, app: &Core, ev: &Event) -> Result<()> {
             session_db::end_task(tx, task_sid, ev.kind.as_str(), app.now_ms())?
         }
         ExecutionSendMessage => deliver_studio_message(tx, app, ev)?,
+        ExecutionStartConversation => super::studio_conversations::start(tx, app, ev)?,
         // A transfer nobody took leaves the conversation with the first agent: no cleanup.
         _ if transfers::on_ended(tx, app, task_sid)? => {
             session_db::end_task(tx, task_sid, ev.kind.as_str(), app.now_ms())?

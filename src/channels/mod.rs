@@ -8,6 +8,7 @@
 //! (from `task.created` events) and reacts to their events.
 
 pub mod address_configs;
+pub mod canned;
 pub mod chat_channels;
 pub mod checkup;
 pub mod conversations;
@@ -21,6 +22,7 @@ pub mod invites;
 pub mod janitor;
 pub mod messages;
 pub mod messaging_webhook;
+pub mod notes;
 pub mod outbox;
 pub mod park;
 pub mod participants;
@@ -28,10 +30,12 @@ pub mod receipts;
 pub mod roles;
 pub mod services;
 pub mod sessions;
+mod studio_conversations;
 mod transfer_workflow;
 pub mod transfers;
 pub mod users;
 pub mod webchat;
+pub mod webchat_wait;
 pub mod webhooks;
 
 pub use error::{Error, Result};

@@ -48,6 +48,7 @@ assets! {
     "/static/admin-floor.mjs" => JS "admin-floor.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
     "/static/agent-transfer.mjs" => JS "agent-transfer.mjs",
+    "/static/agent-tools.mjs" => JS "agent-tools.mjs",
     "/static/chat.mjs" => JS "chat.mjs",
     "/static/chat.css" => CSS "chat.css",
 }

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod callbacks;
 pub mod channels;
 pub mod checkpoint;
+pub mod desk;
 pub mod error;
 pub mod events;
 pub mod group;

@@ -69,7 +69,7 @@ export async function agentDeskTransferScenarios(t) {
     await h.locator("#task h2").click(); // out of the reply box, so t is a key, not a letter
     await h.keyboard.press("t");
     await h.waitForSelector("#transfer-form");
-    assert(await h.evaluate(() => document.activeElement.id === "transfer-to"), "the target list has the focus");
+    await waitFor("the target list to have the focus", async () => h.evaluate(() => document.activeElement && document.activeElement.id === "transfer-to"));
     const options = await h.locator("#transfer-to option").allTextContents();
     assert(options.some((o) => o.startsWith("Ivan Petrov — available")), `Ivan is offered, by name and state: ${options}`);
     assert(options.some((o) => o === `${queue} queue`), `the queue is offered: ${options}`);

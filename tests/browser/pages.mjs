@@ -9,6 +9,8 @@ import { agentDeskScenarios } from "./agentdesk.mjs";
 import { hoursScenarios } from "./hours.mjs";
 import { studioCanvasScenarios } from "./admin-studio.mjs";
 import { agentDeskTransferScenarios } from "./agentdesk-transfer.mjs";
+import { agentDeskToolsScenarios } from "./agentdesk-tools.mjs";
+import { customerWaitScenarios } from "./chat-customer-wait.mjs";
 import { floorScenarios } from "./admin-floor.mjs";
 
 const browser = await launch();
@@ -43,6 +45,8 @@ try {
   await agentDeskScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await hoursScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await agentDeskTransferScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await agentDeskToolsScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await customerWaitScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   // Last: its agents match every queue (they end offline).
   await floorScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
 } finally {

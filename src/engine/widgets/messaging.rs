@@ -47,6 +47,10 @@ fn send(run: &mut Run, p: &Map<String, Value>) -> Result<Value, Fail> {
     if !media.trim().is_empty() {
         data["MediaUrl"] = json!(media.trim());
     }
+    // A conversation the execution started (start-conversation) is its channel.
+    if let Some(c) = ctx["flow"]["channel"]["sid"].as_str() {
+        data["ConversationSid"] = json!(c);
+    }
     if let Some(trigger) = trigger_payload(ctx) {
         if let Some(c) = trigger.get("ConversationSid").and_then(Value::as_str) {
             data["ConversationSid"] = json!(c);

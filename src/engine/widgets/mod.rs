@@ -2,6 +2,7 @@
 //! renders its properties and answers an `Outcome`: take a transition now, wait, or end the
 //! execution. Widgets never perform I/O themselves (see `run`).
 
+mod conversation;
 mod flex;
 mod http;
 mod logic;
@@ -108,7 +109,8 @@ pub fn execute(run: &mut Run, state: &State) -> WidgetResult {
         W::CapturePayments => voice::capture_payments(run, state),
         W::ConnectVirtualAgent => voice::connect_virtual_agent(run, state),
         W::MakeOutgoingCall => voice::make_outgoing_call(run, state),
-        W::StartConversation | W::SendToAutopilot => Err(Fail::widget(format!(
+        W::StartConversation => conversation::start_conversation(run, state),
+        W::SendToAutopilot => Err(Fail::widget(format!(
             "the {} widget needs a Twilio service switchboard does not provide",
             state.widget_type
         ))),

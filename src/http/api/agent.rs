@@ -46,6 +46,7 @@ pub fn routes() -> Vec<Route> {
     ]
     .into_iter()
     .chain(super::agent_transfer::routes())
+    .chain(super::agent_desk::routes())
     .collect()
 }
 
@@ -216,6 +217,10 @@ fn enriched(app: &App, r: &Reservation, t: &Task, now: i64) -> Result<Value, Api
                 .map(str::to_string)
                 .or(conv.friendly_name.clone());
             v["task"]["customer_name"] = json!(name);
+            v["task"]["pre_engagement"] = attrs
+                .get("pre_engagement_data")
+                .cloned()
+                .unwrap_or(Value::Null);
             v["task"]["conversation_state"] = json!(conv.state.as_str());
         }
         v["task"]["preview"] = json!(preview(app, &sid, t)?);
@@ -230,6 +235,7 @@ fn enriched(app: &App, r: &Reservation, t: &Task, now: i64) -> Result<Value, Api
         .read(|c| super::agent_transfer::transfer_info(c, t))?;
     v["task"]["transfer_in"] = incoming;
     v["task"]["transfer_out"] = outgoing;
+    v["task"]["wrapup"] = app.store.read(|c| super::agent_desk::wrapup_info(c, t))?;
     Ok(v)
 }
 
@@ -392,7 +398,7 @@ fn fetch_task(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     Ok(Reply::ok(enriched(app, &r, &t, app.now_ms())?).into())
 }
 
-fn message_json(m: &crate::store::channels::messages::Message) -> Value {
+pub(super) fn message_json(m: &crate::store::channels::messages::Message) -> Value {
     json!({
         "sid": m.sid,
         "index": m.index,

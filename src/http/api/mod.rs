@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod agent;
+pub mod agent_desk;
 pub mod agent_transfer;
 pub mod callbacks;
 pub mod channels;

@@ -92,6 +92,7 @@ pub(crate) fn fields(req: &Req) -> Result<Fields, ApiError> {
         email_address: text(req, "Bindings.Email.Address", 256)?,
         email_name: text(req, "Bindings.Email.Name", 256)?,
         quiet: quiet(req),
+        sid: None,
     })
 }
 

@@ -11,9 +11,13 @@
 //! - `POST /webchat/{ConversationSid}/restart` — "Start a new chat" after the end: the same
 //!   conversation (its history stays) takes messages again; 409 when it is closed.
 //!
+//! - `GET /webchat/config` — the office's greeting and pre-chat fields (`webchat_wait`).
+//!
+//! Reads also carry `queue_position` (1 = next) while the chat waits in a queue for an agent.
 //! The token goes in `Authorization: Bearer …` (or a `Token` parameter).
 
 use crate::channels::webchat::{self, ChatStatus};
+use crate::channels::webchat_wait;
 use crate::clock::iso8601;
 use crate::http::error::ApiError;
 use crate::http::limits::Limit;
@@ -36,6 +40,7 @@ pub fn routes() -> Vec<Route> {
             .limited_as(Limit::WebChat),
         Route::new(Post, "/webchat/{ConversationSid}/restart", p, restart)
             .limited_as(Limit::WebChat),
+        Route::new(Get, "/webchat/config", p, config).limited_as(Limit::WebChat),
     ]
 }
 
@@ -109,18 +114,38 @@ fn send(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 fn restart(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let chat = authorize(app, req)?;
     webchat::restart(app, &chat)?;
-    let status = app.store.read(|c| webchat::status(c, &chat))?;
-    Ok(Reply::ok(status_json(&status, Vec::new())).into())
+    let (status, place) = app.store.read(|c| {
+        Ok::<_, crate::channels::Error>((
+            webchat::status(c, &chat)?,
+            webchat_wait::place_in_line(c, &chat)?,
+        ))
+    })?;
+    Ok(Reply::ok(status_json(&status, place, Vec::new())).into())
 }
 
-fn status_json(status: &ChatStatus, messages: Vec<Value>) -> Value {
+/// `GET /webchat/config`: the greeting and the pre-chat form's fields (public).
+fn config(app: &App, _req: &Req) -> Result<Outcome, ApiError> {
+    let v = app.store.read(|c| webchat_wait::page_config(c, app))?;
+    Ok(Reply::ok(v).into())
+}
+
+/// The status tag covers the place in line too, so a parked read answers when it moves.
+fn tag(status: &ChatStatus, place: Option<i64>) -> String {
+    match place {
+        Some(n) => format!("{}-{n}", status.tag()),
+        None => status.tag(),
+    }
+}
+
+fn status_json(status: &ChatStatus, place: Option<i64>, messages: Vec<Value>) -> Value {
     json!({
         "messages": messages,
         "state": status.state,
         "ended": status.ended,
         "ended_by": status.ended_by,
         "agent": status.agent,
-        "status_tag": status.tag(),
+        "queue_position": place.filter(|_| status.agent.is_none() && !status.ended),
+        "status_tag": tag(status, place),
     })
 }
 
@@ -132,17 +157,18 @@ fn receive(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     // Answers when there are messages, when the status differs from the one the page has seen,
     // or (`now`) at once.
     let read = move |app: &App, chat: &WebChat, now: bool| -> Result<Option<Value>, ApiError> {
-        let (status, items) = app.store.read(|c| {
+        let (status, place, items) = app.store.read(|c| {
             let status = webchat::status(c, chat)?;
+            let place = webchat_wait::place_in_line(c, chat)?;
             let items = webchat::messages_after(c, chat, after)?;
-            Ok::<_, crate::channels::Error>((status, items))
+            Ok::<_, crate::channels::Error>((status, place, items))
         })?;
-        let changed = seen.as_deref().is_some_and(|s| s != status.tag());
+        let changed = seen.as_deref().is_some_and(|s| s != tag(&status, place));
         if items.is_empty() && !changed && !now {
             return Ok(None);
         }
         let items = items.iter().map(|m| message_json(m, &status)).collect();
-        Ok(Some(status_json(&status, items)))
+        Ok(Some(status_json(&status, place, items)))
     };
     if let Some(answer) = read(app, &chat, wait == 0)? {
         return Ok(Reply::ok(answer).into());
