@@ -33,8 +33,13 @@ pub fn typical_wait(conn: &Connection, chat: &WebChat, now: i64) -> Result<Optio
         return Ok(None);
     };
     let window = crate::routing::stats::Window::last_minutes(60, now);
-    let stats = crate::routing::stats::cumulative(conn, &t.workspace_sid, window, Some(("TaskQueueSid", q)))
-        .map_err(|e| super::Error::Integration(e.to_string()))?;
+    let stats = crate::routing::stats::cumulative(
+        conn,
+        &t.workspace_sid,
+        window,
+        Some(("TaskQueueSid", q)),
+    )
+    .map_err(|e| super::Error::Integration(e.to_string()))?;
     if stats["reservations_accepted"].as_i64().unwrap_or(0) == 0 {
         return Ok(None);
     }
