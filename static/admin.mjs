@@ -2,17 +2,24 @@
 // then one view per hash route. Each view module renders into #view from API data, with
 // textContent only. Views: admin-studio.mjs, admin-routing.mjs, admin-live.mjs (dashboard,
 // Flex Flows, System), admin-floor.mjs (the supervisor's floor).
-import { api, setCsrf, ApiError } from "/static/common.mjs";
+import { api, setCsrf, toast, ApiError } from "/static/common.mjs";
 import * as studio from "/static/admin-studio.mjs";
 import * as routing from "/static/admin-routing.mjs";
 import * as live from "/static/admin-live.mjs";
 import * as floor from "/static/admin-floor.mjs";
+import * as wiring from "/static/admin-wiring.mjs";
+import { checklist } from "/static/admin-firstrun.mjs";
 
 const views = {
-  dashboard: live.dashboard,
+  // The first-run checklist above the live dashboard, until its steps are done.
+  dashboard: async (root, c) => {
+    const steps = await checklist(c).catch(() => null);
+    if (steps) root.append(steps);
+    return live.dashboard(root, c);
+  },
   floor: floor.view,
   studio: studio.view,
-  flexflows: live.flexFlows,
+  flexflows: wiring.flexFlows,
   workers: routing.workers,
   queues: routing.queues,
   workflows: routing.workflows,
@@ -39,8 +46,13 @@ async function show() {
   const [name, ...rest] = (location.hash.slice(1) || "dashboard").split("/");
   const view = views[name] || views.dashboard;
   for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("active", a.getAttribute("href") === `#${name}`);
-  const root = document.getElementById("view");
-  root.replaceChildren();
+  // Each page renders into its own box: a page still loading when the person moves on fills a
+  // box nobody sees, never the next page. The last page's toast leaves with it (unless it is
+  // the word on the action that brought the person here, a moment ago).
+  const root = document.createElement("div");
+  document.getElementById("view").replaceChildren(root);
+  const toastEl = document.getElementById("toast");
+  if (toastEl && Date.now() - (toast.shownAt || 0) > 1000) toastEl.className = "toast hidden";
   try {
     await view(root, ctx, rest);
   } catch (e) {

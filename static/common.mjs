@@ -134,5 +134,6 @@ export function toast(text, bad = false) {
   t.textContent = text;
   t.className = bad ? "toast bad" : "toast";
   clearTimeout(toast.timer);
+  toast.shownAt = Date.now();
   toast.timer = setTimeout(() => (t.className = "toast hidden"), 4000);
 }

@@ -122,6 +122,8 @@ export function mountCanvas(host, opts) {
   svg.append(defs, edgeLayer, nodeLayer, dragLayer);
   host.replaceChildren(svg);
   let zoom = 1, g = null, view = null, selected = null;
+  // A render asked for while a node or a connection is being dragged waits for the drop.
+  let dragging = false, pending = null;
 
   const toWorld = (cx, cy) => {
     const pt = svg.createSVGPoint();
@@ -147,6 +149,7 @@ export function mountCanvas(host, opts) {
   }
 
   function render({ keepView = false } = {}) {
+    if (dragging) { pending = { keepView: keepView && (!pending || pending.keepView) }; return; }
     g = geometry(opts.getDef());
     const marks = opts.marks ? opts.marks() : {};
     nodeLayer.replaceChildren();
@@ -199,6 +202,11 @@ export function mountCanvas(host, opts) {
     const start = toWorld(ev.clientX, ev.clientY);
     svg.setPointerCapture(ev.pointerId);
     ev.preventDefault();
+    dragging = true;
+    const done = () => {
+      dragging = false;
+      if (pending) { const p = pending; pending = null; render(p); }
+    };
     if (portEl) {
       const index = +portEl.dataset.port;
       const node = g.byName.get(name);
@@ -214,6 +222,7 @@ export function mountCanvas(host, opts) {
         svg.removeEventListener("pointermove", move);
         svg.removeEventListener("pointerup", up);
         line.remove();
+        done();
         const hit = document.elementFromPoint(e.clientX, e.clientY);
         const target = hit && hit.closest && hit.closest(".sc-node");
         const st = stateOf(name);
@@ -230,7 +239,7 @@ export function mountCanvas(host, opts) {
       return;
     }
     const st = stateOf(name);
-    if (!st) return;
+    if (!st) { done(); return; }
     st.properties = st.properties || {};
     const drawn = g.byName.get(name);
     const from = { x: drawn.x, y: drawn.y };
@@ -250,6 +259,7 @@ export function mountCanvas(host, opts) {
     const up = () => {
       svg.removeEventListener("pointermove", move);
       svg.removeEventListener("pointerup", up);
+      done();
       if (moved) opts.onChange(`moved ${name}`, { keepView: true });
       else select(name);
     };

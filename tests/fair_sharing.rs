@@ -2,7 +2,9 @@
 //! holds at most its share of open connections (`--max-connections-per-address`, default 64; the
 //! next is answered 429 and closed); when every slot is taken, the oldest connection that never
 //! sent a request is closed to make room, so an authenticated client is still served; a
-//! connection that never sends a request is closed after 10 s, one that was answered after 60 s.
+//! connection that never sends a request is closed after 10 s, one that was answered after 60 s;
+//! at the cap with no silent connection left, the keep-alive idle the longest (2 s or more)
+//! makes room, so idle keep-alives cannot turn newcomers away either.
 //! The clients here connect from distinct loopback addresses (127.0.0.2, ...), bound before
 //! connecting, the way distinct hosts would.
 
@@ -304,4 +306,37 @@ fn a_flood_of_sign_ins_or_unsigned_webhooks_leaves_web_chat_and_signed_webhooks_
         form_encode(&sms).as_bytes(),
     )
     .expect(200);
+}
+
+#[test]
+fn at_the_cap_the_longest_idle_keep_alive_makes_room_for_a_newcomer() {
+    let s = start_limited();
+    let ping = "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n";
+    // 128 clients on two addresses each asked once and keep their connection open, idle.
+    let mut idle: Vec<TcpStream> = Vec::new();
+    for last in [2u8, 3] {
+        for _ in 0..64 {
+            let mut c = connect_from(Ipv4Addr::new(127, 0, 0, last), s.addr);
+            assert_eq!(exchange(&mut c, ping).0, 200);
+            idle.push(c);
+        }
+    }
+    // Idle for longer than the reserve's threshold (2 s): a newcomer is served, not told 503
+    // for the minute the idle connections would otherwise keep their slots.
+    std::thread::sleep(Duration::from_millis(2500));
+    let mut newcomer = connect_from(Ipv4Addr::new(127, 0, 0, 5), s.addr);
+    let account = format!(
+        "GET /2010-04-01/Accounts/{}.json HTTP/1.1\r\nHost: test\r\nAuthorization: {}\r\n\r\n",
+        s.sid, s.auth
+    );
+    let (status, v) = exchange(&mut newcomer, &account);
+    assert_eq!(status, 200, "{v}");
+    // The room came from the connection idle the longest: the first one answered.
+    common::wait_until(Duration::from_secs(5), || {
+        received(&mut idle[0]).filter(|raw| raw.is_empty())
+    });
+    assert!(
+        idle[1..].iter_mut().all(|c| received(c).is_none()),
+        "only one idle connection was closed"
+    );
 }

@@ -25,7 +25,7 @@ mod taskrouter;
 use carrier::Carrier;
 use channels::{accept, sms, wait_participant, WAIT};
 use common::*;
-use oai::{Op, Spec};
+use oai::{echoes, gettable, Op, Spec};
 use std::collections::{HashMap, HashSet};
 use taskrouter::Tr;
 
@@ -127,6 +127,8 @@ struct Run<'a> {
     extra: HashMap<&'static str, String>,
     n: usize,
     checked_links: HashSet<String>,
+    /// Lists that answered no items (their item schema went unchecked).
+    empty: Vec<String>,
 }
 
 /// What one call found.
@@ -217,6 +219,9 @@ impl Run<'_> {
             }
         };
         spec.validate(schema, &v, "", &mut out.errors);
+        if op.method == "POST" {
+            echoes(&params, &v, &mut out.errors);
+        }
         self.learn(op, &v);
         self.check_links(spec, prefix, &v, &mut out.errors);
         out
@@ -235,10 +240,14 @@ impl Run<'_> {
             }
             sid
         } else {
-            let item = v
+            let list = v
                 .as_object()
-                .and_then(|o| o.iter().find(|(k, a)| *k != "meta" && a.is_array()))
-                .and_then(|(_, a)| a.as_array()?.first().cloned());
+                .and_then(|o| o.iter().find(|(k, a)| *k != "meta" && a.is_array()));
+            let is_list = v.get("meta").is_some() || v.get("start").is_some();
+            if is_list && list.is_some_and(|(_, a)| a.as_array().is_some_and(Vec::is_empty)) {
+                self.empty.push(op.path.clone());
+            }
+            let item = list.and_then(|(_, a)| a.as_array()?.first().cloned());
             item.and_then(|i| {
                 if coll.ends_with("Revisions") {
                     return i["revision"].as_i64().map(|r| r.to_string());
@@ -287,34 +296,6 @@ impl Run<'_> {
             }
         }
     }
-}
-
-/// Whether the definition's path most specific for `path` (the most literal segments) has a GET;
-/// paths it does not list at all are taken as readable (a link to them must resolve).
-fn gettable(spec: &Spec, path: &str) -> bool {
-    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let mut best: Option<(usize, bool)> = None;
-    for (template, item) in spec.doc["paths"].as_object().into_iter().flatten() {
-        let segs: Vec<&str> = template.trim_start_matches('/').split('/').collect();
-        if segs.len() != parts.len() {
-            continue;
-        }
-        let mut literals = 0;
-        let fits = segs
-            .iter()
-            .zip(&parts)
-            .all(|(seg, part)| match seg.split_once('}') {
-                Some((_, suffix)) if seg.starts_with('{') => part.ends_with(suffix),
-                _ => {
-                    literals += 1;
-                    seg == part
-                }
-            });
-        if fits && best.is_none_or(|(l, _)| literals > l) {
-            best = Some((literals, item.get("get").is_some()));
-        }
-    }
-    best.is_none_or(|(_, get)| get)
 }
 
 fn short(s: &str) -> String {
@@ -516,6 +497,7 @@ fn every_in_scope_endpoint_answers_as_twilios_definitions_say() {
             extra: HashMap::new(),
             n: 0,
             checked_links: HashSet::new(),
+            empty: Vec::new(),
         };
         match product.prefix {
             "/taskrouter" => seed_taskrouter(&s, &mut run),
@@ -549,6 +531,12 @@ fn every_in_scope_endpoint_answers_as_twilios_definitions_say() {
                 ));
             }
         }
+        if !run.empty.is_empty() {
+            println!(
+                "{}: lists answered empty (items unchecked): {:?}",
+                product.label, run.empty
+            );
+        }
         table.push((product, ops.len(), answered, matching));
     }
     println!("\n{}", failures.join("\n"));
@@ -567,4 +555,85 @@ fn every_in_scope_endpoint_answers_as_twilios_definitions_say() {
             p.floor
         );
     }
+}
+
+/// The checks themselves fail where they should: each kind of mismatch is reported once.
+#[test]
+fn the_validator_and_the_echo_check_report_each_kind_of_mismatch() {
+    let spec = Spec::from_doc(
+        "synthetic",
+        json!({"components": {"schemas": {
+            "state": {"type": "string", "enum": ["open", "closed"]},
+            "thing": {"type": "object", "properties": {
+                "sid": {"type": "string", "pattern": "^WK[0-9a-fA-F]{32}$", "nullable": true},
+                "count": {"type": "integer"},
+                "note": {"type": "string", "nullable": true},
+                "state": {"$ref": "#/components/schemas/state"},
+                "date_created": {"type": "string", "format": "date-time", "nullable": true},
+                "url": {"type": "string", "format": "uri", "nullable": true},
+                "links": {"type": "object", "format": "uri-map", "nullable": true},
+                "tags": {"type": "array", "items": {"type": "string"}}}}}}}),
+    );
+    let schema = json!({"$ref": "#/components/schemas/thing"});
+    let good = json!({"sid": format!("WK{}", "a".repeat(32)), "count": 1, "note": null,
+        "state": "open", "date_created": "2026-12-03T13:00:00Z", "url": "http://h/x",
+        "links": {"a": "http://h/a"}, "tags": ["x"]});
+    let mut errs = Vec::new();
+    spec.validate(&schema, &good, "", &mut errs);
+    assert_eq!(errs, Vec::<String>::new());
+    let bad = json!({"sid": "WKnot-a-sid", "count": null, "note": 3, "state": "ajar",
+        "date_created": "Thu, 03 Dec 2026 13:00:00 +0000", "url": "h/x",
+        "links": {"a": 1}, "tags": [1]});
+    spec.validate(&schema, &bad, "", &mut errs);
+    for (field, what) in [
+        (".sid", "pattern"),
+        (".count", "null"),
+        (".note", "type string"),
+        (".state", "not one of"),
+        (".date_created", "format"),
+        (".url", "URI"),
+        (".links.a", "URI"),
+        (".tags[0]", "type string"),
+    ] {
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with(&format!("{field}:")) && e.contains(what)),
+            "{field} ({what}) not reported: {errs:?}"
+        );
+    }
+    let mut errs = Vec::new();
+    spec.validate(&schema, &json!({"count": 1}), "", &mut errs);
+    assert!(errs.contains(&".state: missing".to_string()), "{errs:?}");
+
+    let sent = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+    let mut errs = Vec::new();
+    echoes(
+        &sent("FriendlyName", "a"),
+        &json!({"friendly_name": "a"}),
+        &mut errs,
+    );
+    echoes(&sent("Priority", "5"), &json!({"priority": 5}), &mut errs);
+    echoes(
+        &sent("Attributes", r#"{"a":1}"#),
+        &json!({"attributes": "{\"a\": 1, \"b\": 2}"}),
+        &mut errs,
+    );
+    echoes(
+        &sent("TestUsers", "u"),
+        &json!({"test_users": ["u"]}),
+        &mut errs,
+    );
+    assert_eq!(errs, Vec::<String>::new());
+    echoes(
+        &sent("FriendlyName", "a"),
+        &json!({"friendly_name": "b"}),
+        &mut errs,
+    );
+    echoes(&sent("Priority", "5"), &json!({"priority": 0}), &mut errs);
+    echoes(
+        &sent("Attributes", r#"{"a":1}"#),
+        &json!({"attributes": "{}"}),
+        &mut errs,
+    );
+    assert_eq!(errs.len(), 3, "{errs:?}");
 }

@@ -180,7 +180,7 @@ impl State {
             match accepted {
                 Ok((mut stream, addr)) => {
                     let _ = stream.set_nodelay(true);
-                    let refusal = match self.slots.admit(addr.ip()) {
+                    let refusal = match self.slots.admit(addr.ip(), Instant::now()) {
                         Admit::Yes => None,
                         Admit::Evict(silent) => {
                             self.close(silent);
@@ -375,6 +375,7 @@ impl State {
         c.phase = if close || self.listener.is_none() {
             Phase::Closing
         } else {
+            self.slots.answered(token, c.last_read);
             Phase::Head
         };
         // Pipelined requests may be waiting in the buffer; reading resumes too.

@@ -2,12 +2,21 @@
 //! connections, the share one socket peer may hold (`--max-connections-per-address`; trusted
 //! proxies exempt), and the connections that have not sent a request yet, oldest first — at the
 //! cap, the oldest of those is the one closed to make room, so a client that talks is served
-//! while silent ones wait in line. No sockets here: the loop asks `admit`, then reports what it
-//! opened, what spoke and what closed.
+//! while silent ones wait in line. When none is silent, the keep-alive connection idle the
+//! longest (answered, no request since, for `IDLE_RESERVE_AFTER` or more) makes room instead,
+//! as a server closes idle keep-alives under pressure: its client reconnects when it next has
+//! something to ask, and a newcomer is not turned away for a minute by connections doing
+//! nothing. A request in flight (a parked long-poll included) is never closed to make room.
+//! No sockets here: the loop asks `admit`, then reports what it opened, what spoke, what was
+//! answered and what closed.
 
 use super::conn::ConnLimits;
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+/// How long an answered connection must have been idle before it may make room at the cap.
+pub const IDLE_RESERVE_AFTER: Duration = Duration::from_secs(2);
 
 /// Open connections beyond this are answered 503 and closed at once (lower when the process
 /// may open fewer files: see `connection_cap`).
@@ -37,9 +46,10 @@ pub(super) enum Admit {
     Yes,
     /// Its address holds its share already: turn it away (429).
     AddressFull,
-    /// Every slot is taken, none by a silent connection: turn it away (503).
+    /// Every slot is taken, none by a silent or long-idle connection: turn it away (503).
     Full,
-    /// Every slot is taken: close this silent connection (the oldest) first, then admit.
+    /// Every slot is taken: close this connection (the oldest silent one, else the one idle the
+    /// longest) first, then admit.
     Evict(usize),
 }
 
@@ -50,6 +60,8 @@ pub(super) struct Slots {
     held: HashMap<IpAddr, usize>,
     /// Connections (tokens, which grow with time) that have not sent a complete request yet.
     silent: BTreeSet<usize>,
+    /// Answered connections with no request since: when each was answered.
+    idle: HashMap<usize, Instant>,
     /// Connections turned away at the cap so far (logged at powers of two).
     refused: u64,
 }
@@ -61,6 +73,7 @@ impl Slots {
             open: 0,
             held: HashMap::new(),
             silent: BTreeSet::new(),
+            idle: HashMap::new(),
             refused: 0,
         }
     }
@@ -69,9 +82,10 @@ impl Slots {
         self.limits.max_connections.max(1)
     }
 
-    /// Whether a new connection from `ip` gets a slot. `Evict(t)` has already taken `t` off
-    /// the silent list; the loop closes it (and reports it `closed`) before opening the new one.
-    pub(super) fn admit(&mut self, ip: IpAddr) -> Admit {
+    /// Whether a new connection from `ip` gets a slot at `now`. `Evict(t)` has already taken
+    /// `t` off the silent or idle list; the loop closes it (and reports it `closed`) before
+    /// opening the new one.
+    pub(super) fn admit(&mut self, ip: IpAddr, now: Instant) -> Admit {
         let ip = ip.to_canonical();
         let held = self.held.get(&ip).copied().unwrap_or(0);
         if held >= self.limits.per_address && !(self.limits.exempt)(ip) {
@@ -81,6 +95,16 @@ impl Slots {
             return Admit::Yes;
         }
         if let Some(t) = self.silent.pop_first() {
+            return Admit::Evict(t);
+        }
+        let longest = self
+            .idle
+            .iter()
+            .filter(|(_, at)| now.saturating_duration_since(**at) >= IDLE_RESERVE_AFTER)
+            .min_by_key(|(t, at)| (**at, **t))
+            .map(|(t, _)| *t);
+        if let Some(t) = longest {
+            self.idle.remove(&t);
             return Admit::Evict(t);
         }
         self.refused += 1;
@@ -101,15 +125,22 @@ impl Slots {
         self.silent.insert(token);
     }
 
-    /// `token` sent a complete request: it is no longer the first to make room.
+    /// `token` sent a complete request: it is no longer the first to make room, nor idle.
     pub(super) fn spoke(&mut self, token: usize) {
         self.silent.remove(&token);
+        self.idle.remove(&token);
+    }
+
+    /// `token` was answered at `at` and waits for its next request (keep-alive).
+    pub(super) fn answered(&mut self, token: usize, at: Instant) {
+        self.idle.insert(token, at);
     }
 
     /// `token` from `ip` closed: its slot and its address's count are given back.
     pub(super) fn closed(&mut self, token: usize, ip: IpAddr) {
         self.open = self.open.saturating_sub(1);
         self.silent.remove(&token);
+        self.idle.remove(&token);
         let ip = ip.to_canonical();
         if let Some(n) = self.held.get_mut(&ip) {
             *n -= 1;
@@ -132,6 +163,10 @@ mod tests {
         })
     }
 
+    fn now() -> Instant {
+        Instant::now()
+    }
+
     fn ip(last: u8) -> IpAddr {
         IpAddr::from([192, 0, 2, last])
     }
@@ -140,22 +175,22 @@ mod tests {
     fn one_address_holds_its_share_and_gets_it_back_as_it_closes() {
         let mut s = slots(100, 2);
         for t in 0..2 {
-            assert_eq!(s.admit(ip(1)), Admit::Yes);
+            assert_eq!(s.admit(ip(1), now()), Admit::Yes);
             s.opened(t, ip(1));
         }
-        assert_eq!(s.admit(ip(1)), Admit::AddressFull);
+        assert_eq!(s.admit(ip(1), now()), Admit::AddressFull);
         // An IPv4-mapped IPv6 peer is the same address.
         assert_eq!(
-            s.admit("::ffff:192.0.2.1".parse().unwrap()),
+            s.admit("::ffff:192.0.2.1".parse().unwrap(), now()),
             Admit::AddressFull
         );
         assert_eq!(
-            s.admit(ip(2)),
+            s.admit(ip(2), now()),
             Admit::Yes,
             "another address has its own share"
         );
         s.closed(0, ip(1));
-        assert_eq!(s.admit(ip(1)), Admit::Yes);
+        assert_eq!(s.admit(ip(1), now()), Admit::Yes);
         s.opened(5, ip(2));
         s.closed(5, ip(2));
         assert!(
@@ -164,7 +199,7 @@ mod tests {
         );
         // A trusted proxy carries everyone's connections: no share.
         for t in 10..20 {
-            assert_eq!(s.admit(IpAddr::from([10, 0, 0, 1])), Admit::Yes);
+            assert_eq!(s.admit(IpAddr::from([10, 0, 0, 1]), now()), Admit::Yes);
             s.opened(t, IpAddr::from([10, 0, 0, 1]));
         }
     }
@@ -177,23 +212,49 @@ mod tests {
         }
         s.spoke(1);
         assert_eq!(
-            s.admit(ip(9)),
+            s.admit(ip(9), now()),
             Admit::Evict(2),
             "2 is the oldest that never spoke"
         );
         s.closed(2, ip(2));
         s.opened(4, ip(9));
-        assert_eq!(s.admit(ip(9)), Admit::Evict(3));
+        assert_eq!(s.admit(ip(9), now()), Admit::Evict(3));
         s.closed(3, ip(3));
         s.opened(5, ip(9));
         s.spoke(4);
         s.spoke(5);
         assert_eq!(
-            s.admit(ip(8)),
+            s.admit(ip(8), now()),
             Admit::Full,
             "every slot holds a client that spoke"
         );
         s.closed(1, ip(1));
-        assert_eq!(s.admit(ip(8)), Admit::Yes);
+        assert_eq!(s.admit(ip(8), now()), Admit::Yes);
+    }
+
+    #[test]
+    fn with_none_silent_the_longest_idle_keep_alive_makes_room() {
+        let mut s = slots(3, 100);
+        let t0 = Instant::now();
+        for t in 1..=3 {
+            s.opened(t, ip(t as u8));
+            s.spoke(t);
+        }
+        // 2 and 3 were answered and wait; 1 has a request in flight (a parked long-poll).
+        s.answered(3, t0);
+        s.answered(2, t0 + Duration::from_millis(10));
+        assert_eq!(
+            s.admit(ip(9), t0 + Duration::from_secs(1)),
+            Admit::Full,
+            "idle for less than IDLE_RESERVE_AFTER"
+        );
+        let later = t0 + Duration::from_secs(3);
+        assert_eq!(s.admit(ip(9), later), Admit::Evict(3), "idle the longest");
+        s.closed(3, ip(3));
+        s.opened(4, ip(9));
+        s.spoke(4);
+        // 2 asks again: busy now, so nothing idle is left and 1 is never taken.
+        s.spoke(2);
+        assert_eq!(s.admit(ip(9), later), Admit::Full);
     }
 }

@@ -167,6 +167,11 @@ pub fn check_backoff(app: &App, key: &str) -> Result<(), ApiError> {
 }
 
 /// Sets a worker's agent password (at least 8 characters) and ends that worker's sessions.
+/// Whether the worker has a desktop password.
+pub fn has_agent_password(app: &App, worker_sid: &str) -> Result<bool, ApiError> {
+    Ok(app.store.read(|c| db::has_agent_password(c, worker_sid))?)
+}
+
 pub fn set_agent_password(app: &App, worker_sid: &str, password: &str) -> Result<(), ApiError> {
     if password.chars().count() < 8 {
         return Err(ApiError::bad_param(

@@ -20,9 +20,13 @@ export async function signIn(t, name, viewport) {
 
 /** Centre of an element's box in page coordinates. */
 async function centre(page, selector) {
-  const b = await page.locator(selector).first().boundingBox();
-  if (!b) throw new Error(`${selector} has no box`);
-  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+  // The canvas redraws when validation answers; a box read during a redraw is asked again.
+  for (let i = 0; i < 20; i++) {
+    const b = await page.locator(selector).first().boundingBox().catch(() => null);
+    if (b) return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`${selector} has no box`);
 }
 
 async function pointerDrag(page, from, to) {

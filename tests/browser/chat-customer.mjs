@@ -138,8 +138,10 @@ export async function customerChatScenarios(t) {
     await say("While you were away 2");
     await both(c, "chat-customer-reconnecting");
     await c.unroute("**/webchat/*/messages?*");
-    c.allowConsole.pop();
     await waitFor("the catch-up", async () => (await log()).includes("While you were away 2"), 15000);
+    // Only now: a read aborted just before the unroute may log its failure late (seen under
+    // the full test run's load); once caught up, no dropped read is left in flight.
+    c.allowConsole.pop();
     await waitFor("the reconnecting state gone", async () => (await c.textContent("#chat-status")) === "");
     for (const body of ["Before the drop", "While you were away 1", "While you were away 2"]) {
       const n = await c.locator("#chat-log .chat-body", { hasText: body }).count();

@@ -7,6 +7,7 @@ import { agentScenarios } from "./agent.mjs";
 import { customerChatScenarios } from "./chat-customer.mjs";
 import { agentDeskScenarios } from "./agentdesk.mjs";
 import { studioCanvasScenarios } from "./admin-studio.mjs";
+import { wiringScenarios } from "./admin-wiring.mjs";
 import { agentDeskTransferScenarios } from "./agentdesk-transfer.mjs";
 import { agentDeskToolsScenarios } from "./agentdesk-tools.mjs";
 import { customerWaitScenarios } from "./chat-customer-wait.mjs";
@@ -38,6 +39,7 @@ try {
   });
   await adminScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await studioCanvasScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await wiringScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await agentScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await chatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await customerChatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });

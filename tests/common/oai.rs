@@ -1,6 +1,6 @@
 //! Twilio's own OpenAPI definitions (the `@twilio/cli-core` npm package that
 //! `npm ci --prefix tests/oai` installs) and a validator for the JSON-schema subset they use:
-//! `$ref`, `type` (with `nullable`), `enum`, `properties`, `items`, and the formats `date-time`,
+//! `$ref`, `type` (with `nullable`), `enum`, `pattern` (SIDs), `properties`, `items`, and the formats `date-time`,
 //! `date-time-rfc-2822`, `date`, `uri`, `uri-map`, `http-method`, `phone-number`.
 //!
 //! Twilio serializes every property a schema lists (null when it has no value), so a property the
@@ -20,6 +20,7 @@ pub fn spec_dir() -> PathBuf {
 pub struct Spec {
     pub name: String,
     pub doc: Value,
+    patterns: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>>,
 }
 
 /// One path + method of a definition.
@@ -57,9 +58,15 @@ impl Spec {
             )
         });
         let doc = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        Spec::from_doc(name, doc)
+    }
+
+    /// A definition given as JSON (the validator's own tests).
+    pub fn from_doc(name: &str, doc: Value) -> Spec {
         Spec {
             name: name.to_string(),
             doc,
+            patterns: Default::default(),
         }
     }
 
@@ -78,6 +85,16 @@ impl Spec {
             }
         }
         out
+    }
+
+    /// Whether `v` matches the schema's `pattern` (SIDs: `^WS[0-9a-fA-F]{32}$`, …).
+    fn matches(&self, pattern: &str, v: &str) -> bool {
+        let mut cache = self.patterns.borrow_mut();
+        let re = cache.entry(pattern.to_string()).or_insert_with(|| {
+            regex::Regex::new(pattern)
+                .unwrap_or_else(|e| panic!("{}: pattern {pattern}: {e}", self.name))
+        });
+        re.is_match(v)
     }
 
     fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
@@ -137,6 +154,11 @@ impl Spec {
                 errs.push(format!("{at}: {v:?} {why}"));
             }
         }
+        if let (Some(p), Some(v)) = (s.get("pattern").and_then(Value::as_str), value.as_str()) {
+            if !self.matches(p, v) {
+                errs.push(format!("{at}: {v:?} does not match the pattern {p}"));
+            }
+        }
         if s.get("format").and_then(Value::as_str) == Some("uri-map") {
             for (k, v) in value.as_object().into_iter().flatten() {
                 match v.as_str() {
@@ -157,11 +179,80 @@ impl Spec {
             }
         }
         if let (Some(items), Some(arr)) = (s.get("items"), value.as_array()) {
-            for (i, v) in arr.iter().enumerate().take(5) {
+            for (i, v) in arr.iter().enumerate() {
                 self.validate(items, v, &format!("{at}[{i}]"), errs);
             }
         }
     }
+}
+
+/// A parameter sent is not dropped: where the answer has the property of the same name
+/// (`FriendlyName` → `friendly_name`), it holds the value sent (JSON compared as JSON).
+pub fn echoes(params: &[(String, String)], v: &Value, errs: &mut Vec<String>) {
+    for (k, sent) in params {
+        if k.contains('.') {
+            continue;
+        }
+        let mut snake = String::new();
+        for (i, c) in k.chars().enumerate() {
+            if c.is_uppercase() && i > 0 {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        }
+        let Some(got) = v.get(&snake) else { continue };
+        let sent_v = serde_json::from_str::<Value>(sent).unwrap_or(Value::String(sent.clone()));
+        let got_v = match got {
+            Value::String(g) => serde_json::from_str::<Value>(g).unwrap_or(got.clone()),
+            other => other.clone(),
+        };
+        let same = got == &Value::String(sent.clone()) || holds(&got_v, &sent_v);
+        if !same {
+            errs.push(format!(
+                "{k}={sent} was sent, the answer's {snake} is {got}"
+            ));
+        }
+    }
+}
+
+/// `got` holds what was sent: equal, an object with at least the keys sent (the answer adds
+/// its own, such as a `sid`), or an array with the one value sent among its items.
+fn holds(got: &Value, sent: &Value) -> bool {
+    match (got, sent) {
+        (Value::Object(g), Value::Object(s)) => s
+            .iter()
+            .all(|(k, v)| g.get(k).is_some_and(|gv| holds(gv, v))),
+        (Value::Array(g), s) if !s.is_array() => g.iter().any(|gv| holds(gv, s)),
+        (g, s) => g == s,
+    }
+}
+
+/// Whether the definition's path most specific for `path` (the most literal segments) has a GET;
+/// paths it does not list at all are taken as readable (a link to them must resolve).
+pub fn gettable(spec: &Spec, path: &str) -> bool {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let mut best: Option<(usize, bool)> = None;
+    for (template, item) in spec.doc["paths"].as_object().into_iter().flatten() {
+        let segs: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+        if segs.len() != parts.len() {
+            continue;
+        }
+        let mut literals = 0;
+        let fits = segs
+            .iter()
+            .zip(&parts)
+            .all(|(seg, part)| match seg.split_once('}') {
+                Some((_, suffix)) if seg.starts_with('{') => part.ends_with(suffix),
+                _ => {
+                    literals += 1;
+                    seg == part
+                }
+            });
+        if fits && best.is_none_or(|(l, _)| literals > l) {
+            best = Some((literals, item.get("get").is_some()));
+        }
+    }
+    best.is_none_or(|(_, get)| get)
 }
 
 fn short(v: &Value) -> String {

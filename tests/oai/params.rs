@@ -39,6 +39,9 @@ pub fn params(
         ("POST", "/Workspaces/{WorkspaceSid}/Tasks") => vec![
             ("WorkflowSid", x("workflow")),
             ("Attributes", r#"{"skill":"none"}"#.into()),
+            ("Priority", "3".into()),
+            ("Timeout", "600".into()),
+            ("TaskChannel", "voice".into()),
         ],
         ("POST", "/Workspaces/{WorkspaceSid}/Tasks/{Sid}") => vec![("Priority", "5".into())],
         ("POST", "/Workspaces/{WorkspaceSid}/TaskChannels") => vec![
@@ -51,6 +54,8 @@ pub fn params(
         ("POST", "/Workspaces/{WorkspaceSid}/TaskQueues") => vec![
             ("FriendlyName", format!("Queue {n}")),
             ("TargetWorkers", "skill == 'none'".into()),
+            ("MaxReservedWorkers", "2".into()),
+            ("TaskOrder", "LIFO".into()),
         ],
         ("POST", "/Workspaces/{WorkspaceSid}/TaskQueues/{Sid}") => {
             vec![("FriendlyName", format!("Queue {n}"))]
@@ -62,7 +67,10 @@ pub fn params(
             vec![("ReservationStatus", "accepted".into())]
         }
         ("POST", "/Workspaces/{WorkspaceSid}/Workers") => {
-            vec![("FriendlyName", format!("worker {n}"))]
+            vec![
+                ("FriendlyName", format!("worker {n}")),
+                ("Attributes", r#"{"skill":"spare"}"#.into()),
+            ]
         }
         ("POST", "/Workspaces/{WorkspaceSid}/Workers/{Sid}") => {
             vec![("Attributes", r#"{"skill":"oai","languages":["en"]}"#.into())]
@@ -164,7 +172,11 @@ pub fn params(
         ],
         ("POST", "/Configuration/Addresses/{Sid}") => vec![("FriendlyName", "renamed".into())],
         ("POST", "/Conversations") | ("POST", "/Services/{ChatServiceSid}/Conversations") => {
-            vec![("FriendlyName", format!("oai conversation {n}"))]
+            vec![
+                ("FriendlyName", format!("oai conversation {n}")),
+                ("UniqueName", format!("oai-{n}")),
+                ("Attributes", r#"{"topic":"billing"}"#.into()),
+            ]
         }
         ("POST", "/Conversations/{Sid}")
         | ("POST", "/Services/{ChatServiceSid}/Conversations/{Sid}") => {
@@ -172,7 +184,11 @@ pub fn params(
         }
         ("POST", "/Conversations/{ConversationSid}/Messages")
         | ("POST", "/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages") => {
-            vec![("Body", "hello".into()), ("Author", "oai-user".into())]
+            vec![
+                ("Body", "hello".into()),
+                ("Author", "oai-user".into()),
+                ("Attributes", r#"{"k":"v"}"#.into()),
+            ]
         }
         ("POST", "/Conversations/{ConversationSid}/Messages/{Sid}")
         | ("POST", "/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Messages/{Sid}") => {

@@ -32,6 +32,12 @@ pub fn routes() -> Vec<Route> {
             set_password,
         ),
         Route::new(
+            Get,
+            "/admin/api/workers/{WorkerSid}/password",
+            Access::Account,
+            password_state,
+        ),
+        Route::new(
             Post,
             "/admin/api/workers/{WorkerSid}/unlock",
             Access::Account,
@@ -124,6 +130,15 @@ fn set_password(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     worker_exists(app, worker_sid)?;
     session::set_agent_password(app, worker_sid, req.form.require("Password")?)?;
     Ok(Reply::ok(json!({ "worker_sid": worker_sid, "password_set": true })).into())
+}
+
+/// `GET /admin/api/workers/{WorkerSid}/password`: whether the worker has a desktop password
+/// (the console shows it; the password itself never leaves the store).
+fn password_state(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let worker_sid = req.param("WorkerSid");
+    worker_exists(app, worker_sid)?;
+    let set = session::has_agent_password(app, worker_sid)?;
+    Ok(Reply::ok(json!({ "worker_sid": worker_sid, "password_set": set })).into())
 }
 
 /// 404 unless `sid` names a worker.
