@@ -182,7 +182,11 @@ function applyStatus(r) {
   const n = r.queue_position;
   const wait = $("chat-wait");
   wait.classList.toggle("hidden", !n || shown.ended);
-  if (n && !shown.ended) wait.textContent = n === 1 ? "You're next in line." : `You're number ${n} in line.`;
+  if (n && !shown.ended) {
+    const w = r.typical_wait;
+    const usual = typeof w === "number" ? ` Chats are usually answered within ${w < 60 ? "a minute" : `about ${Math.ceil(w / 60)} minutes`}.` : "";
+    wait.textContent = `${n === 1 ? "You're next in line." : `You're number ${n} in line.`}${usual}`;
+  }
   $("chat-send").classList.toggle("hidden", shown.ended);
   $("chat-over").classList.toggle("hidden", !shown.ended);
   if (shown.ended && document.activeElement === $("chat-text")) $("chat-restart").focus();
