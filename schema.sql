@@ -656,7 +656,61 @@ CREATE TABLE desk_canned_responses (
     UNIQUE (workspace_sid, shortcut)
 );
 
--- step 20: task history for the console's reports and conversation search (issue 17): one row per TaskRouter task, kept after the task itself is deleted (its TTL), written with each task event in the transaction that appends it (routing::history, from payload::emit); the report index covers every column a report reads, so a month is one index range
+-- step 20: business hours (issue 22): named schedules, weekly hours in the office's IANA time zone, holidays and one-off closures (JSON lists, checked by src/schedules before they are stored); web_chat marks the one whose hours the customer's web chat shows
+CREATE TABLE schedules (
+    sid          TEXT PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    time_zone    TEXT NOT NULL,
+    hours        TEXT NOT NULL DEFAULT '[]',
+    holidays     TEXT NOT NULL DEFAULT '[]',
+    closures     TEXT NOT NULL DEFAULT '[]',
+    web_chat     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+
+-- step 21: callbacks that keep their place in line (issue 22): a caller who asked to be called back (or left a voicemail) while waiting; one per call, keyed by the callback task, whose VirtualStartTime is the original call's start; the carrier call the agent placed back, or the carrier's refusal
+CREATE TABLE callbacks (
+    task_sid      TEXT PRIMARY KEY,
+    call_sid      TEXT NOT NULL UNIQUE,
+    workspace_sid TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    number        TEXT NOT NULL,
+    office_number TEXT NOT NULL DEFAULT '',
+    recording_url TEXT,
+    recording_sid TEXT,
+    recording_duration INTEGER,
+    original_task_sid TEXT,
+    original_start INTEGER NOT NULL,
+    status        TEXT NOT NULL,
+    error         TEXT,
+    dial_call_sid TEXT,
+    worker_sid    TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX callbacks_by_created ON callbacks(created_at);
+
+-- step 22: parked conversations (issue 22): an agent parks a messaging conversation waiting for the customer; its task ends and the agent is freed, the conversation and its sessions stay open, and the customer's next message makes a new task from what was parked (the same agent first); one row per park, the open one has no unparked_at
+CREATE TABLE parked_conversations (
+    sid             TEXT PRIMARY KEY,
+    conversation_sid TEXT NOT NULL,
+    task_sid        TEXT NOT NULL,
+    workspace_sid   TEXT NOT NULL,
+    workflow_sid    TEXT,
+    task_channel    TEXT NOT NULL,
+    priority        INTEGER NOT NULL,
+    attributes      TEXT NOT NULL,
+    worker_sid      TEXT,
+    reason          TEXT,
+    parked_at       INTEGER NOT NULL,
+    unparked_at     INTEGER,
+    new_task_sid    TEXT
+);
+CREATE UNIQUE INDEX parked_conversations_open ON parked_conversations(conversation_sid) WHERE unparked_at IS NULL;
+CREATE INDEX parked_conversations_by_conversation ON parked_conversations(conversation_sid, parked_at);
+
+-- step 23: task history for the console's reports and conversation search (issue 17): one row per TaskRouter task, kept after the task itself is deleted (its TTL), written with each task event in the transaction that appends it (routing::history, from payload::emit); the report index covers every column a report reads, so a month is one index range
 CREATE TABLE tr_task_history (
     task_sid     TEXT PRIMARY KEY,
     workspace_sid TEXT NOT NULL,

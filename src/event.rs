@@ -80,6 +80,10 @@ event_types! {
     MessageAdded => "conversation.message.added",
     MessageDeliveryUpdated => "conversation.message.delivery-updated",
     ParticipantAdded => "conversation.participant.added",
+    // Park / unpark (issue 22): an agent parked the conversation; the customer's message (or a
+    // supervisor) brought it back as a new task.
+    ConversationParked => "conversation.parked",
+    ConversationUnparked => "conversation.unparked",
     ParticipantRemoved => "conversation.participant.removed",
     ChannelSessionCreated => "channel.session.created",
     ChannelSessionClosed => "channel.session.closed",
@@ -90,6 +94,11 @@ event_types! {
     OutboundMessageFailed => "message.outbound.failed",
     // Voice.
     CallStatusUpdated => "call.status-updated",
+    // Callbacks (issue 22): a caller's request, the agent's call back and the carrier's answer.
+    CallbackRequested => "callback.requested",
+    CallbackDialing => "callback.dialing",
+    CallbackDialed => "callback.dialed",
+    CallbackFailed => "callback.failed",
     // Operations.
     WebhookFailed => "webhook.failed",
     CheckupCleaned => "system.checkup.cleaned",

@@ -48,6 +48,10 @@ pub enum Prefix {
     Credential,
     AddressConfiguration,
     Receipt,
+    /// A business-hours schedule (switchboard's own, issue 22).
+    Schedule,
+    /// A parked conversation (switchboard's own, issue 22).
+    Park,
 }
 
 impl Prefix {
@@ -94,6 +98,8 @@ impl Prefix {
             Prefix::Credential => "CR",
             Prefix::AddressConfiguration => "IG",
             Prefix::Receipt => "DY",
+            Prefix::Schedule => "BH",
+            Prefix::Park => "PK",
         }
     }
 }

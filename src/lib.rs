@@ -22,6 +22,7 @@
 //! `start` wires them together and returns a `Running` appliance.
 
 pub mod account;
+pub mod callbacks;
 pub mod channels;
 pub mod clock;
 pub mod config;
@@ -38,6 +39,7 @@ pub mod logger;
 pub mod metrics;
 pub mod outbound;
 pub mod routing;
+pub mod schedules;
 pub mod states;
 pub mod store;
 pub mod timers;
@@ -109,6 +111,7 @@ pub fn start(config: Config) -> Result<Running, String> {
     })?);
     threads.extend(engine::start(&core, &stop_rx)?);
     threads.extend(voice::start(&core, &stop_rx)?);
+    threads.push(callbacks::dialer::start(&core, &stop_rx)?);
     threads.extend(channels::start(&core, &stop_rx)?);
     let http = http::HttpServer::start(app.clone(), parking)?;
     Ok(Running {

@@ -290,6 +290,26 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// How a caller asked to be called back (issue 22): a key press while waiting, or a message
+    /// left for the agent.
+    CallbackKind {
+        Callback => "callback",
+        Voicemail => "voicemail",
+    }
+);
+
+text_enum!(
+    /// Where a callback is: waiting for an agent, the carrier being asked to place the call,
+    /// the call placed, or the carrier refusing it (the error is kept).
+    CallbackStatus {
+        Waiting => "waiting",
+        Dialing => "dialing",
+        Calling => "calling",
+        Failed => "failed",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

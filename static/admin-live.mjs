@@ -44,12 +44,14 @@ export async function dashboard(root, ctx) {
       if (again) { again = false; refresh(); }
     }
   }
-  await refresh();
-  // Waiting times grow without events; a slow tick keeps "longest wait" honest.
+  // Waiting times grow without events; a slow tick keeps "longest wait" honest. The stops are
+  // registered before the first refresh is awaited: a page left while it loads (or signed out)
+  // must not keep polling with a session that is gone.
   const quiet = () => refresh().catch(() => { /* the next event or tick tries again */ });
   const tick = setInterval(quiet, 15000);
   ctx.stop.push(() => clearInterval(tick));
   ctx.stop.push(follow("/admin/api/events", ws, quiet));
+  await refresh();
 }
 
 export async function flexFlows(root) {

@@ -6,6 +6,7 @@ import { api, setCsrf, toast, ApiError } from "/static/common.mjs";
 import * as studio from "/static/admin-studio.mjs";
 import * as routing from "/static/admin-routing.mjs";
 import * as live from "/static/admin-live.mjs";
+import * as hours from "/static/admin-hours.mjs";
 import * as floor from "/static/admin-floor.mjs";
 import * as transcripts from "/static/admin-transcripts.mjs";
 import * as wiring from "/static/admin-wiring.mjs";
@@ -28,6 +29,7 @@ const views = {
   activities: routing.activities,
   channels: routing.channels,
   tasks: routing.tasks,
+  hours: hours.view,
   system: live.system,
 };
 

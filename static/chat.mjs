@@ -182,7 +182,11 @@ function applyStatus(r) {
   const n = r.queue_position;
   const wait = $("chat-wait");
   wait.classList.toggle("hidden", !n || shown.ended);
-  if (n && !shown.ended) wait.textContent = n === 1 ? "You're next in line." : `You're number ${n} in line.`;
+  if (n && !shown.ended) {
+    const w = r.typical_wait;
+    const usual = typeof w === "number" ? ` Chats are usually answered within ${w < 60 ? "a minute" : `about ${Math.ceil(w / 60)} minutes`}.` : "";
+    wait.textContent = `${n === 1 ? "You're next in line." : `You're number ${n} in line.`}${usual}`;
+  }
   $("chat-send").classList.toggle("hidden", shown.ended);
   $("chat-over").classList.toggle("hidden", !shown.ended);
   if (shown.ended && document.activeElement === $("chat-text")) $("chat-restart").focus();
@@ -299,6 +303,26 @@ $("chat-end").addEventListener("click", forget);
 $("chat-restart").addEventListener("click", restart);
 
 if (new URLSearchParams(location.search).has("embed")) document.body.classList.add("embedded");
+
+/** The office's hours (the schedule marked for web chat): when closed, a line above the chat
+ * says so with the next opening in the office's time; the customer may still leave a message.
+ * Looked at again every minute. */
+async function officeHours() {
+  const line = $("chat-hours");
+  try {
+    const { office } = await call("GET", "/webchat/hours");
+    const closed = office && !office.open;
+    line.classList.toggle("hidden", !closed);
+    if (closed) {
+      const when = office.next_open_local ? ` We open again ${office.next_open_local}.` : "";
+      line.textContent = `We're closed right now.${when} Leave a message and we'll answer when we're back.`;
+    }
+  } catch {
+    line.classList.add("hidden"); // the hours are a courtesy: the chat works without them
+  }
+}
+officeHours();
+setInterval(officeHours, 60000);
 
 try { chat = JSON.parse(localStorage.getItem(KEY) || "null"); } catch { chat = null; }
 try {

@@ -28,6 +28,11 @@ fn a_waiting_customer_sees_the_place_in_line_move_up() {
     let (c3, t3) = start_chat(&s, "Pia", &[("Body", "third")]);
     wait_until(WAIT, || (place(&s, &c3, &t3) == 3).then_some(()));
     assert_eq!(place(&s, &c2, &t2), 2);
+    let before = chat_get(&s, &c2, &t2, "Wait=0").expect(200).json();
+    assert!(
+        before["typical_wait"].is_null(),
+        "nothing answered yet: {before}"
+    );
     // A parked read with the status seen so far answers when the place moves.
     let seen = chat_get(&s, &c3, &t3, "Wait=0").expect(200).json();
     let tag = seen["status_tag"].as_str().unwrap().to_string();
@@ -51,6 +56,14 @@ fn a_waiting_customer_sees_the_place_in_line_move_up() {
     });
     assert!(place(&s, &c1, &t1).is_null(), "served: no place in line");
     assert_eq!(place(&s, &c2, &t2), 1);
+    // One chat answered in the last hour: the queue's usual wait goes with the place.
+    let after = chat_get(&s, &c2, &t2, "Wait=0").expect(200).json();
+    assert!(
+        after["typical_wait"]
+            .as_i64()
+            .is_some_and(|w| (0..60).contains(&w)),
+        "{after}"
+    );
 }
 
 #[test]

@@ -499,6 +499,25 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
             "/agent/api/tasks/{TaskSid}/messages",
             vec![(Own, 201), (Other, 404), (OwnNoCsrf, 403)],
         ),
+        // A callback task's call back: only the agent holding it (the own task here is a chat,
+        // no callback, so 404 too; tests/callbacks.rs covers the agent's own).
+        (
+            "GET",
+            "/agent/api/tasks/{TaskSid}/callback",
+            vec![(Own, 404), (Other, 404)],
+        ),
+        (
+            "POST",
+            "/agent/api/tasks/{TaskSid}/callback",
+            vec![(Own, 404), (Other, 404), (OwnNoCsrf, 403)],
+        ),
+        // Parking: only the agent holding the task (Own's task stays unparked for the rows
+        // after; tests/park.rs parks for real).
+        (
+            "POST",
+            "/agent/api/tasks/{TaskSid}/park",
+            vec![(Other, 404), (OwnNoCsrf, 403)],
+        ),
         ("GET", "/agent/api/colleagues", vec![(Own, 200)]),
         (
             "GET",
@@ -554,6 +573,12 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
         ),
         // Anyone may start a chat (rate-limited per address); the token it returns opens only it.
         ("POST", "/webchat/start", vec![(Anonymous, 201)]),
+        // The office's opening hours are public (the chat page shows them before a chat).
+        (
+            "GET",
+            "/webchat/hours",
+            vec![(Anonymous, 200), (ChatOwn, 200)],
+        ),
         // The greeting and pre-chat fields: the same for everyone.
         ("GET", "/webchat/config", vec![(Anonymous, 200)]),
     ];
@@ -791,6 +816,31 @@ fn carrier_webhooks_check_the_signature_when_a_token_is_configured() {
             ),
             ("POST", flow_path.clone(), sms(2), true, 200),
             ("POST", "/webhooks/voice/hold".into(), vec![], false, 200),
+            // The hold offer's key and the voicemail's recording (an unknown call: a spoken
+            // apology, nothing recorded).
+            (
+                "POST",
+                "/webhooks/voice/callback".into(),
+                vec![
+                    ("CallSid".to_string(), format!("CA{}", "3".repeat(32))),
+                    ("Digits".to_string(), "1".to_string()),
+                ],
+                true,
+                200,
+            ),
+            (
+                "POST",
+                "/webhooks/voice/voicemail".into(),
+                vec![
+                    ("CallSid".to_string(), format!("CA{}", "3".repeat(32))),
+                    (
+                        "RecordingUrl".to_string(),
+                        "https://carrier.example/RE1".to_string(),
+                    ),
+                ],
+                true,
+                200,
+            ),
             ("GET", "/webhooks/voice/hold".into(), vec![], false, 200),
             (
                 "GET",

@@ -506,9 +506,11 @@ fn thousands_of_parked_long_polls_cost_no_threads() {
     common::wait_until(Duration::from_secs(20), || {
         (parked_now(&s) >= Some(n as u64)).then_some(())
     });
-    // ... the process stays within 16 threads ...
+    // ... the process stays within its fixed budget of threads, whatever the number of waiting
+    // clients: 17 since the inbound retry pass (issue 20) keeps its thread and the callback
+    // dialer (issue 22) has its own ...
     let threads = threads_of(pid);
-    assert!(threads <= 16, "{threads} threads with {n} parked clients");
+    assert!(threads <= 17, "{threads} threads with {n} parked clients");
     // ... and a normal call on another connection still answers fast.
     let mut c = Client::open(&s.addr);
     let account = format!("{}.json", s.account_path());

@@ -302,7 +302,8 @@ pub fn clean(
     else {
         return Ok(());
     };
-    if !flow.janitor_enabled {
+    // A parked conversation keeps its sessions: the customer's next message brings it back.
+    if !flow.janitor_enabled || super::park::is_parked(tx, &conv.sid)? {
         return Ok(());
     }
     // Only the last task's end closes the channel: while another task still serves the

@@ -24,6 +24,7 @@ pub mod messages;
 pub mod messaging_webhook;
 pub mod notes;
 pub mod outbox;
+pub mod park;
 pub mod participants;
 pub mod receipts;
 pub mod roles;

@@ -166,6 +166,11 @@ fn receive_in(tx: &Transaction, app: &Core, inbound: &Inbound) -> Result<(Receiv
         received.routed = Routed::LiveTask(task);
         return Ok((received, None));
     }
+    // A parked conversation comes back as a task (the agent who parked it first), not a bot.
+    if let Some(task) = super::park::unpark_in(tx, app, &session.conversation_sid)? {
+        received.routed = Routed::Task(task);
+        return Ok((received, None));
+    }
     let conv = conversations::fetch(tx, &session.conversation_sid)?;
     // A conversation-scoped `studio` webhook sends the replies to its flow instead.
     let studio_hook = crate::store::channels::webhooks::all(tx, &conv.sid)?

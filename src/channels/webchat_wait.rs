@@ -19,6 +19,33 @@ pub fn place_in_line(conn: &Connection, chat: &WebChat) -> Result<Option<i64>> {
     Ok(desk::queue_position(conn, &last.task_sid)?)
 }
 
+/// How long the chat's queue took to answer lately: the average wait until accepted of its tasks
+/// in the last hour (seconds), while the chat waits in it; `None` with nothing to go by.
+pub fn typical_wait(conn: &Connection, chat: &WebChat, now: i64) -> Result<Option<i64>> {
+    let tasks = sessions::tasks_of_conversation(conn, &chat.conversation_sid)?;
+    let Some(last) = tasks.last().filter(|t| t.ended.is_none()) else {
+        return Ok(None);
+    };
+    let Some(t) = crate::store::taskrouter::tasks::find(conn, &last.task_sid)? else {
+        return Ok(None);
+    };
+    let Some(q) = t.queue_sid.as_deref() else {
+        return Ok(None);
+    };
+    let window = crate::routing::stats::Window::last_minutes(60, now);
+    let stats = crate::routing::stats::cumulative(
+        conn,
+        &t.workspace_sid,
+        window,
+        Some(("TaskQueueSid", q)),
+    )
+    .map_err(|e| super::Error::Integration(e.to_string()))?;
+    if stats["reservations_accepted"].as_i64().unwrap_or(0) == 0 {
+        return Ok(None);
+    }
+    Ok(stats["wait_duration_until_accepted"]["avg"].as_i64())
+}
+
 /// The pre-chat form's fields when the office configured none: an optional email and question.
 fn default_fields() -> Value {
     json!([

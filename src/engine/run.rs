@@ -120,7 +120,35 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// Puts the state at the run's now of each business-hours schedule the flow names into
+    /// `flow.schedules` (`{{flow.schedules.NAME.open}}`), read afresh each time the execution
+    /// moves, so a schedule's change is in force at the next step; absent when none is named.
+    fn refresh_schedules(&mut self) -> store::Result<()> {
+        let now = self.now;
+        // Only the schedules the flow names are evaluated (each costs a walk through its days).
+        let text = serde_json::to_string(&self.def.states).unwrap_or_default();
+        let states = match crate::schedules::wanted_in(&text) {
+            crate::schedules::Wanted::Nothing => Default::default(),
+            w => self
+                .app
+                .store
+                .read(|c| crate::schedules::states_of(c, now, &w))?,
+        };
+        let flow = &mut self.exec.context["flow"];
+        match flow.as_object_mut() {
+            Some(f) if states.is_empty() => {
+                f.remove("schedules");
+            }
+            Some(f) => {
+                f.insert("schedules".into(), Value::Object(states));
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
     fn drive(&mut self, first: &str) -> store::Result<()> {
+        self.refresh_schedules()?;
         let mut current = first.to_string();
         let mut previous = String::new();
         let mut repeats = 0;

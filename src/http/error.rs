@@ -250,6 +250,39 @@ impl From<crate::channels::Error> for ApiError {
     }
 }
 
+impl From<crate::callbacks::Error> for ApiError {
+    fn from(e: crate::callbacks::Error) -> ApiError {
+        use crate::callbacks::Error as E;
+        match e {
+            E::NotFound(what) => ApiError::new(
+                404,
+                code::NOT_FOUND,
+                format!("The requested resource {what} was not found"),
+            ),
+            E::Invalid { param, problem } => ApiError::bad_param(&param, problem),
+            E::Conflict(m) => ApiError::conflict(m),
+            E::Routing(e) => e.into(),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::schedules::Error> for ApiError {
+    fn from(e: crate::schedules::Error) -> ApiError {
+        use crate::schedules::Error as E;
+        match e {
+            E::NotFound(what) => ApiError::new(
+                404,
+                code::NOT_FOUND,
+                format!("The requested resource {what} was not found"),
+            ),
+            E::Invalid { param, problem } => ApiError::bad_param(&param, problem),
+            E::Conflict(m) => ApiError::conflict(m),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::routing::Error> for ApiError {
     fn from(e: crate::routing::Error) -> ApiError {
         use crate::routing::ErrorKind;

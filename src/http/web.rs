@@ -39,6 +39,7 @@ assets! {
     "/static/admin-studio.mjs" => JS "admin-studio.mjs",
     "/static/admin-routing.mjs" => JS "admin-routing.mjs",
     "/static/admin-live.mjs" => JS "admin-live.mjs",
+    "/static/admin-hours.mjs" => JS "admin-hours.mjs",
     "/static/admin-wiring.mjs" => JS "admin-wiring.mjs",
     "/static/admin-firstrun.mjs" => JS "admin-firstrun.mjs",
     "/static/studio-widgets.mjs" => JS "studio-widgets.mjs",

@@ -118,6 +118,45 @@ pub fn repair(
     })
 }
 
+/// Offers a task that just entered its queue straight to `worker_sid` when that worker is
+/// available with free capacity on the task's channel (a parked conversation comes back to the
+/// agent who parked it); otherwise leaves the task as its workflow routed it. Answers whether
+/// the worker has it.
+pub fn prefer_worker_in(
+    conn: &Connection,
+    app: &Core,
+    t: &mut Task,
+    worker_sid: &str,
+    reason: &str,
+) -> Result<bool> {
+    if reservations::of_task(conn, &t.sid)?
+        .iter()
+        .any(|r| r.worker_sid == worker_sid && r.status.holds_capacity())
+    {
+        return Ok(true);
+    }
+    let free = match workers::find(conn, worker_sid)? {
+        Some(w) if w.available && w.workspace_sid == t.workspace_sid => {
+            workers::channels_of(conn, worker_sid)?
+                .into_iter()
+                .any(|c| c.task_channel_sid == t.task_channel_sid && c.free)
+        }
+        _ => false,
+    };
+    let queue = t.queue_sid.clone();
+    if !free
+        || queue.is_none()
+        || !matches!(
+            t.assignment_status,
+            TaskStatus::Pending | TaskStatus::Reserved
+        )
+    {
+        return Ok(false);
+    }
+    requeue(conn, app, t, queue.as_deref(), Some(worker_sid), reason)?;
+    Ok(true)
+}
+
 /// What a supervisor who saw an older version of the task is told it is now.
 fn changed(conn: &Connection, t: &Task) -> Result<String> {
     let holder = match reservations::of_task(conn, &t.sid)?

@@ -50,8 +50,45 @@ pub(crate) fn enter_workflow(
         format!("Task {} entered workflow {}", t.sid, wf.0.friendly_name),
         d,
     )?;
-    let filter = wf.1.filters.iter().position(|f| f.matches(&t.attributes));
+    // A filter may test business hours (`schedules.NAME.open == true`): the schedules' states
+    // now join the attributes it is evaluated against (a task's own `schedules` attribute wins).
+    let wanted = schedules_of(&wf.1);
+    let with_hours = (!wanted.is_empty())
+        .then(|| -> Result<Option<serde_json::Value>> {
+            let mut attrs = t.attributes.clone();
+            match attrs.as_object_mut() {
+                Some(o) if !o.contains_key("schedules") => {
+                    let w = crate::schedules::Wanted::Named(wanted.clone());
+                    let states = crate::schedules::states_of(conn, now, &w)?;
+                    o.insert("schedules".into(), serde_json::Value::Object(states));
+                    Ok(Some(attrs))
+                }
+                _ => Ok(None),
+            }
+        })
+        .transpose()?
+        .flatten();
+    let attrs = with_hours.as_ref().unwrap_or(&t.attributes);
+    let filter = wf.1.filters.iter().position(|f| f.matches(attrs));
     go_to_target(conn, app, plans, t, &wf.0, &wf.1, filter, 0)
+}
+
+/// The schedules the workflow's filter expressions name (`schedules.NAME.…`, business hours).
+fn schedules_of(cfg: &WorkflowConfig) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for f in &cfg.filters {
+        for (root, path) in f.expression.referenced_paths() {
+            if root == Some(expr::Root::Worker)
+                || path.first().map(String::as_str) != Some("schedules")
+            {
+                continue;
+            }
+            if let Some(n) = path.get(1).filter(|n| !names.contains(n)) {
+                names.push(n.clone());
+            }
+        }
+    }
+    names
 }
 
 /// Sends the task to target `ti` of filter `fi` (`None`: the default filter), skipping targets

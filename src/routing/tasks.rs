@@ -440,6 +440,24 @@ pub fn update(app: &Core, ws: &str, sid: &str, u: TaskUpdate) -> Result<Task> {
     })
 }
 
+/// Stores a live task's new attributes inside the caller's write (`task.updated`), without
+/// routing it again: what the appliance itself notes on a task (a callback's outcome).
+pub fn set_attributes_in(conn: &Connection, app: &Core, t: &mut Task) -> Result<()> {
+    let now = app.now_ms();
+    t.updated_at = now;
+    db::update(conn, t)?;
+    emit(
+        conn,
+        app,
+        EventType::TaskUpdated,
+        &t.workspace_sid,
+        "task",
+        &t.sid,
+        format!("Task {} updated", t.sid),
+        payload::task(t, now),
+    )
+}
+
 /// Deletes a task (`task.deleted`), releasing its workers; `if_match` as in [`TaskUpdate`].
 pub fn delete(app: &Core, ws: &str, sid: &str, if_match: Option<&str>) -> Result<()> {
     app.store.write(|tx| {

@@ -8,6 +8,7 @@
 //! through bounded crossbeam channels; a nudge never blocks.
 
 pub mod accounts;
+pub mod callbacks;
 pub mod channels;
 pub mod checkpoint;
 pub mod desk;
@@ -16,6 +17,7 @@ pub mod events;
 pub mod group;
 pub mod migrate;
 pub mod ops_metrics;
+pub mod schedules;
 pub mod sessions;
 pub mod space;
 pub mod studio;

@@ -15,6 +15,34 @@ pub fn wait_twiml(music_url: &str) -> String {
     twiml::document(vec![Element::new("Play").attr("loop", "0").text(music_url)])
 }
 
+/// The path a waiting caller's key press goes to when the wait offers a callback
+/// (`waitUrl=/webhooks/voice/hold?Offer=callback` or `?Offer=callback,voicemail`), and where a
+/// voicemail's recording is reported.
+pub const CHOICE_PATH: &str = "/webhooks/voice/callback";
+pub const VOICEMAIL_PATH: &str = "/webhooks/voice/voicemail";
+
+/// The `waitUrl` document offering a callback (and a voicemail): the offer and one turn of the
+/// music inside a one-key `<Gather>`, then back to the same wait, so the offer repeats.
+pub fn offer_twiml(music_url: &str, choice_url: &str, wait_url: &str, voicemail: bool) -> String {
+    let offer = if voicemail {
+        "To keep your place in line and be called back, press 1. To leave a message instead, press 2."
+    } else {
+        "To keep your place in line and be called back, press 1."
+    };
+    twiml::document(vec![
+        Element::new("Gather")
+            .attr("numDigits", "1")
+            .attr("timeout", "3")
+            .attr("action", choice_url)
+            .attr("method", "POST")
+            .child(Element::new("Say").text(offer))
+            .child(Element::new("Play").text(music_url)),
+        Element::new("Redirect")
+            .attr("method", "POST")
+            .text(wait_url),
+    ])
+}
+
 /// The WAV bytes (about 160 KB), rendered once: kept as voice's state in the `Core`
 /// (`core.state::<Music>()`), so the first caller who waits renders them.
 pub struct Music(Vec<u8>);

@@ -6,6 +6,7 @@ import { chatScenarios } from "./chat.mjs";
 import { agentScenarios } from "./agent.mjs";
 import { customerChatScenarios } from "./chat-customer.mjs";
 import { agentDeskScenarios } from "./agentdesk.mjs";
+import { hoursScenarios } from "./hours.mjs";
 import { studioCanvasScenarios } from "./admin-studio.mjs";
 import { wiringScenarios } from "./admin-wiring.mjs";
 import { agentDeskTransferScenarios } from "./agentdesk-transfer.mjs";
@@ -45,6 +46,7 @@ try {
   await chatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await customerChatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await agentDeskScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  await hoursScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await agentDeskTransferScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await agentDeskToolsScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
   await customerWaitScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });

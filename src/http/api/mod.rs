@@ -6,7 +6,10 @@ pub mod admin;
 pub mod agent;
 pub mod agent_desk;
 pub mod agent_transfer;
+pub mod callbacks;
 pub mod channels;
+pub mod park;
+pub mod schedules;
 pub mod studio;
 pub mod supervisor;
 pub mod system;
@@ -40,6 +43,9 @@ pub fn routes() -> Vec<Route> {
         r
     }));
     all.extend(voice::routes());
+    all.extend(schedules::routes());
+    all.extend(callbacks::routes());
+    all.extend(park::routes());
     all.extend(channels::routes());
     all.extend(crate::http::web::routes());
     #[cfg(debug_assertions)]

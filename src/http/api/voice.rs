@@ -37,8 +37,23 @@ fn status(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     Ok(Reply::twiml(twiml::document(Vec::new())).into())
 }
 
+/// The hold music; with `Offer=callback` (or `callback,voicemail`) in the waitUrl's query, the
+/// offer of a callback that keeps the caller's place (`api::callbacks`).
 fn wait(_app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    Ok(Reply::twiml(hold::wait_twiml(&req.url(hold::MUSIC_PATH))).into())
+    let music = req.url(hold::MUSIC_PATH);
+    match req.query.get("Offer").map(|o| o.to_ascii_lowercase()) {
+        Some(o) if o.contains("callback") => {
+            let q = format!("?Offer={}", crate::form::percent_encode(&o));
+            Ok(Reply::twiml(hold::offer_twiml(
+                &music,
+                &req.url(&format!("{}{q}", hold::CHOICE_PATH)),
+                &req.url(&format!("{}{q}", hold::WAIT_PATH)),
+                o.contains("voicemail"),
+            ))
+            .into())
+        }
+        _ => Ok(Reply::twiml(hold::wait_twiml(&music)).into()),
+    }
 }
 
 fn music(app: &App, _req: &Req) -> Result<Outcome, ApiError> {

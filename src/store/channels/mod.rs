@@ -10,6 +10,7 @@ pub mod inbound_routing;
 pub mod interactions;
 pub mod messages;
 pub mod outbox;
+pub mod parks;
 pub mod participants;
 pub mod receipts;
 pub mod roles;

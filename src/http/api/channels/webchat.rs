@@ -120,7 +120,7 @@ fn restart(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             webchat_wait::place_in_line(c, &chat)?,
         ))
     })?;
-    Ok(Reply::ok(status_json(&status, place, Vec::new())).into())
+    Ok(Reply::ok(status_json(&status, place, None, Vec::new())).into())
 }
 
 /// `GET /webchat/config`: the greeting and the pre-chat form's fields (public).
@@ -137,14 +137,21 @@ fn tag(status: &ChatStatus, place: Option<i64>) -> String {
     }
 }
 
-fn status_json(status: &ChatStatus, place: Option<i64>, messages: Vec<Value>) -> Value {
+fn status_json(
+    status: &ChatStatus,
+    place: Option<i64>,
+    typical: Option<i64>,
+    messages: Vec<Value>,
+) -> Value {
+    let waiting = status.agent.is_none() && !status.ended;
     json!({
         "messages": messages,
         "state": status.state,
         "ended": status.ended,
         "ended_by": status.ended_by,
         "agent": status.agent,
-        "queue_position": place.filter(|_| status.agent.is_none() && !status.ended),
+        "queue_position": place.filter(|_| waiting),
+        "typical_wait": typical.filter(|_| waiting && place.is_some()),
         "status_tag": tag(status, place),
     })
 }
@@ -157,18 +164,22 @@ fn receive(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     // Answers when there are messages, when the status differs from the one the page has seen,
     // or (`now`) at once.
     let read = move |app: &App, chat: &WebChat, now: bool| -> Result<Option<Value>, ApiError> {
-        let (status, place, items) = app.store.read(|c| {
+        let (status, place, typical, items) = app.store.read(|c| {
             let status = webchat::status(c, chat)?;
             let place = webchat_wait::place_in_line(c, chat)?;
+            let typical = match place {
+                Some(_) => webchat_wait::typical_wait(c, chat, app.now_ms())?,
+                None => None,
+            };
             let items = webchat::messages_after(c, chat, after)?;
-            Ok::<_, crate::channels::Error>((status, place, items))
+            Ok::<_, crate::channels::Error>((status, place, typical, items))
         })?;
         let changed = seen.as_deref().is_some_and(|s| s != tag(&status, place));
         if items.is_empty() && !changed && !now {
             return Ok(None);
         }
         let items = items.iter().map(|m| message_json(m, &status)).collect();
-        Ok(Some(status_json(&status, place, items)))
+        Ok(Some(status_json(&status, place, typical, items)))
     };
     if let Some(answer) = read(app, &chat, wait == 0)? {
         return Ok(Reply::ok(answer).into());
