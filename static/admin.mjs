@@ -2,7 +2,7 @@
 // then one view per hash route. Each view module renders into #view from API data, with
 // textContent only. Views: admin-studio.mjs, admin-routing.mjs, admin-live.mjs (dashboard,
 // Flex Flows, System), admin-floor.mjs (the supervisor's floor), admin-transcripts.mjs (conversations).
-import { api, setCsrf, toast, ApiError } from "/static/common.mjs";
+import { api, endSession, setCsrf, toast, ApiError } from "/static/common.mjs";
 import * as studio from "/static/admin-studio.mjs";
 import * as routing from "/static/admin-routing.mjs";
 import * as live from "/static/admin-live.mjs";
@@ -104,7 +104,7 @@ document.getElementById("login-form").addEventListener("submit", async (ev) => {
 document.getElementById("logout").addEventListener("click", async () => {
   ctx.accountSid = null;
   for (const stop of ctx.stop.splice(0)) stop();
-  try { await api("DELETE", "/admin/api/session"); } catch { /* signed out anyway */ }
+  try { await endSession("DELETE", "/admin/api/session"); } catch { /* signed out anyway */ }
   history.replaceState(null, "", "/admin");
   location.reload();
 });

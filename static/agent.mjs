@@ -7,7 +7,7 @@
 // localStorage), a browser notification once the agent allowed it (asked on a click, never on
 // load); keys a / r / n accept, reject, go to the next chat. The open chat is in the URL
 // (`#task=WT…`), so a reload keeps it. Transfers (key t) live in agent-transfer.mjs.
-import { api, setCsrf, el, h, pretty, toast, duration, ApiError } from "/static/common.mjs";
+import { api, endSession, setCsrf, el, h, pretty, toast, duration, ApiError } from "/static/common.mjs";
 import * as transfer from "/static/agent-transfer.mjs";
 import * as tools from "/static/agent-tools.mjs";
 
@@ -184,7 +184,7 @@ $("login-form").addEventListener("submit", async (ev) => {
 });
 
 $("logout").addEventListener("click", async () => {
-  try { await api("DELETE", "/agent/api/session"); } catch { /* signed out anyway */ }
+  try { await endSession("DELETE", "/agent/api/session"); } catch { /* signed out anyway */ }
   location.reload();
 });
 

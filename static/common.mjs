@@ -36,9 +36,27 @@ export class ApiError extends Error {
 let csrf = "";
 export function setCsrf(token) { csrf = token || ""; }
 
+// Every request of this page's session shares one abort signal. Signing out aborts what is in
+// flight and refuses what a timer or a live update starts afterwards, so nothing reaches the
+// server with a session that is gone (it would answer 401 to a page nobody reads any more).
+let session = new AbortController();
+const signedOutError = () => new ApiError(401, { message: "You are signed out." });
+
+/**
+ * Ends this page's session: aborts every request in flight, then sends `last` (the sign-out
+ * itself) as the only request allowed afterwards. Its errors are the caller's.
+ */
+export async function endSession(method, path) {
+  session.abort(signedOutError());
+  const last = await fetch(path, { method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } });
+  if (!last.ok && last.status !== 401) throw new ApiError(last.status, null);
+}
+
 /** Calls the API on this origin with the session cookie; `params` go form-encoded (Twilio's way). */
 export async function api(method, path, params, { signal, headers } = {}) {
-  const opts = { method, credentials: "same-origin", headers: { ...headers }, signal };
+  if (session.signal.aborted) throw signedOutError();
+  const both = signal ? AbortSignal.any([signal, session.signal]) : session.signal;
+  const opts = { method, credentials: "same-origin", headers: { ...headers }, signal: both };
   if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf;
   if (params) {
     opts.headers["Content-Type"] = "application/x-www-form-urlencoded";
@@ -86,7 +104,9 @@ export function follow(feedPath, topic, onEvents) {
       try {
         const q = new URLSearchParams({ Topic: topic });
         if (after !== null) q.set("After", after);
-        const res = await fetch(`${feedPath}?${q}`, { credentials: "same-origin", signal: ctl.signal });
+        if (session.signal.aborted) return;
+        const signal = AbortSignal.any([ctl.signal, session.signal]);
+        const res = await fetch(`${feedPath}?${q}`, { credentials: "same-origin", signal });
         if (res.status === 401) return;
         if (res.status === 204) continue;
         if (!res.ok) throw new Error(`feed ${res.status}`);
@@ -96,7 +116,7 @@ export function follow(feedPath, topic, onEvents) {
         backoff = 500;
         if (!first && body.events && body.events.length) onEvents(body.events);
       } catch (e) {
-        if (stopped || (e && e.name === "AbortError")) return;
+        if (stopped || session.signal.aborted || (e && e.name === "AbortError")) return;
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 10000);
       }

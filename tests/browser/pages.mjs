@@ -39,20 +39,17 @@ try {
     await shot(page, "chat-embedded");
     await ctx.close();
   });
-  await adminScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
-  await studioCanvasScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
-  await wiringScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
-  await agentScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
-  await chatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
-  await customerChatScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
-  await agentDeskScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
-  await hoursScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
-  await agentDeskTransferScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
-  await agentDeskToolsScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
-  await customerWaitScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
-  // Last: its agents match every queue (they end offline).
-  await floorScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
-  await transcriptScenarios({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  // SCENARIOS=adminScenarios,floorScenarios runs just those groups (while working on a page);
+  // the test runs them all, in this order.
+  const only = (process.env.SCENARIOS || "").split(",").filter(Boolean);
+  const groups = [adminScenarios, studioCanvasScenarios, wiringScenarios, agentScenarios, chatScenarios, customerChatScenarios,
+    agentDeskScenarios, hoursScenarios, agentDeskTransferScenarios, agentDeskToolsScenarios, customerWaitScenarios,
+    // Last: their agents match every queue (they end offline).
+    floorScenarios, transcriptScenarios];
+  for (const group of groups) {
+    if (only.length && !only.includes(group.name)) continue;
+    await group({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
+  }
 } finally {
   await browser.close();
   finish();
