@@ -32,36 +32,10 @@ fn server(carrier: &Carrier) -> TestServer {
     ])
 }
 
-/// X-Twilio-Signature: base64(HMAC-SHA1(token, url + sorted name+value pairs)).
-fn signature(url: &str, params: &[(&str, &str)]) -> String {
-    use base64::Engine;
-    use hmac::{Hmac, Mac};
-    let mut sorted = params.to_vec();
-    sorted.sort();
-    let mut data = url.to_string();
-    for (k, v) in sorted {
-        data.push_str(k);
-        data.push_str(v);
-    }
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(TOKEN.as_bytes()).unwrap();
-    mac.update(data.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
 /// A signed carrier webhook; answers its TwiML.
 fn carrier_post(s: &TestServer, path: &str, params: &[(&str, &str)]) -> String {
-    let sig = signature(&format!("http://{}{path}", s.addr), params);
-    let r = s
-        .request(
-            "POST",
-            path,
-            &[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("X-Twilio-Signature", &sig),
-            ],
-            form_encode(params).as_bytes(),
-        )
-        .expect(200);
+    let url = format!("http://{}{path}", s.addr);
+    let r = s.signed_post(TOKEN, &url, path, params).expect(200);
     assert!(r.header("Content-Type").unwrap().contains("xml"));
     r.text()
 }
