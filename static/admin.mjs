@@ -11,6 +11,8 @@ import * as floor from "/static/admin-floor.mjs";
 import * as transcripts from "/static/admin-transcripts.mjs";
 import * as wiring from "/static/admin-wiring.mjs";
 import { checklist } from "/static/admin-firstrun.mjs";
+import * as users from "/static/admin-users.mjs";
+import * as audit from "/static/admin-audit.mjs";
 
 const views = {
   // The first-run checklist above the live dashboard, until its steps are done.
@@ -31,6 +33,8 @@ const views = {
   tasks: routing.tasks,
   hours: hours.view,
   system: live.system,
+  users: users.view,
+  audit: audit.view,
 };
 
 const ctx = { workspaceSid: null, accountSid: null, stop: [] };
@@ -63,6 +67,8 @@ async function show() {
   document.getElementById("view").replaceChildren(root);
   const toastEl = document.getElementById("toast");
   if (toastEl && Date.now() - (toast.shownAt || 0) > 1000) toastEl.className = "toast hidden";
+  // A role that cannot change this page sees it read-only (admin-users.mjs).
+  ctx.stop.push(users.guard(root, ctx, name));
   try {
     await view(root, ctx, rest);
   } catch (e) {
@@ -82,9 +88,7 @@ function signedOut() {
 async function signedIn(session) {
   setCsrf(session.csrf_token);
   ctx.accountSid = session.account_sid;
-  const who = document.getElementById("who");
-  who.textContent = `${session.account_sid.slice(0, 6)}…${session.account_sid.slice(-4)}`;
-  who.title = session.account_sid;
+  users.applyRole(session, ctx);
   document.getElementById("login").classList.add("hidden");
   document.getElementById("console").classList.remove("hidden");
   await show();
@@ -95,10 +99,8 @@ document.getElementById("login-form").addEventListener("submit", async (ev) => {
   const err = document.getElementById("login-error");
   err.textContent = "";
   try {
-    const session = await api("POST", "/admin/api/session", {
-      AccountSid: document.getElementById("sid").value.trim(),
-      AuthToken: document.getElementById("token").value.trim(),
-    });
+    const session = await api("POST", "/admin/api/session",
+      users.signInParams(document.getElementById("sid").value.trim(), document.getElementById("token").value.trim()));
     document.getElementById("token").value = "";
     await signedIn(session);
   } catch (e) {
@@ -130,8 +132,11 @@ document.getElementById("nav").addEventListener("click", (ev) => { if (ev.target
 document.addEventListener("click", (ev) => { if (!ev.target.closest("#nav")) menu(false); });
 document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") menu(false); });
 
-// A reload keeps the session (the cookie); the CSRF token is fetched again.
-fetch("/admin/api/session", { credentials: "same-origin" })
+// An invite link opens the invite page; otherwise a reload keeps the session (the cookie) and
+// the CSRF token is fetched again.
+const invite = users.inviteCode();
+if (invite) users.acceptInvite(invite, signedIn).catch(signedOut);
+else fetch("/admin/api/session", { credentials: "same-origin" })
   .then((r) => (r.ok ? r.json() : null))
   .then((s) => (s && s.signed_in ? signedIn(s) : signedOut()))
   .catch(signedOut);

@@ -612,6 +612,25 @@ fn the_audit_log_says_who_changed_what_and_when() {
     let e = &entries(&s, "?What=worker")[0];
     assert_eq!(e["actor_name"], "API key deploy");
     assert_eq!(e["resource_name"], "Fiona G");
+    // A desk password names its worker (the answer has no name: the store's is used); the
+    // default workspace's seeded queue, never audited before, is named when deleted.
+    s.post(
+        &format!("/admin/api/workers/{w_sid}/password"),
+        &[("Password", "fiona-password")],
+    )
+    .expect(200);
+    let e = &entries(&s, "?What=worker")[0];
+    assert_eq!(e["resource_name"], "Fiona G");
+    assert_eq!(e["details"], "Password");
+    let seeded = s.get(&format!("{base}/TaskQueues")).expect(200).json()["task_queues"][0].clone();
+    s.delete(&format!(
+        "{base}/TaskQueues/{}",
+        seeded["sid"].as_str().unwrap()
+    ))
+    .expect(204);
+    let e = &entries(&s, "?What=queue")[0];
+    assert_eq!(e["action"], "deleted");
+    assert_eq!(e["resource_name"], seeded["friendly_name"]);
     let e = &entries(&s, "?What=setting")[0];
     assert_eq!(e["resource_name"], "deploy");
     assert!(e["details"].as_str().unwrap().starts_with("API key"), "{e}");

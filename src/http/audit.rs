@@ -128,8 +128,36 @@ fn collection(kind: AuditKind, pattern: &str) -> (&'static str, Option<&'static 
     }
 }
 
-/// Writes the audit entry of a successful change (errors are logged: the change stands).
-pub fn after(app: &super::App, req: &Req, pattern: &str, reply: &Reply) {
+/// The current name of what a route is about to delete (after it, the thing is gone), so the
+/// entry names it; `None` for anything else.
+pub fn before(app: &super::App, req: &Req, pattern: &str) -> Option<String> {
+    if req.method != Method::Delete || req.principal.is_none() {
+        return None;
+    }
+    let (kind, _) = classify(req.method, pattern)?;
+    let sid = sid_in_path(&req.path, collection(kind, pattern).0)?;
+    name_now(app, req, kind, &sid)
+}
+
+/// A flow's, workflow's, queue's or worker's name as the store has it now.
+fn name_now(app: &super::App, req: &Req, kind: AuditKind, sid: &str) -> Option<String> {
+    use crate::store::{studio, taskrouter as tr};
+    let ws = req.param("WorkspaceSid");
+    let found = app.store.read(|c| -> crate::store::Result<Option<String>> {
+        Ok(match kind {
+            AuditKind::Flow => studio::flows::fetch(c, sid)?.map(|f| f.latest.friendly_name),
+            AuditKind::Workflow => tr::workflows::find(c, ws, sid)?.map(|w| w.friendly_name),
+            AuditKind::Queue => tr::queues::find(c, ws, sid)?.map(|q| q.friendly_name),
+            AuditKind::Worker => tr::workers::find(c, sid)?.map(|w| w.friendly_name),
+            _ => None,
+        })
+    });
+    found.ok().flatten()
+}
+
+/// Writes the audit entry of a successful change (errors are logged: the change stands);
+/// `before` is the name read before a deletion.
+pub fn after(app: &super::App, req: &Req, pattern: &str, reply: &Reply, before: Option<String>) {
     let Some(principal) = &req.principal else {
         return;
     };
@@ -149,7 +177,10 @@ pub fn after(app: &super::App, req: &Req, pattern: &str, reply: &Reply) {
         .or_else(|| req.path_params.last().map(|(_, v)| v.clone()))
         .unwrap_or_default();
     let own = body.filter(|b| b["sid"].as_str() == Some(sid.as_str()) || segment.is_empty());
-    let name = own.and_then(name_of);
+    let name = own
+        .and_then(name_of)
+        .or(before)
+        .or_else(|| name_now(app, req, kind, &sid));
     let details = details(req, body, setting);
     let actor = super::roles::actor(app, principal);
     if let Err(e) = log::record_after(app, &actor, action, kind, &sid, name.as_deref(), &details) {

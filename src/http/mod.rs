@@ -109,9 +109,10 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, incoming: Incomin
     let outcome = match decode(app, router, &mut rq) {
         Ok((req, handler, pattern)) => {
             route = pattern;
+            let named = audit::before(app, &req, pattern);
             let outcome = run_handler(app, handler, &req);
             if let Outcome::Reply(reply) = &outcome {
-                audit::after(app, &req, pattern, reply);
+                audit::after(app, &req, pattern, reply, named);
             }
             outcome
         }
