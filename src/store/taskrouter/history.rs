@@ -76,7 +76,7 @@ pub fn reserved(conn: &Connection, sid: &str, ws: &str, reservation: &str, at: i
 }
 
 /// `worker_sid` accepted the task at `at`; the first answer is the one that counts, and is
-/// judged then against the service level threshold `sla_ms` (`sla_met`, schema step 24).
+/// judged then against the service level threshold `sla_ms` (`sla_met`, schema step 25).
 #[allow(clippy::too_many_arguments)]
 pub fn answered(
     conn: &Connection,

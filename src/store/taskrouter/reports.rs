@@ -1,4 +1,4 @@
-//! The report rollups (issue 17 item 3, schema step 24): `tr_report_slots` holds what the tasks
+//! The report rollups (issue 17 item 3, schema step 25): `tr_report_slots` holds what the tasks
 //! created in one quarter hour add to their queue's row and to their agent's row; wrap-up codes
 //! are counted apart in `tr_report_codes`. `routing::history` keeps them with the history row in
 //! one transaction: it reads the row's `Contribution` before and after a change and applies the

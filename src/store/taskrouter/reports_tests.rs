@@ -1,4 +1,4 @@
-//! Schema step 24's backfill sums the history rows from before it exactly as `contribution` and
+//! Schema step 25's backfill sums the history rows from before it exactly as `contribution` and
 //! `apply` do for the rows after it.
 
 use super::*;
@@ -91,9 +91,9 @@ fn the_backfill_sums_rows_as_the_live_rollup_does() {
             .unwrap();
         }
     };
-    // Before step 24: the rows exist, then the step backfills them.
+    // Before step 25: the rows exist, then the step backfills them.
     let mut old = Connection::open_in_memory().unwrap();
-    crate::store::migrate::migrate_to(&mut old, 23).unwrap();
+    crate::store::migrate::migrate_to(&mut old, 24).unwrap();
     seed(&old);
     crate::store::migrate::migrate(&mut old).unwrap();
     // After it: the same rows, each added through `apply`.
