@@ -48,6 +48,7 @@ assets! {
     "/static/studio-liquid.mjs" => JS "studio-liquid.mjs",
     "/static/studio-editor.mjs" => JS "studio-editor.mjs",
     "/static/admin-floor.mjs" => JS "admin-floor.mjs",
+    "/static/admin-tasks.mjs" => JS "admin-tasks.mjs",
     "/static/admin-transcripts.mjs" => JS "admin-transcripts.mjs",
     "/static/admin-users.mjs" => JS "admin-users.mjs",
     "/static/admin-audit.mjs" => JS "admin-audit.mjs",
