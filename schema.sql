@@ -730,3 +730,40 @@ CREATE TABLE tr_task_history (
 );
 CREATE INDEX tr_task_history_report ON tr_task_history(workspace_sid, created_at, queue_sid, worker_sid, answered_at, wrapup_at, ended_at, outcome, wrapup_code);
 CREATE INDEX tr_task_history_by_conversation ON tr_task_history(conversation_sid) WHERE conversation_sid IS NOT NULL;
+
+-- step 24: Api 2010 Messages and Calls (issue 18 item 6): what an integration texted or rang through /2010-04-01/Accounts/{AC}/Messages.json and Calls.json; each is carried to the carrier by an outbox row (outbound_sid) and moved through its states by the carrier's status callbacks (or the simulated carrier when none is configured); status_callback is the caller's URL, told of each state
+CREATE TABLE api_messages (
+    sid          TEXT PRIMARY KEY,
+    from_address TEXT NOT NULL,
+    to_address   TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    media_urls   TEXT NOT NULL DEFAULT '[]',
+    messaging_service_sid TEXT,
+    status       TEXT NOT NULL,
+    error_code   INTEGER,
+    error_message TEXT,
+    status_callback TEXT,
+    outbound_sid TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    sent_at      INTEGER
+);
+CREATE INDEX api_messages_created ON api_messages(created_at);
+CREATE TABLE api_calls (
+    sid          TEXT PRIMARY KEY,
+    from_address TEXT NOT NULL,
+    to_address   TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    url          TEXT,
+    method       TEXT NOT NULL DEFAULT 'POST',
+    twiml        TEXT,
+    status_callback TEXT,
+    status_callback_events TEXT NOT NULL DEFAULT '["completed"]',
+    provider_sid TEXT,
+    answered_by  TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    start_at     INTEGER,
+    end_at       INTEGER
+);
+CREATE INDEX api_calls_created ON api_calls(created_at);

@@ -52,6 +52,8 @@ pub enum Prefix {
     Schedule,
     /// A parked conversation (switchboard's own, issue 22).
     Park,
+    /// An Api 2010 message (`SM…`, issue 18).
+    SmsMessage,
 }
 
 impl Prefix {
@@ -100,6 +102,7 @@ impl Prefix {
             Prefix::Receipt => "DY",
             Prefix::Schedule => "BH",
             Prefix::Park => "PK",
+            Prefix::SmsMessage => "SM",
         }
     }
 }
