@@ -11,6 +11,7 @@
 use crate::store::{self, Store};
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub use crate::event::{Event, EventType, NewEvent};
@@ -40,6 +41,50 @@ impl Subscription {
     /// `ack` inside the caller's write, so the work on the events and the cursor commit together.
     pub fn ack_in(&self, tx: &rusqlite::Connection, seq: i64) -> store::Result<()> {
         store::events::set_cursor(tx, &self.name, seq)
+    }
+
+    /// Runs this (durable) subscription on a thread of its own, named `thread`, until `stop`:
+    /// `handle` sees every event in order and says whether it acted on it. An event acted on is
+    /// acknowledged at once (a crash before the ack hands it over again: at least once); the
+    /// others are acknowledged together once the bus has been quiet for a second.
+    pub fn serve<F>(
+        self,
+        thread: &str,
+        stop: Receiver<()>,
+        mut handle: F,
+    ) -> std::io::Result<JoinHandle<()>>
+    where
+        F: FnMut(&Event) -> bool + Send + 'static,
+    {
+        std::thread::Builder::new()
+            .name(thread.into())
+            .spawn(move || {
+                let mut unacked: Option<i64> = None;
+                loop {
+                    crossbeam_channel::select! {
+                        recv(self.events) -> ev => match ev {
+                            Ok(ev) if handle(&ev) => {
+                                self.ack_logged(ev.seq);
+                                unacked = None;
+                            }
+                            Ok(ev) => unacked = Some(ev.seq),
+                            Err(_) => return,
+                        },
+                        recv(stop) -> _ => return,
+                        default(Duration::from_secs(1)) => {
+                            if let Some(seq) = unacked.take() {
+                                self.ack_logged(seq);
+                            }
+                        }
+                    }
+                }
+            })
+    }
+
+    fn ack_logged(&self, seq: i64) {
+        if let Err(e) = self.ack(seq) {
+            log::error!("{}: cannot acknowledge event {seq}: {e}", self.name);
+        }
     }
 }
 

@@ -2,14 +2,11 @@
 //! and scope: an agent sees and moves only its own reservations, tasks and chats; another
 //! agent's task answers 404 exactly like a missing one.
 
+#[path = "common/agent.rs"]
+mod agent;
 mod common;
+use agent::AgentSession as Agent;
 use common::*;
-
-struct Agent {
-    cookie: String,
-    csrf: String,
-    sid: String,
-}
 
 fn form() -> (&'static str, &'static str) {
     ("Content-Type", "application/x-www-form-urlencoded")
@@ -45,56 +42,7 @@ fn activity(s: &TestServer, ws: &str, name: &str) -> String {
 }
 
 fn agent(s: &TestServer, ws: &str, name: &str) -> Agent {
-    let w = s
-        .post(
-            &format!("/v1/Workspaces/{ws}/Workers"),
-            &[("FriendlyName", name), ("Attributes", "{}")],
-        )
-        .expect(201)
-        .json();
-    let sid = w["sid"].as_str().unwrap().to_string();
-    let pw = format!("{name}-secret");
-    s.post(
-        &format!("/admin/api/workers/{sid}/password"),
-        &[("Password", &pw)],
-    )
-    .expect(200);
-    let r = s
-        .request(
-            "POST",
-            "/agent/api/session",
-            &[form()],
-            form_encode(&[("Worker", name), ("Password", &pw)]).as_bytes(),
-        )
-        .expect(201);
-    let set = r.header("Set-Cookie").unwrap().to_string();
-    assert!(
-        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
-        "{set}"
-    );
-    Agent {
-        cookie: set.split(';').next().unwrap().to_string(),
-        csrf: r.json()["csrf_token"].as_str().unwrap().to_string(),
-        sid,
-    }
-}
-
-impl Agent {
-    fn get(&self, s: &TestServer, path: &str) -> Resp {
-        s.request("GET", path, &[("Cookie", &self.cookie)], b"")
-    }
-    fn post(&self, s: &TestServer, path: &str, params: &[(&str, &str)]) -> Resp {
-        s.request(
-            "POST",
-            path,
-            &[
-                form(),
-                ("Cookie", &self.cookie),
-                ("X-CSRF-Token", &self.csrf),
-            ],
-            form_encode(params).as_bytes(),
-        )
-    }
+    Agent::new_worker(s, ws, name, &json!({}))
 }
 
 #[test]

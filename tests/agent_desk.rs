@@ -4,66 +4,28 @@
 //! its transcript, the wrap-up codes a queue offers, and "My work" (finished tasks, searchable;
 //! another agent's task opens nothing).
 
+#[path = "common/agent.rs"]
+mod agent;
 #[path = "common/channels.rs"]
 mod channels;
 mod common;
 #[path = "common/taskrouter.rs"]
 mod taskrouter;
+use agent::AgentSession as Agent;
 use channels::*;
 use common::*;
 use taskrouter::Tr;
 
-const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
 const OUR_NUMBER: &str = "+15550001000";
 const CUSTOMER: &str = "+15550002000";
 
-struct Agent {
-    cookie: String,
-    csrf: String,
+/// A worker `name` (full name "`name` Example") signed in to the desk.
+fn desk(s: &TestServer, tr: &Tr, name: &str) -> Agent {
+    let sid = tr.worker(name, json!({ "full_name": format!("{name} Example") }));
+    Agent::sign_in(s, &sid, name)
 }
 
 impl Agent {
-    fn sign_in(s: &TestServer, tr: &Tr, name: &str) -> Agent {
-        let sid = tr.worker(name, json!({ "full_name": format!("{name} Example") }));
-        let pw = format!("{name}-secret");
-        s.post(
-            &format!("/admin/api/workers/{sid}/password"),
-            &[("Password", &pw)],
-        )
-        .expect(200);
-        let r = s
-            .request(
-                "POST",
-                "/agent/api/session",
-                &[FORM],
-                form_encode(&[("Worker", name), ("Password", &pw)]).as_bytes(),
-            )
-            .expect(201);
-        Agent {
-            cookie: r
-                .header("Set-Cookie")
-                .unwrap()
-                .split(';')
-                .next()
-                .unwrap()
-                .to_string(),
-            csrf: r.json()["csrf_token"].as_str().unwrap().to_string(),
-        }
-    }
-    fn get(&self, s: &TestServer, path: &str) -> Resp {
-        s.request("GET", path, &[("Cookie", &self.cookie)], b"")
-    }
-    fn send(&self, s: &TestServer, method: &str, path: &str, params: &[(&str, &str)]) -> Resp {
-        s.request(
-            method,
-            path,
-            &[FORM, ("Cookie", &self.cookie), ("X-CSRF-Token", &self.csrf)],
-            form_encode(params).as_bytes(),
-        )
-    }
-    fn post(&self, s: &TestServer, path: &str, params: &[(&str, &str)]) -> Resp {
-        self.send(s, "POST", path, params)
-    }
     /// Waits for a reservation of `conv` and accepts it: (reservation, task).
     fn take(&self, s: &TestServer, conv: Option<&str>) -> (String, String, Value) {
         let r = wait_until(WAIT, || {
@@ -93,7 +55,7 @@ impl Agent {
 fn notes_stay_with_the_chat_and_never_reach_the_customer() {
     let s = TestServer::start();
     let tr = Tr::default(&s);
-    let amy = Agent::sign_in(&s, &tr, "amy");
+    let amy = desk(&s, &tr, "amy");
     amy.post(&s, "/agent/api/activity", &[("ActivitySid", &tr.available)])
         .expect(200);
     let (conv, token) = start_chat(&s, "Carla", &[("Body", "hello")]);
@@ -136,7 +98,7 @@ fn notes_stay_with_the_chat_and_never_reach_the_customer() {
     assert!(!chat.contains("order 77"), "{chat}");
     assert!(!bodies_of(&s, &conv).iter().any(|b| b.contains("order 77")));
     // Another agent's task opens no notes.
-    let bob = Agent::sign_in(&s, &tr, "bob");
+    let bob = desk(&s, &tr, "bob");
     bob.get(&s, &notes).expect_error(404);
     bob.post(&s, &notes, &[("Body", "mine now")])
         .expect_error(404);
@@ -150,8 +112,8 @@ fn bodies_of(s: &TestServer, conv: &str) -> Vec<String> {
 fn canned_responses_are_the_offices_with_one_shortcut_each() {
     let s = TestServer::start();
     let tr = Tr::default(&s);
-    let amy = Agent::sign_in(&s, &tr, "amy");
-    let bob = Agent::sign_in(&s, &tr, "bob");
+    let amy = desk(&s, &tr, "amy");
+    let bob = desk(&s, &tr, "bob");
     for (shortcut, body, words) in [
         ("two words", "hi", "letters, digits"),
         ("", "hi", "letters, digits"),
@@ -270,7 +232,7 @@ fn the_customer_panel_shows_an_sms_customers_earlier_chat_and_my_work_finds_it()
         ],
     )
     .expect(201);
-    let amy = Agent::sign_in(&s, &tr, "amy");
+    let amy = desk(&s, &tr, "amy");
     amy.post(&s, "/agent/api/activity", &[("ActivitySid", &tr.available)])
         .expect(200);
     // The first conversation: amy takes it, wraps up with a code and closes it.
@@ -348,7 +310,7 @@ fn the_customer_panel_shows_an_sms_customers_earlier_chat_and_my_work_finds_it()
         &format!("/agent/api/tasks/{task2}/customer/{other}/messages"),
     )
     .expect_error(404);
-    let bob = Agent::sign_in(&s, &tr, "bob");
+    let bob = desk(&s, &tr, "bob");
     bob.get(&s, &format!("/agent/api/tasks/{task2}/customer"))
         .expect_error(404);
     // My work: the finished task with its code, found by its words; bob finds nothing of it.

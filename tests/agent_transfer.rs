@@ -4,34 +4,18 @@
 //! (both stay until the sender leaves), a withdrawn one (the sender keeps the chat), bad input in
 //! words, and the same transfer seen through Flex's `/v1/Interactions/…/Transfers`.
 
+#[path = "common/agent.rs"]
+mod agent;
 #[path = "common/channels.rs"]
 mod channels;
 mod common;
 #[path = "common/taskrouter.rs"]
 mod taskrouter;
+use agent::AgentSession as Agent;
 use channels::*;
 use common::*;
 
-struct Agent {
-    cookie: String,
-    csrf: String,
-    sid: String,
-}
-
-const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
-
 impl Agent {
-    fn get(&self, s: &TestServer, path: &str) -> Resp {
-        s.request("GET", path, &[("Cookie", &self.cookie)], b"")
-    }
-    fn post(&self, s: &TestServer, path: &str, params: &[(&str, &str)]) -> Resp {
-        s.request(
-            "POST",
-            path,
-            &[FORM, ("Cookie", &self.cookie), ("X-CSRF-Token", &self.csrf)],
-            form_encode(params).as_bytes(),
-        )
-    }
     fn work(&self, s: &TestServer) -> Vec<Value> {
         self.get(s, "/agent/api/work").expect(200).json()["reservations"]
             .as_array()
@@ -72,40 +56,7 @@ struct Office<'a> {
 }
 
 fn agent(s: &TestServer, ws: &str, name: &str, full: &str) -> Agent {
-    let attrs = json!({ "full_name": full }).to_string();
-    let w = s
-        .post(
-            &format!("/v1/Workspaces/{ws}/Workers"),
-            &[("FriendlyName", name), ("Attributes", &attrs)],
-        )
-        .expect(201)
-        .json();
-    let sid = w["sid"].as_str().unwrap().to_string();
-    let pw = format!("{name}-secret");
-    s.post(
-        &format!("/admin/api/workers/{sid}/password"),
-        &[("Password", &pw)],
-    )
-    .expect(200);
-    let r = s
-        .request(
-            "POST",
-            "/agent/api/session",
-            &[FORM],
-            form_encode(&[("Worker", name), ("Password", &pw)]).as_bytes(),
-        )
-        .expect(201);
-    Agent {
-        cookie: r
-            .header("Set-Cookie")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string(),
-        csrf: r.json()["csrf_token"].as_str().unwrap().to_string(),
-        sid,
-    }
+    Agent::new_worker(s, ws, name, &json!({ "full_name": full }))
 }
 
 fn office(s: &TestServer) -> Office<'_> {

@@ -5,10 +5,13 @@
 //! and the recording; the agent who accepts it calls back through the carrier, and a number the
 //! carrier refuses is recorded on the task and answered to the agent.
 
+#[path = "common/agent.rs"]
+mod agent;
 mod carrier;
 mod common;
 #[path = "common/taskrouter.rs"]
 mod tr;
+use agent::AgentSession;
 use carrier::Carrier;
 use common::*;
 use std::time::Duration;
@@ -29,36 +32,10 @@ fn server(carrier: &Carrier) -> TestServer {
     ])
 }
 
-/// X-Twilio-Signature: base64(HMAC-SHA1(token, url + sorted name+value pairs)).
-fn signature(url: &str, params: &[(&str, &str)]) -> String {
-    use base64::Engine;
-    use hmac::{Hmac, Mac};
-    let mut sorted = params.to_vec();
-    sorted.sort();
-    let mut data = url.to_string();
-    for (k, v) in sorted {
-        data.push_str(k);
-        data.push_str(v);
-    }
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(TOKEN.as_bytes()).unwrap();
-    mac.update(data.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
 /// A signed carrier webhook; answers its TwiML.
 fn carrier_post(s: &TestServer, path: &str, params: &[(&str, &str)]) -> String {
-    let sig = signature(&format!("http://{}{path}", s.addr), params);
-    let r = s
-        .request(
-            "POST",
-            path,
-            &[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("X-Twilio-Signature", &sig),
-            ],
-            form_encode(params).as_bytes(),
-        )
-        .expect(200);
+    let url = format!("http://{}{path}", s.addr);
+    let r = s.signed_post(TOKEN, &url, path, params).expect(200);
     assert!(r.header("Content-Type").unwrap().contains("xml"));
     r.text()
 }
@@ -121,31 +98,6 @@ fn task_of_call(tr: &Tr, call: &str) -> Value {
         })
         .cloned()
         .unwrap_or_else(|| panic!("no task for {call}: {list}"))
-}
-
-/// Signs `name` in to the agent desktop (the admin sets the password first): cookie and CSRF.
-fn agent_session(s: &TestServer, worker: &str, name: &str) -> (String, String) {
-    s.post(
-        &format!("/admin/api/workers/{worker}/password"),
-        &[("Password", "a-long-secret")],
-    )
-    .expect(200);
-    let r = s
-        .request(
-            "POST",
-            "/agent/api/session",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            form_encode(&[("Worker", name), ("Password", "a-long-secret")]).as_bytes(),
-        )
-        .expect(201);
-    let cookie = r
-        .header("Set-Cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    (cookie, r.json()["csrf_token"].as_str().unwrap().to_string())
 }
 
 fn attrs(t: &Value) -> Value {
@@ -248,7 +200,7 @@ fn a_callback_keeps_the_callers_place_and_the_agent_calls_back_through_the_carri
 
     // Alice's desktop sees the callback and calls back: the carrier rings Ann from the office's
     // number and connects her to Alice.
-    let (cookie, csrf) = agent_session(&s, &alice, "alice");
+    let AgentSession { cookie, csrf, .. } = AgentSession::sign_in(&s, &alice, "alice");
     let mine = format!("/agent/api/tasks/{cb_task}/callback");
     let c = s
         .request("GET", &mine, &[("Cookie", &cookie)], b"")

@@ -13,6 +13,8 @@ use common::*;
 use taskrouter::Tr;
 
 /// What the page sends when a customer starts a chat.
+const GREETING: &str =
+    "Hi {{trigger.conversation.FriendlyName}}, I am the bot. Connecting you to an agent.";
 const CONTEXT: &[(&str, &str)] = &[("Context", "{\"email\":\"a@b.c\"}")];
 
 #[test]
@@ -85,28 +87,6 @@ fn chat_tokens_open_only_their_own_chat_and_long_polls_park_until_a_message() {
     assert!(empty["messages"].as_array().unwrap().is_empty());
 }
 
-/// The Webchat Flow with a greeting before Send to Flex (as a Flex project's is usually edited).
-fn greeting_flow() -> Value {
-    json!({
-        "description": "Webchat Flow",
-        "initial_state": "Trigger",
-        "flags": {"allow_concurrent_calls": true},
-        "states": [
-            {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
-             "transitions": [{"event": "incomingMessage", "next": "greet"}, {"event": "incomingCall"},
-                             {"event": "incomingConversationMessage", "next": "greet"},
-                             {"event": "incomingRequest"}, {"event": "incomingParent"}]},
-            {"name": "greet", "type": "send-message",
-             "properties": {"offset": {"x": 0, "y": 200}, "body": "Hi {{trigger.conversation.FriendlyName}}, I am the bot. Connecting you to an agent."},
-             "transitions": [{"event": "sent", "next": "to_agent"}, {"event": "failed", "next": "to_agent"}]},
-            {"name": "to_agent", "type": "send-to-flex",
-             "properties": {"offset": {"x": 0, "y": 400}, "workflow": "", "channel": "chat",
-                            "attributes": "{\"name\": \"{{trigger.conversation.FriendlyName}}\"}"},
-             "transitions": [{"event": "callComplete"}, {"event": "failedToEnqueue"}, {"event": "callFailure"}]}
-        ]
-    })
-}
-
 /// Issue 5's web chat end to end: start, the Webchat Flow's bot answers, the hand-off creates a
 /// task, the agent accepts (and joins the conversation), the agent's reply reaches the customer's
 /// parked long-poll; the second customer's token cannot read the first chat.
@@ -115,7 +95,7 @@ fn web_chat_end_to_end_bot_hand_off_and_agent_reply() {
     let s = TestServer::start();
     // Give the seeded Webchat Flow a greeting, and have one agent available.
     let webchat = flow_named(&s, "Webchat Flow");
-    publish(&s, &webchat, &greeting_flow());
+    publish(&s, &webchat, &greeting_flow(GREETING));
     let tr = Tr::default(&s);
     tr.worker("dana", json!({}));
 
@@ -175,7 +155,7 @@ fn web_chat_end_to_end_bot_hand_off_and_agent_reply() {
 #[test]
 fn web_chat_lost_message_after_the_task_ttl_passes() {
     let s = TestServer::start();
-    let mut flow = greeting_flow();
+    let mut flow = greeting_flow(GREETING);
     // The hand-off task lives a day (Twilio's default TTL).
     flow["states"][2]["properties"]["timeout"] = json!("86400");
     let webchat = flow_named(&s, "Webchat Flow");
@@ -237,7 +217,7 @@ fn chat_restart(s: &TestServer, conv: &str, token: &str) -> Resp {
 fn the_agents_end_reaches_the_customer_and_a_new_chat_keeps_the_history() {
     let s = TestServer::start();
     let webchat = flow_named(&s, "Webchat Flow");
-    publish(&s, &webchat, &greeting_flow());
+    publish(&s, &webchat, &greeting_flow(GREETING));
     let tr = Tr::default(&s);
     tr.worker("alice", json!({"full_name": "Alice Smith"}));
 

@@ -97,39 +97,10 @@ impl Setup<'_> {
 
 fn setup(s: &TestServer) -> Setup<'_> {
     let tr = Tr::default(s);
-    let wf = s.get(&tr.path("/Workflows")).expect(200).json()["workflows"][0]["sid"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let alice = tr.worker("alice", json!({}));
     let bob = tr.worker("bob", json!({}));
     tr.set_activity(&bob, &tr.offline);
-    s.post(
-        "/v1/FlexFlows",
-        &[
-            ("FriendlyName", "support line"),
-            ("ChannelType", "sms"),
-            ("ContactIdentity", OUR_NUMBER),
-            ("IntegrationType", "task"),
-            ("Integration.WorkspaceSid", &tr.ws),
-            ("Integration.WorkflowSid", &wf),
-            ("Integration.Channel", "sms"),
-            ("JanitorEnabled", "true"),
-        ],
-    )
-    .expect(201);
-    sms(s, CUSTOMER, OUR_NUMBER, "hi, my order is late", None);
-    let (conv, task) = wait_until(WAIT, || {
-        let v = s.get(&tr.path("/Tasks")).expect(200).json();
-        let t = v["tasks"].as_array()?.first()?.clone();
-        let attrs: Value = serde_json::from_str(t["attributes"].as_str()?).ok()?;
-        Some((
-            attrs["conversationSid"].as_str()?.to_string(),
-            t["sid"].as_str()?.to_string(),
-        ))
-    });
-    accept(&tr, &task);
-    wait_participant(s, &conv, "alice");
+    let (conv, task) = served_sms(s, &tr, "support line", "alice", OUR_NUMBER, CUSTOMER);
     let channel = json!({"type": "sms", "properties": {"media_channel_sid": conv}});
     let i = s
         .post("/v1/Interactions", &[("Channel", &channel.to_string())])

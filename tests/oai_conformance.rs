@@ -23,7 +23,7 @@ mod params;
 #[path = "common/taskrouter.rs"]
 mod taskrouter;
 use carrier::Carrier;
-use channels::{accept, sms, wait_participant, WAIT};
+use channels::{served_sms, WAIT};
 use common::*;
 use oai::{echoes, gettable, Op, Spec};
 use std::collections::{HashMap, HashSet};
@@ -422,32 +422,14 @@ fn seed_flex(s: &TestServer, run: &mut Run) {
     tr.worker("flex-alice", json!({}));
     let bob = tr.worker("flex-bob", json!({}));
     tr.set_activity(&bob, &tr.offline);
-    s.post(
-        "/v1/FlexFlows",
-        &[
-            ("FriendlyName", "oai support line"),
-            ("ChannelType", "sms"),
-            ("ContactIdentity", OUR_NUMBER),
-            ("IntegrationType", "task"),
-            ("Integration.WorkspaceSid", &tr.ws),
-            ("Integration.WorkflowSid", &wf),
-            ("Integration.Channel", "sms"),
-            ("JanitorEnabled", "true"),
-        ],
-    )
-    .expect(201);
-    sms(s, CUSTOMER, OUR_NUMBER, "hi, my order is late", None);
-    let (conv, task) = wait_until(WAIT, || {
-        let v = s.get(&tr.path("/Tasks")).expect(200).json();
-        let t = v["tasks"].as_array()?.first()?.clone();
-        let attrs: Value = serde_json::from_str(t["attributes"].as_str()?).ok()?;
-        Some((
-            attrs["conversationSid"].as_str()?.to_string(),
-            t["sid"].as_str()?.to_string(),
-        ))
-    });
-    accept(&tr, &task);
-    wait_participant(s, &conv, "flex-alice");
+    let (conv, _) = served_sms(
+        s,
+        &tr,
+        "oai support line",
+        "flex-alice",
+        OUR_NUMBER,
+        CUSTOMER,
+    );
     let channel = json!({"type": "sms", "properties": {"media_channel_sid": conv}});
     let i = s
         .post("/v1/Interactions", &[("Channel", &channel.to_string())])

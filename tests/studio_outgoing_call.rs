@@ -15,38 +15,14 @@ const PROVIDER_SID: &str = "AC11111111111111111111111111111111";
 const PROVIDER_TOKEN: &str = "carrier-secret-token";
 const PUBLIC: &str = "http://switchboard.example.test";
 
-fn signature(url: &str, params: &[(&str, &str)]) -> String {
-    use base64::Engine;
-    use hmac::{Hmac, Mac};
-    let mut sorted = params.to_vec();
-    sorted.sort();
-    let mut data = url.to_string();
-    for (k, v) in sorted {
-        data.push_str(k);
-        data.push_str(v);
-    }
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(PROVIDER_TOKEN.as_bytes()).unwrap();
-    mac.update(data.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
 /// The carrier's signed request to an absolute URL the box gave it; answers the TwiML.
 fn carrier_posts(s: &TestServer, url: &str, params: &[(&str, &str)]) -> String {
     let path = url
         .strip_prefix(PUBLIC)
         .expect("a URL on the public address");
-    let r = s
-        .request(
-            "POST",
-            path,
-            &[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("X-Twilio-Signature", &signature(url, params)),
-            ],
-            form_encode(params).as_bytes(),
-        )
-        .expect(200);
-    r.text()
+    s.signed_post(PROVIDER_TOKEN, url, path, params)
+        .expect(200)
+        .text()
 }
 
 fn autodialer() -> Value {

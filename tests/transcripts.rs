@@ -11,6 +11,8 @@ use channels::*;
 use common::*;
 use taskrouter::Tr;
 
+const GREETING: &str = "Hi, I am the bot.";
+
 fn search(s: &TestServer, query: &str) -> Value {
     s.get(&format!("/admin/api/conversations?{query}"))
         .expect(200)
@@ -26,32 +28,14 @@ fn sids(v: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The Webchat Flow with a bot greeting before Send to Flex.
-fn greeting_flow() -> Value {
-    json!({
-        "description": "Webchat Flow",
-        "initial_state": "Trigger",
-        "flags": {"allow_concurrent_calls": true},
-        "states": [
-            {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
-             "transitions": [{"event": "incomingMessage", "next": "greet"}, {"event": "incomingCall"},
-                             {"event": "incomingConversationMessage", "next": "greet"},
-                             {"event": "incomingRequest"}, {"event": "incomingParent"}]},
-            {"name": "greet", "type": "send-message",
-             "properties": {"offset": {"x": 0, "y": 200}, "body": "Hi, I am the bot."},
-             "transitions": [{"event": "sent", "next": "to_agent"}, {"event": "failed", "next": "to_agent"}]},
-            {"name": "to_agent", "type": "send-to-flex",
-             "properties": {"offset": {"x": 0, "y": 400}, "workflow": "", "channel": "chat",
-                            "attributes": "{\"name\": \"{{trigger.conversation.FriendlyName}}\"}"},
-             "transitions": [{"event": "callComplete"}, {"event": "failedToEnqueue"}, {"event": "callFailure"}]}
-        ]
-    })
-}
-
 #[test]
 fn a_conversation_is_found_by_word_contact_agent_queue_and_date_and_read_whole() {
     let s = TestServer::start();
-    publish(&s, &flow_named(&s, "Webchat Flow"), &greeting_flow());
+    publish(
+        &s,
+        &flow_named(&s, "Webchat Flow"),
+        &greeting_flow(GREETING),
+    );
     let tr = Tr::default(&s);
     let zed = tr.worker("zed", json!({"full_name": "Zed Adams"}));
     let everyone = s

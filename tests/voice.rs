@@ -69,36 +69,13 @@ fn carrier_api() -> (String, Arc<Mutex<Vec<Seen>>>) {
     (format!("http://{addr}"), seen)
 }
 
-fn signature(url: &str, params: &[(&str, &str)]) -> String {
-    use base64::Engine;
-    use hmac::{Hmac, Mac};
-    let mut sorted = params.to_vec();
-    sorted.sort();
-    let mut data = url.to_string();
-    for (k, v) in sorted {
-        data.push_str(k);
-        data.push_str(v);
-    }
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(PROVIDER_TOKEN.as_bytes()).unwrap();
-    mac.update(data.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
 /// The carrier's webhook request, signed; answers the TwiML after checking it is well-formed.
 fn webhook(s: &TestServer, path: &str, params: &[(&str, &str)]) -> String {
-    let sig = signature(&format!("http://{}{path}", s.addr), params);
-    let r = s
-        .request(
-            "POST",
-            path,
-            &[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("X-Twilio-Signature", &sig),
-            ],
-            form_encode(params).as_bytes(),
-        )
-        .expect(200);
-    let doc = r.text();
+    let url = format!("http://{}{path}", s.addr);
+    let doc = s
+        .signed_post(PROVIDER_TOKEN, &url, path, params)
+        .expect(200)
+        .text();
     well_formed(&doc);
     doc
 }

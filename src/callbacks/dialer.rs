@@ -8,13 +8,12 @@
 
 use crate::core::Core;
 use crate::events::{Delivery, Event, EventType};
+use crate::voice::carrier::{Carrier, CarrierError};
 use crate::voice::twiml::{self, Element};
 use crossbeam_channel::Receiver;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
-
-const ATTEMPTS: u32 = 3;
 
 pub fn start(app: &Arc<Core>, stop: &Receiver<()>) -> Result<JoinHandle<()>, String> {
     let sub = app
@@ -25,35 +24,15 @@ pub fn start(app: &Arc<Core>, stop: &Receiver<()>) -> Result<JoinHandle<()>, Str
         crate::outbound::Options::within(Duration::from_secs(15))
             .connect_within(Duration::from_secs(5)),
     );
-    let (app, stop) = (app.clone(), stop.clone());
-    std::thread::Builder::new()
-        .name("callback-dialer".into())
-        .spawn(move || {
-            let mut unacked: Option<i64> = None;
-            loop {
-                crossbeam_channel::select! {
-                    recv(sub.events) -> ev => match ev {
-                        Ok(ev) => {
-                            if ev.kind == EventType::CallbackDialing {
-                                handle(&app, &agent, &ev);
-                                let _ = sub.ack(ev.seq);
-                                unacked = None;
-                            } else {
-                                unacked = Some(ev.seq);
-                            }
-                        }
-                        Err(_) => return,
-                    },
-                    recv(stop) -> _ => return,
-                    default(Duration::from_secs(1)) => {
-                        if let Some(seq) = unacked.take() {
-                            let _ = sub.ack(seq);
-                        }
-                    }
-                }
-            }
-        })
-        .map_err(|e| format!("cannot start the callback dialer thread: {e}"))
+    let app = app.clone();
+    sub.serve("callback-dialer", stop.clone(), move |ev| {
+        let wanted = ev.kind == EventType::CallbackDialing;
+        if wanted {
+            handle(&app, &agent, ev);
+        }
+        wanted
+    })
+    .map_err(|e| format!("cannot start the callback dialer thread: {e}"))
 }
 
 fn handle(app: &Core, agent: &ureq::Agent, ev: &Event) {
@@ -97,54 +76,13 @@ fn place(app: &Core, agent: &ureq::Agent, task_sid: &str) -> Result<String, Stri
             .attr("callerId", cb.office_number.clone())
             .child(twiml::dial_noun("", contact)),
     ]);
-    let c = &app.config;
-    let (Some(url), Some(sid), Some(token)) = (&c.provider_url, &c.provider_sid, &c.provider_token)
-    else {
-        return Err("no carrier is configured (SWITCHBOARD_PROVIDER_URL/_SID/_TOKEN)".into());
-    };
-    let endpoint = format!(
-        "{}/2010-04-01/Accounts/{sid}/Calls.json",
-        url.trim_end_matches('/')
-    );
-    let auth = format!(
-        "Basic {}",
-        base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            format!("{sid}:{token}")
-        )
-    );
-    let from = cb.office_number.clone();
-    let mut last = String::new();
-    for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            std::thread::sleep(Duration::from_millis(500 << attempt));
-        }
-        let sent = agent
-            .post(&endpoint)
-            .set("Authorization", &auth)
-            .send_form(&[
-                ("To", cb.number.as_str()),
-                ("From", from.as_str()),
-                ("Twiml", doc.as_str()),
-            ]);
-        match sent {
-            Ok(r) => {
-                let body: serde_json::Value =
-                    serde_json::from_str(&r.into_string().unwrap_or_default()).unwrap_or_default();
-                return Ok(body["sid"].as_str().unwrap_or_default().to_string());
-            }
-            // The carrier refused the number: retrying will not help.
-            Err(ureq::Error::Status(code, r)) if (400..500).contains(&code) => {
-                let body: serde_json::Value =
-                    serde_json::from_str(&r.into_string().unwrap_or_default()).unwrap_or_default();
-                let why = body["message"].as_str().unwrap_or("no reason given");
-                return Err(format!(
-                    "the carrier refused the call to {} ({code}: {why})",
-                    cb.number
-                ));
-            }
-            Err(e) => last = crate::outbound::redact_credentials(&e.to_string()),
-        }
+    let carrier = Carrier::of(&app.config, agent).map_err(|e| e.to_string())?;
+    match carrier.create_call(&cb.number, &cb.office_number, &doc) {
+        Ok(sid) => Ok(sid),
+        Err(CarrierError::Refused { status, message }) => Err(format!(
+            "the carrier refused the call to {} ({status}: {message})",
+            cb.number
+        )),
+        Err(e) => Err(e.to_string()),
     }
-    Err(format!("the carrier could not be reached: {last}"))
 }

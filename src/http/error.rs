@@ -185,11 +185,7 @@ impl From<crate::flows::Error> for ApiError {
     fn from(e: crate::flows::Error) -> ApiError {
         use crate::flows::Error as E;
         match e {
-            E::NotFound(what) => ApiError::new(
-                404,
-                code::NOT_FOUND,
-                format!("The requested resource {what} was not found"),
-            ),
+            E::NotFound(what) => ApiError::not_found(&what),
             E::BadParam(name, problem) => ApiError::bad_param(name, problem),
             E::Invalid(errors) => ApiError::new(
                 400,
@@ -213,11 +209,7 @@ impl From<crate::engine::Error> for ApiError {
     fn from(e: crate::engine::Error) -> ApiError {
         use crate::engine::Error as E;
         match e {
-            E::NotFound(what) => ApiError::new(
-                404,
-                code::NOT_FOUND,
-                format!("The requested resource {what} was not found"),
-            ),
+            E::NotFound(what) => ApiError::not_found(&what),
             E::NotPublished(sid) => {
                 ApiError::bad_request(format!("Flow {sid} has no published revision to execute"))
             }
@@ -232,11 +224,7 @@ impl From<crate::channels::Error> for ApiError {
     fn from(e: crate::channels::Error) -> ApiError {
         use crate::channels::Error as E;
         match e {
-            E::NotFound(what) => ApiError::new(
-                404,
-                code::NOT_FOUND,
-                format!("The requested resource {what} was not found"),
-            ),
+            E::NotFound(what) => ApiError::not_found(&what),
             E::Invalid { param, problem } => ApiError::bad_param(&param, problem),
             E::Conflict(m) => ApiError::conflict(m),
             E::Coded(status, code, m) => ApiError::new(status, code, m),
@@ -254,11 +242,7 @@ impl From<crate::callbacks::Error> for ApiError {
     fn from(e: crate::callbacks::Error) -> ApiError {
         use crate::callbacks::Error as E;
         match e {
-            E::NotFound(what) => ApiError::new(
-                404,
-                code::NOT_FOUND,
-                format!("The requested resource {what} was not found"),
-            ),
+            E::NotFound(what) => ApiError::not_found(&what),
             E::Invalid { param, problem } => ApiError::bad_param(&param, problem),
             E::Conflict(m) => ApiError::conflict(m),
             E::Routing(e) => e.into(),
@@ -271,11 +255,7 @@ impl From<crate::schedules::Error> for ApiError {
     fn from(e: crate::schedules::Error) -> ApiError {
         use crate::schedules::Error as E;
         match e {
-            E::NotFound(what) => ApiError::new(
-                404,
-                code::NOT_FOUND,
-                format!("The requested resource {what} was not found"),
-            ),
+            E::NotFound(what) => ApiError::not_found(&what),
             E::Invalid { param, problem } => ApiError::bad_param(&param, problem),
             E::Conflict(m) => ApiError::conflict(m),
             E::Store(e) => e.into(),

@@ -9,7 +9,7 @@ use super::reservations::{self, ReservationUpdate, Scope};
 use crate::core::Core;
 use crate::events::{Delivery, EventType};
 use crate::store::taskrouter::workflows;
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::Receiver;
 use serde_json::Value;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -22,40 +22,18 @@ pub fn start(app: Arc<Core>, stop: Receiver<()>) -> Result<JoinHandle<()>, Strin
         .bus
         .subscribe(SUBSCRIBER, Delivery::Durable)
         .map_err(|e| format!("cannot subscribe {SUBSCRIBER}: {e}"))?;
-    std::thread::Builder::new()
-        .name("tr-assignment".into())
-        .spawn(move || {
-            let agent = crate::outbound::guarded_client(
-                crate::outbound::Options::within(Duration::from_secs(5)),
-                app.config.allow_outbound.clone(),
-            );
-            let mut unacked = None;
-            loop {
-                let ev = match sub.events.recv_timeout(Duration::from_millis(200)) {
-                    Ok(ev) => ev,
-                    Err(RecvTimeoutError::Timeout) => {
-                        if let Some(seq) = unacked.take() {
-                            let _ = sub.ack(seq);
-                        }
-                        if !matches!(stop.try_recv(), Err(crossbeam_channel::TryRecvError::Empty)) {
-                            return;
-                        }
-                        continue;
-                    }
-                    Err(RecvTimeoutError::Disconnected) => return,
-                };
-                if ev.kind == EventType::ReservationCreated {
-                    handle(&app, &agent, &ev.data);
-                }
-                unacked = Some(ev.seq);
-                if sub.events.is_empty() {
-                    if let Some(seq) = unacked.take() {
-                        let _ = sub.ack(seq);
-                    }
-                }
-            }
-        })
-        .map_err(|e| format!("cannot start the assignment callback thread: {e}"))
+    let agent = crate::outbound::guarded_client(
+        crate::outbound::Options::within(Duration::from_secs(5)),
+        app.config.allow_outbound.clone(),
+    );
+    sub.serve("tr-assignment", stop, move |ev| {
+        let wanted = ev.kind == EventType::ReservationCreated;
+        if wanted {
+            handle(&app, &agent, &ev.data);
+        }
+        wanted
+    })
+    .map_err(|e| format!("cannot start the assignment callback thread: {e}"))
 }
 
 fn field<'a>(d: &'a Value, k: &str) -> &'a str {

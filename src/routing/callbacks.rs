@@ -55,58 +55,30 @@ pub fn start(app: Arc<Core>, stop: Receiver<()>) -> Result<JoinHandle<()>, Strin
         .bus
         .subscribe(SUBSCRIBER, Delivery::Durable)
         .map_err(|e| format!("cannot subscribe {SUBSCRIBER}: {e}"))?;
-    std::thread::Builder::new()
-        .name("tr-callbacks".into())
-        .spawn(move || {
-            let agent = crate::outbound::guarded_client(
-                crate::outbound::Options::within(TIMEOUT),
-                app.config.allow_outbound.clone(),
-            );
-            let mut cache: HashMap<String, Cached> = HashMap::new();
-            let mut unacked: Option<i64> = None;
-            loop {
-                let ev = match sub.events.recv_timeout(Duration::from_millis(200)) {
-                    Ok(ev) => ev,
-                    Err(RecvTimeoutError::Timeout) => {
-                        if let Some(seq) = unacked.take() {
-                            let _ = sub.ack(seq);
-                        }
-                        if stop_requested(&stop) {
-                            return;
-                        }
-                        continue;
-                    }
-                    Err(RecvTimeoutError::Disconnected) => return,
-                };
-                if let Some(ws) = ev.workspace_sid.as_deref() {
-                    if !cache.get(ws).is_some_and(|c| c.serves(&ev)) {
-                        cache.insert(ws.to_string(), read_settings(&app, ws));
-                    }
-                    if let Some(Cached {
-                        space: Some(space), ..
-                    }) = cache.get(ws)
-                    {
-                        if wanted(space, &ev) {
-                            deliver(&app, &agent, space, &ev, &stop);
-                        }
-                    }
-                }
-                unacked = Some(ev.seq);
-                if sub.events.is_empty() {
-                    if let Some(seq) = unacked.take() {
-                        let _ = sub.ack(seq);
-                    }
-                }
+    let agent = crate::outbound::guarded_client(
+        crate::outbound::Options::within(TIMEOUT),
+        app.config.allow_outbound.clone(),
+    );
+    let mut cache: HashMap<String, Cached> = HashMap::new();
+    let retries_stop = stop.clone();
+    sub.serve("tr-callbacks", stop, move |ev| {
+        let Some(ws) = ev.workspace_sid.as_deref() else {
+            return false;
+        };
+        if !cache.get(ws).is_some_and(|c| c.serves(ev)) {
+            cache.insert(ws.to_string(), read_settings(&app, ws));
+        }
+        match cache.get(ws) {
+            Some(Cached {
+                space: Some(space), ..
+            }) if wanted(space, ev) => {
+                deliver(&app, &agent, space, ev, &retries_stop);
+                true
             }
-        })
-        .map_err(|e| format!("cannot start the callback thread: {e}"))
-}
-
-fn stop_requested(stop: &Receiver<()>) -> bool {
-    matches!(
-        stop.try_recv(),
-        Err(crossbeam_channel::TryRecvError::Disconnected) | Ok(())
-    )
+            _ => false,
+        }
+    })
+    .map_err(|e| format!("cannot start the callback thread: {e}"))
 }
 
 /// Whether the workspace wants this event posted.

@@ -143,7 +143,7 @@ pub fn update(app: &Core, ws: &str, sid: &str, p: QueueParams) -> Result<TaskQue
 pub fn delete(app: &Core, ws: &str, sid: &str) -> Result<()> {
     app.store.write(|tx| {
         let q = get(tx, ws, sid)?;
-        let live = crate::store::taskrouter::stats::live_tasks(tx, ws, Some(sid))?;
+        let live = crate::store::taskrouter::stats::live_tasks(tx, ws, crate::store::taskrouter::stats::LiveScope::Queue(sid))?;
         if !live.is_empty() {
             return Err(Error::conflict(format!("TaskQueue {} still has tasks", q.friendly_name)));
         }

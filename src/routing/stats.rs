@@ -4,6 +4,7 @@
 
 use super::states::ReservationStatus;
 use super::{expr, Result};
+use crate::store::taskrouter::stats::LiveScope;
 use crate::store::taskrouter::{activities, queues, stats as db, workers};
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
@@ -82,9 +83,10 @@ fn workers_by_task_status(conn: &Connection, ws: &str, queue_sid: Option<&str>) 
 }
 
 pub fn workspace_realtime(conn: &Connection, ws: &str, now: i64) -> Result<Value> {
-    let (by_status, by_priority, total) = tasks_json(&db::live_tasks(conn, ws, None)?);
+    let (by_status, by_priority, total) =
+        tasks_json(&db::live_tasks(conn, ws, LiveScope::Workspace)?);
     let (acts, total_workers) = activity_statistics(conn, ws, None)?;
-    let oldest = db::oldest_waiting(conn, ws, None)?;
+    let oldest = db::oldest_waiting(conn, ws, LiveScope::Workspace)?;
     Ok(json!({
         "activity_statistics": acts,
         "longest_task_waiting_age": oldest.as_ref().map_or(0, |(_, at)| (now - at).max(0) / 1000),
@@ -98,7 +100,8 @@ pub fn workspace_realtime(conn: &Connection, ws: &str, now: i64) -> Result<Value
 }
 
 pub fn queue_realtime(conn: &Connection, ws: &str, queue_sid: &str, now: i64) -> Result<Value> {
-    let (by_status, by_priority, total) = tasks_json(&db::live_tasks(conn, ws, Some(queue_sid))?);
+    let (by_status, by_priority, total) =
+        tasks_json(&db::live_tasks(conn, ws, LiveScope::Queue(queue_sid))?);
     let q = queues::find(conn, ws, queue_sid)?;
     let target = q.as_ref().and_then(|q| expr::parse(&q.target_workers).ok());
     let mut eligible_activities = Vec::new();
@@ -117,7 +120,7 @@ pub fn queue_realtime(conn: &Connection, ws: &str, queue_sid: &str, now: i64) ->
         }
     }
     let (acts, eligible) = activity_statistics(conn, ws, Some(&eligible_activities))?;
-    let oldest = db::oldest_waiting(conn, ws, Some(queue_sid))?;
+    let oldest = db::oldest_waiting(conn, ws, LiveScope::Queue(queue_sid))?;
     let age = oldest
         .as_ref()
         .map_or(0, |(_, at)| (now - at).max(0) / 1000);
@@ -190,9 +193,12 @@ pub fn workflow_realtime(
     workflow_sid: &str,
     now: i64,
 ) -> Result<Value> {
-    let (by_status, by_priority, total) =
-        tasks_json(&db::live_tasks_of_workflow(conn, ws, workflow_sid)?);
-    let oldest = db::oldest_waiting_of_workflow(conn, ws, workflow_sid)?;
+    let (by_status, by_priority, total) = tasks_json(&db::live_tasks(
+        conn,
+        ws,
+        LiveScope::Workflow(workflow_sid),
+    )?);
+    let oldest = db::oldest_waiting(conn, ws, LiveScope::Workflow(workflow_sid))?;
     Ok(json!({
         "longest_task_waiting_age": oldest.as_ref().map_or(0, |(_, at)| (now - at).max(0) / 1000),
         "longest_task_waiting_sid": oldest.map(|(s, _)| s),

@@ -7,6 +7,7 @@
 //! https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource
 
 use super::calls::CallStatus;
+use super::carrier::{Carrier, CarrierError};
 use super::twiml::{self, Element};
 use crate::core::Core;
 use crate::events::{Delivery, Event, EventType, NewEvent};
@@ -17,8 +18,6 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-const ATTEMPTS: u32 = 3;
-
 pub fn start(app: &Arc<Core>, stop: &Receiver<()>) -> Result<JoinHandle<()>, String> {
     let sub = app
         .bus
@@ -28,40 +27,19 @@ pub fn start(app: &Arc<Core>, stop: &Receiver<()>) -> Result<JoinHandle<()>, Str
         crate::outbound::Options::within(Duration::from_secs(15))
             .connect_within(Duration::from_secs(5)),
     );
-    let (app, stop) = (app.clone(), stop.clone());
-    std::thread::Builder::new()
-        .name("voice-bridge".into())
-        .spawn(move || {
-            let mut unacked: Option<i64> = None;
-            loop {
-                crossbeam_channel::select! {
-                    recv(sub.events) -> ev => match ev {
-                        Ok(ev) => {
-                            if ev.kind == EventType::ReservationAccepted {
-                                handle(&app, &agent, &ev);
-                                let _ = sub.ack(ev.seq);
-                                unacked = None;
-                            } else if ev.kind == EventType::ExecutionCallTwiml {
-                                update_call(&app, &agent, &ev);
-                                let _ = sub.ack(ev.seq);
-                                unacked = None;
-                            } else {
-                                unacked = Some(ev.seq);
-                            }
-                        }
-                        Err(_) => return,
-                    },
-                    recv(stop) -> _ => return,
-                    default(Duration::from_secs(1)) => {
-                        // Other events are acknowledged in batches, when the bus is quiet.
-                        if let Some(seq) = unacked.take() {
-                            let _ = sub.ack(seq);
-                        }
-                    }
-                }
-            }
-        })
-        .map_err(|e| format!("cannot start the voice bridge thread: {e}"))
+    let app = app.clone();
+    sub.serve("voice-bridge", stop.clone(), move |ev| match ev.kind {
+        EventType::ReservationAccepted => {
+            handle(&app, &agent, ev);
+            true
+        }
+        EventType::ExecutionCallTwiml => {
+            update_call(&app, &agent, ev);
+            true
+        }
+        _ => false,
+    })
+    .map_err(|e| format!("cannot start the voice bridge thread: {e}"))
 }
 
 /// What the bridge needs from a `reservation.accepted` event, if it is a call's.
@@ -147,46 +125,15 @@ fn update_call(app: &Core, agent: &ureq::Agent, ev: &Event) {
     }
 }
 
-/// The call-update request, retried a few times.
+/// The call-update request (retried by the carrier client).
 fn send(app: &Core, agent: &ureq::Agent, call_sid: &str, doc: &str) -> Result<(), String> {
-    let c = &app.config;
-    let (Some(url), Some(sid), Some(token)) = (&c.provider_url, &c.provider_sid, &c.provider_token)
-    else {
-        return Err("no carrier is configured (SWITCHBOARD_PROVIDER_URL/_SID/_TOKEN)".into());
-    };
-    let endpoint = format!(
-        "{}/2010-04-01/Accounts/{sid}/Calls/{call_sid}.json",
-        url.trim_end_matches('/')
-    );
-    let auth = format!(
-        "Basic {}",
-        base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            format!("{sid}:{token}")
-        )
-    );
-    let mut last = String::new();
-    for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            std::thread::sleep(Duration::from_millis(500 << attempt));
+    let carrier = Carrier::of(&app.config, agent).map_err(|e| e.to_string())?;
+    carrier.update_call(call_sid, doc).map_err(|e| match e {
+        CarrierError::Refused { status, message } => {
+            format!("the carrier answered {status}: {message}")
         }
-        match agent
-            .post(&endpoint)
-            .set("Authorization", &auth)
-            .send_form(&[("Twiml", doc)])
-        {
-            Ok(_) => return Ok(()),
-            // The carrier refused it: retrying will not help.
-            Err(ureq::Error::Status(code, r)) if (400..500).contains(&code) => {
-                return Err(format!(
-                    "the carrier answered {code}: {}",
-                    r.into_string().unwrap_or_default()
-                ))
-            }
-            Err(e) => last = e.to_string(),
-        }
-    }
-    Err(last)
+        e => e.to_string(),
+    })
 }
 
 fn failed(app: &Core, call_sid: &str, why: &str) {

@@ -176,3 +176,70 @@ pub fn accept(tr: &Tr, task: &str) {
     )
     .expect(200);
 }
+
+/// The Webchat Flow with a bot greeting (`greeting`, Liquid allowed) before Send to Flex, as a
+/// Flex project's is usually edited.
+pub fn greeting_flow(greeting: &str) -> Value {
+    json!({
+        "description": "Webchat Flow",
+        "initial_state": "Trigger",
+        "flags": {"allow_concurrent_calls": true},
+        "states": [
+            {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+             "transitions": [{"event": "incomingMessage", "next": "greet"}, {"event": "incomingCall"},
+                             {"event": "incomingConversationMessage", "next": "greet"},
+                             {"event": "incomingRequest"}, {"event": "incomingParent"}]},
+            {"name": "greet", "type": "send-message",
+             "properties": {"offset": {"x": 0, "y": 200}, "body": greeting},
+             "transitions": [{"event": "sent", "next": "to_agent"}, {"event": "failed", "next": "to_agent"}]},
+            {"name": "to_agent", "type": "send-to-flex",
+             "properties": {"offset": {"x": 0, "y": 400}, "workflow": "", "channel": "chat",
+                            "attributes": "{\"name\": \"{{trigger.conversation.FriendlyName}}\"}"},
+             "transitions": [{"event": "callComplete"}, {"event": "failedToEnqueue"}, {"event": "callFailure"}]}
+        ]
+    })
+}
+
+/// An SMS line (`line`: a Flex Flow on `our` number into the first workflow of `tr`, janitor
+/// on) and a customer's first text to it, taken by `agent` (who must be the one available):
+/// `(conversation, task)` once the agent has joined the conversation.
+pub fn served_sms(
+    s: &TestServer,
+    tr: &Tr,
+    line: &str,
+    agent: &str,
+    our: &str,
+    customer: &str,
+) -> (String, String) {
+    let wf = s.get(&tr.path("/Workflows")).expect(200).json()["workflows"][0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.post(
+        "/v1/FlexFlows",
+        &[
+            ("FriendlyName", line),
+            ("ChannelType", "sms"),
+            ("ContactIdentity", our),
+            ("IntegrationType", "task"),
+            ("Integration.WorkspaceSid", &tr.ws),
+            ("Integration.WorkflowSid", &wf),
+            ("Integration.Channel", "sms"),
+            ("JanitorEnabled", "true"),
+        ],
+    )
+    .expect(201);
+    sms(s, customer, our, "hi, my order is late", None);
+    let (conv, task) = wait_until(WAIT, || {
+        let v = s.get(&tr.path("/Tasks")).expect(200).json();
+        let t = v["tasks"].as_array()?.first()?.clone();
+        let attrs: Value = serde_json::from_str(t["attributes"].as_str()?).ok()?;
+        Some((
+            attrs["conversationSid"].as_str()?.to_string(),
+            t["sid"].as_str()?.to_string(),
+        ))
+    });
+    accept(tr, &task);
+    wait_participant(s, &conv, agent);
+    (conv, task)
+}

@@ -59,6 +59,21 @@ fn name_of(w: &Worker) -> String {
         .to_string()
 }
 
+/// The signed-in agent and the task of their reservation `TaskSid`, once accepted; `refuse`
+/// while it is still an offer (an offer shows no customer, notes or history).
+fn accepted(
+    app: &App,
+    req: &Req,
+    refuse: impl FnOnce() -> ApiError,
+) -> Result<(Worker, Task), ApiError> {
+    let w = me(app, req)?;
+    let (r, t) = owned(app, &w, req.param("TaskSid"))?;
+    if r.status == ReservationStatus::Pending {
+        return Err(refuse());
+    }
+    Ok((w, t))
+}
+
 fn chat_of(t: &Task) -> Result<String, ApiError> {
     conversation_of(t).ok_or_else(|| ApiError::not_found("this task's chat"))
 }
@@ -76,13 +91,9 @@ fn note_json(n: &db::Note, me: &Worker) -> Value {
 /// `GET /agent/api/tasks/{TaskSid}/notes`: every note on the task's conversation (earlier
 /// agents' too), oldest first.
 fn list_notes(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let w = me(app, req)?;
-    let (r, t) = owned(app, &w, req.param("TaskSid"))?;
-    if r.status == ReservationStatus::Pending {
-        return Err(ApiError::forbidden(
-            "Accept the reservation to read its notes",
-        ));
-    }
+    let (w, t) = accepted(app, req, || {
+        ApiError::forbidden("Accept the reservation to read its notes")
+    })?;
     let conv = chat_of(&t)?;
     let all = app.store.read(|c| db::notes(c, &conv, 500))?;
     let list: Vec<Value> = all.iter().map(|n| note_json(n, &w)).collect();
@@ -91,13 +102,9 @@ fn list_notes(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 
 /// `POST /agent/api/tasks/{TaskSid}/notes` with `Body` (and `Kind=wrapup` for the wrap-up's).
 fn add_note(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let w = me(app, req)?;
-    let (r, t) = owned(app, &w, req.param("TaskSid"))?;
-    if r.status == ReservationStatus::Pending {
-        return Err(ApiError::conflict(
-            "Accept the reservation before writing notes",
-        ));
-    }
+    let (w, t) = accepted(app, req, || {
+        ApiError::conflict("Accept the reservation before writing notes")
+    })?;
     let conv = chat_of(&t)?;
     let kind = req.form.get("Kind").unwrap_or("note");
     if kind != "note" && kind != "wrapup" {
@@ -149,13 +156,9 @@ fn earlier(conn: &Connection, t: &Task, conv: &str) -> Result<Vec<String>, ApiEr
 
 /// `GET /agent/api/tasks/{TaskSid}/customer`: who this is and their earlier conversations.
 fn customer(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let w = me(app, req)?;
-    let (r, t) = owned(app, &w, req.param("TaskSid"))?;
-    if r.status == ReservationStatus::Pending {
-        return Err(ApiError::forbidden(
-            "Accept the reservation to see the customer",
-        ));
-    }
+    let (_, t) = accepted(app, req, || {
+        ApiError::forbidden("Accept the reservation to see the customer")
+    })?;
     let conv = chat_of(&t)?;
     let body = app.store.read(|c| {
         let contact = contact_of(c, &t, &conv)?;
@@ -201,13 +204,9 @@ fn customer(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 /// `GET /agent/api/tasks/{TaskSid}/customer/{ConversationSid}/messages`: an earlier
 /// conversation of the task's contact (or the task's own), read-only.
 fn earlier_messages(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let w = me(app, req)?;
-    let (r, t) = owned(app, &w, req.param("TaskSid"))?;
-    if r.status == ReservationStatus::Pending {
-        return Err(ApiError::forbidden(
-            "Accept the reservation to see the customer",
-        ));
-    }
+    let (_, t) = accepted(app, req, || {
+        ApiError::forbidden("Accept the reservation to see the customer")
+    })?;
     let conv = chat_of(&t)?;
     let want = req.param("ConversationSid");
     let missing = || ApiError::not_found(&format!("/agent/api/tasks/{}/customer/{want}", t.sid));

@@ -3,22 +3,58 @@
 use crate::store::Result;
 use rusqlite::{params, Connection};
 
-/// Live tasks grouped by `(status, priority)`, in a workspace or one queue.
+/// Which live tasks a real-time figure counts: a workspace's, one queue's or one workflow's.
+#[derive(Debug, Clone, Copy)]
+pub enum LiveScope<'a> {
+    Workspace,
+    Queue(&'a str),
+    Workflow(&'a str),
+}
+
+impl<'a> LiveScope<'a> {
+    /// The scope's condition on `tr_tasks` (as `?2`, so each scope keeps its own plan and index).
+    fn filter(self) -> (&'static str, Option<&'a str>) {
+        match self {
+            LiveScope::Workspace => ("?2 IS NULL", None),
+            LiveScope::Queue(q) => ("queue_sid = ?2", Some(q)),
+            LiveScope::Workflow(w) => ("workflow_sid = ?2", Some(w)),
+        }
+    }
+}
+
+/// Live tasks grouped by `(status, priority)`, in the scope.
 pub fn live_tasks(
     conn: &Connection,
     ws: &str,
-    queue_sid: Option<&str>,
+    scope: LiveScope,
 ) -> Result<Vec<(String, i64, i64)>> {
-    let mut stmt = conn.prepare_cached(
+    let (filter, sid) = scope.filter();
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT assignment_status, priority, COUNT(*) FROM tr_tasks
-         WHERE workspace_sid = ?1 AND (?2 IS NULL OR queue_sid = ?2)
+         WHERE workspace_sid = ?1 AND {filter}
            AND assignment_status IN ('pending','reserved','assigned','wrapping')
-         GROUP BY assignment_status, priority",
-    )?;
-    let rows = stmt.query_map(params![ws, queue_sid], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })?;
+         GROUP BY assignment_status, priority"
+    ))?;
+    let rows = stmt.query_map(params![ws, sid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The longest-waiting (pending or reserved) task in the scope: `(sid, created_at)`.
+pub fn oldest_waiting(
+    conn: &Connection,
+    ws: &str,
+    scope: LiveScope,
+) -> Result<Option<(String, i64)>> {
+    let (filter, sid) = scope.filter();
+    crate::store::optional(
+        conn.prepare_cached(&format!(
+            "SELECT sid, created_at FROM tr_tasks
+             WHERE workspace_sid = ?1 AND {filter}
+               AND assignment_status IN ('pending','reserved')
+             ORDER BY created_at LIMIT 1"
+        ))?
+        .query_row(params![ws, sid], |r| Ok((r.get(0)?, r.get(1)?))),
+    )
 }
 
 /// Workers holding a live task of the workspace (or one queue), by reservation status
@@ -41,25 +77,6 @@ pub fn busy_workers(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The longest-waiting (pending or reserved) task: `(sid, created_at)`.
-pub fn oldest_waiting(
-    conn: &Connection,
-    ws: &str,
-    queue_sid: Option<&str>,
-) -> Result<Option<(String, i64)>> {
-    crate::store::optional(
-        conn.prepare_cached(
-            "SELECT sid, created_at FROM tr_tasks
-         WHERE workspace_sid = ?1 AND (?2 IS NULL OR queue_sid = ?2)
-           AND assignment_status IN ('pending','reserved')
-         ORDER BY created_at LIMIT 1",
-        )?
-        .query_row(params![ws, queue_sid], |r| Ok((r.get(0)?, r.get(1)?))),
-    )
-}
-
-/// Events per type in `[start, end]` for a workspace; `related` restricts to events whose
-/// payload field (chosen by code, e.g. `TaskQueueSid`) equals the value.
 pub fn event_counts(
     conn: &Connection,
     ws: &str,
@@ -137,40 +154,6 @@ pub fn first_seq_at(conn: &Connection, at: i64) -> Result<i64> {
 }
 
 /// Live tasks of one workflow grouped by `(status, priority)`.
-pub fn live_tasks_of_workflow(
-    conn: &Connection,
-    ws: &str,
-    workflow_sid: &str,
-) -> Result<Vec<(String, i64, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT assignment_status, priority, COUNT(*) FROM tr_tasks
-         WHERE workspace_sid = ?1 AND workflow_sid = ?2
-           AND assignment_status IN ('pending','reserved','assigned','wrapping')
-         GROUP BY assignment_status, priority",
-    )?;
-    let rows = stmt.query_map(params![ws, workflow_sid], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// The longest-waiting (pending or reserved) task of one workflow: `(sid, created_at)`.
-pub fn oldest_waiting_of_workflow(
-    conn: &Connection,
-    ws: &str,
-    workflow_sid: &str,
-) -> Result<Option<(String, i64)>> {
-    crate::store::optional(
-        conn.prepare_cached(
-            "SELECT sid, created_at FROM tr_tasks
-             WHERE workspace_sid = ?1 AND workflow_sid = ?2
-               AND assignment_status IN ('pending','reserved')
-             ORDER BY created_at LIMIT 1",
-        )?
-        .query_row(params![ws, workflow_sid], |r| Ok((r.get(0)?, r.get(1)?))),
-    )
-}
-
 /// Which tasks a cumulative figure counts: a queue's, a workflow's, a worker's, or all.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TaskScope<'a> {
