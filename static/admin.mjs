@@ -50,7 +50,12 @@ async function show() {
   // `#view/arg?query`: the query (a view's own state, e.g. a search) is the view's to read.
   const [name, ...rest] = (location.hash.slice(1).split("?")[0] || "dashboard").split("/");
   const view = views[name] || views.dashboard;
-  for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("active", a.getAttribute("href") === `#${name}`);
+  for (const a of document.querySelectorAll("#nav a")) {
+    const here = a.getAttribute("href") === `#${name in views ? name : "dashboard"}`;
+    a.classList.toggle("active", here);
+    if (here) { a.setAttribute("aria-current", "page"); document.getElementById("here").textContent = a.textContent; } else a.removeAttribute("aria-current");
+  }
+  menu(false);
   // Each page renders into its own box: a page still loading when the person moves on fills a
   // box nobody sees, never the next page. The last page's toast leaves with it (unless it is
   // the word on the action that brought the person here, a moment ago).
@@ -110,6 +115,20 @@ document.getElementById("logout").addEventListener("click", async () => {
 });
 
 window.addEventListener("hashchange", () => { if (ctx.accountSid) show(); });
+
+// The phone's menu: the Menu button opens the views over the page; a choice, Escape or a click
+// outside closes it.
+function menu(open) {
+  document.getElementById("nav").classList.toggle("open", open);
+  document.getElementById("menu").setAttribute("aria-expanded", String(open));
+}
+document.getElementById("menu").addEventListener("click", (ev) => {
+  ev.stopPropagation();
+  menu(!document.getElementById("nav").classList.contains("open"));
+});
+document.getElementById("nav").addEventListener("click", (ev) => { if (ev.target.closest("a")) menu(false); });
+document.addEventListener("click", (ev) => { if (!ev.target.closest("#nav")) menu(false); });
+document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") menu(false); });
 
 // A reload keeps the session (the cookie); the CSRF token is fetched again.
 fetch("/admin/api/session", { credentials: "same-origin" })

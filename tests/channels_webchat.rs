@@ -328,3 +328,52 @@ fn the_agents_end_reaches_the_customer_and_a_new_chat_keeps_the_history() {
     let joined = poll.join().unwrap().expect(200).json();
     assert_eq!(joined["agent"], "Alice Smith", "{joined}");
 }
+
+/// The serving agent is named to the customer whether or not they are (yet) a participant: the
+/// janitor adds them after the acceptance, so their first words can come first. Here the
+/// participant is removed again; the accepted reservation still says who serves the chat.
+#[test]
+fn the_serving_agent_is_named_without_being_a_participant() {
+    let s = TestServer::start();
+    publish(
+        &s,
+        &flow_named(&s, "Webchat Flow"),
+        &greeting_flow(GREETING),
+    );
+    let tr = Tr::default(&s);
+    tr.worker("alice", json!({"full_name": "Alice Smith"}));
+    let (conv, token) = start_chat(&s, "Carol", &[("Body", "Hello, I need help")]);
+    let task = wait_until(WAIT, || tasks_of(&tr, &conv).into_iter().next());
+    accept(&tr, task["sid"].as_str().unwrap());
+    wait_participant(&s, &conv, "alice");
+    let parts = s
+        .get(&format!("/v1/Conversations/{conv}/Participants"))
+        .expect(200)
+        .json();
+    let alice = parts["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["identity"] == "alice")
+        .unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.delete(&format!("/v1/Conversations/{conv}/Participants/{alice}"))
+        .expect(204);
+    s.post(
+        &format!("/v1/Conversations/{conv}/Messages"),
+        &[("Author", "alice"), ("Body", "Hi Carol, Alice here.")],
+    )
+    .expect(201);
+    let said = chat_get(&s, &conv, &token, "Wait=0").expect(200).json();
+    let mine = said["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["author"] == "alice")
+        .cloned()
+        .unwrap_or_else(|| panic!("alice's message: {said}"));
+    assert_eq!(mine["author_name"], "Alice Smith", "{said}");
+    assert_eq!(said["agent"], "Alice Smith", "{said}");
+}

@@ -193,14 +193,18 @@ pub fn status(conn: &Connection, chat: &WebChat) -> Result<ChatStatus> {
             .map_or_else(|| "Agent".to_string(), display_name))
     };
     // The agent of a task: the worker whose reservation of it was accepted.
-    let agent_of = |task_sid: &str| -> Result<Option<String>> {
+    let worker_of = |task_sid: &str| -> Result<Option<String>> {
         use crate::states::ReservationStatus as R;
-        crate::store::taskrouter::reservations::of_task(conn, task_sid)?
-            .into_iter()
-            .rev()
-            .find(|r| matches!(r.status, R::Accepted | R::Wrapping | R::Completed))
-            .map(|r| worker_name(&r.worker_sid))
-            .transpose()
+        Ok(
+            crate::store::taskrouter::reservations::of_task(conn, task_sid)?
+                .into_iter()
+                .rev()
+                .find(|r| matches!(r.status, R::Accepted | R::Wrapping | R::Completed))
+                .map(|r| r.worker_sid),
+        )
+    };
+    let agent_of = |task_sid: &str| -> Result<Option<String>> {
+        worker_of(task_sid)?.map(|w| worker_name(&w)).transpose()
     };
     // The agents in the conversation by identity (messages carry the identity as the author).
     let window = crate::store::Window {
@@ -217,6 +221,15 @@ pub fn status(conn: &Connection, chat: &WebChat) -> Result<ChatStatus> {
             (&p.identity, attrs.get("worker_sid").and_then(Value::as_str))
         {
             names.push((identity.clone(), worker_name(worker_sid)?));
+        }
+    }
+    // The serving agent can speak before the janitor has made them a participant: their
+    // identity names them too.
+    if let Some(worker_sid) = last.map(|t| worker_of(&t.task_sid)).transpose()?.flatten() {
+        if let Some(identity) = super::integrations::worker_identity(conn, &worker_sid)? {
+            if !names.iter().any(|(i, _)| *i == identity) {
+                names.push((identity, worker_name(&worker_sid)?));
+            }
         }
     }
     let ended = state == crate::states::ConversationState::Closed || (!open && by_agent);

@@ -20,13 +20,15 @@ export async function signIn(t, name, viewport) {
 
 /** Centre of an element's box in page coordinates. */
 async function centre(page, selector) {
-  // The canvas redraws when validation answers; a box read during a redraw is asked again.
-  for (let i = 0; i < 20; i++) {
-    const b = await page.locator(selector).first().boundingBox().catch(() => null);
+  // The canvas redraws when validation answers; a box read during a redraw is asked again,
+  // for as long as any other wait (a loaded machine answers validation late).
+  const until = Date.now() + 10000;
+  while (Date.now() < until) {
+    const b = await page.locator(selector).first().boundingBox({ timeout: 1000 }).catch(() => null);
     if (b) return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
     await page.waitForTimeout(50);
   }
-  throw new Error(`${selector} has no box`);
+  throw new Error(`${selector} has no box after 10 s`);
 }
 
 async function pointerDrag(page, from, to) {

@@ -241,6 +241,32 @@ export async function adminScenarios(t) {
     });
   }
 
+  await scenario("the console's menu: grouped beside the page; on a phone, a Menu button opens it and a choice closes it", async () => {
+    await page.goto(`${t.BASE}/admin#queues`);
+    await page.waitForSelector('#nav a[aria-current="page"][href="#queues"]');
+    assert(await page.isVisible('#nav a[href="#system"]'), "every view is listed beside the page at 1360 px");
+    assert(!(await page.isVisible("#menu")), "no Menu button on a wide screen");
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      assert(!(await page.isVisible('#nav a[href="#system"]')), "the menu is closed on a phone");
+      assert((await page.textContent("#here")) === "Queues", "the header names the page");
+      await page.click("#menu");
+      await page.waitForSelector('#nav.open a[href="#hours"]');
+      assert((await page.getAttribute("#menu", "aria-expanded")) === "true", "the button says the menu is open");
+      await shot(page, "admin-menu-390");
+      await page.click('#nav a[href="#hours"]');
+      await waitFor("the menu to close on the new page", async () =>
+        !(await page.isVisible('#nav a[href="#system"]')) && (await page.textContent("#here")) === "Hours");
+      await page.click("#menu");
+      await page.keyboard.press("Escape");
+      assert(!(await page.isVisible('#nav a[href="#system"]')), "Escape closes the menu");
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert(width <= 390, `no sideways scroll at 390 px (${width})`);
+    } finally {
+      await page.setViewportSize({ width: 1360, height: 900 });
+    }
+  });
+
   await scenario("admin signs out and the session is gone", async () => {
     // Signing out while the dashboard is refreshing: what is in flight is dropped, and nothing
     // asks the server afterwards with the session that is gone (each would be a 401 in the
