@@ -731,7 +731,38 @@ CREATE TABLE tr_task_history (
 CREATE INDEX tr_task_history_report ON tr_task_history(workspace_sid, created_at, queue_sid, worker_sid, answered_at, wrapup_at, ended_at, outcome, wrapup_code);
 CREATE INDEX tr_task_history_by_conversation ON tr_task_history(conversation_sid) WHERE conversation_sid IS NOT NULL;
 
--- step 24: Api 2010 Messages and Calls (issue 18 item 6): what an integration texted or rang through /2010-04-01/Accounts/{AC}/Messages.json and Calls.json; each is carried to the carrier by an outbox row (outbound_sid) and moved through its states by the carrier's status callbacks (or the simulated carrier when none is configured); status_callback is the caller's URL, told of each state
+-- step 24: console users and roles, and the audit log (issue 17 item 4): admins, supervisors and agents with their own passwords (salted, iterated like agent_credentials), invited by an admin through a one-time code (only its hash kept, with its expiry); an agent user is a TaskRouter worker (worker_sid) whose desk password the invite sets. The audit log keeps who changed which flow, workflow, queue, worker, user or setting and when, with the names as they were
+CREATE TABLE console_users (
+    sid           TEXT PRIMARY KEY,
+    login         TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    worker_sid    TEXT,
+    salt          TEXT,
+    password_hash TEXT,
+    invite_hash   TEXT UNIQUE,
+    invite_expires_at INTEGER,
+    created_by    TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE TABLE audit_log (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    at            INTEGER NOT NULL,
+    actor_sid     TEXT NOT NULL,
+    actor_name    TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    resource_sid  TEXT,
+    resource_name TEXT,
+    details       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_by_actor ON audit_log(actor_sid, seq);
+CREATE INDEX audit_log_by_kind ON audit_log(kind, seq);
+CREATE INDEX audit_log_by_resource ON audit_log(resource_sid, seq) WHERE resource_sid IS NOT NULL;
+
+-- step 25: Api 2010 Messages and Calls (issue 18 item 6): what an integration texted or rang through /2010-04-01/Accounts/{AC}/Messages.json and Calls.json; each is carried to the carrier by an outbox row (outbound_sid) and moved through its states by the carrier's status callbacks (or the simulated carrier when none is configured); status_callback is the caller's URL, told of each state
 CREATE TABLE api_messages (
     sid          TEXT PRIMARY KEY,
     from_address TEXT NOT NULL,
