@@ -10,6 +10,7 @@ pub mod api_messages;
 pub mod callbacks;
 pub mod channels;
 pub mod park;
+pub mod reports;
 pub mod schedules;
 pub mod studio;
 pub mod supervisor;
@@ -37,6 +38,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(admin::routes());
     all.extend(supervisor::routes());
     all.extend(transcripts::routes());
+    all.extend(reports::routes());
     all.extend(users::routes());
     all.extend(agent::routes());
     // Studio's own REST (`/v2/…`); its flow webhook and `/v1/Profiles` are switchboard's.

@@ -1,4 +1,4 @@
-//! The `api_messages` table (schema step 25): messages an integration sent through the Api 2010
+//! The `api_messages` table (schema step 26): messages an integration sent through the Api 2010
 //! `Messages.json`, each carried to the carrier by one outbox row (`outbound_sid`).
 
 use super::json_col;
