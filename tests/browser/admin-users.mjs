@@ -151,10 +151,12 @@ export async function usersScenarios(t) {
   await scenario("the supervisor signs out; the session is gone after a reload", async () => {
     await sp.goto(`${t.BASE}/admin#floor`);
     await sp.waitForSelector("#console:not(.hidden)");
-    await sp.click("#logout");
+    // Signing out reloads the page itself; wait for that load, then open the console again.
+    await Promise.all([sp.waitForEvent("load"), sp.click("#logout")]);
     await sp.waitForSelector("#login:not(.hidden)");
-    await sp.reload();
+    await sp.goto(`${t.BASE}/admin#floor`);
     await sp.waitForSelector("#login:not(.hidden)");
+    assert(await sp.isHidden("#console"), "no console without a session");
     await sp.fill("#sid", "sue@office.example");
     await sp.fill("#token", "wrong-password");
     await sp.click("#login-form button");
