@@ -14,6 +14,7 @@ import { agentDeskToolsScenarios } from "./agentdesk-tools.mjs";
 import { customerWaitScenarios } from "./chat-customer-wait.mjs";
 import { floorScenarios } from "./admin-floor.mjs";
 import { transcriptScenarios } from "./admin-floor-transcripts.mjs";
+import { reportsScenarios } from "./admin-reports.mjs";
 
 const browser = await launch();
 try {
@@ -45,7 +46,9 @@ try {
   const groups = [adminScenarios, studioCanvasScenarios, wiringScenarios, agentScenarios, chatScenarios, customerChatScenarios,
     agentDeskScenarios, hoursScenarios, agentDeskTransferScenarios, agentDeskToolsScenarios, customerWaitScenarios,
     // Last: their agents match every queue (they end offline).
-    floorScenarios, transcriptScenarios];
+    floorScenarios, transcriptScenarios,
+    // After every other: it moves the server's clock.
+    reportsScenarios];
   for (const group of groups) {
     if (only.length && !only.includes(group.name)) continue;
     await group({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });
