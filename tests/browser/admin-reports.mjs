@@ -14,6 +14,8 @@ export async function reportsScenarios(t) {
   };
   const advance = (ms) => ok(rest("POST", "/__test/clock", { AdvanceMs: String(ms) }), "clock");
 
+  // Frozen while the history is made, the clock moves only when moved: every time is exact.
+  await ok(rest("POST", "/__test/clock", { Freeze: "true" }), "freeze");
   const list = await ok(rest("GET", "/v1/Workspaces?FriendlyName=Flex%20Task%20Assignment"), "workspaces");
   const ws = list.workspaces[0].sid;
   const tr = (p) => `/v1/Workspaces/${ws}${p}`;
@@ -27,14 +29,17 @@ export async function reportsScenarios(t) {
     const r = await ok(rest("GET", tr(`/Tasks/${task}/Reservations`)), "reservations");
     return r.reservations.find((x) => x.reservation_status === "pending");
   });
+  // Each step at a set instant from the chat's start.
+  const at = (ms) => ok(rest("POST", "/__test/clock", { Now: String(ms) }), "clock");
   const chat = async (name, waitMs, code) => {
+    const t0 = (await advance(1000)).now;
     const task = await ok(rest("POST", tr("/Tasks"), { WorkflowSid: wf.sid, Attributes: JSON.stringify({ name, channelType: "web" }) }), "task");
     const r = await reservation(task.sid);
-    await advance(waitMs);
+    await at(t0 + waitMs);
     await ok(rest("POST", tr(`/Tasks/${task.sid}/Reservations/${r.sid}`), { ReservationStatus: "accepted" }), "accept");
-    await advance(240_000);
+    await at(t0 + waitMs + 240_000);
     await ok(rest("POST", tr(`/Tasks/${task.sid}/Reservations/${r.sid}`), { ReservationStatus: "wrapping" }), "wrap-up");
-    await advance(30_000);
+    await at(t0 + waitMs + 270_000);
     await ok(rest("POST", tr(`/Tasks/${task.sid}`), { AssignmentStatus: "completed", WrapupCode: code }), "complete");
   };
   await chat("Ada", 12_000, "sold");
@@ -43,7 +48,7 @@ export async function reportsScenarios(t) {
   await advance(40_000);
   await ok(rest("POST", tr(`/Tasks/${gone.sid}`), { AssignmentStatus: "canceled", Reason: "customer left" }), "cancel");
   await ok(rest("POST", tr(`/Workers/${rita.sid}`), { ActivitySid: offline }), "offline");
-  const now = (await advance(0)).now;
+  const now = (await ok(rest("POST", "/__test/clock", { Freeze: "false" }), "run")).now;
 
   const { page, ctx } = await context(browser, "reports");
   await page.setViewportSize({ width: 1366, height: 768 });
