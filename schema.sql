@@ -813,3 +813,10 @@ INSERT INTO tr_report_codes (workspace_sid, by_worker, subject, slot, code, task
 INSERT INTO tr_report_codes (workspace_sid, by_worker, subject, slot, code, tasks)
     SELECT workspace_sid, 1, worker_sid, created_at / 900000, wrapup_code, COUNT(*)
     FROM tr_task_history WHERE wrapup_code IS NOT NULL AND worker_sid IS NOT NULL GROUP BY 1, 3, 4, 5;
+-- step 26: report rollups read one row per slot (issue 17 item 3): the wrap-up code counts move into tr_report_slots.codes (a JSON object, code → tasks, NULL for none), so an agents report of a month over a million tasks reads 144,000 rows instead of 720,000
+ALTER TABLE tr_report_slots ADD COLUMN codes TEXT;
+UPDATE tr_report_slots SET codes = (
+    SELECT NULLIF(json_group_object(c.code, c.tasks), '{}') FROM tr_report_codes c
+    WHERE c.workspace_sid = tr_report_slots.workspace_sid AND c.by_worker = tr_report_slots.by_worker
+      AND c.slot = tr_report_slots.slot AND c.subject = tr_report_slots.subject AND c.tasks != 0);
+DROP TABLE tr_report_codes;

@@ -65,7 +65,11 @@ impl Clock {
     pub fn now_ms(&self) -> i64 {
         #[cfg(debug_assertions)]
         {
-            let frozen = self.moved.frozen_ms.0.load(std::sync::atomic::Ordering::SeqCst);
+            let frozen = self
+                .moved
+                .frozen_ms
+                .0
+                .load(std::sync::atomic::Ordering::SeqCst);
             if frozen != i64::MIN {
                 return frozen;
             }
@@ -291,7 +295,10 @@ mod tests {
         assert_eq!(clock.freeze(false), 1_796_000_000_000);
         std::thread::sleep(std::time::Duration::from_millis(5));
         let running = clock.now_ms();
-        assert!(running > 1_796_000_000_000 && running < 1_796_000_001_000, "it runs on from there");
+        assert!(
+            running > 1_796_000_000_000 && running < 1_796_000_001_000,
+            "it runs on from there"
+        );
     }
 
     #[test]

@@ -30,12 +30,19 @@ fn move_clock(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         None => None,
         Some("true") => Some(true),
         Some("false") => Some(false),
-        Some(v) => return Err(ApiError::bad_param("Freeze", format!("{v:?} is not true or false"))),
+        Some(v) => {
+            return Err(ApiError::bad_param(
+                "Freeze",
+                format!("{v:?} is not true or false"),
+            ))
+        }
     };
     if let Some(f) = freeze {
         let now = app.clock.freeze(f);
         if req.form.get("AdvanceMs").is_none() && req.form.get("Now").is_none() {
-            return Ok(Reply::ok(json!({ "now": now, "now_iso": crate::clock::iso8601(now) })).into());
+            return Ok(
+                Reply::ok(json!({ "now": now, "now_iso": crate::clock::iso8601(now) })).into(),
+            );
         }
     }
     let advance: Option<i64> = req.form.parse("AdvanceMs")?;
