@@ -48,11 +48,13 @@ assets! {
     "/static/studio-liquid.mjs" => JS "studio-liquid.mjs",
     "/static/studio-editor.mjs" => JS "studio-editor.mjs",
     "/static/admin-floor.mjs" => JS "admin-floor.mjs",
+    "/static/admin-tasks.mjs" => JS "admin-tasks.mjs",
     "/static/admin-transcripts.mjs" => JS "admin-transcripts.mjs",
     "/static/admin-reports.mjs" => JS "admin-reports.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
     "/static/agent-transfer.mjs" => JS "agent-transfer.mjs",
     "/static/agent-tools.mjs" => JS "agent-tools.mjs",
+    "/static/agent-beyond.mjs" => JS "agent-beyond.mjs",
     "/static/chat.mjs" => JS "chat.mjs",
     "/static/chat.css" => CSS "chat.css",
 }

@@ -1,4 +1,4 @@
-//! The report rollups (issue 17 item 3, schema steps 25–26): `tr_report_slots` holds what the
+//! The report rollups (issue 17 item 3, schema steps 25 and 27): `tr_report_slots` holds what the
 //! tasks created in one quarter hour add to their queue's row and to their agent's row, their
 //! wrap-up codes counted in the row's `codes`. `routing::history` keeps them with the history row in
 //! one transaction: it reads the row's `Contribution` before and after a change and applies the
@@ -217,7 +217,7 @@ pub fn apply(conn: &Connection, c: &Contribution, k: i64) -> Result<()> {
     Ok(())
 }
 
-/// Computes workspace `ws`'s rollups again from its history rows (what schema steps 25–26 did
+/// Computes workspace `ws`'s rollups again from its history rows (what schema steps 25 and 27 did
 /// for the rows before them), in a few statements: for a history loaded in bulk (the benchmark
 /// suite) or a repair. `sla_met` is kept as the rows have it.
 pub fn rebuild(conn: &Connection, ws: &str) -> Result<()> {

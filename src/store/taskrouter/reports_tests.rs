@@ -1,4 +1,4 @@
-//! Schema steps 25–26's backfill sums the history rows from before it exactly as `contribution` and
+//! Schema steps 25 and 27's backfill sums the history rows from before it exactly as `contribution` and
 //! `apply` do for the rows after it.
 
 use super::*;
@@ -79,7 +79,7 @@ fn the_backfill_sums_rows_as_the_live_rollup_does() {
             .unwrap();
         }
     };
-    // Before step 25: the rows exist, then steps 25 and 26 backfill them.
+    // Before step 25: the rows exist, then steps 25 and 27 backfill them.
     let mut old = Connection::open_in_memory().unwrap();
     crate::store::migrate::migrate_to(&mut old, 24).unwrap();
     seed(&old);
