@@ -52,6 +52,7 @@ assets! {
     "/static/admin-transcripts.mjs" => JS "admin-transcripts.mjs",
     "/static/admin-users.mjs" => JS "admin-users.mjs",
     "/static/admin-audit.mjs" => JS "admin-audit.mjs",
+    "/static/admin-reports.mjs" => JS "admin-reports.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
     "/static/agent-transfer.mjs" => JS "agent-transfer.mjs",
     "/static/agent-tools.mjs" => JS "agent-tools.mjs",

@@ -82,6 +82,9 @@ export async function usersScenarios(t) {
     for (const page of ["users", "audit", "system"]) {
       assert(!(await sp.isVisible(`#nav a[href="#${page}"]`)), `no ${page} in a supervisor's menu`);
     }
+    for (const page of ["floor", "conversations", "reports"]) {
+      assert(await sp.isVisible(`#nav a[href="#${page}"]`), `${page} in a supervisor's menu`);
+    }
     await sp.click('#nav a[href="#floor"]');
     await sp.waitForSelector('#floor-agents tr[data-agent="Uma Users"]');
     await sp.locator('#floor-agents tr[data-agent="Uma Users"] select').selectOption({ label: "Available" });
