@@ -21,6 +21,10 @@ export function signInParams(who, secret) {
 export function applyRole(session, ctx) {
   ctx.role = session.role || "admin";
   document.body.dataset.role = ctx.role;
+  // A menu group of admin pages only has nothing left for another role.
+  for (const g of document.querySelectorAll("#nav .nav-group")) {
+    g.classList.toggle("hidden", ctx.role !== "admin" && ![...g.querySelectorAll("a")].some((a) => !a.hasAttribute("data-admin-only")));
+  }
   const who = document.getElementById("who");
   if (session.user_sid) {
     who.textContent = `${session.name} · ${ctx.role}`;
