@@ -730,3 +730,34 @@ CREATE TABLE tr_task_history (
 );
 CREATE INDEX tr_task_history_report ON tr_task_history(workspace_sid, created_at, queue_sid, worker_sid, answered_at, wrapup_at, ended_at, outcome, wrapup_code);
 CREATE INDEX tr_task_history_by_conversation ON tr_task_history(conversation_sid) WHERE conversation_sid IS NOT NULL;
+
+-- step 24: console users and roles, and the audit log (issue 17 item 4): admins, supervisors and agents with their own passwords (salted, iterated like agent_credentials), invited by an admin through a one-time code (only its hash kept, with its expiry); an agent user is a TaskRouter worker (worker_sid) whose desk password the invite sets. The audit log keeps who changed which flow, workflow, queue, worker, user or setting and when, with the names as they were
+CREATE TABLE console_users (
+    sid           TEXT PRIMARY KEY,
+    login         TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    worker_sid    TEXT,
+    salt          TEXT,
+    password_hash TEXT,
+    invite_hash   TEXT UNIQUE,
+    invite_expires_at INTEGER,
+    created_by    TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE TABLE audit_log (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    at            INTEGER NOT NULL,
+    actor_sid     TEXT NOT NULL,
+    actor_name    TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    resource_sid  TEXT,
+    resource_name TEXT,
+    details       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_by_actor ON audit_log(actor_sid, seq);
+CREATE INDEX audit_log_by_kind ON audit_log(kind, seq);
+CREATE INDEX audit_log_by_resource ON audit_log(resource_sid, seq) WHERE resource_sid IS NOT NULL;

@@ -11,6 +11,12 @@ pub use crate::store::accounts::{Account, ApiKey};
 pub enum Principal {
     Account,
     ApiKey(String),
+    /// A console user signed in with their own password (`users`): an admin or a supervisor.
+    User {
+        sid: String,
+        name: String,
+        role: crate::states::UserRole,
+    },
 }
 
 /// Returns the account, creating it (with a fresh Auth Token) if the database has none.

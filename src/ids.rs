@@ -52,6 +52,8 @@ pub enum Prefix {
     Schedule,
     /// A parked conversation (switchboard's own, issue 22).
     Park,
+    /// A console user: admin, supervisor or agent (switchboard's own, issue 17).
+    ConsoleUser,
 }
 
 impl Prefix {
@@ -100,6 +102,7 @@ impl Prefix {
             Prefix::Receipt => "DY",
             Prefix::Schedule => "BH",
             Prefix::Park => "PK",
+            Prefix::ConsoleUser => "UA",
         }
     }
 }

@@ -43,6 +43,7 @@ pub mod schedules;
 pub mod states;
 pub mod store;
 pub mod timers;
+pub mod users;
 pub mod voice;
 
 use crate::core::Core;

@@ -323,3 +323,49 @@ mod tests {
         assert_eq!(e.to_string(), "unknown CallStatus \"on-hold\"");
     }
 }
+
+text_enum!(
+    /// A console user's role (issue 17): an admin changes anything; a supervisor watches and acts
+    /// on the floor and reads reports and conversations but changes no configuration; an agent
+    /// is a TaskRouter worker signing in at the desktop.
+    UserRole {
+        Admin => "admin",
+        Supervisor => "supervisor",
+        Agent => "agent",
+    }
+);
+
+text_enum!(
+    /// A console user's status: `invited` until the invite is taken up, then `active`;
+    /// `disabled` signs in no more.
+    UserStatus {
+        Invited => "invited",
+        Active => "active",
+        Disabled => "disabled",
+    }
+);
+
+text_enum!(
+    /// What an audit entry says was done.
+    AuditAction {
+        Created => "created",
+        Updated => "updated",
+        Deleted => "deleted",
+        Invited => "invited",
+        Joined => "joined",
+    }
+);
+
+text_enum!(
+    /// What kind of thing an audit entry is about.
+    AuditKind {
+        Flow => "flow",
+        Workflow => "workflow",
+        Queue => "queue",
+        Worker => "worker",
+        User => "user",
+        Setting => "setting",
+        Task => "task",
+        Execution => "execution",
+    }
+);

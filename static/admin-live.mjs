@@ -41,7 +41,8 @@ export async function dashboard(root, ctx) {
       updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
     } finally {
       busy = false;
-      if (again) { again = false; refresh(); }
+      // A refresh asked for meanwhile; its failure (a sign-out in between) is the next tick's.
+      if (again) { again = false; refresh().catch(() => {}); }
     }
   }
   // Waiting times grow without events; a slow tick keeps "longest wait" honest. The stops are

@@ -57,8 +57,8 @@ pub fn challenge(headers: &[(String, String)]) -> &'static str {
 pub fn require_account(app: &App, req: &Req, client: IpAddr) -> Result<Principal, ApiError> {
     let Some(header) = req.header("Authorization") else {
         if session::has_cookie(req, session::Kind::Admin) {
-            session::require(app, req, session::Kind::Admin)?;
-            return Ok(Principal::Account);
+            let s = session::require(app, req, session::Kind::Admin)?;
+            return session::principal_of(app, &s);
         }
         return Err(ApiError::unauthorized());
     };

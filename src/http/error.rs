@@ -279,3 +279,16 @@ impl From<crate::routing::Error> for ApiError {
         }
     }
 }
+
+impl From<crate::users::Error> for ApiError {
+    fn from(e: crate::users::Error) -> ApiError {
+        use crate::users::Error as E;
+        match e {
+            E::Invalid(param, problem) => ApiError::bad_param(param, problem),
+            E::NotFound(what) => ApiError::not_found(&what),
+            E::Conflict(m) => ApiError::conflict(m),
+            E::Gone(m) => ApiError::new(410, code::NOT_FOUND, m),
+            E::Store(e) => e.into(),
+        }
+    }
+}

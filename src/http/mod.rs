@@ -7,6 +7,7 @@
 mod app;
 pub use app::App;
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod conn;
 pub mod conn_answer;
@@ -21,6 +22,7 @@ pub mod limits;
 pub mod park;
 pub mod proxy;
 pub mod request;
+pub mod roles;
 pub mod router;
 pub mod session;
 pub mod web;
@@ -107,7 +109,11 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, incoming: Incomin
     let outcome = match decode(app, router, &mut rq) {
         Ok((req, handler, pattern)) => {
             route = pattern;
-            run_handler(app, handler, &req)
+            let outcome = run_handler(app, handler, &req);
+            if let Outcome::Reply(reply) = &outcome {
+                audit::after(app, &req, pattern, reply);
+            }
+            outcome
         }
         Err(e) => Outcome::Reply(Reply::error(&e)),
     };
@@ -226,7 +232,9 @@ fn decode(
         },
     };
     if route.access == Access::Account {
-        req.principal = Some(auth::require_account(app, &req, client)?);
+        let principal = auth::require_account(app, &req, client)?;
+        // The form is decoded below; the role check needs it, so it runs after that.
+        req.principal = Some(principal);
     }
     let content_type = req
         .header("Content-Type")
@@ -242,6 +250,9 @@ fn decode(
         req.form = Params::decode(&req.body)
             .map_err(|e| ApiError::bad_request(format!("Malformed request body: {e}")))?;
         encoding::check_names(&req.path, &req.form)?;
+    }
+    if let Some(p) = &req.principal {
+        roles::check(p, method, route.pattern, &req)?;
     }
     if route.limit == Some(Limit::Webhook) {
         // A request the carrier signed never waits behind unsigned traffic from its address.

@@ -132,6 +132,24 @@ pub fn check_csrf(req: &Req, session: &Session) -> Result<(), ApiError> {
     }
 }
 
+/// Who an admin-console session stands for: the account (signed in with its credentials) or a
+/// console user, who must still be active (a disabled user's session opens nothing).
+pub fn principal_of(app: &App, s: &Session) -> Result<crate::account::Principal, ApiError> {
+    use crate::account::Principal;
+    if !s.subject.starts_with(ids::Prefix::ConsoleUser.as_str()) {
+        return Ok(Principal::Account);
+    }
+    let user = crate::users::find(app, &s.subject)?
+        .filter(|u| u.status == crate::states::UserStatus::Active)
+        .filter(|u| u.role != crate::states::UserRole::Agent)
+        .ok_or_else(ApiError::unauthorized)?;
+    Ok(Principal::User {
+        sid: user.sid,
+        name: user.name,
+        role: user.role,
+    })
+}
+
 /// Ends the request's session (sign-out).
 pub fn end(app: &App, req: &Req, kind: Kind) -> Result<(), ApiError> {
     if let Some(token) = cookie(req, kind.cookie()) {

@@ -24,6 +24,7 @@ pub mod studio;
 pub mod taskrouter;
 pub mod timers;
 pub mod transcripts;
+pub mod users;
 pub mod voice;
 
 pub use error::{Error, ErrorKind, Result};

@@ -70,20 +70,42 @@ fn unlock_admin(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     Ok(Reply::ok(json!({ "sid": sid, "unlocked": true })).into())
 }
 
-/// `POST /admin/api/session` with `AccountSid` + `AuthToken` (or an API key SID + secret).
-/// Failed attempts back off per SID (`http::limits::Backoff`): 429 while it waits.
+/// `POST /admin/api/session` with `AccountSid` + `AuthToken` (or an API key SID + secret), or a
+/// console user's `Login` + `Password` (`users`). Failed attempts back off per SID or login
+/// (`http::limits::Backoff`): 429 while it waits.
 fn sign_in(app: &App, req: &Req) -> Result<Outcome, ApiError> {
-    let user = req.form.require("AccountSid")?;
-    let pass = req.form.require("AuthToken")?;
-    let key = session::backoff_key(Kind::Admin, user);
-    session::check_backoff(app, &key)?;
-    if account::authenticate(&app.store, user, pass)?.is_none() {
-        app.sign_in_backoff.failed(&key);
-        return Err(ApiError::unauthorized());
-    }
-    app.sign_in_backoff.clear(&key);
-    let (token, s) = session::create(app, Kind::Admin, &app.account_sid)?;
-    Ok(Reply::created(session_json(app, &s))
+    let subject = match req.form.get("Login") {
+        Some(login) => {
+            let pass = req.form.require("Password")?;
+            let key = session::backoff_key(Kind::Admin, &login.trim().to_lowercase());
+            session::check_backoff(app, &key)?;
+            let Some(user) = crate::users::authenticate(app, login, pass)? else {
+                app.sign_in_backoff.failed(&key);
+                return Err(ApiError::unauthorized());
+            };
+            app.sign_in_backoff.clear(&key);
+            user.sid
+        }
+        None => {
+            let user = req.form.require("AccountSid")?;
+            let pass = req.form.require("AuthToken")?;
+            let key = session::backoff_key(Kind::Admin, user);
+            session::check_backoff(app, &key)?;
+            if account::authenticate(&app.store, user, pass)?.is_none() {
+                app.sign_in_backoff.failed(&key);
+                return Err(ApiError::unauthorized());
+            }
+            app.sign_in_backoff.clear(&key);
+            app.account_sid.clone()
+        }
+    };
+    signed_in(app, req, &subject)
+}
+
+/// Starts an admin-console session for `subject` (the account or a user): 201 with the cookie.
+pub fn signed_in(app: &App, req: &Req, subject: &str) -> Result<Outcome, ApiError> {
+    let (token, s) = session::create(app, Kind::Admin, subject)?;
+    Ok(Reply::created(session_json(app, &s)?)
         .with_header(
             "Set-Cookie",
             session::set_cookie(app, req, Kind::Admin, &token),
@@ -96,7 +118,7 @@ fn sign_in(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 /// can read), or `{"signed_in": false}` (a 200, so a signed-out page logs no failed request).
 fn whoami(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let body = match session::current(app, req, Kind::Admin)? {
-        Some(s) => session_json(app, &s),
+        Some(s) => session_json(app, &s).unwrap_or_else(|_| json!({ "signed_in": false })),
         None => json!({ "signed_in": false }),
     };
     Ok(Reply::ok(body)
@@ -115,13 +137,23 @@ fn sign_out(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         .into())
 }
 
-fn session_json(app: &App, s: &store::sessions::Session) -> Value {
-    json!({
+/// The session as the page reads it, with who is signed in and their role (the page hides what
+/// the role cannot do); a session of a user disabled since is an error.
+fn session_json(app: &App, s: &store::sessions::Session) -> Result<Value, ApiError> {
+    let principal = session::principal_of(app, s)?;
+    let (user_sid, name) = match &principal {
+        account::Principal::User { sid, name, .. } => (Some(sid.clone()), name.clone()),
+        _ => (None, "Account owner".to_string()),
+    };
+    Ok(json!({
         "signed_in": true,
         "account_sid": app.account_sid,
         "csrf_token": s.csrf_token,
         "date_expires": iso8601(s.expires_at),
-    })
+        "role": crate::http::roles::role_of(&principal),
+        "user_sid": user_sid,
+        "name": name,
+    }))
 }
 
 /// `POST /admin/api/workers/{WorkerSid}/password` with `Password`: the worker's agent sign-in.
@@ -142,7 +174,7 @@ fn password_state(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 }
 
 /// 404 unless `sid` names a worker.
-fn worker_exists(app: &App, sid: &str) -> Result<(), ApiError> {
+pub(crate) fn worker_exists(app: &App, sid: &str) -> Result<(), ApiError> {
     let missing = || ApiError::not_found(&format!("/Workers/{sid}"));
     if !crate::ids::is_sid(crate::ids::Prefix::Worker, sid) {
         return Err(missing());

@@ -17,6 +17,7 @@ pub mod taskrouter;
 #[cfg(debug_assertions)]
 pub mod test_clock;
 pub mod transcripts;
+pub mod users;
 pub mod voice;
 
 use super::encoding::{page_json, PageRequest};
@@ -34,6 +35,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(admin::routes());
     all.extend(supervisor::routes());
     all.extend(transcripts::routes());
+    all.extend(users::routes());
     all.extend(agent::routes());
     // Studio's own REST (`/v2/…`); its flow webhook and `/v1/Profiles` are switchboard's.
     all.extend(studio::routes().into_iter().map(|mut r| {
