@@ -761,3 +761,55 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_actor ON audit_log(actor_sid, seq);
 CREATE INDEX audit_log_by_kind ON audit_log(kind, seq);
 CREATE INDEX audit_log_by_resource ON audit_log(resource_sid, seq) WHERE resource_sid IS NOT NULL;
+-- step 25: report rollups (issue 17 item 3): what each task of tr_task_history adds to its queue's and its agent's quarter hour of creation (Unix ms / 900000, so a report in any time zone whose offset is a multiple of 15 minutes sums whole slots), kept in the transaction that changes the history row (routing::history: the row's contribution before and after); sla_met is judged when the task is first answered, against its queue's service level threshold then (Flex Configuration queue_stats_configuration, as Flex's queue stats do); rows from before this step are backfilled with Flex's default 60 s
+ALTER TABLE tr_task_history ADD COLUMN sla_met INTEGER;
+UPDATE tr_task_history SET sla_met = (answered_at - created_at) <= 60000 WHERE answered_at IS NOT NULL;
+CREATE TABLE tr_report_slots (
+    workspace_sid TEXT NOT NULL,
+    by_worker    INTEGER NOT NULL,
+    subject      TEXT NOT NULL,
+    slot         INTEGER NOT NULL,
+    offered      INTEGER NOT NULL DEFAULT 0,
+    handled      INTEGER NOT NULL DEFAULT 0,
+    abandoned    INTEGER NOT NULL DEFAULT 0,
+    within_sla   INTEGER NOT NULL DEFAULT 0,
+    wait_ms      INTEGER NOT NULL DEFAULT 0,
+    handle_n     INTEGER NOT NULL DEFAULT 0,
+    handle_ms    INTEGER NOT NULL DEFAULT 0,
+    wrap_n       INTEGER NOT NULL DEFAULT 0,
+    wrap_ms      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (workspace_sid, by_worker, slot, subject)
+) WITHOUT ROWID;
+CREATE TABLE tr_report_codes (
+    workspace_sid TEXT NOT NULL,
+    by_worker    INTEGER NOT NULL,
+    subject      TEXT NOT NULL,
+    slot         INTEGER NOT NULL,
+    code         TEXT NOT NULL,
+    tasks        INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (workspace_sid, by_worker, slot, subject, code)
+) WITHOUT ROWID;
+INSERT INTO tr_report_slots (workspace_sid, by_worker, subject, slot, offered, handled, abandoned,
+        within_sla, wait_ms, handle_n, handle_ms, wrap_n, wrap_ms)
+    SELECT workspace_sid, 0, COALESCE(queue_sid, ''), created_at / 900000, COUNT(*),
+        COUNT(answered_at), SUM(answered_at IS NULL AND ended_at IS NOT NULL), SUM(sla_met IS 1),
+        TOTAL(answered_at - created_at), SUM(answered_at IS NOT NULL AND ended_at IS NOT NULL),
+        TOTAL(CASE WHEN answered_at IS NOT NULL THEN ended_at - answered_at END),
+        SUM(answered_at IS NOT NULL AND wrapup_at IS NOT NULL AND ended_at IS NOT NULL),
+        TOTAL(CASE WHEN answered_at IS NOT NULL AND wrapup_at IS NOT NULL THEN ended_at - wrapup_at END)
+    FROM tr_task_history GROUP BY 1, 3, 4;
+INSERT INTO tr_report_slots (workspace_sid, by_worker, subject, slot, offered, handled, abandoned,
+        within_sla, wait_ms, handle_n, handle_ms, wrap_n, wrap_ms)
+    SELECT workspace_sid, 1, worker_sid, created_at / 900000, 0,
+        COUNT(answered_at), 0, SUM(sla_met IS 1),
+        TOTAL(answered_at - created_at), SUM(answered_at IS NOT NULL AND ended_at IS NOT NULL),
+        TOTAL(CASE WHEN answered_at IS NOT NULL THEN ended_at - answered_at END),
+        SUM(answered_at IS NOT NULL AND wrapup_at IS NOT NULL AND ended_at IS NOT NULL),
+        TOTAL(CASE WHEN answered_at IS NOT NULL AND wrapup_at IS NOT NULL THEN ended_at - wrapup_at END)
+    FROM tr_task_history WHERE worker_sid IS NOT NULL GROUP BY 1, 3, 4;
+INSERT INTO tr_report_codes (workspace_sid, by_worker, subject, slot, code, tasks)
+    SELECT workspace_sid, 0, COALESCE(queue_sid, ''), created_at / 900000, wrapup_code, COUNT(*)
+    FROM tr_task_history WHERE wrapup_code IS NOT NULL GROUP BY 1, 3, 4, 5;
+INSERT INTO tr_report_codes (workspace_sid, by_worker, subject, slot, code, tasks)
+    SELECT workspace_sid, 1, worker_sid, created_at / 900000, wrapup_code, COUNT(*)
+    FROM tr_task_history WHERE wrapup_code IS NOT NULL AND worker_sid IS NOT NULL GROUP BY 1, 3, 4, 5;

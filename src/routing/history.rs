@@ -8,6 +8,7 @@
 
 use crate::events::EventType;
 use crate::store::taskrouter::history as db;
+use crate::store::taskrouter::reports as rollup;
 use crate::store::Result;
 use rusqlite::Connection;
 use serde_json::Value;
@@ -29,6 +30,49 @@ pub fn record(conn: &Connection, kind: EventType, ws: &str, d: &Value, at: i64) 
     let Some(task) = text(d, "TaskSid") else {
         return Ok(());
     };
+    if !matches!(
+        kind,
+        EventType::TaskCreated
+            | EventType::TaskQueueEntered
+            | EventType::TaskQueueMoved
+            | EventType::ReservationAccepted
+            | EventType::TaskWrapup
+            | EventType::ReservationWrapup
+            | EventType::TaskCompleted
+            | EventType::TaskCanceled
+            | EventType::TaskDeleted
+            | EventType::TaskSystemDeleted
+            | EventType::ReservationCreated
+    ) {
+        return Ok(());
+    }
+    if matches!(kind, EventType::ReservationCreated) {
+        return change(conn, kind, ws, task, d, at);
+    }
+    // The report rollups follow the row: what it added before this event is taken back and
+    // what it adds now is added, in this transaction (`store::taskrouter::reports`).
+    let before = rollup::contribution(conn, task)?;
+    change(conn, kind, ws, task, d, at)?;
+    let after = rollup::contribution(conn, task)?;
+    if before != after {
+        if let Some(b) = &before {
+            rollup::apply(conn, b, -1)?;
+        }
+        if let Some(a) = &after {
+            rollup::apply(conn, a, 1)?;
+        }
+    }
+    Ok(())
+}
+
+fn change(
+    conn: &Connection,
+    kind: EventType,
+    ws: &str,
+    task: &str,
+    d: &Value,
+    at: i64,
+) -> Result<()> {
     match kind {
         EventType::TaskCreated => {
             let a = attributes(d);
@@ -51,7 +95,11 @@ pub fn record(conn: &Connection, kind: EventType, ws: &str, d: &Value, at: i64) 
             None => Ok(()),
         },
         EventType::ReservationAccepted => match text(d, "WorkerSid") {
-            Some(w) => db::answered(conn, task, ws, w, text(d, "TaskQueueSid"), at),
+            Some(w) => {
+                let queue = text(d, "TaskQueueSid");
+                let sla_s = super::reports::sla_seconds(conn, ws, queue)?;
+                db::answered(conn, task, ws, w, queue, at, sla_s * 1000)
+            }
             None => Ok(()),
         },
         EventType::TaskWrapup | EventType::ReservationWrapup => db::wrapping(conn, task, ws, at),

@@ -29,6 +29,7 @@ pub mod history;
 pub mod payload;
 pub mod queues;
 pub mod repair;
+pub mod reports;
 pub mod reservations;
 pub mod routes;
 pub mod seed;

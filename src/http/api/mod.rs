@@ -9,6 +9,7 @@ pub mod agent_transfer;
 pub mod callbacks;
 pub mod channels;
 pub mod park;
+pub mod reports;
 pub mod schedules;
 pub mod studio;
 pub mod supervisor;
@@ -35,6 +36,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(admin::routes());
     all.extend(supervisor::routes());
     all.extend(transcripts::routes());
+    all.extend(reports::routes());
     all.extend(users::routes());
     all.extend(agent::routes());
     // Studio's own REST (`/v2/…`); its flow webhook and `/v1/Profiles` are switchboard's.

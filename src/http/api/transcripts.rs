@@ -150,7 +150,7 @@ fn search(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 
 /// One CSV field: quoted when needed; a leading `= + - @` is defused so a spreadsheet shows the
 /// text instead of running it.
-fn csv_field(v: &Value) -> String {
+pub fn csv_field(v: &Value) -> String {
     let s = match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),

@@ -75,7 +75,9 @@ pub fn reserved(conn: &Connection, sid: &str, ws: &str, reservation: &str, at: i
     Ok(())
 }
 
-/// `worker_sid` accepted the task at `at`; the first answer is the one that counts.
+/// `worker_sid` accepted the task at `at`; the first answer is the one that counts, and is
+/// judged then against the service level threshold `sla_ms` (`sla_met`, schema step 25).
+#[allow(clippy::too_many_arguments)]
 pub fn answered(
     conn: &Connection,
     sid: &str,
@@ -83,13 +85,15 @@ pub fn answered(
     worker_sid: &str,
     queue_sid: Option<&str>,
     at: i64,
+    sla_ms: i64,
 ) -> Result<()> {
     ensure(conn, sid, ws, at)?;
     conn.prepare_cached(
         "UPDATE tr_task_history SET worker_sid = ?2, queue_sid = COALESCE(?3, queue_sid),
+           sla_met = CASE WHEN answered_at IS NULL THEN ?4 - created_at <= ?5 ELSE sla_met END,
            answered_at = COALESCE(answered_at, ?4) WHERE task_sid = ?1",
     )?
-    .execute(params![sid, worker_sid, queue_sid, at])?;
+    .execute(params![sid, worker_sid, queue_sid, at, sla_ms])?;
     Ok(())
 }
 

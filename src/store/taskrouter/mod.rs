@@ -10,6 +10,7 @@ pub mod dispositions;
 pub mod floor;
 pub mod history;
 pub mod queues;
+pub mod reports;
 pub mod reservations;
 pub mod stats;
 pub mod tasks;
