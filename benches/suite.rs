@@ -2,7 +2,9 @@
 //! figure is printed beside the floor measured in the same run on the same machine:
 //! - floor A: raw SQLite single-row insert transactions per second (rusqlite, WAL, same `synchronous`);
 //! - floor B: a bare tiny_http server with the same thread count answering a fixed JSON body,
-//!   loaded by the same in-repo load generator.
+//!   loaded by the same in-repo load generator;
+//! - floor C: the rows one task create → reservation writes (captured from the real code),
+//!   replayed as plain prepared SQL, one store write per task, on a copy of the same database.
 //!
 //! Scenarios (issue 8's numbering): 1–2 task create → reservation at three backlog sizes and both
 //! `synchronous` settings (library core), 3 authenticated GET of a task at 64 connections,
@@ -14,6 +16,8 @@
 //! `1,3,6`) runs only some scenarios; `BENCH_BACKLOG_MAX` (default 100000), `BENCH_WAITING`
 //! (default 5000) and `BENCH_COLD_TASKS` (default 1000000) shrink the big fixtures.
 
+#[path = "scenarios/floor_c.rs"]
+mod floor_c;
 #[path = "loadgen.rs"]
 mod loadgen;
 #[path = "scenarios/messaging.rs"]
@@ -301,6 +305,41 @@ fn main() {
                 );
                 rates.push((backlog, o.rate));
                 routing::wait_quiet(&app, Duration::from_secs(60));
+                if i == 0 && enabled(1) {
+                    // Floor C: the same create's rows as plain SQL, on a copy of this database.
+                    let pattern = floor_c::capture(&app, &f.ws);
+                    let (ins, upd, tables) = pattern.shape();
+                    let floor = floor_c::measure(
+                        &app,
+                        &dir,
+                        Sync::Normal,
+                        &pattern,
+                        routing::CREATORS,
+                        dur,
+                    );
+                    row(
+                        "floor C: one create's rows as plain SQL (normal)",
+                        format!("{ins} inserts + {upd} updates, {tables} tables"),
+                        format!("{floor:.0} tx/s"),
+                        pct(floor, floor_normal),
+                        "(of floor A)",
+                    );
+                    row(
+                        "1. create→reserved vs floor C (normal)",
+                        format!("{:.0}/s", o.rate),
+                        format!("{floor:.0} tx/s"),
+                        pct(o.rate, floor),
+                        ">=60% C, >=15% A",
+                    );
+                    println!("  (floor C writes: {})", pattern.detail());
+                    if pattern.deleted > 0 {
+                        println!(
+                            "  (the create also deleted {} rows, not replayed)",
+                            pattern.deleted
+                        );
+                    }
+                    routing::wait_quiet(&app, Duration::from_secs(60));
+                }
             }
             fixtures.push(f);
         }

@@ -3,6 +3,7 @@
 // of filters and queues chosen by name; the server's expression errors are shown),
 // activities, task channels, and tasks with their events. Twilio's TaskRouter v1 shapes.
 import { api, attrs, el, h, listAll, pretty, toast, duration } from "/static/common.mjs";
+import * as tasksPage from "/static/admin-tasks.mjs";
 
 async function wsPath(ctx) {
   const ws = await ctx.workspace();
@@ -301,22 +302,6 @@ export async function channels(root, ctx) {
     table("channels", ["Unique name", "Name", "Optimized routing"], rows)));
 }
 
-export async function tasks(root, ctx, [sid]) {
-  const base = await wsPath(ctx);
-  if (sid) return task(root, base, sid);
-  const list = await listAll(`${base}/Tasks`, "tasks", 200);
-  const rows = list.map((t) => h("tr", {}, h("td", {}, h("a", { href: `#tasks/${t.sid}`, text: t.sid, class: "mono" })), el("td", t.assignment_status, `badge ${t.assignment_status}`),
-    el("td", t.task_channel_unique_name), el("td", t.task_queue_friendly_name || ""), el("td", duration(t.age || 0)), el("td", pretty(attrs(t.attributes)).slice(0, 100), "mono")));
-  root.append(h("section", { class: "card" }, el("h2", "Tasks"),
-    list.length ? table("tasks", ["Task", "Status", "Channel", "Queue", "Age", "Attributes"], rows) : el("p", "No tasks.", "muted")));
-}
-
-async function task(root, base, sid) {
-  const [t, events] = await Promise.all([api("GET", `${base}/Tasks/${sid}`), listAll(`${base}/Events?TaskSid=${sid}`, "events", 500)]);
-  const rows = events.map((e) => h("tr", {}, el("td", e.event_date, "muted"), el("td", e.event_type, "mono"), el("td", e.description)));
-  root.append(h("section", { class: "card" }, h("div", { class: "row" }, h("a", { href: "#tasks", text: "← Tasks" }), el("h2", `Task ${t.sid}`), el("span", t.assignment_status, `badge ${t.assignment_status}`)),
-    h("div", { class: "grid2" }, h("div", {}, el("h3", "Attributes"), el("pre", pretty(attrs(t.attributes)))),
-      h("div", {}, el("h3", "Details"), table("task-details", ["Field", "Value"], [["Channel", t.task_channel_unique_name], ["Queue", t.task_queue_friendly_name], ["Priority", t.priority], ["Reason", t.reason], ["Age", duration(t.age || 0)], ["Created", t.date_created]]
-        .map(([k, v]) => h("tr", {}, el("th", k), el("td", v ?? ""))))))),
-  h("section", { class: "card" }, el("h2", "Events"), table("task-events", ["When", "Event", "Description"], rows)));
+export async function tasks(root, ctx, rest) {
+  return tasksPage.view(root, await wsPath(ctx), rest);
 }

@@ -48,6 +48,7 @@ assets! {
     "/static/studio-liquid.mjs" => JS "studio-liquid.mjs",
     "/static/studio-editor.mjs" => JS "studio-editor.mjs",
     "/static/admin-floor.mjs" => JS "admin-floor.mjs",
+    "/static/admin-tasks.mjs" => JS "admin-tasks.mjs",
     "/static/admin-transcripts.mjs" => JS "admin-transcripts.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
     "/static/agent-transfer.mjs" => JS "agent-transfer.mjs",

@@ -156,9 +156,23 @@ export async function adminScenarios(t) {
         Number(await page.textContent('#status-totals [data-status="pending"] b')) > before);
       await shot(page, "admin-dashboard");
       // The task and its events in the console.
+      // The Tasks pages in words: the task by its customer, its life as sentences, no SID
+      // outside the folded technical details.
       await page.goto(`${t.BASE}/admin#tasks`);
-      await page.click(`#tasks a:text("${created.json.sid}")`);
-      await waitFor("the task's events", async () => (await page.textContent("#task-events")).includes("task.created"));
+      await page.waitForSelector(`#tasks a[data-task="${created.json.sid}"]`);
+      await shot(page, "admin-tasks");
+      await page.click(`#tasks a[data-task="${created.json.sid}"]`);
+      await waitFor("the task's life", async () => (await page.textContent("#task-events")).includes("Came in"));
+      const life = await page.textContent("#task-events");
+      assert(life.includes("Waiting in queue Everyone"), `the queue in words: ${life}`);
+      assert((await page.textContent("#task-attributes")).includes("dashboard"), "the attributes as fields");
+      const visible = await page.evaluate(() => {
+        const copy = document.querySelector("#view").cloneNode(true);
+        copy.querySelectorAll("details").forEach((d) => d.remove());
+        return copy.textContent;
+      });
+      assert(!/\b(WT|WR|WK|WQ|WW)[0-9a-f]{32}\b/.test(visible), `no SID where a person reads: ${visible.slice(0, 300)}`);
+      assert(!visible.includes("{"), "no raw JSON outside the technical details");
       await shot(page, "admin-task");
       await rest("POST", `/v1/Workspaces/${ws}/Tasks/${created.json.sid}`, { AssignmentStatus: "canceled", Reason: "test over" });
     });
