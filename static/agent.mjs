@@ -10,6 +10,7 @@
 import { api, endSession, setCsrf, el, h, pretty, toast, duration, ApiError } from "/static/common.mjs";
 import * as transfer from "/static/agent-transfer.mjs";
 import * as tools from "/static/agent-tools.mjs";
+import * as beyond from "/static/agent-beyond.mjs";
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -23,6 +24,7 @@ const state = {
   seenOffers: null,    // reservation sids already announced (null until the first load)
   transferPanel: null, // { task, form }: the open transfer panel, kept over redraws
   wrapForms: new Map(),// task sid → its wrap-up form, kept over redraws
+  beyond: new Map(),   // "task sid:…" → its call back panel or park form, kept over redraws
 };
 
 /* ---------- sign-in ---------- */
@@ -222,6 +224,7 @@ async function refresh() {
       $("desk-main").classList.remove("has-task");
       $("task").replaceChildren(el("p", "That task is finished.", "muted"));
       for (const sid of [...state.wrapForms.keys()]) if (!state.work.some((x) => x.task.sid === sid)) { state.wrapForms.delete(sid); tools.forget(sid); }
+      for (const key of [...state.beyond.keys()]) if (!state.work.some((x) => key.startsWith(`${x.task.sid}:`))) state.beyond.delete(key);
     }
   }
 }
@@ -448,7 +451,7 @@ async function drawTask(r, fresh = false) {
   const details = h("dl", { class: "kv", id: "task-attributes" });
   if (isVoice) {
     details.append(el("dt", "Caller"), el("dd", a.from || a.caller || "unknown"));
-    details.append(el("dt", "Call"), el("dd", `${a.call_sid || ""} ${r.call_status ? "· " + r.call_status : ""}`.trim()));
+    if (!beyond.isCallback(t)) details.append(el("dt", "Call"), el("dd", r.call_status ? r.call_status.replace(/-/g, " ") : "connected through the office's number"));
   } else if (c.address) details.append(el("dt", "Address"), el("dd", c.address));
   if (c.queue) details.append(el("dt", "Queue"), el("dd", c.queue));
   if (c.words && c.words !== t.preview) details.append(el("dt", "Topic"), el("dd", c.words));
@@ -484,6 +487,18 @@ async function drawTask(r, fresh = false) {
   }
 
   const parts = [details];
+  // A callback's panel and a chat's park form are kept over redraws (live updates redraw often).
+  if (beyond.isCallback(t)) {
+    const key = `${t.sid}:${r.status}`;
+    if (!state.beyond.has(key)) state.beyond.set(key, beyond.callbackPanel(r, { refresh }));
+    parts.push(state.beyond.get(key));
+  }
+  let park = null;
+  if (r.status === "accepted" && t.conversation_sid && !moving) {
+    if (!state.beyond.has(`${t.sid}:park`)) state.beyond.set(`${t.sid}:park`, beyond.parkButton(r, { refresh }));
+    park = state.beyond.get(`${t.sid}:park`);
+    actions.append(park.open);
+  }
   if (t.conversation_sid) {
     const chat = fresh || !state.chats.has(t.sid) ? await loadMessages(t.sid) : state.chats.get(t.sid);
     chat.unread = 0;
@@ -511,6 +526,7 @@ async function drawTask(r, fresh = false) {
   }
   if (state.transferPanel && state.transferPanel.task === t.sid) parts.push(state.transferPanel.form);
   if (wrapForm) parts.push(wrapForm);
+  if (park) parts.push(park.form);
   if (actions.childElementCount) parts.push(actions);
   const tb = transfer.banner(r, refresh);
   const main = h("div", { class: "task-main" }, ...parts);

@@ -53,6 +53,7 @@ assets! {
     "/static/agent.mjs" => JS "agent.mjs",
     "/static/agent-transfer.mjs" => JS "agent-transfer.mjs",
     "/static/agent-tools.mjs" => JS "agent-tools.mjs",
+    "/static/agent-beyond.mjs" => JS "agent-beyond.mjs",
     "/static/chat.mjs" => JS "chat.mjs",
     "/static/chat.css" => CSS "chat.css",
 }

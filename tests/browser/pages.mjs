@@ -11,6 +11,7 @@ import { studioCanvasScenarios } from "./admin-studio.mjs";
 import { wiringScenarios } from "./admin-wiring.mjs";
 import { agentDeskTransferScenarios } from "./agentdesk-transfer.mjs";
 import { agentDeskToolsScenarios } from "./agentdesk-tools.mjs";
+import { agentDeskBeyondScenarios } from "./agentdesk-beyond.mjs";
 import { customerWaitScenarios } from "./chat-customer-wait.mjs";
 import { floorScenarios } from "./admin-floor.mjs";
 import { transcriptScenarios } from "./admin-floor-transcripts.mjs";
@@ -43,7 +44,7 @@ try {
   // the test runs them all, in this order.
   const only = (process.env.SCENARIOS || "").split(",").filter(Boolean);
   const groups = [adminScenarios, studioCanvasScenarios, wiringScenarios, agentScenarios, chatScenarios, customerChatScenarios,
-    agentDeskScenarios, hoursScenarios, agentDeskTransferScenarios, agentDeskToolsScenarios, customerWaitScenarios,
+    agentDeskScenarios, hoursScenarios, agentDeskTransferScenarios, agentDeskBeyondScenarios, agentDeskToolsScenarios, customerWaitScenarios,
     // Last: their agents match every queue (they end offline).
     floorScenarios, transcriptScenarios];
   for (const group of groups) {
