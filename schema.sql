@@ -813,3 +813,40 @@ INSERT INTO tr_report_codes (workspace_sid, by_worker, subject, slot, code, task
 INSERT INTO tr_report_codes (workspace_sid, by_worker, subject, slot, code, tasks)
     SELECT workspace_sid, 1, worker_sid, created_at / 900000, wrapup_code, COUNT(*)
     FROM tr_task_history WHERE wrapup_code IS NOT NULL AND worker_sid IS NOT NULL GROUP BY 1, 3, 4, 5;
+
+-- step 26: Api 2010 Messages and Calls (issue 18 item 6): what an integration texted or rang through /2010-04-01/Accounts/{AC}/Messages.json and Calls.json; each is carried to the carrier by an outbox row (outbound_sid) and moved through its states by the carrier's status callbacks (or the simulated carrier when none is configured); status_callback is the caller's URL, told of each state
+CREATE TABLE api_messages (
+    sid          TEXT PRIMARY KEY,
+    from_address TEXT NOT NULL,
+    to_address   TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    media_urls   TEXT NOT NULL DEFAULT '[]',
+    messaging_service_sid TEXT,
+    status       TEXT NOT NULL,
+    error_code   INTEGER,
+    error_message TEXT,
+    status_callback TEXT,
+    outbound_sid TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    sent_at      INTEGER
+);
+CREATE INDEX api_messages_created ON api_messages(created_at);
+CREATE TABLE api_calls (
+    sid          TEXT PRIMARY KEY,
+    from_address TEXT NOT NULL,
+    to_address   TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    url          TEXT,
+    method       TEXT NOT NULL DEFAULT 'POST',
+    twiml        TEXT,
+    status_callback TEXT,
+    status_callback_events TEXT NOT NULL DEFAULT '["completed"]',
+    provider_sid TEXT,
+    answered_by  TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    start_at     INTEGER,
+    end_at       INTEGER
+);
+CREATE INDEX api_calls_created ON api_calls(created_at);

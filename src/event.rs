@@ -92,6 +92,9 @@ event_types! {
     OutboundMessageQueued => "message.outbound.queued",
     OutboundMessageSent => "message.outbound.sent",
     OutboundMessageFailed => "message.outbound.failed",
+    // Api 2010 Messages and Calls (issue 18): each state an API caller's message or call reaches.
+    ApiMessageStatus => "message.api.status",
+    ApiCallStatus => "call.api.status",
     // Voice.
     CallStatusUpdated => "call.status-updated",
     // Callbacks (issue 22): a caller's request, the agent's call back and the carrier's answer.

@@ -54,6 +54,8 @@ pub enum Prefix {
     Park,
     /// A console user: admin, supervisor or agent (switchboard's own, issue 17).
     ConsoleUser,
+    /// An Api 2010 message (`SM…`, issue 18).
+    SmsMessage,
 }
 
 impl Prefix {
@@ -103,6 +105,7 @@ impl Prefix {
             Prefix::Schedule => "BH",
             Prefix::Park => "PK",
             Prefix::ConsoleUser => "UA",
+            Prefix::SmsMessage => "SM",
         }
     }
 }

@@ -274,10 +274,34 @@ text_enum!(
 
 text_enum!(
     /// Where an outbound request goes: the carrier's Messages API, or a Flex Flow's
-    /// `Integration.Url` (`external`).
+    /// `Integration.Url` (`external`); issue 18: the carrier's Calls API (`carrier-call`, `url`
+    /// the path under the carrier's account) and an API caller's status callback (`callback`,
+    /// sent through the outbound guard).
     OutboxKind {
         Carrier => "carrier",
         External => "external",
+        CarrierCall => "carrier-call",
+        Callback => "callback",
+    }
+);
+
+text_enum!(
+    /// An Api 2010 message's state (`message_enum_status` of Twilio's definition).
+    /// https://www.twilio.com/docs/messaging/api/message-resource#message-status-values
+    MessageStatus {
+        Queued => "queued",
+        Sending => "sending",
+        Sent => "sent",
+        Failed => "failed",
+        Delivered => "delivered",
+        Undelivered => "undelivered",
+        Receiving => "receiving",
+        Received => "received",
+        Accepted => "accepted",
+        Scheduled => "scheduled",
+        Read => "read",
+        PartiallyDelivered => "partially_delivered",
+        Canceled => "canceled",
     }
 );
 

@@ -72,15 +72,17 @@ const PRODUCTS: [Product; 5] = [
         floor: (30, 30),
     },
     Product {
-        label: "Api 2010 (Accounts, Keys)",
+        label: "Api 2010 (Accounts, Keys, Messages)",
         file: "twilio_api_v2010.json",
         prefix: "/api",
         in_scope: |p| {
             p == "/2010-04-01/Accounts.json"
                 || p == "/2010-04-01/Accounts/{Sid}.json"
                 || p.starts_with("/2010-04-01/Accounts/{AccountSid}/Keys")
+                || p == "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+                || p == "/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json"
         },
-        floor: (9, 8),
+        floor: (14, 13),
     },
 ];
 

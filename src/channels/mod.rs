@@ -8,7 +8,10 @@
 //! (from `task.created` events) and reacts to their events.
 
 pub mod address_configs;
+pub mod api_calls;
+pub mod api_messages;
 pub mod canned;
+pub mod carrier_status;
 pub mod chat_channels;
 pub mod checkup;
 pub mod conversations;
@@ -30,6 +33,7 @@ pub mod receipts;
 pub mod roles;
 pub mod services;
 pub mod sessions;
+pub mod simulated_carrier;
 mod studio_conversations;
 mod transfer_workflow;
 pub mod transfers;

@@ -9,7 +9,7 @@
 //! a time per target host, over one keep-alive agent; outcomes that arrive together are recorded
 //! in one commit.
 
-use super::Result;
+use super::{simulated_carrier, Result};
 use crate::core::Core;
 use crate::events::{EventType, NewEvent};
 use crate::ids::{new_sid, Prefix};
@@ -46,6 +46,50 @@ pub fn queue_carrier(
         conversation_sid,
         message_sid,
         None,
+    )
+}
+
+/// Queues an Api 2010 call request (`path` under the carrier's account: `Calls.json`, or
+/// `Calls/{CA}.json` for an update, its SID the carrier's when sent) in order per call.
+pub fn queue_carrier_call(
+    tx: &Connection,
+    app: &Core,
+    path: &str,
+    params: Value,
+    call_sid: &str,
+) -> Result<String> {
+    let kind = OutboxKind::CarrierCall;
+    queue(
+        tx,
+        app,
+        kind,
+        Some(path),
+        params,
+        Some(call_sid),
+        Some(call_sid),
+        None,
+    )
+}
+
+/// Queues a status callback to an API caller's `url` (through the outbound guard, in order per
+/// `resource_sid`, the message or call it reports on; at most 3 tries).
+pub fn queue_callback(
+    tx: &Connection,
+    app: &Core,
+    url: &str,
+    params: Value,
+    resource_sid: &str,
+) -> Result<String> {
+    let kind = OutboxKind::Callback;
+    queue(
+        tx,
+        app,
+        kind,
+        Some(url),
+        params,
+        Some(resource_sid),
+        None,
+        Some(3),
     )
 }
 
@@ -166,6 +210,10 @@ pub fn run(app: &Arc<Core>, stop: &Receiver<()>, wake: &Receiver<()>) {
     let mut warned_unconfigured = false;
     // One agent for the outbox: connections to the carrier are kept alive between messages.
     let agent = crate::outbound::http_client(crate::outbound::Options::within(ATTEMPT_TIMEOUT));
+    let guarded = crate::outbound::guarded_client(
+        crate::outbound::Options::within(ATTEMPT_TIMEOUT),
+        app.config.allow_outbound.clone(),
+    );
     let lanes = app.state::<crate::outbound::Lanes>();
     let (done_tx, done_rx) = crossbeam_channel::unbounded::<(Outbound, Outcome)>();
     let mut in_flight: HashSet<String> = HashSet::new();
@@ -199,7 +247,9 @@ pub fn run(app: &Arc<Core>, stop: &Receiver<()>, wake: &Receiver<()>) {
                 saw_later = true;
                 break;
             }
-            if o.kind == OutboxKind::Carrier && app.config.provider_url.is_none() {
+            let to_carrier = matches!(o.kind, OutboxKind::Carrier | OutboxKind::CarrierCall);
+            if to_carrier && app.config.provider_url.is_none() && !simulated_carrier::takes(app, &o)
+            {
                 if !warned_unconfigured {
                     log::warn!(
                         "outbox: SWITCHBOARD_PROVIDER_URL is not set; carrier messages wait"
@@ -220,6 +270,11 @@ pub fn run(app: &Arc<Core>, stop: &Receiver<()>, wake: &Receiver<()>) {
                 continue;
             }
             in_flight.insert(o.sid.clone());
+            let agent = if o.kind == OutboxKind::Callback {
+                &guarded
+            } else {
+                &agent
+            };
             let (app, agent, done) = (app.clone(), agent.clone(), done_tx.clone());
             lanes.submit(&lane_key(&app, &o), move || {
                 let outcome = send(&app, &agent, &o);
@@ -252,10 +307,12 @@ pub fn run(app: &Arc<Core>, stop: &Receiver<()>, wake: &Receiver<()>) {
 /// Which lane a request waits in: the carrier's, or its URL's host.
 fn lane_key(app: &Core, o: &Outbound) -> String {
     match o.kind {
-        OutboxKind::Carrier => {
+        OutboxKind::Carrier | OutboxKind::CarrierCall => {
             crate::outbound::key_of(app.config.provider_url.as_deref().unwrap_or(""))
         }
-        OutboxKind::External => crate::outbound::key_of(o.url.as_deref().unwrap_or("")),
+        OutboxKind::External | OutboxKind::Callback => {
+            crate::outbound::key_of(o.url.as_deref().unwrap_or(""))
+        }
     }
 }
 
@@ -310,6 +367,8 @@ fn record_in(tx: &Connection, app: &Core, o: &Outbound, outcome: &Outcome, now: 
                 now,
             )?;
             set_delivery(tx, o, "all", now)?;
+            super::api_messages::on_outbox(tx, app, o, None)?;
+            super::api_calls::on_outbox(tx, app, o, provider_sid.as_deref(), None)?;
             app.record(
                     tx,
                     &NewEvent::new(EventType::OutboundMessageSent, "outbound", &o.sid)
@@ -325,6 +384,8 @@ fn record_in(tx: &Connection, app: &Core, o: &Outbound, outcome: &Outcome, now: 
             if give_up {
                 db::record_attempt(tx, &o.sid, OutboxStatus::Failed, now, None, Some(e), now)?;
                 set_delivery(tx, o, "failed", now)?;
+                super::api_messages::on_outbox(tx, app, o, Some(e))?;
+                super::api_calls::on_outbox(tx, app, o, None, Some(e))?;
                 app.record(
                         tx,
                         &NewEvent::new(EventType::OutboundMessageFailed, "outbound", &o.sid)
@@ -369,7 +430,14 @@ fn set_delivery(tx: &Connection, o: &Outbound, how: &str, now: i64) -> Result<()
 }
 
 fn send(app: &Core, agent: &ureq::Agent, o: &Outbound) -> Outcome {
+    if simulated_carrier::takes(app, o) {
+        return Outcome::Sent(Some(simulated_carrier::answer(o)));
+    }
     let (url, auth) = match o.kind {
+        OutboxKind::CarrierCall => match super::api_calls::carrier_request(app, o) {
+            Some(target) => target,
+            None => return Outcome::Retry("the call is not with the carrier yet".into()),
+        },
         OutboxKind::Carrier => {
             let base = app.config.provider_url.clone().unwrap_or_default();
             let sid = app
@@ -384,7 +452,7 @@ fn send(app: &Core, agent: &ureq::Agent, o: &Outbound) -> Outcome {
             let token = app.config.provider_token.clone().unwrap_or_default();
             (url, Some(crate_basic(&sid, &token)))
         }
-        OutboxKind::External => (o.url.clone().unwrap_or_default(), None),
+        OutboxKind::External | OutboxKind::Callback => (o.url.clone().unwrap_or_default(), None),
     };
     let mut pairs: Vec<(String, String)> = o
         .params
@@ -403,13 +471,14 @@ fn send(app: &Core, agent: &ureq::Agent, o: &Outbound) -> Outcome {
                 .collect()
         })
         .unwrap_or_default();
-    if o.kind == OutboxKind::Carrier {
-        if let Some(base) = &app.config.public_url {
-            pairs.push((
-                "StatusCallback".into(),
-                format!("{}/webhooks/messaging/status", base.trim_end_matches('/')),
-            ));
-        }
+    let ours = match o.kind {
+        OutboxKind::Carrier => Some("/webhooks/messaging/status"),
+        OutboxKind::CarrierCall => Some("/webhooks/calls/status"),
+        _ => None,
+    };
+    if let (Some(base), Some(path)) = (&app.config.public_url, ours) {
+        let url = format!("{}{path}", base.trim_end_matches('/'));
+        pairs.push(("StatusCallback".into(), url));
     }
     let mut req = agent
         .post(&url)
@@ -435,7 +504,7 @@ fn send(app: &Core, agent: &ureq::Agent, o: &Outbound) -> Outcome {
             Outcome::Sent(provider_sid)
         }
         Err(ureq::Error::Status(code, _))
-            if o.kind == OutboxKind::Carrier
+            if matches!(o.kind, OutboxKind::Carrier | OutboxKind::CarrierCall)
                 && (400..500).contains(&code)
                 && code != 408
                 && code != 429 =>
@@ -469,59 +538,7 @@ fn crate_basic(user: &str, pass: &str) -> String {
     )
 }
 
-/// The carrier's status callback for a message we sent (`MessageSid` is the carrier's SID):
-/// `delivered`, `undelivered`, `failed` (or `read`) update the conversation message's delivery.
-/// Unknown SIDs are ignored.
-pub fn status_callback(
-    app: &Core,
-    provider_sid: &str,
-    status: &str,
-    error_code: Option<i64>,
-) -> Result<()> {
-    if let Some(receipt) = super::receipts::status(status) {
-        app.store.write(|tx| {
-            if let Some(o) = db::find_by_provider_sid(tx, provider_sid)? {
-                if let Some(m) = &o.message_sid {
-                    super::receipts::record_in(tx, &o.sid, m, receipt, error_code, app.now_ms())?;
-                }
-            }
-            Ok::<_, super::Error>(())
-        })?;
-    }
-    let field = match status {
-        "delivered" => "delivered",
-        "read" => "read",
-        "undelivered" => "undelivered",
-        "failed" => "failed",
-        _ => return Ok(()),
-    };
-    app.store.write(|tx| {
-        let Some(o) = db::find_by_provider_sid(tx, provider_sid)? else {
-            return Ok(());
-        };
-        let Some(sid) = &o.message_sid else {
-            return Ok(());
-        };
-        if let Some(m) = msg_db::find_by_sid(tx, sid)? {
-            let mut d = m.delivery.unwrap_or_else(|| json!({"total": 1}));
-            d[field] = json!("all");
-            if field == "delivered" || field == "read" {
-                d["sent"] = json!("all");
-            }
-            msg_db::set_delivery(tx, sid, &d, app.now_ms())?;
-            app.record(
-                tx,
-                &NewEvent::new(EventType::MessageDeliveryUpdated, "message", sid)
-                    .describe(format!("message {status}"))
-                    .data(
-                        json!({"ConversationSid": m.conversation_sid, "MessageSid": sid,
-                                 "Status": status, "ProviderSid": provider_sid}),
-                    ),
-            )?;
-        }
-        Ok(())
-    })
-}
+pub use super::carrier_status::status_callback;
 
 /// Outbox gauges for `/metrics`: requests by status, and those retrying after a failed attempt
 /// (a carrier that is down shows here while its messages wait; kinds with none answer 0).

@@ -264,6 +264,14 @@ pub fn params(
         | ("POST", "/2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json") => {
             vec![("FriendlyName", format!("oai key {n}"))]
         }
+        ("POST", "/2010-04-01/Accounts/{AccountSid}/Messages.json") => vec![
+            ("To", CUSTOMER.into()),
+            ("From", OUR_NUMBER.into()),
+            ("Body", format!("oai message {n}")),
+        ],
+        ("POST", "/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json") => {
+            vec![("Body", String::new())]
+        }
         _ => vec![],
     };
     p.into_iter().map(|(k, v)| (k.to_string(), v)).collect()

@@ -69,7 +69,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// The path's account must be ours; any other SID is simply not found.
-fn check_account(app: &App, req: &Req) -> Result<(), ApiError> {
+pub(super) fn check_account(app: &App, req: &Req) -> Result<(), ApiError> {
     if req.param("AccountSid") == app.account_sid {
         Ok(())
     } else {
@@ -78,7 +78,7 @@ fn check_account(app: &App, req: &Req) -> Result<(), ApiError> {
 }
 
 /// A 2010 list: the items under `key` and the 2010 paging fields (URIs relative to the host).
-fn list_2010(req: &Req, key: &str, page: Page<Value>, pr: PageRequest) -> Value {
+pub(super) fn list_2010(req: &Req, key: &str, page: Page<Value>, pr: PageRequest) -> Value {
     let uri = |n: u64| {
         let mut q: Vec<String> = req
             .query
@@ -122,7 +122,10 @@ fn account_json(req: &Req, a: &account::Account) -> Value {
         "date_created": rfc2822(a.created_at),
         "date_updated": rfc2822(a.updated_at),
         "uri": format!("{base}.json"),
-        "subresource_uris": {"keys": format!("{base}/Keys.json")},
+        "subresource_uris": {
+            "keys": format!("{base}/Keys.json"),
+            "messages": format!("{base}/Messages.json"),
+        },
         "url": req.url(&format!("{base}.json")),
     })
 }

@@ -120,7 +120,7 @@ pub fn record_attempt(
     conn.prepare_cached(
         "UPDATE outbound_requests SET status = ?2, attempts = attempts + 1, next_attempt_at = ?3,
              provider_sid = COALESCE(?4, provider_sid), last_error = ?5, updated_at = ?6
-         WHERE sid = ?1",
+         WHERE sid = ?1 AND status = 'queued'",
     )?
     .execute(params![
         sid,
@@ -149,4 +149,16 @@ pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
         conn.prepare_cached("SELECT status, COUNT(*) FROM outbound_requests GROUP BY status")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Fails a request that has not been sent yet (an API caller canceled it); false if it was
+/// already sent, failed or being sent for the last time.
+pub fn cancel_queued(conn: &Connection, sid: &str, why: &str, now: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE outbound_requests SET status = 'failed', last_error = ?2, updated_at = ?3
+              WHERE sid = ?1 AND status = 'queued'",
+        )?
+        .execute(params![sid, why, now])?
+        > 0)
 }
