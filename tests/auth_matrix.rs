@@ -810,9 +810,17 @@ fn carrier_webhooks_check_the_signature_when_a_token_is_configured() {
             (
                 "POST",
                 "/webhooks/voice/status".into(),
-                call_status,
+                call_status.clone(),
                 true,
                 200,
+            ),
+            // The carrier's progress of an Api 2010 call (an unknown one: ignored).
+            (
+                "POST",
+                "/webhooks/calls/status".into(),
+                call_status,
+                true,
+                204,
             ),
             ("POST", flow_path.clone(), sms(2), true, 200),
             ("POST", "/webhooks/voice/hold".into(), vec![], false, 200),

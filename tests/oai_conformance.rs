@@ -72,7 +72,7 @@ const PRODUCTS: [Product; 5] = [
         floor: (30, 30),
     },
     Product {
-        label: "Api 2010 (Accounts, Keys, Messages)",
+        label: "Api 2010 (Accounts, Keys, Messages, Calls)",
         file: "twilio_api_v2010.json",
         prefix: "/api",
         in_scope: |p| {
@@ -81,8 +81,10 @@ const PRODUCTS: [Product; 5] = [
                 || p.starts_with("/2010-04-01/Accounts/{AccountSid}/Keys")
                 || p == "/2010-04-01/Accounts/{AccountSid}/Messages.json"
                 || p == "/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json"
+                || p == "/2010-04-01/Accounts/{AccountSid}/Calls.json"
+                || p == "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json"
         },
-        floor: (14, 13),
+        floor: (19, 18),
     },
 ];
 

@@ -272,6 +272,14 @@ pub fn params(
         ("POST", "/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json") => {
             vec![("Body", String::new())]
         }
+        ("POST", "/2010-04-01/Accounts/{AccountSid}/Calls.json") => vec![
+            ("To", CUSTOMER.into()),
+            ("From", OUR_NUMBER.into()),
+            ("Twiml", "<Response><Say>oai</Say></Response>".into()),
+        ],
+        ("POST", "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json") => {
+            vec![("Status", "completed".into())]
+        }
         _ => vec![],
     };
     p.into_iter().map(|(k, v)| (k.to_string(), v)).collect()

@@ -125,6 +125,7 @@ fn account_json(req: &Req, a: &account::Account) -> Value {
         "subresource_uris": {
             "keys": format!("{base}/Keys.json"),
             "messages": format!("{base}/Messages.json"),
+            "calls": format!("{base}/Calls.json"),
         },
         "url": req.url(&format!("{base}.json")),
     })

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod agent;
 pub mod agent_desk;
 pub mod agent_transfer;
+pub mod api_calls;
 pub mod api_messages;
 pub mod callbacks;
 pub mod channels;
@@ -34,6 +35,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(system::routes());
     all.extend(Domain::Api.claim(accounts::routes()));
     all.extend(Domain::Api.claim(api_messages::routes()));
+    all.extend(api_calls::routes());
     all.extend(Domain::TaskRouter.claim(taskrouter::routes()));
     all.extend(admin::routes());
     all.extend(supervisor::routes());

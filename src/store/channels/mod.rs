@@ -3,6 +3,7 @@
 //! aggregate; the `channels` module holds the rules.
 
 pub mod address_configs;
+pub mod api_calls;
 pub mod api_messages;
 pub mod conversations;
 pub mod flex;

@@ -162,3 +162,14 @@ pub fn cancel_queued(conn: &Connection, sid: &str, why: &str, now: i64) -> Resul
         .execute(params![sid, why, now])?
         > 0)
 }
+
+/// The queued requests ordered under `key` (a conversation, or the call or message a request is
+/// about), oldest first.
+pub fn queued_for(conn: &Connection, key: &str) -> Result<Vec<Outbound>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM outbound_requests WHERE conversation_sid = ?1 AND status = 'queued'
+          ORDER BY rowid"
+    ))?;
+    let rows = stmt.query_map([key], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
