@@ -6,16 +6,11 @@
 
 const SID_IN_TEXT = /\b[A-Z]{2}[0-9a-f]{32}\b/;
 
+import { quietFloor } from "./harness.mjs";
+
 export async function agentDeskBeyondScenarios(t) {
   const { browser, context, shot, rest, assert, waitFor, scenario } = t;
-  const ws = (await rest("GET", "/v1/Workspaces")).json.workspaces.find((w) => w.friendly_name === "Flex Task Assignment");
-  const base = `/v1/Workspaces/${ws.sid}`;
-  const acts = (await rest("GET", `${base}/Activities`)).json.activities;
-  const offline = acts.find((a) => a.friendly_name === "Offline").sid;
-  const available = acts.find((a) => a.friendly_name === "Available").sid;
-  for (const w of (await rest("GET", `${base}/Workers?PageSize=100`)).json.workers) {
-    if (w.available) await rest("POST", `${base}/Workers/${w.sid}`, { ActivitySid: offline });
-  }
+  const { ws, base, offline, available } = await quietFloor();
   const pw = await rest("POST", `${base}/Workers`, { FriendlyName: "pia", Attributes: JSON.stringify({ full_name: "Pia Park", contact_uri: "client:pia" }) });
   assert(pw.status === 201, JSON.stringify(pw.json));
   await rest("POST", `/admin/api/workers/${pw.json.sid}/password`, { Password: "pia-password" });
@@ -26,10 +21,11 @@ export async function agentDeskBeyondScenarios(t) {
   const customer = await context(browser, "beyond-customer");
   const c = customer.page;
   let conv = null;
-  // Key a accepts the offer shown; a key pressed while the card is still being drawn is asked again.
+  // The offer's own Accept button (key a takes the oldest offer, which may be another group's
+  // leftover); a click while the card is being redrawn is made again.
   const accept = async (task) => {
     for (let i = 0; i < 3; i++) {
-      await a.keyboard.press("a");
+      await a.click(`#incoming .work-item[data-task="${task}"] button.accept`).catch(() => {});
       try {
         await waitFor("the task assigned", async () => (await rest("GET", `${base}/Tasks/${task}`)).json.assignment_status === "assigned", 3000);
         return;
@@ -50,7 +46,7 @@ export async function agentDeskBeyondScenarios(t) {
     await c.fill("#chat-name", "Noor Haddad");
     await c.fill("#chat-first", "Where is my order?");
     await c.click("#chat-start button");
-    const offer = a.locator("#incoming .work-item").first();
+    const offer = a.locator("#incoming .work-item", { hasText: "Noor Haddad" }).first();
     await offer.waitFor({ timeout: 15000 });
     const first = await offer.getAttribute("data-task");
     await accept(first);
@@ -68,7 +64,7 @@ export async function agentDeskBeyondScenarios(t) {
     // The customer writes again: a new task, offered to Pia first, with the whole history.
     await c.fill("#chat-text", "It is 4471");
     await c.press("#chat-text", "Enter");
-    const back = a.locator("#incoming .work-item").first();
+    const back = a.locator("#incoming .work-item", { hasText: "Noor Haddad" }).first();
     await back.waitFor({ timeout: 15000 });
     const second = await back.getAttribute("data-task");
     assert(second !== first, "a new task for the returning chat");
@@ -98,7 +94,7 @@ export async function agentDeskBeyondScenarios(t) {
     const bye = await rest("POST", "/webhooks/voice/callback?Offer=callback%2Cvoicemail", { CallSid: call, Digits: "1" });
     assert(bye.status === 200 && JSON.stringify(bye.json).includes("call you back"), JSON.stringify(bye.json));
     await rest("POST", `${base}/Workers/${pw.json.sid}`, { ActivitySid: available });
-    const item = a.locator("#incoming .work-item").first();
+    const item = a.locator("#incoming .work-item", { hasText: "Omar Caller" }).first();
     await item.waitFor({ timeout: 15000 });
     await accept(await item.getAttribute("data-task"));
     await a.waitForSelector("#callback-panel");

@@ -7,15 +7,11 @@
 
 const SID_IN_TEXT = /\b[A-Z]{2}[0-9a-f]{32}\b/;
 
+import { quietFloor } from "./harness.mjs";
+
 export async function agentDeskTransferScenarios(t) {
   const { browser, context, shot, rest, assert, waitFor, scenario } = t;
-  const ws = (await rest("GET", "/v1/Workspaces")).json.workspaces.find((w) => w.friendly_name === "Flex Task Assignment");
-  const base = `/v1/Workspaces/${ws.sid}`;
-  const acts = (await rest("GET", `${base}/Activities`)).json.activities;
-  const offline = acts.find((a) => a.friendly_name === "Offline").sid;
-  for (const w of (await rest("GET", `${base}/Workers?PageSize=100`)).json.workers) {
-    if (w.available) await rest("POST", `${base}/Workers/${w.sid}`, { ActivitySid: offline });
-  }
+  const { ws, base, offline, available } = await quietFloor();
   const queue = (await rest("GET", `${base}/TaskQueues`)).json.task_queues[0].friendly_name;
   const worker = async (login, full) => {
     const w = await rest("POST", `${base}/Workers`, { FriendlyName: login, Attributes: JSON.stringify({ full_name: full, contact_uri: `client:${login}` }) });

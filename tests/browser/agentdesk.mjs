@@ -27,16 +27,12 @@ function recorder() {
   }
 }
 
+import { quietFloor } from "./harness.mjs";
+
 export async function agentDeskScenarios(t) {
   const { browser, context, shot, rest, assert, waitFor, scenario } = t;
-  const ws = (await rest("GET", "/v1/Workspaces")).json.workspaces.find((w) => w.friendly_name === "Flex Task Assignment");
-  const base = `/v1/Workspaces/${ws.sid}`;
-  const acts = (await rest("GET", `${base}/Activities`)).json.activities;
-  const offline = acts.find((a) => a.friendly_name === "Offline").sid;
   // Only this scenario's agent takes chats.
-  for (const w of (await rest("GET", `${base}/Workers?PageSize=100`)).json.workers) {
-    if (w.available) await rest("POST", `${base}/Workers/${w.sid}`, { ActivitySid: offline });
-  }
+  const { ws, base, offline, available } = await quietFloor();
   const w = await rest("POST", `${base}/Workers`, { FriendlyName: "gwen", Attributes: JSON.stringify({ contact_uri: "client:gwen" }) });
   assert(w.status === 201, `worker gwen: ${JSON.stringify(w.json)}`);
   await rest("POST", `/admin/api/workers/${w.json.sid}/password`, { Password: "gwen-password" });

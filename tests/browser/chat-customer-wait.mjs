@@ -4,16 +4,11 @@
 // the place in line while nobody is free ("You're number 2 in line"), moving up as chats are
 // taken. 390x844 and 1366x768, screenshots of each step.
 
+import { quietFloor } from "./harness.mjs";
+
 export async function customerWaitScenarios(t) {
   const { browser, context, shot, rest, assert, waitFor, scenario } = t;
-  const ws = (await rest("GET", "/v1/Workspaces")).json.workspaces.find((w) => w.friendly_name === "Flex Task Assignment");
-  const base = `/v1/Workspaces/${ws.sid}`;
-  const acts = (await rest("GET", `${base}/Activities`)).json.activities;
-  const offline = acts.find((a) => a.friendly_name === "Offline").sid;
-  const available = acts.find((a) => a.friendly_name === "Available").sid;
-  for (const w of (await rest("GET", `${base}/Workers?PageSize=100`)).json.workers) {
-    if (w.available) await rest("POST", `${base}/Workers/${w.sid}`, { ActivitySid: offline });
-  }
+  const { ws, base, offline, available } = await quietFloor();
   const lw = await rest("POST", `${base}/Workers`, { FriendlyName: "lea", Attributes: JSON.stringify({ full_name: "Lea Brandt", contact_uri: "client:lea" }) });
   assert(lw.status === 201, JSON.stringify(lw.json));
   const ui = { webchat: {

@@ -113,3 +113,20 @@ export function finish() {
   console.log(`${results.length - results.filter((r) => r[1] !== "ok").length} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
 }
+
+/**
+ * The Flex workspace with nobody available: every available worker is set offline, so a
+ * scenario group's own agents are the only ones offered work. Its `base` path and the
+ * `offline` / `available` activity SIDs.
+ */
+export async function quietFloor() {
+  const ws = (await rest("GET", "/v1/Workspaces")).json.workspaces.find((w) => w.friendly_name === "Flex Task Assignment");
+  const base = `/v1/Workspaces/${ws.sid}`;
+  const acts = (await rest("GET", `${base}/Activities`)).json.activities;
+  const offline = acts.find((a) => a.friendly_name === "Offline").sid;
+  const available = acts.find((a) => a.friendly_name === "Available").sid;
+  for (const w of (await rest("GET", `${base}/Workers?PageSize=100`)).json.workers) {
+    if (w.available) await rest("POST", `${base}/Workers/${w.sid}`, { ActivitySid: offline });
+  }
+  return { ws, base, offline, available };
+}
