@@ -850,3 +850,10 @@ CREATE TABLE api_calls (
     end_at       INTEGER
 );
 CREATE INDEX api_calls_created ON api_calls(created_at);
+-- step 27: report rollups read one row per slot (issue 17 item 3): the wrap-up code counts move into tr_report_slots.codes (a JSON object, code → tasks, NULL for none), so an agents report of a month over a million tasks reads 144,000 rows instead of 720,000
+ALTER TABLE tr_report_slots ADD COLUMN codes TEXT;
+UPDATE tr_report_slots SET codes = (
+    SELECT NULLIF(json_group_object(c.code, c.tasks), '{}') FROM tr_report_codes c
+    WHERE c.workspace_sid = tr_report_slots.workspace_sid AND c.by_worker = tr_report_slots.by_worker
+      AND c.slot = tr_report_slots.slot AND c.subject = tr_report_slots.subject AND c.tasks != 0);
+DROP TABLE tr_report_codes;

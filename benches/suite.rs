@@ -9,12 +9,13 @@
 //! Scenarios (issue 8's numbering): 1–2 task create → reservation at three backlog sizes and both
 //! `synchronous` settings (library core), 3 authenticated GET of a task at 64 connections,
 //! 4 inbound SMS → Studio → reply at 200 conversations, 5 thousands of parked long-polls,
-//! 6 cold start over a 1,000,000-task database, 7 binary size and idle footprint (5–7 on the
-//! release binary in a process of its own).
+//! 6 cold start over a 1,000,000-task database, 7 binary size and idle footprint, 8 a month's
+//! report over 1,000,000 tasks (5–8 on the release binary in a process of its own).
 //!
 //! Environment: `BENCH_SECONDS` (default 3) sets how long each load runs; `BENCH_ONLY` (e.g.
 //! `1,3,6`) runs only some scenarios; `BENCH_BACKLOG_MAX` (default 100000), `BENCH_WAITING`
-//! (default 5000) and `BENCH_COLD_TASKS` (default 1000000) shrink the big fixtures.
+//! (default 5000), `BENCH_COLD_TASKS` and `BENCH_REPORT_TASKS` (default 1000000) shrink the big
+//! fixtures.
 
 #[path = "scenarios/floor_c.rs"]
 mod floor_c;
@@ -24,6 +25,8 @@ mod loadgen;
 mod messaging;
 #[path = "scenarios/process.rs"]
 mod process;
+#[path = "scenarios/reports.rs"]
+mod reports;
 #[path = "scenarios/routing.rs"]
 mod routing;
 
@@ -537,6 +540,30 @@ fn main() {
                 "reported",
             );
         }
+    }
+    // Scenario 8: a month's report over a million tasks (release binary, its own process).
+    if enabled(8) && release {
+        let n = env_num("BENCH_REPORT_TASKS", 1_000_000);
+        let r = reports::month_report(&dir, n);
+        for t in &r.timings {
+            row(
+                &format!("8. month report, {}k tasks, {}", r.tasks / 1000, t.what),
+                format!(
+                    "{:.1} / {:.1} / {:.1} ms, {} kB",
+                    t.first_ms,
+                    t.p50_ms,
+                    t.max_ms,
+                    t.bytes / 1000
+                ),
+                "".into(),
+                "".into(),
+                &format!("<500ms: {}", yes(t.first_ms.max(t.max_ms) < 500.0)),
+            );
+        }
+        println!(
+            "  (first / p50 / max of 20 more; history and rollups built in {:.1}s by bulk SQL)",
+            r.build_s
+        );
     }
     println!();
     println!("suite ran in {:.0}s", suite_started.elapsed().as_secs_f64());

@@ -33,11 +33,24 @@ pub struct Clock {
     moved: Arc<Moved>,
 }
 
+#[cfg(debug_assertions)]
+struct FrozenAt(std::sync::atomic::AtomicI64);
+
+#[cfg(debug_assertions)]
+impl Default for FrozenAt {
+    fn default() -> FrozenAt {
+        FrozenAt(std::sync::atomic::AtomicI64::new(i64::MIN))
+    }
+}
+
 /// How far a test build's clock was moved, and who to wake when it moves again.
 #[cfg(debug_assertions)]
 #[derive(Default)]
 struct Moved {
     offset_ms: std::sync::atomic::AtomicI64,
+    /// The instant a test froze the clock at (`freeze`); `i64::MIN` while it runs. A frozen
+    /// clock moves only when moved, so a test's seeded times are exact to the millisecond.
+    frozen_ms: FrozenAt,
     /// Poked after every move, so threads sleeping until a due time look again.
     wakers: std::sync::Mutex<Vec<crossbeam_channel::Sender<()>>>,
 }
@@ -52,6 +65,14 @@ impl Clock {
     pub fn now_ms(&self) -> i64 {
         #[cfg(debug_assertions)]
         {
+            let frozen = self
+                .moved
+                .frozen_ms
+                .0
+                .load(std::sync::atomic::Ordering::SeqCst);
+            if frozen != i64::MIN {
+                return frozen;
+            }
             wall_ms()
                 + self
                     .moved
@@ -82,20 +103,40 @@ impl Clock {
 impl Clock {
     /// Moves the clock `ms` forward (test builds only); returns the new now.
     pub fn advance(&self, ms: i64) -> i64 {
-        self.moved
-            .offset_ms
-            .fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+        use std::sync::atomic::Ordering::SeqCst;
+        let _ = self
+            .moved
+            .frozen_ms
+            .0
+            .fetch_update(SeqCst, SeqCst, |f| (f != i64::MIN).then(|| f + ms));
+        self.moved.offset_ms.fetch_add(ms, SeqCst);
         self.wake();
         self.now_ms()
     }
 
     /// Sets the clock to `now_ms` (test builds only); it runs on from there.
     pub fn set(&self, now_ms: i64) -> i64 {
-        self.moved
-            .offset_ms
-            .store(now_ms - wall_ms(), std::sync::atomic::Ordering::SeqCst);
+        use std::sync::atomic::Ordering::SeqCst;
+        let _ = self
+            .moved
+            .frozen_ms
+            .0
+            .fetch_update(SeqCst, SeqCst, |f| (f != i64::MIN).then_some(now_ms));
+        self.moved.offset_ms.store(now_ms - wall_ms(), SeqCst);
         self.wake();
         self.now_ms()
+    }
+
+    /// Stops the clock where it is (`true`, test builds only: it then moves only by `advance` /
+    /// `set`) or lets it run on from where it stands (`false`); returns the now.
+    pub fn freeze(&self, frozen: bool) -> i64 {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now_ms();
+        self.moved.offset_ms.store(now - wall_ms(), SeqCst);
+        let at = if frozen { now } else { i64::MIN };
+        self.moved.frozen_ms.0.store(at, SeqCst);
+        self.wake();
+        now
     }
 
     fn wake(&self) {
@@ -238,6 +279,26 @@ mod tests {
         assert_eq!(clock.set(1_795_000_000_000) / 1000, 1_795_000_000);
         assert!(rx.try_recv().is_ok());
         assert!(clock.now_ms() - 1_795_000_000_000 < 1_000);
+    }
+
+    #[test]
+    fn a_frozen_clock_moves_only_when_moved() {
+        let clock = Clock::system();
+        let at = clock.set(1_795_000_000_000);
+        let frozen = clock.freeze(true);
+        assert!(frozen >= at);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(clock.now_ms(), frozen, "it does not run");
+        assert_eq!(clock.advance(1_500), frozen + 1_500);
+        assert_eq!(clock.set(1_796_000_000_000), 1_796_000_000_000);
+        assert_eq!(clock.clone().now_ms(), 1_796_000_000_000);
+        assert_eq!(clock.freeze(false), 1_796_000_000_000);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let running = clock.now_ms();
+        assert!(
+            running > 1_796_000_000_000 && running < 1_796_000_001_000,
+            "it runs on from there"
+        );
     }
 
     #[test]

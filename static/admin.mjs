@@ -1,7 +1,7 @@
 // The admin console: sign-in (a session cookie; the CSRF token lives only in this page's memory),
 // then one view per hash route. Each view module renders into #view from API data, with
 // textContent only. Views: admin-studio.mjs, admin-routing.mjs, admin-live.mjs (dashboard,
-// Flex Flows, System), admin-floor.mjs (the supervisor's floor), admin-transcripts.mjs (conversations).
+// Flex Flows, System), admin-floor.mjs (the supervisor's floor), admin-transcripts.mjs (conversations), admin-reports.mjs (reports).
 import { api, endSession, setCsrf, toast, ApiError } from "/static/common.mjs";
 import * as studio from "/static/admin-studio.mjs";
 import * as routing from "/static/admin-routing.mjs";
@@ -9,6 +9,7 @@ import * as live from "/static/admin-live.mjs";
 import * as hours from "/static/admin-hours.mjs";
 import * as floor from "/static/admin-floor.mjs";
 import * as transcripts from "/static/admin-transcripts.mjs";
+import * as reports from "/static/admin-reports.mjs";
 import * as wiring from "/static/admin-wiring.mjs";
 import { checklist } from "/static/admin-firstrun.mjs";
 
@@ -21,6 +22,7 @@ const views = {
   },
   floor: floor.view,
   conversations: transcripts.view,
+  reports: reports.view,
   studio: studio.view,
   flexflows: wiring.flexFlows,
   workers: routing.workers,

@@ -1,6 +1,7 @@
 //! Issue 17, item 3: reports over the real binary — `GET /admin/api/workspaces/{WS}/reports/…`
 //! per day or hour of the office's time zone, per queue and per agent. The history is seeded with
-//! the injected clock (`set_clock` before each step), so every figure is known by construction:
+//! the injected clock, frozen (`Freeze=true`) and set before each step, so every figure is known
+//! by construction to the millisecond:
 //!
 //! | task | queue (SLA) | local (Europe/Paris) | answered after | then | ended |
 //! |---|---|---|---|---|---|
@@ -49,6 +50,8 @@ fn sid(v: &Value) -> String {
 
 fn seed(s: &TestServer) -> Seeded<'_> {
     s.set_clock(DEC1 - H);
+    // Frozen, the clock moves only when the test moves it: every time below is exact.
+    s.post("/__test/clock", &[("Freeze", "true")]).expect(200);
     let tr = Tr::new(s, "reports");
     let sales = tr.queue("sales", r#"team == "sales""#, &[]);
     let support = tr.queue("support", r#"team == "support""#, &[]);

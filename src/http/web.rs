@@ -50,6 +50,7 @@ assets! {
     "/static/admin-floor.mjs" => JS "admin-floor.mjs",
     "/static/admin-tasks.mjs" => JS "admin-tasks.mjs",
     "/static/admin-transcripts.mjs" => JS "admin-transcripts.mjs",
+    "/static/admin-reports.mjs" => JS "admin-reports.mjs",
     "/static/agent.mjs" => JS "agent.mjs",
     "/static/agent-transfer.mjs" => JS "agent-transfer.mjs",
     "/static/agent-tools.mjs" => JS "agent-tools.mjs",

@@ -249,18 +249,20 @@ pub fn report(conn: &Connection, ws: &str, by: By, range: Range) -> Result<Repor
     if let (Some(first), Some(last)) = (range.buckets.first(), range.buckets.last()) {
         let (from, to) = (first.start / SLOT_MS, last.end / SLOT_MS);
         let by_worker = by == By::Agent;
-        let index = |slot: i64| {
-            let at = slot * SLOT_MS;
-            range.buckets.partition_point(|b| b.end <= at)
-        };
-        for (slot, subject, sums) in db::slots(conn, ws, by_worker, from, to)? {
-            if let Some(b) = buckets.get_mut(index(slot)) {
-                b.entry(subject).or_default().sums.add(&sums);
+        let mut at = 0;
+        for (slot, subject, sums, codes) in db::slots(conn, ws, by_worker, from, to)? {
+            // Rows come in slot order: the interval only moves on.
+            while at < range.buckets.len() && range.buckets[at].end <= slot * SLOT_MS {
+                at += 1;
             }
-        }
-        for (slot, subject, code, n) in db::codes(conn, ws, by_worker, from, to)? {
-            if let Some(b) = buckets.get_mut(index(slot)) {
-                *b.entry(subject).or_default().codes.entry(code).or_default() += n;
+            let Some(b) = buckets.get_mut(at) else { break };
+            let f = match b.get_mut(&subject) {
+                Some(f) => f,
+                None => b.entry(subject).or_default(),
+            };
+            f.sums.add(&sums);
+            for (code, n) in codes {
+                *f.codes.entry(code).or_default() += n;
             }
         }
     }

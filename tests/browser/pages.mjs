@@ -15,6 +15,7 @@ import { agentDeskBeyondScenarios } from "./agentdesk-beyond.mjs";
 import { customerWaitScenarios } from "./chat-customer-wait.mjs";
 import { floorScenarios } from "./admin-floor.mjs";
 import { transcriptScenarios } from "./admin-floor-transcripts.mjs";
+import { reportsScenarios } from "./admin-reports.mjs";
 
 const browser = await launch();
 try {
@@ -46,7 +47,9 @@ try {
   const groups = [adminScenarios, studioCanvasScenarios, wiringScenarios, agentScenarios, chatScenarios, customerChatScenarios,
     agentDeskScenarios, hoursScenarios, agentDeskTransferScenarios, agentDeskBeyondScenarios, agentDeskToolsScenarios, customerWaitScenarios,
     // Last: their agents match every queue (they end offline).
-    floorScenarios, transcriptScenarios];
+    floorScenarios, transcriptScenarios,
+    // After every other: it moves the server's clock.
+    reportsScenarios];
   for (const group of groups) {
     if (only.length && !only.includes(group.name)) continue;
     await group({ browser, context, shot, rest, assert, waitFor, scenario, skip, BASE, SID, TOKEN });

@@ -4,7 +4,9 @@
 //! route nor a clock that can move (`clock::Clock`), so it answers 404.
 //!
 //! `AdvanceMs=N` moves the clock N ≥ 0 ms forward; `Now=…` (ISO 8601 or Unix ms) sets it. The
-//! timer thread and the outbox wake at once and fire what became due. Answers the new time.
+//! timer thread and the outbox wake at once and fire what became due. `Freeze=true` stops it
+//! until moved again (seeded times exact to the millisecond), `Freeze=false` lets it run on.
+//! Answers the new time.
 
 use crate::http::error::ApiError;
 use crate::http::request::{Method, Reply, Req};
@@ -22,6 +24,27 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn move_clock(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    // `Freeze=true` stops the clock (it then moves only when moved here), `false` lets it run;
+    // alone or before a move.
+    let freeze = match req.form.get("Freeze").map(str::trim) {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(v) => {
+            return Err(ApiError::bad_param(
+                "Freeze",
+                format!("{v:?} is not true or false"),
+            ))
+        }
+    };
+    if let Some(f) = freeze {
+        let now = app.clock.freeze(f);
+        if req.form.get("AdvanceMs").is_none() && req.form.get("Now").is_none() {
+            return Ok(
+                Reply::ok(json!({ "now": now, "now_iso": crate::clock::iso8601(now) })).into(),
+            );
+        }
+    }
     let advance: Option<i64> = req.form.parse("AdvanceMs")?;
     let now = match req.form.get("Now").map(str::trim) {
         None => None,

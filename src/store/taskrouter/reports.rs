@@ -1,6 +1,6 @@
-//! The report rollups (issue 17 item 3, schema step 25): `tr_report_slots` holds what the tasks
-//! created in one quarter hour add to their queue's row and to their agent's row; wrap-up codes
-//! are counted apart in `tr_report_codes`. `routing::history` keeps them with the history row in
+//! The report rollups (issue 17 item 3, schema steps 25 and 27): `tr_report_slots` holds what the
+//! tasks created in one quarter hour add to their queue's row and to their agent's row, their
+//! wrap-up codes counted in the row's `codes`. `routing::history` keeps them with the history row in
 //! one transaction: it reads the row's `Contribution` before and after a change and applies the
 //! difference, so a replayed event (no change) writes nothing. A month's report reads at most
 //! (slots × queues + slots × agents) small rows instead of a million tasks.
@@ -147,6 +147,8 @@ fn add_slot(
     Ok(())
 }
 
+/// Adds `k` tasks of wrap-up code `code` to a slot row's `codes` (a JSON object, code → tasks;
+/// NULL once none is left). Read and written back here, in the caller's transaction.
 fn add_code(
     conn: &Connection,
     c: &Contribution,
@@ -155,21 +157,43 @@ fn add_code(
     code: &str,
     k: i64,
 ) -> Result<()> {
+    let key = params![c.workspace_sid, by_worker, subject, c.slot];
+    let text: Option<Option<String>> = optional(
+        conn.prepare_cached(
+            "SELECT codes FROM tr_report_slots
+             WHERE workspace_sid = ?1 AND by_worker = ?2 AND subject = ?3 AND slot = ?4",
+        )?
+        .query_row(key, |r| r.get(0)),
+    )?;
+    let mut codes = parse_codes(text.flatten().as_deref());
+    match codes.iter_mut().find(|x| x.0 == code) {
+        Some(x) => x.1 += k,
+        None => codes.push((code.to_string(), k)),
+    }
+    codes.retain(|x| x.1 != 0);
+    let json = (!codes.is_empty()).then(|| {
+        serde_json::Value::Object(codes.into_iter().map(|(c, n)| (c, n.into())).collect())
+            .to_string()
+    });
     conn.prepare_cached(
-        "INSERT INTO tr_report_codes (workspace_sid, by_worker, subject, slot, code, tasks)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (workspace_sid, by_worker, slot, subject, code) DO UPDATE SET
-           tasks = tasks + excluded.tasks",
+        "UPDATE tr_report_slots SET codes = ?5
+         WHERE workspace_sid = ?1 AND by_worker = ?2 AND subject = ?3 AND slot = ?4",
     )?
-    .execute(params![
-        c.workspace_sid,
-        by_worker,
-        subject,
-        c.slot,
-        code,
-        k
-    ])?;
+    .execute(params![c.workspace_sid, by_worker, subject, c.slot, json])?;
     Ok(())
+}
+
+/// A slot row's `codes` as `(code, tasks)` pairs.
+fn parse_codes(text: Option<&str>) -> Vec<(String, i64)> {
+    match text
+        .and_then(|t| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(t).ok())
+    {
+        Some(m) => m
+            .into_iter()
+            .map(|(c, n)| (c, n.as_i64().unwrap_or(0)))
+            .collect(),
+        None => Vec::new(),
+    }
 }
 
 /// Adds `c` to the rollups `k` times (`1` to add, `-1` to take it back): to its queue's row, and
@@ -193,8 +217,59 @@ pub fn apply(conn: &Connection, c: &Contribution, k: i64) -> Result<()> {
     Ok(())
 }
 
-/// One rollup row read back: `(slot, subject, sums)`.
-pub type SlotRow = (i64, String, Sums);
+/// Computes workspace `ws`'s rollups again from its history rows (what schema steps 25 and 27 did
+/// for the rows before them), in a few statements: for a history loaded in bulk (the benchmark
+/// suite) or a repair. `sla_met` is kept as the rows have it.
+pub fn rebuild(conn: &Connection, ws: &str) -> Result<()> {
+    conn.execute("DELETE FROM tr_report_slots WHERE workspace_sid = ?1", [ws])?;
+    for (by_worker, subject, only) in [
+        (0, "COALESCE(queue_sid, '')", ""),
+        (1, "worker_sid", "AND worker_sid IS NOT NULL"),
+    ] {
+        let offered = if by_worker == 0 { "COUNT(*)" } else { "0" };
+        let abandoned = if by_worker == 0 {
+            "SUM(answered_at IS NULL AND ended_at IS NOT NULL)"
+        } else {
+            "0"
+        };
+        conn.execute(
+            &format!(
+                "INSERT INTO tr_report_slots (workspace_sid, by_worker, subject, slot, offered,
+                    handled, abandoned, within_sla, wait_ms, handle_n, handle_ms, wrap_n, wrap_ms)
+                 SELECT workspace_sid, {by_worker}, {subject}, created_at / {SLOT_MS}, {offered},
+                    COUNT(answered_at), {abandoned}, SUM(sla_met IS 1),
+                    TOTAL(answered_at - created_at),
+                    SUM(answered_at IS NOT NULL AND ended_at IS NOT NULL),
+                    TOTAL(CASE WHEN answered_at IS NOT NULL THEN ended_at - answered_at END),
+                    SUM(answered_at IS NOT NULL AND wrapup_at IS NOT NULL AND ended_at IS NOT NULL),
+                    TOTAL(CASE WHEN answered_at IS NOT NULL AND wrapup_at IS NOT NULL
+                               THEN ended_at - wrapup_at END)
+                 FROM tr_task_history WHERE workspace_sid = ?1 {only} GROUP BY 3, 4"
+            ),
+            [ws],
+        )?;
+        conn.execute(
+            &format!(
+                "WITH c AS (
+                   SELECT subject, slot, json_group_object(code, n) AS codes FROM (
+                     SELECT {subject} AS subject, created_at / {SLOT_MS} AS slot, wrapup_code AS code,
+                            COUNT(*) AS n
+                     FROM tr_task_history
+                     WHERE workspace_sid = ?1 AND wrapup_code IS NOT NULL {only}
+                     GROUP BY 1, 2, 3)
+                   GROUP BY 1, 2)
+                 UPDATE tr_report_slots SET codes = c.codes FROM c
+                 WHERE tr_report_slots.workspace_sid = ?1 AND tr_report_slots.by_worker = {by_worker}
+                   AND tr_report_slots.subject = c.subject AND tr_report_slots.slot = c.slot"
+            ),
+            [ws],
+        )?;
+    }
+    Ok(())
+}
+
+/// One rollup row read back: `(slot, subject, sums, wrap-up codes as (code, tasks))`.
+pub type SlotRow = (i64, String, Sums, Vec<(String, i64)>);
 
 /// The rollup rows of workspace `ws` by queue (`by_worker` false) or by agent, for the slots in
 /// `[from, to)`, in slot order. Rows a task moved out of (created before it entered its queue)
@@ -209,7 +284,7 @@ pub fn slots(
 ) -> Result<Vec<SlotRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT slot, subject, offered, handled, abandoned, within_sla, wait_ms, handle_n,
-                handle_ms, wrap_n, wrap_ms
+                handle_ms, wrap_n, wrap_ms, codes
          FROM tr_report_slots
          WHERE workspace_sid = ?1 AND by_worker = ?2 AND slot >= ?3 AND slot < ?4
            AND (offered != 0 OR handled != 0)
@@ -230,27 +305,11 @@ pub fn slots(
                 wrap_n: r.get(9)?,
                 wrap_ms: r.get(10)?,
             },
+            match r.get_ref(11)? {
+                rusqlite::types::ValueRef::Text(t) => parse_codes(std::str::from_utf8(t).ok()),
+                _ => Vec::new(),
+            },
         ))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// The wrap-up code counts for the same slots: `(slot, subject, code, tasks)`, codes counted
-/// zero times left out.
-pub fn codes(
-    conn: &Connection,
-    ws: &str,
-    by_worker: bool,
-    from: i64,
-    to: i64,
-) -> Result<Vec<(i64, String, String, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT slot, subject, code, tasks FROM tr_report_codes
-         WHERE workspace_sid = ?1 AND by_worker = ?2 AND slot >= ?3 AND slot < ?4 AND tasks != 0
-         ORDER BY slot",
-    )?;
-    let rows = stmt.query_map(params![ws, by_worker, from, to], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
