@@ -248,6 +248,28 @@ fn issue17_reports_per_day_per_queue_and_agent_are_exact() {
         assert!(!r["name"].as_str().unwrap().starts_with("WK"), "{r}");
     }
 
+    // The floor judges today's service level against the same thresholds: t2, answered after
+    // 60 s, is within Flex's default 60 s but not within sales' 30 s.
+    let floor = s
+        .get(&format!(
+            "/admin/api/workspaces/{}/floor?Since={}",
+            x.tr.ws,
+            enc(&switchboard::clock::iso8601(DEC1))
+        ))
+        .expect(200)
+        .json();
+    let sales = row(&floor["queues"], "sales");
+    assert_eq!(
+        (
+            &sales["sla_seconds"],
+            &sales["answered_today"],
+            &sales["answered_within_sla"]
+        ),
+        (&json!(30), &json!(2), &json!(1)),
+        "{sales}"
+    );
+    assert_eq!(row(&floor["queues"], "support")["sla_seconds"], 45);
+
     // The office's days, not UTC's: in UTC t5 (23:30 UTC) is a task of December 1.
     let utc = x.report("queues", "Start=2026-12-01&End=2026-12-03&TimeZone=UTC");
     assert_eq!(row(&utc["intervals"][0]["rows"], "support")["offered"], 2);

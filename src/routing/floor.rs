@@ -20,8 +20,9 @@ use std::collections::{HashMap, HashSet};
 /// How many live tasks the floor lists at most (a small office has tens).
 pub const MAX_TASKS: u32 = 500;
 
-/// Seconds within which an answer counts toward the service level, unless the queue says
-/// otherwise (Flex's default service level threshold).
+/// Seconds within which an answer counts toward the service level, unless the Flex
+/// Configuration's `queue_stats_configuration` says otherwise for the queue (Flex's default
+/// service level threshold; `reports::sla_seconds`).
 pub const DEFAULT_SLA_SECONDS: i64 = 60;
 
 /// The name a person reads for a worker: `full_name` from its attributes, else its name.
@@ -133,8 +134,15 @@ pub fn snapshot(conn: &Connection, ws: &str, since: i64, now: i64) -> Result<Val
         .collect();
 
     let offered: HashMap<String, i64> = db::offered_since(conn, ws, since)?.into_iter().collect();
+    // Each queue's service level threshold, as the reports judge it (`reports::sla_seconds`).
+    let mut sla = serde_json::Map::new();
+    for q in &queue_list {
+        let s = super::reports::sla_seconds(conn, ws, Some(&q.sid))?;
+        sla.insert(q.sid.clone(), s.into());
+    }
+    let thresholds = Value::Object(sla.clone()).to_string();
     let answered: HashMap<String, (i64, i64)> =
-        db::answered_since(conn, ws, since, DEFAULT_SLA_SECONDS)?
+        db::answered_since(conn, ws, since, DEFAULT_SLA_SECONDS, &thresholds)?
             .into_iter()
             .map(|(q, a, w)| (q, (a, w)))
             .collect();
@@ -183,7 +191,7 @@ pub fn snapshot(conn: &Connection, ws: &str, since: i64, now: i64) -> Result<Val
                 "offered_today": offered,
                 "answered_today": answered,
                 "answered_within_sla": within,
-                "sla_seconds": DEFAULT_SLA_SECONDS,
+                "sla_seconds": sla.get(&q.sid).cloned().unwrap_or(DEFAULT_SLA_SECONDS.into()),
                 "service_level": if offered > 0 { Some(within * 100 / offered) } else { None },
             })
         })

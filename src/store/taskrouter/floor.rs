@@ -88,24 +88,27 @@ pub fn offered_since(conn: &Connection, ws: &str, since: i64) -> Result<Vec<(Str
 }
 
 /// Tasks answered (a reservation accepted) at or after `since`, per queue, and how many of them
-/// were answered within `within_s` seconds of their creation: `(queue_sid, answered, within)`.
+/// were answered within their queue's threshold (`thresholds`: a JSON object, queue SID →
+/// seconds) or else `within_s` seconds of their creation: `(queue_sid, answered, within)`.
 /// Reads the day's `reservation.accepted` events, from the first `seq` at `since` on.
 pub fn answered_since(
     conn: &Connection,
     ws: &str,
     since: i64,
     within_s: i64,
+    thresholds: &str,
 ) -> Result<Vec<(String, i64, i64)>> {
     let from_seq = super::stats::first_seq_at(conn, since)?;
     let mut stmt = conn.prepare_cached(
-        "SELECT q, COUNT(DISTINCT task), COUNT(DISTINCT CASE WHEN age <= ?4 THEN task END) FROM (
+        "SELECT q, COUNT(DISTINCT task),
+                COUNT(DISTINCT CASE WHEN age <= COALESCE(json_extract(?5, '$.' || q), ?4) THEN task END) FROM (
            SELECT json_extract(data, '$.TaskQueueSid') AS q, json_extract(data, '$.TaskSid') AS task,
                   json_extract(data, '$.TaskAge') AS age
            FROM events WHERE workspace_sid = ?1 AND seq >= ?2 AND created_at >= ?3
              AND event_type = 'reservation.accepted')
          WHERE q IS NOT NULL GROUP BY q",
     )?;
-    let rows = stmt.query_map(params![ws, from_seq, since, within_s], |r| {
+    let rows = stmt.query_map(params![ws, from_seq, since, within_s, thresholds], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
