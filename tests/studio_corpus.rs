@@ -117,9 +117,9 @@ const ENDS: &[(&str, &str, usize, &str, &str)] = &[
     (
         "42",
         "incomingParent (36)",
-        4,
-        "failed",
-        "http_get_service_config",
+        5,
+        "noMatch",
+        "split_system_down_from_service_config",
     ),
     ("37", CONV, 5, "failed", "http_post_webhook_notify_error"),
     ("38", CALL, 16, "audioComplete", "say_play_3"),
@@ -134,17 +134,17 @@ const ENDS: &[(&str, &str, usize, &str, &str)] = &[
     (
         "42",
         "incomingParent (40)",
-        4,
-        "failed",
-        "http_get_service_config",
+        5,
+        "noMatch",
+        "split_system_down_from_service_config",
     ),
     ("41", CONV, 12, "sent", "send_message_childhelp_sms_failure"),
     (
         "42",
         "incomingParent (41)",
-        4,
-        "failed",
-        "http_get_service_config",
+        5,
+        "noMatch",
+        "split_system_down_from_service_config",
     ),
     (
         "44",
@@ -157,18 +157,18 @@ const ENDS: &[(&str, &str, usize, &str, &str)] = &[
     (
         "42",
         "incomingParent (45)",
-        4,
-        "failed",
-        "http_get_service_config",
+        5,
+        "noMatch",
+        "split_system_down_from_service_config",
     ),
     ("46", CONV, 4, "failed", "chatHours"),
     ("47", CALL, 5, "failed", "f_getProfileFlagsForIdentifier"),
     (
         "42",
         "incomingParent (47)",
-        4,
-        "failed",
-        "http_get_service_config",
+        5,
+        "noMatch",
+        "split_system_down_from_service_config",
     ),
     (
         "48",
@@ -180,9 +180,9 @@ const ENDS: &[(&str, &str, usize, &str, &str)] = &[
     (
         "42",
         "incomingParent (48)",
-        4,
-        "failed",
-        "http_get_service_config",
+        5,
+        "noMatch",
+        "split_system_down_from_service_config",
     ),
     ("49", REST, 2, "failed", "start_conversation_post_survey"),
     ("50", CALL, 2, "audioComplete", "not_allowed"),
@@ -190,9 +190,9 @@ const ENDS: &[(&str, &str, usize, &str, &str)] = &[
     (
         "42",
         "incomingParent (51)",
-        4,
-        "failed",
-        "http_get_service_config",
+        5,
+        "noMatch",
+        "split_system_down_from_service_config",
     ),
     (
         "07",
@@ -248,7 +248,6 @@ const EXCEPTIONS: &[(&str, &str, Why)] = &[
     ("34", "confirm_taxi", OutsideHost),
     ("35", "send_to_flex_agent", ForeignSid),
     ("36", "chatHoursEn", Placeholder),
-    ("42", "http_get_service_config", TwilioApi),
     ("37", "f_getProfileFlagsForIdentifier", Placeholder),
     ("37", "f_operatingHours", Placeholder),
     ("37", "http_post_webhook_notify_error", Placeholder),
@@ -508,4 +507,53 @@ fn a_poll_after_a_subflow_ended_is_no_answer_to_the_next_gather() {
             p("audioComplete", "bye", "Ended"),
         ]
     );
+}
+
+/// Found by the corpus (42, the Aselo "system down" subflow): a flow calls Twilio's own REST API
+/// (`https://flex-api.twilio.com/v1/Configuration`) with "Add Twilio Auth". This box is that API:
+/// the request is served here, with the account's credentials only when the widget asks.
+#[test]
+fn a_request_to_twilios_own_api_is_served_by_the_box() {
+    let s = TestServer::start();
+    let get = |name: &str, auth: bool, next: Option<&str>| {
+        json!({"name": name, "type": "make-http-request",
+               "properties": {"method": "GET", "add_twilio_auth": auth,
+                              "url": "https://flex-api.twilio.com/v1/Configuration",
+                              "content_type": "application/x-www-form-urlencoded;charset=utf-8"},
+               "transitions": [{"event": "success", "next": next}, {"event": "failed", "next": next}]})
+    };
+    let flow = create(
+        &s,
+        "own api",
+        &json!({
+            "description": "reads the Flex configuration", "initial_state": "Trigger",
+            "flags": {"allow_concurrent_calls": true},
+            "states": [
+                {"name": "Trigger", "type": "trigger", "properties": {},
+                 "transitions": [{"event": "incomingRequest", "next": "with_auth"}]},
+                get("with_auth", true, Some("without_auth")),
+                get("without_auth", false, None)
+            ]
+        }),
+    );
+    let e = execute(&s, &flow, "+15551230888", json!({}))
+        .expect(201)
+        .json();
+    let sid = e["sid"].as_str().unwrap();
+    let e = wait_ended(&s, &flow, sid);
+    assert_eq!(
+        path(&steps(&s, &flow, sid)),
+        vec![
+            p("incomingRequest", "Trigger", "with_auth"),
+            p("success", "with_auth", "without_auth"),
+            p("failed", "without_auth", "Ended"),
+        ]
+    );
+    let w = &e["context"]["widgets"];
+    assert_eq!(
+        w["with_auth"]["parsed"]["account_sid"],
+        s.sid.as_str(),
+        "{w}"
+    );
+    assert_eq!(w["without_auth"]["status_code"], 401, "{w}");
 }

@@ -57,9 +57,6 @@ pub enum Why {
     Placeholder,
     /// A TaskRouter workflow SID of the author's account (`WW…`), unknown to this box.
     ForeignSid,
-    /// Engine gap: a request to Twilio's own REST API (`*.twilio.com`, `add_twilio_auth`), which
-    /// this box serves itself but make-http-request sends to the outside host.
-    TwilioApi,
     /// A send-and-wait the script lets time out, ending the flow's own retry loop.
     ScriptedTimeout,
 }
@@ -73,7 +70,6 @@ impl Why {
             Why::Unfilled => "a template blank",
             Why::Placeholder => "a Terraform ${…} placeholder",
             Why::ForeignSid => "the author's workflow SID",
-            Why::TwilioApi => "ENGINE GAP: Twilio's own API",
             Why::ScriptedTimeout => "the customer stops answering",
         }
     }
@@ -107,7 +103,6 @@ impl Why {
             .any(|blank| props.contains(blank)),
             Why::Placeholder => props.contains("${"),
             Why::ForeignSid => workflow.starts_with("WW"),
-            Why::TwilioApi => url.contains(".twilio.com/"),
             Why::ScriptedTimeout => kind == "send-and-wait-for-reply",
         };
         if ok {
