@@ -95,6 +95,8 @@ event_types! {
     // Api 2010 Messages and Calls (issue 18): each state an API caller's message or call reaches.
     ApiMessageStatus => "message.api.status",
     ApiCallStatus => "call.api.status",
+    // A supervisor joined an accepted reservation (`Instruction=supervise`; switchboard's own).
+    SupervisorJoined => "supervisor.joined",
     // Voice.
     CallStatusUpdated => "call.status-updated",
     // Callbacks (issue 22): a caller's request, the agent's call back and the carrier's answer.

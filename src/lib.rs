@@ -115,6 +115,7 @@ pub fn start(config: Config) -> Result<Running, String> {
     threads.push(callbacks::dialer::start(&core, &stop_rx)?);
     threads.extend(channels::start(&core, &stop_rx)?);
     let http = http::HttpServer::start(app.clone(), parking)?;
+    core.state::<engine::http_worker::OwnApi>().set(http.addr);
     Ok(Running {
         app,
         http,

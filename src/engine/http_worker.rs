@@ -71,6 +71,8 @@ fn claimer(
             lanes.submit(&key, move || {
                 let (event_ok, outputs) = if job.request["kind"] == "carrier-call" {
                     carrier_call(&app, &job.request)
+                } else if let Some(url) = own_url(&app, &job.request) {
+                    own_api(&app, &job.request, url)
                 } else {
                     perform(&agent, &job.request, None)
                 };
@@ -126,6 +128,68 @@ fn carrier_call(app: &Core, request: &Value) -> (bool, Value) {
         outputs["call_sid"] = outputs["parsed"]["sid"].clone();
     }
     (ok, outputs)
+}
+
+/// Where this box's own API listens, once the HTTP server is bound (`lib.rs` sets it).
+#[derive(Default)]
+pub struct OwnApi(std::sync::Mutex<Option<std::net::SocketAddr>>);
+
+impl OwnApi {
+    pub fn set(&self, mut addr: std::net::SocketAddr) {
+        // Bound to every interface: reach it on loopback.
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(addr);
+    }
+}
+
+/// The Twilio products this box serves under their host's first label (`http::router::Domain`).
+const OWN_PRODUCTS: &[&str] = &["api", "flex-api", "studio", "taskrouter", "conversations"];
+
+/// A request to Twilio's own API (`https://flex-api.twilio.com/v1/Configuration`) is served by
+/// this box, which is that API here: `http://{own address}/flex-api/v1/Configuration`.
+fn own_url(app: &Core, request: &Value) -> Option<String> {
+    let url = request["url"].as_str()?;
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or(lower.strip_prefix("http://"))?;
+    let host_len = rest.find(['/', '?']).unwrap_or(rest.len());
+    let label = rest[..host_len].strip_suffix(".twilio.com")?;
+    if !OWN_PRODUCTS.contains(&label) {
+        return None;
+    }
+    let addr = (*app.state::<OwnApi>().0.lock().ok()?)?;
+    let path = &url[url.len() - (rest.len() - host_len)..];
+    Some(format!("http://{addr}/{label}{path}"))
+}
+
+/// Performs a request to this box's own API (not a user URL: no outbound guard), with the
+/// account's credentials when the widget asks for them (`add_twilio_auth`), as Twilio adds them.
+fn own_api(app: &Core, request: &Value, url: String) -> (bool, Value) {
+    let mut request = request.clone();
+    request["url"] = Value::String(url);
+    let auth = match request["twilio_auth"].as_bool() {
+        Some(true) => match app.store.read(crate::store::accounts::the_account) {
+            Ok(Some(a)) => Some(format!(
+                "Basic {}",
+                base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    format!("{}:{}", a.sid, a.auth_token)
+                )
+            )),
+            _ => None,
+        },
+        _ => None,
+    };
+    let agent = crate::outbound::http_client(
+        crate::outbound::Options::within(TIMEOUT).connect_within(CONNECT_TIMEOUT),
+    );
+    perform(&agent, &request, auth.as_deref())
 }
 
 /// Resumes the execution with the answer, unless it moved on meanwhile (stopped, say): the run

@@ -329,13 +329,14 @@ fn resume_with_message(
 }
 
 /// The carrier's callback for a call waiting in a voice widget (`FlowEvent=callback`) or
-/// polling while the execution works (`FlowEvent=poll`): resumes it with the widget's event and
-/// the callback parameters as outputs, and answers the next TwiML.
+/// polling while the execution works (`poll`, `FlowEvent=poll`): resumes it with the widget's
+/// event and the callback parameters as outputs, and answers the next TwiML.
 pub fn call_callback(
     app: &Core,
     flow_sid: &str,
     execution_sid: &str,
     token: Option<i64>,
+    poll: bool,
     params: Map<String, Value>,
 ) -> Result<Handled, Error> {
     effects::run_and_commit(app, None, |refusals| -> Result<(Handled, Effects), Error> {
@@ -367,7 +368,7 @@ pub fn call_callback(
         };
         match wait {
             // The caller answered a voice widget.
-            Some(Wait::Call { state, token: t }) if token.is_none_or(|x| x == t) => {
+            Some(Wait::Call { state, token: t }) if !poll && token.is_none_or(|x| x == t) => {
                 let widget = r.def.state(&state).map(|s| s.widget_type.clone());
                 let event = match r.def.state(&state) {
                     Some(s) => widgets::callback_event(s, &params),
@@ -392,6 +393,13 @@ pub fn call_callback(
             }) => {
                 let event = a["event"].as_str().unwrap_or("failed").to_string();
                 r.resume(&event, a["outputs"].clone())?;
+            }
+            // A poll that finds a voice widget waiting is no answer to it: that widget's TwiML
+            // went out as a call update (a subflow ended meanwhile), which the caller gets next.
+            Some(Wait::Call { .. }) => {
+                let mut h = handled(app, &exec, Vec::new());
+                h.twiml = Some(twiml::document(hold(app, &exec)));
+                return Ok((h, fx));
             }
             _ => return Ok((handled(app, &exec, Vec::new()), fx)),
         }
@@ -480,16 +488,7 @@ fn handled(app: &Core, exec: &db::Execution, mut verbs: Vec<Element>) -> Handled
             (ExecutionStatus::Active, Some(Wait::Call { .. })) => {}
             // The execution works on something else (HTTP, a subflow): the caller waits a
             // moment and asks again.
-            (ExecutionStatus::Active, _) => {
-                verbs.push(Element::new("Pause").attr("length", "1"));
-                verbs.push(twiml::redirect(
-                    &format!(
-                        "/v1/Accounts/{}/Flows/{}?FlowEvent=poll&ExecutionSid={}",
-                        app.account_sid, exec.flow_sid, exec.sid
-                    ),
-                    "POST",
-                ));
-            }
+            (ExecutionStatus::Active, _) => verbs.extend(hold(app, exec)),
         }
         twiml::document(verbs)
     });
@@ -498,6 +497,18 @@ fn handled(app: &Core, exec: &db::Execution, mut verbs: Vec<Element>) -> Handled
         status: exec.status,
         twiml,
     }
+}
+
+/// The caller waits a moment and asks again (`FlowEvent=poll`).
+fn hold(app: &Core, exec: &db::Execution) -> Vec<Element> {
+    let poll = format!(
+        "/v1/Accounts/{}/Flows/{}?FlowEvent=poll&ExecutionSid={}",
+        app.account_sid, exec.flow_sid, exec.sid
+    );
+    vec![
+        Element::new("Pause").attr("length", "1"),
+        twiml::redirect(&poll, "POST"),
+    ]
 }
 
 /// Ends an execution (and the subflows it runs): `Status=ended` on the execution resource.

@@ -42,6 +42,59 @@ pub struct ReservationUpdate {
     pub wrapup_code: Option<String>,
 }
 
+/// `Instruction=supervise` (Twilio's): a supervisor (`Supervisor`: a worker SID or a contact
+/// URI such as `client:sam`) joins the accepted reservation's work as `monitor` (the default),
+/// `whisper` or `barge`. The reservation does not change; the box records who joined how
+/// (`supervisor.joined`, with the task and worker) and bridges no audio itself.
+/// https://www.twilio.com/docs/taskrouter/api/reservations#conference-instruction
+pub fn supervise(
+    app: &Core,
+    ws: &str,
+    scope: Scope,
+    sid: &str,
+    supervisor: Option<&str>,
+    mode: Option<&str>,
+) -> Result<Reservation> {
+    let supervisor = supervisor
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::invalid("Supervisor", "is required with Instruction=supervise"))?;
+    let mode = mode.unwrap_or("monitor");
+    if !matches!(mode, "monitor" | "whisper" | "barge") {
+        return Err(Error::invalid(
+            "SupervisorMode",
+            format!("{mode:?} is not one of monitor, whisper, barge"),
+        ));
+    }
+    app.store.write(|tx| {
+        let r = get(tx, ws, scope, sid)?;
+        if r.status != ReservationStatus::Accepted {
+            return Err(Error::invalid(
+                "Instruction",
+                format!(
+                    "supervise needs an accepted reservation; {sid} is {}",
+                    r.status
+                ),
+            ));
+        }
+        app.record(
+            tx,
+            &crate::events::NewEvent::new(
+                crate::events::EventType::SupervisorJoined,
+                "reservation",
+                &r.sid,
+            )
+            .describe(format!("{supervisor} supervises ({mode})"))
+            .data(
+                serde_json::json!({"WorkspaceSid": ws, "TaskSid": r.task_sid,
+                    "WorkerSid": r.worker_sid, "ReservationSid": r.sid,
+                    "Supervisor": supervisor, "SupervisorMode": mode}),
+            ),
+        )?;
+        Ok(r)
+    })
+}
+
 pub fn update(
     app: &Core,
     ws: &str,

@@ -186,8 +186,40 @@ fn apply(conn: &Connection, ws: &mut Workspace, p: WorkspaceParams, now: i64) ->
 }
 
 pub fn create(app: &Core, p: WorkspaceParams) -> Result<Workspace> {
-    app.store
-        .write(|tx| create_in(tx, &app.account_sid, p, false, app.now_ms()))
+    create_from(app, p, None)
+}
+
+/// Creates a workspace, with what its `Template` makes: `FIFO` (Twilio's one template) adds the
+/// "Sample Queue" (every worker) and the "Default Fifo Workflow" sending every task there, in the
+/// same write.
+/// https://www.twilio.com/docs/taskrouter/api/workspace#create-a-workspace-resource
+pub fn create_from(app: &Core, p: WorkspaceParams, template: Option<&str>) -> Result<Workspace> {
+    if let Some(t) = template.filter(|t| *t != "FIFO") {
+        return Err(Error::invalid("Template", format!("{t:?} is not FIFO")));
+    }
+    app.store.write(|tx| {
+        let now = app.now_ms();
+        let ws = create_in(tx, &app.account_sid, p.clone(), false, now)?;
+        if template.is_some() {
+            let queue = super::queues::QueueParams {
+                friendly_name: Some("Sample Queue".into()),
+                target_workers: Some("1==1".into()),
+                task_order: Some("FIFO".into()),
+                ..Default::default()
+            };
+            let q = super::queues::create_in(tx, app, &ws.sid, queue)?;
+            let config = serde_json::json!({"task_routing": {"filters": [],
+                "default_filter": {"queue": q.sid}}});
+            let workflow = super::workflows::WorkflowParams {
+                friendly_name: Some("Default Fifo Workflow".into()),
+                configuration: Some(config.to_string()),
+                task_reservation_timeout: Some(120),
+                ..Default::default()
+            };
+            super::workflows::create_in(tx, &ws.sid, workflow, now)?;
+        }
+        Ok(ws)
+    })
 }
 
 pub fn update(app: &Core, sid: &str, p: WorkspaceParams) -> Result<Workspace> {

@@ -38,6 +38,7 @@ pub fn make_http_request(run: &mut Run, state: &State) -> WidgetResult {
         "content_type": text(&p, "content_type"),
         "body": text(&p, "body"),
         "params": pairs(&p, "parameters"),
+        "twilio_auth": text(&p, "add_twilio_auth") == "true",
     });
     Ok(Outcome::Wait {
         wait: WaitFor::Http(request),

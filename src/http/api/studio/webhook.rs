@@ -46,7 +46,7 @@ fn flow_webhook(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         };
         // The carrier expects TwiML whatever happens: an unknown call or execution is told so.
         return Ok(
-            match engine::call_callback(app, flow_sid, sid, token, params) {
+            match engine::call_callback(app, flow_sid, sid, token, event == "poll", params) {
                 Ok(handled) => answer(handled.twiml),
                 Err(engine::Error::NotFound(what)) => Reply::twiml(twiml::error_document(
                     &format!("Sorry, this call is not known here ({what})."),

@@ -125,6 +125,12 @@ fn fetch(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let ws = workspace(app, req)?;
     let scope = scope(req);
+    if text(req, "Instruction").as_deref() == Some("supervise") {
+        let (who, mode) = (text(req, "Supervisor"), text(req, "SupervisorMode"));
+        let sid = req.param("Sid");
+        let r = domain::supervise(app, &ws.sid, scope, sid, who.as_deref(), mode.as_deref())?;
+        return Ok(Reply::ok(render(app, req, scope, &r)).into());
+    }
     let u = ReservationUpdate {
         status: text(req, "ReservationStatus"),
         instruction: text(req, "Instruction"),

@@ -119,7 +119,8 @@ fn list(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 
 fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     req.form.require("FriendlyName")?;
-    let w = domain::create(app, params(req)?)?;
+    let template = text(req, "Template");
+    let w = domain::create_from(app, params(req)?, template.as_deref())?;
     Ok(Reply::created(render(app, req, &w)?).into())
 }
 
