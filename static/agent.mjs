@@ -442,6 +442,13 @@ async function loadMessages(taskSid) {
 async function drawTask(r, fresh = false) {
   const t = r.task;
   const pane = $("task");
+  // Live updates ask for a redraw often; one that would draw the same task the same way is
+  // skipped, so buttons stay put under the agent's pointer (a redraw between press and release
+  // loses the click) and what they are typing or reading is left alone.
+  const sig = JSON.stringify([r, state.transferPanel && state.transferPanel.task, (state.chats.get(t.sid) || {}).messages?.length],
+    (k, v) => (k === "age" ? undefined : v));
+  if (!fresh && state.drawn === sig && pane.childElementCount) return;
+  state.drawn = sig;
   const a = t.attributes || {};
   const isVoice = t.task_channel_unique_name === "voice" || a.call_sid;
   const c = card(t);
@@ -497,7 +504,6 @@ async function drawTask(r, fresh = false) {
   if (r.status === "accepted" && t.conversation_sid && !moving) {
     if (!state.beyond.has(`${t.sid}:park`)) state.beyond.set(`${t.sid}:park`, beyond.parkButton(r, { refresh }));
     park = state.beyond.get(`${t.sid}:park`);
-    actions.append(park.open);
   }
   if (t.conversation_sid) {
     const chat = fresh || !state.chats.has(t.sid) ? await loadMessages(t.sid) : state.chats.get(t.sid);
@@ -526,7 +532,9 @@ async function drawTask(r, fresh = false) {
   }
   if (state.transferPanel && state.transferPanel.task === t.sid) parts.push(state.transferPanel.form);
   if (wrapForm) parts.push(wrapForm);
-  if (park) parts.push(park.form);
+  // Nodes kept over redraws join this draw's tree only now, after its last wait: draws overlap
+  // (one may wait for the chat's messages), and the one that fills the pane last must hold them.
+  if (park) { actions.append(park.open); parts.push(park.form); }
   if (actions.childElementCount) parts.push(actions);
   const tb = transfer.banner(r, refresh);
   const main = h("div", { class: "task-main" }, ...parts);

@@ -51,6 +51,7 @@ export async function agentDeskBeyondScenarios(t) {
     const first = await offer.getAttribute("data-task");
     await accept(first);
     conv = JSON.parse((await rest("GET", `${base}/Tasks/${first}`)).json.attributes).conversationSid;
+    await a.waitForSelector("#task-park");
     await a.click("#task-park");
     await a.waitForSelector("#park-form:not(.hidden)");
     await a.fill("#park-reason", "Waiting for the order number");
