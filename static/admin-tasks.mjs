@@ -105,15 +105,15 @@ export async function view(root, base, [sid]) {
   const list = await listAll(`${base}/Tasks${which === "live" || which === "all" ? "" : `?AssignmentStatus=${which}`}`, "tasks", 500);
   const shown = which === "live" ? list.filter((t) => LIVE.includes(t.assignment_status)) : list;
   const rows = shown.map((t) => h("tr", {}, h("td", {}, h("a", { href: `#tasks/${t.sid}`, text: customerOf(t), dataset: { task: t.sid } })), h("td", {}, badge(t.assignment_status)),
-    el("td", t.task_channel_unique_name), el("td", t.task_queue_friendly_name || "—"), el("td", localTime(t.date_created)), el("td", LIVE.includes(t.assignment_status) ? duration(t.age || 0) : "—", "num")));
+    el("td", t.task_channel_unique_name), el("td", t.task_queue_friendly_name || "—"), el("td", localTime(t.date_created), "nowrap"), el("td", LIVE.includes(t.assignment_status) ? duration(t.age || 0) : "—", "num")));
   root.append(h("section", { class: "card" }, h("div", { class: "row" }, el("h2", "Tasks"), h("span", { class: "spacer" }), picker),
-    shown.length ? table("tasks", ["Customer", "Status", "Channel", "Queue", "Came in", "Waiting"], rows)
+    shown.length ? h("div", { class: "scroll" }, table("tasks", ["Customer", "Status", "Channel", "Queue", "Came in", "Waiting"], rows))
       : el("p", which === "live" ? "No open tasks: nobody is waiting or being served." : "No tasks here.", "muted")));
 }
 
 async function task(root, base, sid) {
   const [t, events, names] = await Promise.all([api("GET", `${base}/Tasks/${sid}`), listAll(`${base}/Events?TaskSid=${sid}`, "events", 500), agentNames(base)]);
-  const life = [...events].reverse().map((e) => h("tr", { dataset: { event: e.event_type } }, el("td", localTime(e.event_date), "muted"), el("td", sentence(e, names))));
+  const life = [...events].reverse().map((e) => h("tr", { dataset: { event: e.event_type } }, el("td", localTime(e.event_date), "muted nowrap"), el("td", sentence(e, names))));
   const about = fields(attrs(t.attributes)).map(([k, v]) => h("tr", {}, el("th", k), el("td", v)));
   const details = [["Status", STATUS[t.assignment_status] || t.assignment_status], ["Channel", t.task_channel_unique_name], ["Queue", t.task_queue_friendly_name || "—"],
     ["Priority", t.priority], ["Reason", t.reason || "—"], ["Came in", localTime(t.date_created)], ["Waiting", LIVE.includes(t.assignment_status) ? duration(t.age || 0) : "—"]];

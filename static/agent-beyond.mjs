@@ -52,9 +52,13 @@ export function callbackPanel(r, { refresh }) {
     try {
       const cb = await api("POST", `/agent/api/tasks/${t.sid}/callback`);
       show(cb);
-      toast("Calling the customer: your phone rings when they answer");
-      // The carrier's answer arrives through the dialer: look again shortly.
-      setTimeout(() => api("GET", `/agent/api/tasks/${t.sid}/callback`).then(show).catch(() => {}), 1500);
+      toast("Asking the carrier to call the customer…");
+      // The carrier's answer arrives through the dialer: look again shortly, and say how it went.
+      setTimeout(() => api("GET", `/agent/api/tasks/${t.sid}/callback`).then((later) => {
+        show(later);
+        if (later.status === "failed") toast(status.textContent, true);
+        else if (later.status === "calling") toast("The customer's phone is ringing: answer yours to be connected");
+      }).catch(() => {}), 1500);
       await refresh();
     } catch (e) {
       toast(e.message, true);
