@@ -1,7 +1,7 @@
 //! The `api_calls` table (schema step 26): calls an integration placed through the Api 2010
 //! `Calls.json`, carried to the carrier by outbox rows (`OutboxKind::CarrierCall`).
 
-use super::json_col;
+use super::json_strings;
 pub use crate::states::CallStatus;
 use crate::store::{optional, Page, Result, Window};
 use rusqlite::{params, Connection, Row, ToSql};
@@ -44,7 +44,6 @@ const COLUMNS: &str = "sid, from_address, to_address, status, url, method, twiml
      start_at, end_at";
 
 fn from_row(r: &Row) -> rusqlite::Result<ApiCall> {
-    let events: Value = json_col(r.get(8)?);
     Ok(ApiCall {
         sid: r.get(0)?,
         from: r.get(1)?,
@@ -54,15 +53,7 @@ fn from_row(r: &Row) -> rusqlite::Result<ApiCall> {
         method: r.get(5)?,
         twiml: r.get(6)?,
         status_callback: r.get(7)?,
-        status_callback_events: events
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        status_callback_events: json_strings(r.get(8)?),
         provider_sid: r.get(9)?,
         answered_by: r.get(10)?,
         created_at: r.get(11)?,

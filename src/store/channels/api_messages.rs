@@ -1,7 +1,7 @@
 //! The `api_messages` table (schema step 26): messages an integration sent through the Api 2010
 //! `Messages.json`, each carried to the carrier by one outbox row (`outbound_sid`).
 
-use super::json_col;
+use super::json_strings;
 pub use crate::states::MessageStatus;
 use crate::store::{optional, Page, Result, Window};
 use rusqlite::{params, Connection, Row, ToSql};
@@ -38,21 +38,12 @@ const COLUMNS: &str = "sid, from_address, to_address, body, media_urls, messagin
      status, error_code, error_message, status_callback, outbound_sid, created_at, updated_at, sent_at";
 
 fn from_row(r: &Row) -> rusqlite::Result<ApiMessage> {
-    let media: Value = json_col(r.get(4)?);
     Ok(ApiMessage {
         sid: r.get(0)?,
         from: r.get(1)?,
         to: r.get(2)?,
         body: r.get(3)?,
-        media_urls: media
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        media_urls: json_strings(r.get(4)?),
         messaging_service_sid: r.get(5)?,
         status: r.get(6)?,
         error_code: r.get(7)?,

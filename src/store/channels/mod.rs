@@ -64,3 +64,16 @@ pub(crate) fn json_col(s: Option<String>) -> serde_json::Value {
     s.and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_else(|| serde_json::json!({}))
 }
+
+/// A stored JSON list of strings (media URLs, callback events); anything else reads as empty.
+pub(crate) fn json_strings(s: Option<String>) -> Vec<String> {
+    json_col(s)
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(serde_json::Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
