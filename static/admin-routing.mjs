@@ -2,7 +2,7 @@
 // activity, channel capacity, whether the agent's password is set), queues, workflows (a builder
 // of filters and queues chosen by name; the server's expression errors are shown),
 // activities, task channels, and tasks with their events. Twilio's TaskRouter v1 shapes.
-import { api, attrs, el, h, listAll, pretty, toast, duration } from "/static/common.mjs";
+import { api, attrs, el, h, listAll, pretty, toast, duration, table } from "/static/common.mjs";
 import * as tasksPage from "/static/admin-tasks.mjs";
 
 async function wsPath(ctx) {
@@ -11,9 +11,6 @@ async function wsPath(ctx) {
   return `/v1/Workspaces/${ws}`;
 }
 
-function table(id, heads, rows) {
-  return h("table", { id }, h("thead", {}, h("tr", {}, ...heads.map((t) => el("th", t)))), h("tbody", {}, ...rows));
-}
 
 /** A create form: fields [name, label, {type, options, value, help}] → POST to `path`, then `done()`. */
 function createForm(id, path, fields, done, button = "Create") {

@@ -3,7 +3,7 @@
 // times in the office's local time; one task's page with what its attributes say as fields and
 // its life as sentences ("Offered to Alice Smith", "Alice Smith accepted"). The task's SID and
 // raw attributes stay under "Technical details", for support.
-import { api, attrs, el, h, listAll, pretty, duration } from "/static/common.mjs";
+import { api, attrs, el, h, listAll, pretty, duration, table } from "/static/common.mjs";
 
 const STATUS = { pending: "Waiting", reserved: "Ringing", assigned: "In progress", wrapping: "Wrapping up", completed: "Completed", canceled: "Canceled" };
 const LIVE = ["pending", "reserved", "assigned", "wrapping"];
@@ -87,9 +87,6 @@ function fields(value, prefix = "") {
   return rows;
 }
 
-function table(id, heads, rows) {
-  return h("table", { id }, h("thead", {}, h("tr", {}, ...heads.map((t) => el("th", t)))), h("tbody", {}, ...rows));
-}
 
 function badge(status) {
   return el("span", STATUS[status] || status, `badge ${status}`);

@@ -24,6 +24,11 @@ export function h(tag, attrs, ...children) {
   return e;
 }
 
+/** A table with a header row of `heads` and the given body rows. */
+export function table(id, heads, rows) {
+  return h("table", { id }, h("thead", {}, h("tr", {}, ...heads.map((t) => el("th", t)))), h("tbody", {}, ...rows));
+}
+
 /** An API error: Twilio's error JSON (`code`, `message`, `details`) plus the HTTP status. */
 export class ApiError extends Error {
   constructor(status, body) {
