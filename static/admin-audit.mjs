@@ -1,15 +1,13 @@
 // The audit log in the admin console (issue 17): who changed which flow, workflow, queue, worker,
 // user or setting, and when (the office's local time), newest first; filters by who, by what and
 // by a word in the name; names as they were when the change was made, SIDs only where none exists.
-import { api, el, h } from "/static/common.mjs";
+import { api, el, h, when as at } from "/static/common.mjs";
 
 const KINDS = [["", "Everything"], ["flow", "Flows"], ["workflow", "Workflows"], ["queue", "Queues"], ["worker", "Workers"], ["user", "Users"], ["setting", "Settings"], ["task", "Tasks (repairs)"], ["execution", "Studio executions"]];
 const KIND_LABEL = { flow: "flow", workflow: "workflow", queue: "queue", worker: "worker", user: "user", setting: "setting", task: "task", execution: "execution" };
 
-function when(iso) {
-  const d = new Date(iso);
-  return Number.isNaN(+d) ? iso : d.toLocaleString();
-}
+/** When it happened, in the office's time. */
+const when = (iso) => at(iso, "full") || iso;
 
 export async function view(root) {
   const who = h("select", { id: "audit-who", "aria-label": "Who" }, h("option", { value: "", text: "Anyone" }));

@@ -4,14 +4,7 @@
 // executions still running, and a live chat read read-only. One answer from
 // /admin/api/workspaces/{WS}/floor, redrawn on every workspace event (long-poll) and on a slow
 // tick; clocks count up between answers.
-import { api, el, h, listAll, follow, duration, toast } from "/static/common.mjs";
-
-/** The office's midnight today, in the browser's (the office's) time zone. */
-function midnight() {
-  const d = new Date();
-  d.setHours(0, 0, 0, 0);
-  return d.toISOString();
-}
+import { api, el, h, listAll, follow, duration, toast, when, midnight } from "/static/common.mjs";
 
 const STATUS = { pending: "Waiting", reserved: "Ringing", assigned: "Talking", wrapping: "Wrapping up" };
 /** A bar for a percentage (its width through CSSOM: the CSP forbids style attributes). */
@@ -20,7 +13,7 @@ function meter(pct) {
   bar.style.width = `${Math.min(100, Math.max(0, pct))}%`;
   return h("span", { class: `meter ${pct >= 80 ? "good" : pct >= 50 ? "fair" : "poor"}` }, bar);
 }
-const clock = (t) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+const clock = (t) => when(t, "time");
 
 export async function view(root, ctx) {
   const ws = await ctx.workspace();
@@ -237,7 +230,7 @@ export async function view(root, ctx) {
       drawTasks();
       await drawExecutions();
       for (const b of [queuesBody, agentsBody, tasksBody, execBody]) labelled(b);
-      updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
+      updated.textContent = `updated ${when(Date.now(), "seconds")}`;
     } catch (e) {
       updated.textContent = `not updating: ${e.message}`;
     } finally {

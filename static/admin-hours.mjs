@@ -3,7 +3,7 @@
 // through /v1/Schedules; the server refuses overlapping or impossible ranges by name and the
 // message is shown beside the Save button. Each schedule shows whether it is open now and its
 // next opening or closing in the office's time.
-import { api, el, h, listAll, toast } from "/static/common.mjs";
+import { api, el, h, listAll, toast, zones, officeZone } from "/static/common.mjs";
 
 const DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const title = (d) => d[0].toUpperCase() + d.slice(1);
@@ -22,15 +22,10 @@ function stateBadge(st) {
   return el("span", stateText(st), `badge hours-state ${st && st.open ? "available" : "closed"}`);
 }
 
-/** Time zones the browser knows (for the picker), the office's own first. */
-function zones() {
-  try { return Intl.supportedValuesOf("timeZone"); } catch { return ["UTC"]; }
-}
-
 function zoneInput(id, value) {
   const list = h("datalist", { id: `${id}-zones` }, ...zones().map((z) => h("option", { value: z })));
   const input = h("input", { id, name: "TimeZone", list: `${id}-zones`, required: true, autocomplete: "off", placeholder: "Europe/Paris" });
-  input.value = value || Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  input.value = value || officeZone();
   return [input, list];
 }
 

@@ -2,7 +2,7 @@
 // available agent with free capacity, from the floor's answer —, service level today; tasks by status),
 // updated without reload by long-polling the workspace's events; Flex Flows with their janitor and
 // long-lived switches; the System Checkup and the recent delivery failures.
-import { api, el, h, listAll, follow, duration, toast } from "/static/common.mjs";
+import { api, el, h, listAll, follow, duration, toast, when, midnight } from "/static/common.mjs";
 
 export async function dashboard(root, ctx) {
   const ws = await ctx.workspace();
@@ -12,17 +12,15 @@ export async function dashboard(root, ctx) {
   const tbody = h("tbody", { id: "queue-stats" });
   const updated = el("span", "", "muted");
   root.append(h("section", { class: "card" }, h("div", { class: "row" }, el("h2", "Live dashboard"), h("span", { class: "spacer" }), updated), totals,
-    h("table", { id: "dashboard" }, h("thead", {}, h("tr", {}, ...["Queue", "Waiting", "Longest wait", "Agents free", "Reserved", "Assigned", "Wrapping", "Service level today"].map((t) => el("th", t)))), tbody)));
+    h("div", { class: "scroll" }, h("table", { id: "dashboard" }, h("thead", {}, h("tr", {}, ...["Queue", "Waiting", "Longest wait", "Agents free", "Reserved", "Assigned", "Wrapping", "Service level today"].map((t) => el("th", t)))), tbody))));
 
   let busy = false, again = false;
   async function refresh() {
     if (busy) { again = true; return; }
     busy = true;
     try {
-      const midnight = new Date();
-      midnight.setHours(0, 0, 0, 0);
       const [wsStats, queues, floor] = await Promise.all([api("GET", `${base}/RealTimeStatistics`), listAll(`${base}/TaskQueues`, "task_queues"),
-        api("GET", `/admin/api/workspaces/${ws}/floor?Since=${encodeURIComponent(midnight.toISOString())}`)]);
+        api("GET", `/admin/api/workspaces/${ws}/floor?Since=${encodeURIComponent(midnight())}`)]);
       const onFloor = new Map(floor.queues.map((q) => [q.sid, q]));
       const byStatus = wsStats.tasks_by_status || {};
       totals.replaceChildren(...["pending", "reserved", "assigned", "wrapping", "completed", "canceled"].filter((k) => k in byStatus || ["pending", "reserved", "assigned", "wrapping"].includes(k))
@@ -38,7 +36,7 @@ export async function dashboard(root, ctx) {
           free, el("td", t.reserved ?? 0, "num"), el("td", t.assigned ?? 0, "num"), el("td", t.wrapping ?? 0, "num"),
           el("td", f.service_level === null ? "—" : `${f.service_level}% within ${f.sla_seconds}s`, "num"));
       }));
-      updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
+      updated.textContent = `updated ${when(Date.now(), "seconds")}`;
     } finally {
       busy = false;
       // A refresh asked for meanwhile; its failure (a sign-out in between) is the next tick's.
@@ -113,7 +111,7 @@ async function failuresCard() {
   }
   card.append(h("table", {}, h("thead", {}, h("tr", {}, el("th", "When"), el("th", "What"), el("th", "Details"))),
     h("tbody", {}, ...list.map((f) => h("tr", { dataset: { type: f.event_type } },
-      el("td", new Date(f.date_created).toLocaleString()), el("td", f.event_type, "mono"), el("td", f.description))))));
+      el("td", when(f.date_created, "full")), el("td", f.event_type, "mono"), el("td", f.description))))));
   return card;
 }
 

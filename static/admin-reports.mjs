@@ -4,7 +4,7 @@
 // The charts are SVG drawn here from the figures (nothing from another host; every label is
 // textContent); rows are named by queue and agent names, never SIDs. The CSV download asks for
 // the range a page of intervals at a time (X-Next-Start) and saves the parts as one file.
-import { api, el, h, duration, toast, ApiError } from "/static/common.mjs";
+import { api, el, h, duration, toast, ApiError, officeZone, localDate } from "/static/common.mjs";
 
 const SVG = "http://www.w3.org/2000/svg";
 const COLORS = { handled: "#1a7f37", abandoned: "#cf222e", waiting: "#b8c1d1", sl: "#2151d1" };
@@ -35,10 +35,10 @@ const codesText = (codes) => codes.map((c) => `${c.code} ${c.tasks}`).join(", ")
 
 export async function view(root, ctx) {
   const ws = await ctx.workspace();
-  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const tz = officeZone();
   const q = new URLSearchParams(location.hash.split("?")[1] || "");
-  const today = ymd(new Date());
-  const weekAgo = ymd(new Date(Date.now() - 6 * 86_400_000));
+  const today = localDate();
+  const weekAgo = localDate(Date.now() - 6 * 86_400_000);
   const select = (name, label, options, value) => {
     const sel = h("select", { name, "aria-label": label }, ...options.map(([v, t]) => h("option", { value: v, text: t })));
     sel.value = value;

@@ -1,7 +1,7 @@
 // Studio in the admin console: the flows list, the flow editor (studio-editor.mjs: a canvas,
 // palette, properties panel and validation as you type), revisions, and executions with their
 // steps and context. Talks to Twilio's Studio v2 shapes (/v2/Flows…).
-import { api, el, h, listAll, pretty, toast, follow, ApiError } from "/static/common.mjs";
+import { api, el, h, listAll, pretty, toast, follow, ApiError, when as at } from "/static/common.mjs";
 import { editor } from "/static/studio-editor.mjs";
 
 export async function view(root, ctx, [sid, sub, subSid]) {
@@ -36,8 +36,7 @@ async function list(root) {
 
 /** A date as the person's clock shows it. */
 function when(iso) {
-  const d = iso ? new Date(iso) : null;
-  return d && !Number.isNaN(+d) ? d.toLocaleString() : "";
+  return at(iso, "full");
 }
 
 async function editorView(root, ctx, sid) {

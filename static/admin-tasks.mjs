@@ -3,7 +3,7 @@
 // times in the office's local time; one task's page with what its attributes say as fields and
 // its life as sentences ("Offered to Alice Smith", "Alice Smith accepted"). The task's SID and
 // raw attributes stay under "Technical details", for support.
-import { api, attrs, el, h, listAll, pretty, duration, table } from "/static/common.mjs";
+import { api, attrs, el, h, listAll, pretty, duration, table, when } from "/static/common.mjs";
 
 const STATUS = { pending: "Waiting", reserved: "Ringing", assigned: "In progress", wrapping: "Wrapping up", completed: "Completed", canceled: "Canceled" };
 const LIVE = ["pending", "reserved", "assigned", "wrapping"];
@@ -17,12 +17,8 @@ export function customerOf(t) {
   return `Task of ${localTime(t.date_created)}`;
 }
 
-function localTime(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  const today = new Date().toDateString() === d.toDateString();
-  return today ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-}
+/** The time alone today, else the date too (the office's). */
+const localTime = (iso) => when(iso, "auto");
 
 /** Workers by login → the name a person knows them by. */
 async function agentNames(base) {

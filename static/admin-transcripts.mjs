@@ -2,16 +2,13 @@
 // date and a word in it (/admin/api/conversations), export the search as CSV a page at a time,
 // and read one conversation (#conversations/CH…): the messages with who wrote them, the task's
 // life cycle with its events, the Studio flow's steps — every time in the office's local time.
-import { api, el, h, listAll, toast, ApiError } from "/static/common.mjs";
+import { api, el, h, listAll, toast, ApiError, when as at, dayStart, localDate } from "/static/common.mjs";
 
-const when = (iso) => new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const when = (iso) => at(iso, "datetime");
+const time = (iso) => at(iso, "seconds");
 
-/** The local midnight of a yyyy-mm-dd date input, plus `days`. */
-function localDay(value, days = 0) {
-  const [y, m, d] = value.split("-").map(Number);
-  return new Date(y, m - 1, d + days).toISOString();
-}
+/** The office's midnight of a yyyy-mm-dd date input, plus `days`. */
+const localDay = (value, days = 0) => dayStart(value, days);
 
 export async function view(root, ctx, [sid]) {
   if (sid) return conversation(root, ctx, sid);
@@ -121,7 +118,7 @@ async function exportCsv(p, status) {
     toast(`Export failed: ${e.message}`, true);
     return;
   }
-  const a = h("a", { href: URL.createObjectURL(new Blob(parts, { type: "text/csv" })), download: `conversations-${new Date().toISOString().slice(0, 10)}.csv` });
+  const a = h("a", { href: URL.createObjectURL(new Blob(parts, { type: "text/csv" })), download: `conversations-${localDate()}.csv` });
   document.body.append(a);
   a.click();
   a.remove();

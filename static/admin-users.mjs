@@ -4,7 +4,7 @@
 // a request line or logged), the sign-in's two kinds of credentials, and what each role sees: a
 // supervisor's nav has no Users, Audit log or System, and the pages that change configuration are
 // read-only with a note saying why (the server refuses the change anyway, http::roles).
-import { api, el, h, listAll, toast } from "/static/common.mjs";
+import { api, el, h, listAll, toast, when as at } from "/static/common.mjs";
 
 /** Views a supervisor uses fully; every other page is read-only for them. */
 const SUPERVISOR_VIEWS = new Set(["dashboard", "floor", "conversations", "reports"]);
@@ -102,10 +102,7 @@ export async function acceptInvite(code, signedIn) {
   });
 }
 
-function when(iso) {
-  const d = iso ? new Date(iso) : null;
-  return d && !Number.isNaN(+d) ? d.toLocaleString() : "";
-}
+const when = (iso) => at(iso, "full");
 
 /** A link to hand over, with a Copy button (the page shows it once). */
 function linkBox(u) {

@@ -1,8 +1,8 @@
 // The admin console: sign-in (a session cookie; the CSRF token lives only in this page's memory),
 // then one view per hash route. Each view module renders into #view from API data, with
 // textContent only. Views: admin-studio.mjs, admin-routing.mjs, admin-live.mjs (dashboard,
-// Flex Flows, System), admin-floor.mjs (the supervisor's floor), admin-transcripts.mjs (conversations), admin-reports.mjs (reports).
-import { api, endSession, setCsrf, toast, ApiError } from "/static/common.mjs";
+// Flex Flows, System), admin-floor.mjs (the supervisor's floor), admin-transcripts.mjs (conversations), admin-reports.mjs (reports), admin-settings.mjs (the office's time zone).
+import { api, endSession, setCsrf, toast, ApiError, setOfficeZone } from "/static/common.mjs";
 import * as studio from "/static/admin-studio.mjs";
 import * as routing from "/static/admin-routing.mjs";
 import * as live from "/static/admin-live.mjs";
@@ -14,6 +14,7 @@ import * as wiring from "/static/admin-wiring.mjs";
 import { checklist } from "/static/admin-firstrun.mjs";
 import * as users from "/static/admin-users.mjs";
 import * as audit from "/static/admin-audit.mjs";
+import * as settings from "/static/admin-settings.mjs";
 
 const views = {
   // The first-run checklist above the live dashboard, until its steps are done.
@@ -37,6 +38,7 @@ const views = {
   system: live.system,
   users: users.view,
   audit: audit.view,
+  settings: settings.view,
 };
 
 const ctx = { workspaceSid: null, accountSid: null, stop: [] };
@@ -89,6 +91,7 @@ function signedOut() {
 
 async function signedIn(session) {
   setCsrf(session.csrf_token);
+  setOfficeZone(session.time_zone);
   ctx.accountSid = session.account_sid;
   users.applyRole(session, ctx);
   document.getElementById("login").classList.add("hidden");

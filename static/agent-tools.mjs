@@ -3,10 +3,10 @@
 // codes, a note), canned responses picked with / in the reply box (↑ ↓ Enter, Esc) and kept in
 // "Replies", and "My work" (finished tasks, searchable, with transcripts). Text goes in as
 // textContent only; nothing here shows a SID.
-import { api, el, h, toast } from "/static/common.mjs";
+import { api, el, h, toast, when } from "/static/common.mjs";
 
-const time = (iso) => new Date(iso).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
-const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+const time = (iso) => when(iso, "short");
+const clock = (iso) => when(iso, "time");
 
 /* ---------- the side of an open chat: customer and notes ---------- */
 

@@ -7,7 +7,7 @@
 // localStorage), a browser notification once the agent allowed it (asked on a click, never on
 // load); keys a / r / n accept, reject, go to the next chat. The open chat is in the URL
 // (`#task=WT…`), so a reload keeps it. Transfers (key t) live in agent-transfer.mjs.
-import { api, endSession, setCsrf, el, h, pretty, toast, duration, ApiError } from "/static/common.mjs";
+import { api, endSession, setCsrf, el, h, pretty, toast, duration, ApiError, when, setOfficeZone } from "/static/common.mjs";
 import * as transfer from "/static/agent-transfer.mjs";
 import * as tools from "/static/agent-tools.mjs";
 import * as beyond from "/static/agent-beyond.mjs";
@@ -37,6 +37,7 @@ function signedOut() {
 
 async function signedIn(s) {
   setCsrf(s.csrf_token);
+  setOfficeZone(s.time_zone);
   state.me = s.worker;
   state.stopped = false;
   $("me").textContent = s.worker.name || s.worker.friendly_name;
@@ -568,7 +569,7 @@ function message(m, customer) {
   li.dataset.role = r;
   const who = WHO[r](m, customer);
   li.append(who ? el("span", who, "chat-who") : "", el("p", m.body || "", "chat-body"),
-    el("span", new Date(m.date_created).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), "chat-meta"));
+    el("span", when(m.date_created, "time"), "chat-meta"));
   return li;
 }
 

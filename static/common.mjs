@@ -162,3 +162,85 @@ export function toast(text, bad = false) {
   toast.shownAt = Date.now();
   toast.timer = setTimeout(() => (t.className = "toast hidden"), 4000);
 }
+
+// The office's time zone (issue 16): the console and the agent desktop show every time in it,
+// through `when`, whatever zone the browser is in. The pages learn it from their session
+// (`time_zone`, null until an admin sets it: then the browser's own zone).
+let officeTz = null;
+const formats = new Map();
+
+/** The browser's own IANA zone. */
+export const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+
+/** Sets the office's zone for this page (a zone this browser does not know is left out). */
+export function setOfficeZone(tz) {
+  try { officeTz = tz ? new Intl.DateTimeFormat("en", { timeZone: tz }).resolvedOptions().timeZone : null; } catch { officeTz = null; }
+  formats.clear();
+}
+
+/** The zone times are shown in: the office's, else the browser's. */
+export const officeZone = () => officeTz || browserZone();
+
+/** Every IANA zone the browser knows (the pickers' choices). */
+export function zones() {
+  try { return Intl.supportedValuesOf("timeZone"); } catch { return ["UTC"]; }
+}
+
+const STYLES = {
+  time: { hour: "2-digit", minute: "2-digit" },
+  seconds: { hour: "2-digit", minute: "2-digit", second: "2-digit" },
+  short: { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" },
+  datetime: { dateStyle: "medium", timeStyle: "short" },
+  full: { dateStyle: "medium", timeStyle: "medium" },
+  date: { dateStyle: "medium" },
+  ymd: { year: "numeric", month: "2-digit", day: "2-digit" },
+  zone: { timeZoneName: "short", hour: "2-digit" },
+};
+
+function format(style) {
+  const key = `${style}|${officeZone()}`;
+  if (!formats.has(key)) {
+    const locale = style === "ymd" ? "en-CA" : undefined;
+    formats.set(key, new Intl.DateTimeFormat(locale, { ...STYLES[style], timeZone: officeZone() }));
+  }
+  return formats.get(key);
+}
+
+/**
+ * An instant (ISO 8601 text, Unix ms or a Date) as the office reads it, in the office's zone:
+ * `time` 14:05, `seconds` 14:05:09, `short` Dec 4, 14:05, `datetime` Dec 4, 2026, 2:05 PM,
+ * `full` with seconds, `date`, `ymd` 2026-12-04; `auto`: the time alone when it is today in the
+ * office, else `datetime`. Nothing or an unreadable value is "".
+ */
+export function when(t, style = "datetime") {
+  if (t === null || t === undefined || t === "") return "";
+  const d = t instanceof Date ? t : new Date(t);
+  if (Number.isNaN(+d)) return "";
+  if (style === "auto") return format("ymd").format(d) === format("ymd").format(new Date()) ? format("time").format(d) : format("datetime").format(d);
+  return format(STYLES[style] ? style : "datetime").format(d);
+}
+
+/** The office zone's short name at an instant ("CET", "GMT+1"). */
+export function zoneName(t = Date.now()) {
+  const part = format("zone").formatToParts(new Date(t)).find((p) => p.type === "timeZoneName");
+  return part ? part.value : officeZone();
+}
+
+/** Today's date in the office, yyyy-mm-dd (or the date of `t`). */
+export const localDate = (t = Date.now()) => format("ymd").format(new Date(t));
+
+/** The instant (ISO) the office's day of `t` began: its midnight in the office's zone. */
+export const midnight = (t = Date.now()) => dayStart(localDate(t));
+
+/** The instant (ISO) the office's day `ymd` (yyyy-mm-dd), plus `days`, begins in its zone. */
+export function dayStart(ymd, days = 0) {
+  const [y, m, d] = ymd.split("-").map(Number);
+  // The zone's offset from UTC at an instant, from the office's wall clock there.
+  const offset = (ms) => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: officeZone(), hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" })
+      .formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second) - Math.floor(ms / 1000) * 1000;
+  };
+  const wall = Date.UTC(y, m - 1, d + days);
+  return new Date(wall - offset(wall - offset(wall))).toISOString();
+}

@@ -3,7 +3,7 @@
 // plus the server's /v2/Flows/Validate), undo/redo, duplicate/delete, zoom and fit, save and
 // publish with feedback, and the raw JSON as an advanced tab. The definition object is edited
 // in place and sent back as it is, so what was imported is exported unchanged but for the edits.
-import { api, el, h, pretty, toast, listAll, ApiError } from "/static/common.mjs";
+import { api, el, h, pretty, toast, listAll, ApiError, when } from "/static/common.mjs";
 import { WIDGETS, GROUPS, BY_TYPE, newState, localProblems, labelOf } from "./studio-widgets.mjs";
 import { mountCanvas, geometry } from "./studio-canvas.mjs";
 import { renderPanel } from "./studio-panel.mjs";
@@ -237,7 +237,7 @@ export async function editor(root, ctx, sid, after) {
       const saved = sid ? await api("POST", `/v2/Flows/${sid}`, params) : await api("POST", "/v2/Flows", params);
       dirty = false;
       commit.value = "";
-      status.textContent = `${saved.status}, revision ${saved.revision}, saved ${new Date().toLocaleTimeString()}`;
+      status.textContent = `${saved.status}, revision ${saved.revision}, saved ${when(Date.now(), "seconds")}`;
       toast(st === "published" ? `Published revision ${saved.revision}` : `Draft saved as revision ${saved.revision}`);
       if (!sid) location.hash = `#studio/${saved.sid}`;
       else if (after) { root.querySelectorAll(".after-editor").forEach((x) => x.remove()); await after(saved); }

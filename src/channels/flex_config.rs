@@ -2,10 +2,13 @@
 //! computed (the default TaskRouter workspace, its "Assign to Anyone" workflow and "Everyone"
 //! queue, the Offline activity, the default conversation service, the instance SID); what an
 //! integrator sets through `POST /v1/Configuration` is stored as given, checked against the
-//! property's type in Twilio's definition. Switchboard reads back one setting:
+//! property's type in Twilio's definition. Switchboard reads back a few settings:
 //! `taskrouter_target_workflow_sid` is the workflow invites route through when their `Routing`
-//! names none. The UI settings (`ui_*`, `crm_*`, `plugin_*`, …) are kept for the integrator's own
-//! code; the box's pages do not read them.
+//! names none; `ui_attributes.time_zone` is the office's time zone (an IANA name, checked against
+//! the bundled tzdb whichever way it is set: here or `POST /admin/api/office`), in which the
+//! console and the agent desktop show every time; `ui_attributes.webchat` is the web chat's
+//! greeting (`webchat_wait`). The other UI settings (`crm_*`, `plugin_*`, …) are kept for the
+//! integrator's own code; the box's pages do not read them.
 //! https://www.twilio.com/docs/flex/developer/config/flex-configuration-rest-api
 
 use super::{Error, Result};
@@ -238,6 +241,10 @@ pub fn update(app: &Core, body: Value) -> Result<Value> {
             (Kind::ReadOnly, _) => {
                 return Err(Error::invalid(&k, "cannot be set"));
             }
+            _ if k == "ui_attributes" && v.get("time_zone").is_some_and(|z| !z.is_null()) => {
+                let zone = v["time_zone"].as_str().unwrap_or_default();
+                check_time_zone("ui_attributes.time_zone", zone)?;
+            }
             (_, Value::Null) | (Kind::Any, _) | (Kind::Bool, Value::Bool(_)) => {}
             (Kind::Array, Value::Array(_)) => {}
             (Kind::Str(None), Value::String(_)) => {}
@@ -256,25 +263,79 @@ pub fn update(app: &Core, body: Value) -> Result<Value> {
         changes.insert(k, v);
     }
     app.store.write(|tx| {
-        let now = app.now_ms();
-        let mut c = db::configuration(tx, &app.account_sid)?.unwrap_or(Configuration {
-            account_sid: app.account_sid.clone(),
-            flex_instance_sid: instance_sid(&app.account_sid),
-            doc: json!({}),
-            created_at: now,
-            updated_at: now,
-        });
-        if !c.doc.is_object() {
-            c.doc = json!({});
-        }
-        let doc = c.doc.as_object_mut().expect("made an object above");
-        for (k, v) in &changes {
-            doc.insert(k.clone(), v.clone());
-        }
-        c.updated_at = now;
-        db::save_configuration(tx, &c)?;
+        change(tx, app, |doc| {
+            for (k, v) in &changes {
+                doc.insert(k.clone(), v.clone());
+            }
+        })?;
         fetch(tx, app, None)
     })
+}
+
+/// Changes the stored document in the caller's write (made empty the first time).
+fn change(tx: &Connection, app: &Core, edit: impl FnOnce(&mut Map<String, Value>)) -> Result<()> {
+    let now = app.now_ms();
+    let mut c = db::configuration(tx, &app.account_sid)?.unwrap_or(Configuration {
+        account_sid: app.account_sid.clone(),
+        flex_instance_sid: instance_sid(&app.account_sid),
+        doc: json!({}),
+        created_at: now,
+        updated_at: now,
+    });
+    if !c.doc.is_object() {
+        c.doc = json!({});
+    }
+    edit(c.doc.as_object_mut().expect("made an object above"));
+    c.updated_at = now;
+    db::save_configuration(tx, &c)?;
+    Ok(())
+}
+
+/// The office's time zone as set (`ui_attributes.time_zone`), `None` until someone sets it (the
+/// pages then use the browser's own zone).
+pub fn time_zone(conn: &Connection, app: &Core) -> Result<Option<String>> {
+    let stored = db::configuration(conn, &app.account_sid)?;
+    Ok(stored
+        .as_ref()
+        .and_then(|c| c.doc.pointer("/ui_attributes/time_zone"))
+        .and_then(Value::as_str)
+        .map(str::to_string))
+}
+
+/// Sets the office's time zone (`param` names the field in a refusal), keeping the other UI
+/// attributes; answers the zone's name as the tzdb spells it ("europe/paris" → "Europe/Paris").
+pub fn set_time_zone(app: &Core, param: &str, name: &str) -> Result<String> {
+    let zone = check_time_zone(param, name)?;
+    app.store.write(|tx| {
+        change(tx, app, |doc| {
+            let ui = doc.entry("ui_attributes").or_insert_with(|| json!({}));
+            if !ui.is_object() {
+                *ui = json!({});
+            }
+            ui["time_zone"] = json!(zone);
+        })
+    })?;
+    Ok(zone)
+}
+
+/// An IANA zone name of the bundled tzdb, as the tzdb spells it; the refusal says what to give.
+fn check_time_zone(param: &str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid(
+            param,
+            "is required: choose the office's time zone from the list, an IANA name such as Europe/Paris",
+        ));
+    }
+    match jiff::tz::TimeZone::get(name) {
+        Ok(tz) => Ok(tz.iana_name().unwrap_or(name).to_string()),
+        Err(_) => Err(Error::invalid(
+            param,
+            format!(
+                "{name:?} is not a time zone switchboard knows: choose one from the list, an IANA name such as Europe/Paris or America/New_York"
+            ),
+        )),
+    }
 }
 
 /// The workflow the configuration names for routed invites, if set and still there.

@@ -42,6 +42,7 @@ const SETTINGS: &[(&str, &str)] = &[
     ("/Roles", "Conversations role"),
     ("/Credentials", "Push credential"),
     ("/admin/api/session/unlock", "Sign-in lock"),
+    ("/admin/api/office", "Office time zone"),
 ];
 
 /// What kind of thing a changing route is about and what it does to it (`None`: not audited).
@@ -54,7 +55,8 @@ pub fn classify(method: Method, pattern: &str) -> Option<(AuditKind, AuditAction
         _ if pattern.ends_with('}') || pattern.ends_with("}.json") => AuditAction::Updated,
         _ if pattern.ends_with("/Repair")
             || pattern.ends_with("/password")
-            || pattern.ends_with("/unlock") =>
+            || pattern.ends_with("/unlock")
+            || pattern == "/admin/api/office" =>
         {
             AuditAction::Updated
         }
@@ -220,6 +222,12 @@ fn details(req: &Req, body: Option<&Value>, setting: Option<&str>) -> String {
         if req.form.has("ActivitySid") {
             if let Some(a) = b["activity_name"].as_str() {
                 out.push(format!("activity → {a}"));
+            }
+        }
+        // The office's time zone is no secret, and the entry is what an admin looks for.
+        if req.form.has("TimeZone") {
+            if let Some(z) = b["time_zone"].as_str() {
+                out.push(format!("time zone → {z}"));
             }
         }
         if req.form.has("Status") {

@@ -42,6 +42,7 @@ assets! {
     "/static/admin-hours.mjs" => JS "admin-hours.mjs",
     "/static/admin-wiring.mjs" => JS "admin-wiring.mjs",
     "/static/admin-firstrun.mjs" => JS "admin-firstrun.mjs",
+    "/static/admin-settings.mjs" => JS "admin-settings.mjs",
     "/static/studio-widgets.mjs" => JS "studio-widgets.mjs",
     "/static/studio-canvas.mjs" => JS "studio-canvas.mjs",
     "/static/studio-panel.mjs" => JS "studio-panel.mjs",

@@ -27,9 +27,9 @@ export async function launch() {
   });
 }
 
-/** A fresh browser context (its own cookies and storage) whose page is watched. */
-export async function context(browser, name, { allowConsole = [] } = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+/** A fresh browser context (its own cookies and storage) whose page is watched; `timezoneId` puts the browser in that zone. */
+export async function context(browser, name, { allowConsole = [], timezoneId } = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 }, ...(timezoneId ? { timezoneId } : {}) });
   await ctx.route("**/*", (route) => {
     const url = route.request().url();
     // A page's own route (a scenario dropping reads) may have handled it meanwhile: that is no

@@ -17,6 +17,7 @@ import { floorScenarios } from "./admin-floor.mjs";
 import { transcriptScenarios } from "./admin-floor-transcripts.mjs";
 import { usersScenarios } from "./admin-users.mjs";
 import { reportsScenarios } from "./admin-reports.mjs";
+import { consoleScenarios } from "./admin-console.mjs";
 
 const browser = await launch();
 try {
@@ -49,6 +50,8 @@ try {
     agentDeskScenarios, hoursScenarios, agentDeskTransferScenarios, agentDeskBeyondScenarios, agentDeskToolsScenarios, customerWaitScenarios,
     // Last: their agents match every queue (they end offline).
     floorScenarios, transcriptScenarios, usersScenarios,
+    // It sets the office's time zone (and puts back the machine's at its end).
+    consoleScenarios,
     // After every other: it moves the server's clock.
     reportsScenarios];
   for (const group of groups) {

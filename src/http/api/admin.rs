@@ -153,6 +153,7 @@ fn session_json(app: &App, s: &store::sessions::Session) -> Result<Value, ApiErr
         "role": crate::http::roles::role_of(&principal),
         "user_sid": user_sid,
         "name": name,
+        "time_zone": super::office::office_json(app)?["time_zone"],
     }))
 }
 

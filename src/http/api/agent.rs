@@ -86,6 +86,8 @@ fn session_json(app: &App, w: &Worker, csrf: &str) -> Result<Value, ApiError> {
         "csrf_token": csrf,
         "worker": worker_json(w),
         "activities": acts,
+        // The office's time zone, in which the desk shows times (`null`: the browser's own).
+        "time_zone": super::office::office_json(app)?["time_zone"],
     }))
 }
 

@@ -10,6 +10,7 @@ pub mod api_calls;
 pub mod api_messages;
 pub mod callbacks;
 pub mod channels;
+pub mod office;
 pub mod park;
 pub mod reports;
 pub mod schedules;
@@ -38,6 +39,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(api_calls::routes());
     all.extend(Domain::TaskRouter.claim(taskrouter::routes()));
     all.extend(admin::routes());
+    all.extend(office::routes());
     all.extend(supervisor::routes());
     all.extend(transcripts::routes());
     all.extend(reports::routes());
