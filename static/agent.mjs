@@ -6,7 +6,9 @@
 // A new offer is never missed: `(N)` in the title, a short WebAudio tone (on/off per agent in
 // localStorage), a browser notification once the agent allowed it (asked on a click, never on
 // load); keys a / r / n accept, reject, go to the next chat. The open chat is in the URL
-// (`#task=WT…`), so a reload keeps it. Transfers (key t) live in agent-transfer.mjs.
+// (`#task=WT…`), so a reload keeps it. Transfers (key t) live in agent-transfer.mjs. Typing goes
+// both ways: the reply box reports it (at most every 3 s), and the updates poll says who is
+// typing in the agent's chats ("Nora is typing…" under the transcript and in the list).
 import { api, endSession, setCsrf, el, h, pretty, toast, duration, ApiError, when, setOfficeZone } from "/static/common.mjs";
 import * as transfer from "/static/agent-transfer.mjs";
 import * as tools from "/static/agent-tools.mjs";
@@ -25,7 +27,15 @@ const state = {
   transferPanel: null, // { task, form }: the open transfer panel, kept over redraws
   wrapForms: new Map(),// task sid → its wrap-up form, kept over redraws
   beyond: new Map(),   // "task sid:…" → its call back panel or park form, kept over redraws
+  typing: new Map(),   // conversation sid → identities typing there now (from the updates poll)
+  typingTag: null,     // the poll's tag for that list
+  typingSent: new Map(),// task sid → when this desk last reported the agent typing in it
 };
+// A typing report lasts 5 s on the server: the desk sends one at most every 3 s, and hides a
+// customer's 5.5 s after the last report it read (a refresh wakes the poll, so it stays on).
+const TYPING_EVERY_MS = 3000;
+const TYPING_SHOWN_MS = 5500;
+let typingTimer = null;
 
 /* ---------- sign-in ---------- */
 
@@ -353,7 +363,7 @@ function mineItem(r) {
   const li = h("li", { class: `work-item${state.selected === t.sid ? " selected" : ""}`, dataset: { task: t.sid }, onclick: () => select(t.sid) },
     el("span", summary(t), "title"),
     chat && chat.unread ? el("span", chat.unread, "unread") : null,
-    el("div", `${channelName(t)} · ${statusWord(r)}`, "muted"));
+    el("div", `${channelName(t)} · ${typingNames(t).length ? "typing…" : statusWord(r)}`, "muted"));
   return li;
 }
 
@@ -513,11 +523,13 @@ async function drawTask(r, fresh = false) {
     chat.customer = { identity: t.customer_identity, name: t.customer_name };
     for (const m of chat.messages) log.append(message(m, chat.customer));
     const input = h("input", { id: "reply", maxlength: 1600, autocomplete: "off", placeholder: r.status === "accepted" ? "Reply" : "The chat has ended", "aria-label": "Reply" });
+    input.addEventListener("input", () => reportTyping(t.sid, input.value));
     const send = h("form", { class: "chat-send", id: "reply-form", onsubmit: async (ev) => {
       ev.preventDefault();
       const body = input.value;
       if (!body.trim()) return;
       input.value = "";
+      state.typingSent.delete(t.sid); // the message ends the typing
       try {
         await api("POST", `/agent/api/tasks/${t.sid}/messages`, { Body: body });
         await onMessages(t.sid);
@@ -525,7 +537,7 @@ async function drawTask(r, fresh = false) {
     } }, input, h("button", { type: "submit" }, "Send"));
     if (r.status !== "accepted") { input.disabled = true; send.querySelector("button").disabled = true; }
     else tools.attachCanned(input, () => ({ customer: c.who, agent: state.me ? state.me.name || state.me.friendly_name : "" }));
-    parts.push(log, send);
+    parts.push(log, typingLine(t), send);
     requestAnimationFrame(() => { log.scrollTop = log.scrollHeight; });
   }
   if (state.transferPanel && (state.transferPanel.task !== t.sid || r.status !== "accepted" || moving)) {
@@ -549,6 +561,48 @@ async function drawTask(r, fresh = false) {
   if (keepFocus && $("reply")) { $("reply").value = draft; $("reply").focus(); }
   // The transfer panel is the same node over redraws: what was focused in it stays focused.
   if (focused && focused !== document.activeElement && focused.isConnected) focused.focus();
+}
+
+/** Who is typing in a task's chat, by name (the customer, or a colleague in a transfer). */
+function typingNames(t) {
+  const ids = (t.conversation_sid && state.typing.get(t.conversation_sid)) || [];
+  return ids.map((id) => (id === t.customer_identity ? card(t).who : transfer.names.get(id) || id));
+}
+
+function typingLine(t) {
+  const names = typingNames(t);
+  const p = el("p", names.length ? `${names.join(" and ")} ${names.length > 1 ? "are" : "is"} typing…` : "", "typing-line");
+  p.id = "typing-line";
+  p.setAttribute("aria-live", "polite");
+  p.classList.toggle("quiet", !names.length);
+  return p;
+}
+
+/** Redraws the typing line of the open chat and the list's "typing…" marks. */
+function drawTyping() {
+  const r = state.work.find((x) => x.task.sid === state.selected);
+  const line = $("typing-line");
+  if (r && line) line.replaceWith(typingLine(r.task));
+  drawLists();
+}
+
+/** What the updates poll says of typing: who, and a timer that hides it 5.5 s after the last. */
+function applyTyping(list, tag) {
+  state.typingTag = tag ?? state.typingTag;
+  const next = new Map();
+  for (const x of list || []) next.set(x.conversation_sid, [...(next.get(x.conversation_sid) || []), x.identity]);
+  state.typing = next;
+  clearTimeout(typingTimer);
+  if (next.size) typingTimer = setTimeout(() => { state.typing = new Map(); drawTyping(); }, TYPING_SHOWN_MS);
+  drawTyping();
+}
+
+/** Tells the customer the agent is typing: at most once every 3 s, never for an empty box. */
+function reportTyping(taskSid, value) {
+  const now = Date.now();
+  if (!value.trim() || value.startsWith("/") || now - (state.typingSent.get(taskSid) || 0) < TYPING_EVERY_MS) return;
+  state.typingSent.set(taskSid, now);
+  api("POST", `/agent/api/tasks/${taskSid}/typing`).catch(() => { /* a courtesy: the chat works without it */ });
 }
 
 /** Who wrote a line: the agent themself, the customer, the bot, another agent, the system. */
@@ -594,11 +648,15 @@ async function updates() {
   let backoff = 500;
   while (!state.stopped) {
     try {
-      const q = state.seq === null ? "" : `?After=${state.seq}`;
-      const r = await api("GET", `/agent/api/updates${q}`);
+      const q = new URLSearchParams();
+      if (state.seq !== null) q.set("After", state.seq);
+      if (state.seq !== null && state.typingTag !== null) q.set("Seen", state.typingTag);
+      const r = await api("GET", `/agent/api/updates${String(q) ? `?${q}` : ""}`);
       const first = state.seq === null;
       state.seq = r.last_seq;
       backoff = 500;
+      const typingChanged = r.tag !== state.typingTag;
+      if (typingChanged || (r.typing || []).length) applyTyping(r.typing, r.tag);
       if (first || !r.events.length) continue;
       const convs = new Set(r.events.filter((e) => e.event_type === "conversation.message.added").map((e) => e.data.ConversationSid || e.resource_sid));
       const other = r.events.some((e) => e.event_type !== "conversation.message.added");

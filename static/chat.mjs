@@ -6,13 +6,21 @@
 // chat", which reopens the same conversation, so the history stays. The office's greeting and
 // pre-chat fields come from `/webchat/config` (the answers go in `Context`, the chat's
 // pre-engagement data; the question is also the first message); while the chat waits for an
-// agent the page shows its place in line. Text goes in with textContent only.
+// agent the page shows its place in line. Typing goes both ways: a key press reports it (at most
+// every 3 s; it lasts 5 s on the server, and the message ends it), and the reads say which agent
+// is typing ("Lea is typing…", hidden by the agent's message or 5 s after the last report).
+// Text goes in with textContent only.
 import { el } from "/static/common.mjs";
 
 // The channels module's customer endpoints (the per-chat token as a Bearer token).
 const START = "/webchat/start";
 const messagesPath = (sid) => `/webchat/${sid}/messages`;
 const restartPath = (sid) => `/webchat/${sid}/restart`;
+const typingPath = (sid) => `/webchat/${sid}/typing`;
+// A typing report lasts 5 s on the server; the page sends one at most every 3 s while keys are
+// pressed, and hides the agent's 5.5 s after the last report it read.
+const TYPING_EVERY_MS = 3000;
+const TYPING_SHOWN_MS = 5500;
 const KEY = "switchboard.webchat";
 const CONFIG = "/webchat/config";
 const DEFAULTS = {
@@ -31,6 +39,8 @@ let seen = null; // the status tag the page shows
 let shown = { agent: null, ended: false };
 let poller = null;
 const pending = new Map();
+let typingSent = 0; // when this page last reported the customer typing
+let typingTimer = null;
 
 async function call(method, path, params, token) {
   const headers = {};
@@ -120,6 +130,7 @@ function render(m) {
     li.dataset.index = m.index;
     return;
   }
+  if (!mine) showTyping([]);
   const who = mine ? "You" : m.author_name || (m.author === "bot" ? "Bot" : m.author && m.author.startsWith("webchat-") ? "You" : "Agent");
   const li = el("li", null, `chat-msg ${mine ? "mine" : "theirs"}`);
   li.dataset.index = m.index;
@@ -167,6 +178,25 @@ function sysLine(text, cls = "") {
   li.scrollIntoView({ block: "end" });
 }
 
+/** "Lea is typing…" under the chat, until the agent's message or 5.5 s after the last report. */
+function showTyping(names) {
+  const line = $("chat-typing");
+  clearTimeout(typingTimer);
+  const on = !!(names && names.length) && !shown.ended;
+  line.classList.toggle("hidden", !on);
+  if (!on) { line.textContent = ""; return; }
+  line.textContent = `${names.join(" and ")} ${names.length > 1 ? "are" : "is"} typing…`;
+  typingTimer = setTimeout(() => showTyping([]), TYPING_SHOWN_MS);
+}
+
+/** Tells the agent the customer is typing: at most once every 3 s, never for an empty box. */
+function reportTyping() {
+  const now = Date.now();
+  if (!chat || shown.ended || !$("chat-text").value.trim() || now - typingSent < TYPING_EVERY_MS) return;
+  typingSent = now;
+  call("POST", typingPath(chat.sid), {}, chat.token).catch(() => { /* a courtesy: the chat works without it */ });
+}
+
 /** Shows what the server says of the chat: who serves it, whether it has ended. */
 function applyStatus(r) {
   seen = r.status_tag || seen;
@@ -187,6 +217,7 @@ function applyStatus(r) {
     const usual = typeof w === "number" ? ` Chats are usually answered within ${w < 60 ? "a minute" : `about ${Math.ceil(w / 60)} minutes`}.` : "";
     wait.textContent = `${n === 1 ? "You're next in line." : `You're number ${n} in line.`}${usual}`;
   }
+  showTyping(r.typing);
   $("chat-send").classList.toggle("hidden", shown.ended);
   $("chat-over").classList.toggle("hidden", !shown.ended);
   if (shown.ended && document.activeElement === $("chat-text")) $("chat-restart").focus();
@@ -283,6 +314,7 @@ $("chat-send").addEventListener("submit", async (ev) => {
   const body = input.value;
   if (!body.trim() || !chat) return;
   input.value = "";
+  typingSent = 0; // the message ends the typing; the next key reports it again
   const li = el("li", null, "chat-msg mine");
   li.append(el("span", "You", "chat-who"), el("p", body, "chat-body"), el("span", "sending…", "chat-meta"));
   $("chat-log").append(li);
@@ -299,6 +331,7 @@ $("chat-send").addEventListener("submit", async (ev) => {
   }
 });
 
+$("chat-text").addEventListener("input", reportTyping);
 $("chat-end").addEventListener("click", forget);
 $("chat-restart").addEventListener("click", restart);
 

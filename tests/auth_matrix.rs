@@ -499,6 +499,11 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
             "/agent/api/tasks/{TaskSid}/messages",
             vec![(Own, 201), (Other, 404), (OwnNoCsrf, 403)],
         ),
+        (
+            "POST",
+            "/agent/api/tasks/{TaskSid}/typing",
+            vec![(Own, 204), (Other, 404), (OwnNoCsrf, 403)],
+        ),
         // A callback task's call back: only the agent holding it (the own task here is a chat,
         // no callback, so 404 too; tests/callbacks.rs covers the agent's own).
         (
@@ -592,9 +597,12 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
         ("POST", "/webchat/{ConversationSid}/messages"),
         ("GET", "/webchat/{ConversationSid}/messages"),
         ("POST", "/webchat/{ConversationSid}/restart"),
+        ("POST", "/webchat/{ConversationSid}/typing"),
     ] {
         let ok = if pattern.ends_with("/messages") && method == "POST" {
             201
+        } else if pattern.ends_with("/typing") {
+            204
         } else {
             200
         };

@@ -37,6 +37,7 @@ pub mod simulated_carrier;
 mod studio_conversations;
 mod transfer_workflow;
 pub mod transfers;
+pub mod typing;
 pub mod users;
 pub mod webchat;
 pub mod webchat_wait;

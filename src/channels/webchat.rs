@@ -110,6 +110,8 @@ pub fn send(app: &Core, chat: &WebChat, body: &str) -> Result<Received> {
         .find(|s| s.contact == chat.identity)
         .map(|s| s.contact_identity)
         .unwrap_or_else(|| flex_flows::WEBCHAT_IDENTITY.to_string());
+    // The message ends the customer's typing (the agent's page sees the message instead).
+    super::typing::stopped(app, &chat.conversation_sid, &chat.identity);
     sessions::receive(
         app,
         Inbound {
@@ -121,6 +123,33 @@ pub fn send(app: &Core, chat: &WebChat, body: &str) -> Result<Received> {
             ..Inbound::on(MessagingChannel::Web)
         },
     )
+}
+
+/// The customer is typing (`typing`; refused like a message once the chat has ended).
+pub fn typing(app: &Core, chat: &WebChat) -> Result<()> {
+    if app.store.read(|c| status(c, chat))?.ended {
+        return Err(Error::Conflict("This chat has ended".into()));
+    }
+    super::typing::started(app, &chat.conversation_sid, &chat.identity);
+    Ok(())
+}
+
+/// The agents typing in the chat now, by display name (never the customer themself).
+pub fn agents_typing(app: &Core, chat: &WebChat, st: &ChatStatus) -> (Vec<String>, String) {
+    let typists: Vec<_> = super::typing::who(app, &chat.conversation_sid)
+        .into_iter()
+        .filter(|t| t.identity != chat.identity)
+        .collect();
+    let names = typists
+        .iter()
+        .map(|t| {
+            st.names
+                .iter()
+                .find(|(identity, _)| *identity == t.identity)
+                .map_or_else(|| "Agent".to_string(), |(_, name)| name.clone())
+        })
+        .collect();
+    (names, super::typing::tag(&typists))
 }
 
 /// Messages after `after` (all when `None`).

@@ -5,7 +5,9 @@
 //! (its connection's id and the connection thread's inbox) to the parking thread and goes back to
 //! serving. The parking thread subscribes to the event bus: when
 //! an event names one of a waiter's topics it runs `check` again; at the deadline it runs `check`
-//! with `timed_out = true`. Thousands of waiters cost a closure and a socket each, not a thread.
+//! with `timed_out = true`. What changes no stored state (typing, `channels::typing`) wakes the
+//! waiters on a topic through a nudge instead of an event. Thousands of waiters cost a closure
+//! and a socket each, not a thread.
 //! A client that goes away while parked is closed by the connection thread; the answer sent for
 //! it later is dropped there.
 
@@ -62,11 +64,14 @@ impl Parking {
             .bus
             .subscribe("parking", Delivery::Ephemeral)
             .map_err(|e| e.to_string())?;
+        // Typing indicators change no stored state: their module tells us which conversation's
+        // typing moved, and the waiters on it look again.
+        let nudges = app.state::<crate::channels::typing::Typing>().watch();
         let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let count2 = count.clone();
         let handle = std::thread::Builder::new()
             .name("parking".into())
-            .spawn(move || run(&app, rx, sub.events, stop, count2))
+            .spawn(move || run(&app, rx, sub.events, nudges, stop, count2))
             .map_err(|e| e.to_string())?;
         Ok((Parking { tx, count }, handle))
     }
@@ -109,6 +114,7 @@ fn run(
     app: &App,
     inbox: Receiver<(Responder, Parked)>,
     events: Receiver<Arc<Event>>,
+    nudges: Receiver<String>,
     stop: Receiver<()>,
     count: Arc<std::sync::atomic::AtomicUsize>,
 ) {
@@ -139,6 +145,12 @@ fn run(
                     }
                 }
                 ready.extend(ids.into_iter().map(|id| (id, false)));
+            }
+            recv(nudges) -> topic => {
+                let Ok(topic) = topic else { return };
+                if let Some(set) = by_topic.get(&topic) {
+                    ready.extend(set.iter().map(|id| (*id, false)));
+                }
             }
             recv(tick) -> _ => {
                 let now = Instant::now();

@@ -13,6 +13,7 @@ import { agentDeskTransferScenarios } from "./agentdesk-transfer.mjs";
 import { agentDeskToolsScenarios } from "./agentdesk-tools.mjs";
 import { agentDeskBeyondScenarios } from "./agentdesk-beyond.mjs";
 import { customerWaitScenarios } from "./chat-customer-wait.mjs";
+import { agentDeskLiveScenarios } from "./agentdesk-live.mjs";
 import { floorScenarios } from "./admin-floor.mjs";
 import { transcriptScenarios } from "./admin-floor-transcripts.mjs";
 import { usersScenarios } from "./admin-users.mjs";
@@ -48,6 +49,7 @@ try {
   const only = (process.env.SCENARIOS || "").split(",").filter(Boolean);
   const groups = [adminScenarios, studioCanvasScenarios, wiringScenarios, agentScenarios, chatScenarios, customerChatScenarios,
     agentDeskScenarios, hoursScenarios, agentDeskTransferScenarios, agentDeskBeyondScenarios, agentDeskToolsScenarios, customerWaitScenarios,
+    agentDeskLiveScenarios,
     // Last: their agents match every queue (they end offline).
     floorScenarios, transcriptScenarios, usersScenarios,
     // It sets the office's time zone (and puts back the machine's at its end).

@@ -209,9 +209,43 @@ pub fn feed(
     topics: Vec<String>,
     allow: fn(&Event) -> bool,
 ) -> Result<Outcome, ApiError> {
+    feed_with(app, req, topics, allow, None)
+}
+
+/// What a feed's answer carries beside the events, read again at each look: an object whose
+/// fields join the answer, and its tag (the answer's `tag`). A feed given the query's
+/// `Seen=<tag>` also answers when the tag has changed (the agent desktop's typing indicators,
+/// which no event announces).
+pub type Extra = Box<dyn Fn(&App) -> (Value, String) + Send>;
+
+/// `feed` with an `Extra`.
+pub fn feed_with(
+    app: &App,
+    req: &Req,
+    topics: Vec<String>,
+    allow: fn(&Event) -> bool,
+    extra: Option<Extra>,
+) -> Result<Outcome, ApiError> {
     let wait = req.query.parse::<u64>("Wait")?.unwrap_or(25).min(30);
+    let seen = req.query.get("Seen").map(str::to_string);
+    let answer = move |app: &App, events: Vec<Value>, last: i64, timed_out: bool| {
+        let mut v = json!({ "events": events, "last_seq": last });
+        let mut changed = false;
+        if let Some(extra) = &extra {
+            let (more, tag) = extra(app);
+            if let Value::Object(more) = more {
+                v.as_object_mut().expect("an object").extend(more);
+            }
+            changed = seen.as_deref().is_some_and(|s| s != tag);
+            v["tag"] = json!(tag);
+        }
+        (!events_empty(&v) || timed_out || changed).then(|| Ok(Reply::ok(v)))
+    };
     let Some(after) = req.query.parse::<i64>("After")? else {
-        return Ok(latest(app)?.into());
+        let last = app.store.read(store::events::max_seq)?;
+        return Ok(answer(app, Vec::new(), last, true)
+            .unwrap_or_else(|| Ok(Reply::no_content()))?
+            .into());
     };
     let mut cursor = after;
     let wanted = topics.clone();
@@ -220,11 +254,7 @@ pub fn feed(
             Err(e) => Some(Err(e)),
             Ok((found, last)) => {
                 cursor = last;
-                if !found.is_empty() || timed_out {
-                    Some(Ok(Reply::ok(json!({ "events": found, "last_seq": last }))))
-                } else {
-                    None
-                }
+                answer(app, found, last, timed_out)
             }
         }
     };
@@ -235,9 +265,8 @@ pub fn feed(
     )))
 }
 
-fn latest(app: &App) -> Result<Reply, ApiError> {
-    let last = app.store.read(store::events::max_seq)?;
-    Ok(Reply::ok(json!({ "events": [], "last_seq": last })))
+fn events_empty(v: &Value) -> bool {
+    v["events"].as_array().is_none_or(|a| a.is_empty())
 }
 
 /// Events after `after` naming one of `topics`, and the last sequence number looked at.

@@ -5,7 +5,7 @@
 
 use crate::clock::iso8601;
 use crate::events::{Event, EventType};
-use crate::http::api::admin::feed;
+use crate::http::api::admin::{feed_with, Extra};
 use crate::http::error::ApiError;
 use crate::http::limits::Limit;
 use crate::http::park::Parked;
@@ -43,6 +43,7 @@ pub fn routes() -> Vec<Route> {
         Route::new(Get, "/agent/api/tasks/{TaskSid}", p, fetch_task),
         Route::new(Get, "/agent/api/tasks/{TaskSid}/messages", p, messages),
         Route::new(Post, "/agent/api/tasks/{TaskSid}/messages", p, send),
+        Route::new(Post, "/agent/api/tasks/{TaskSid}/typing", p, typing),
     ]
     .into_iter()
     .chain(super::agent_transfer::routes())
@@ -326,16 +327,58 @@ fn work(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     .into())
 }
 
-/// `GET /agent/api/updates?After=SEQ`: one parked long-poll for everything the desktop shows —
-/// events naming this worker, and messages of its live conversations.
+/// `GET /agent/api/updates?After=SEQ[&Seen=TAG]`: one parked long-poll for everything the
+/// desktop shows — events naming this worker, and messages of its live conversations — with
+/// `typing`: who else is typing in them now (`[{conversation_sid, identity}]`, the customer or a
+/// colleague in a warm transfer). The answer's `tag` changes with that list (and with every
+/// refresh of it); given back as `Seen`, a parked poll answers when it changes.
 fn updates(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
     let mut topics = vec![w.sid.clone()];
-    for (_, t) in live_work(app, &w)? {
+    let mut conversations = Vec::new();
+    for (r, t) in live_work(app, &w)? {
         topics.push(t.sid.clone());
-        topics.extend(conversation_of(&t));
+        if let Some(conv) = conversation_of(&t) {
+            topics.push(conv.clone());
+            if r.status != ReservationStatus::Pending && !conversations.contains(&conv) {
+                conversations.push(conv);
+            }
+        }
     }
-    feed(app, req, topics, relevant)
+    let me_id = w.friendly_name.clone();
+    let extra: Extra = Box::new(move |app| {
+        let mut typing = Vec::new();
+        let mut tags = Vec::new();
+        for conv in &conversations {
+            let typists: Vec<_> = crate::channels::typing::who(app, conv)
+                .into_iter()
+                .filter(|t| t.identity != me_id)
+                .collect();
+            if typists.is_empty() {
+                continue;
+            }
+            tags.push(crate::channels::typing::tag(&typists));
+            for t in typists {
+                typing.push(json!({"conversation_sid": conv, "identity": t.identity}));
+            }
+        }
+        (json!({ "typing": typing }), tags.join("-"))
+    });
+    feed_with(app, req, topics, relevant, Some(extra))
+}
+
+/// `POST /agent/api/tasks/{TaskSid}/typing`: the agent is typing in the task's chat (204; the
+/// desktop sends it at most every 3 s while keys are pressed, it lasts 5 s, the agent's next
+/// message ends it). Only while the chat is the agent's and accepted. Nothing is stored.
+fn typing(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let w = me(app, req)?;
+    let (r, t) = owned(app, &w, req.param("TaskSid"))?;
+    if r.status != ReservationStatus::Accepted {
+        return Err(ApiError::conflict("This chat has ended"));
+    }
+    let conv = conversation_of(&t).ok_or_else(|| ApiError::not_found("this task's chat"))?;
+    crate::channels::typing::started(app, &conv, &w.friendly_name);
+    Ok(Reply::no_content().into())
 }
 
 fn relevant(e: &Event) -> bool {
@@ -466,6 +509,7 @@ fn send(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             "must have 1 to 1600 characters",
         ));
     }
+    crate::channels::typing::stopped(app, &conv, &w.friendly_name);
     let m = crate::channels::conversations::post_message(app, &conv, &w.friendly_name, body)?;
     Ok(Reply::created(message_json(&m)).into())
 }

@@ -8,6 +8,10 @@
 //!   the chat's status (`state`, `ended`, `ended_by`, `agent`: display names) and its `status_tag`;
 //!   a poll given `Seen=<status_tag>` is also answered when the status changes (the agent joins,
 //!   the agent ends the chat);
+//! - `POST /webchat/{ConversationSid}/typing` — the customer is typing (204; the page sends it at
+//!   most every 3 s while keys are pressed; it lasts 5 s, and the customer's next message ends
+//!   it). Reads carry `typing`: the display names of the agents typing now; a parked read is
+//!   answered when that changes or is refreshed (its `status_tag` covers it). Nothing is stored;
 //! - `POST /webchat/{ConversationSid}/restart` — "Start a new chat" after the end: the same
 //!   conversation (its history stays) takes messages again; 409 when it is closed.
 //!
@@ -38,6 +42,7 @@ pub fn routes() -> Vec<Route> {
         Route::new(Post, "/webchat/{ConversationSid}/messages", p, send).limited_as(Limit::WebChat),
         Route::new(Get, "/webchat/{ConversationSid}/messages", p, receive)
             .limited_as(Limit::WebChat),
+        Route::new(Post, "/webchat/{ConversationSid}/typing", p, typing).limited_as(Limit::WebChat),
         Route::new(Post, "/webchat/{ConversationSid}/restart", p, restart)
             .limited_as(Limit::WebChat),
         Route::new(Get, "/webchat/config", p, config).limited_as(Limit::WebChat),
@@ -111,6 +116,12 @@ fn send(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     Ok(Reply::created(json!({"message": m})).into())
 }
 
+fn typing(app: &App, req: &Req) -> Result<Outcome, ApiError> {
+    let chat = authorize(app, req)?;
+    webchat::typing(app, &chat)?;
+    Ok(Reply::no_content().into())
+}
+
 fn restart(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let chat = authorize(app, req)?;
     webchat::restart(app, &chat)?;
@@ -120,7 +131,8 @@ fn restart(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             webchat_wait::place_in_line(c, &chat)?,
         ))
     })?;
-    Ok(Reply::ok(status_json(&status, place, None, Vec::new())).into())
+    let typing = webchat::agents_typing(app, &chat, &status);
+    Ok(Reply::ok(status_json(&status, place, None, typing, Vec::new())).into())
 }
 
 /// `GET /webchat/config`: the greeting and the pre-chat form's fields (public).
@@ -129,18 +141,24 @@ fn config(app: &App, _req: &Req) -> Result<Outcome, ApiError> {
     Ok(Reply::ok(v).into())
 }
 
-/// The status tag covers the place in line too, so a parked read answers when it moves.
-fn tag(status: &ChatStatus, place: Option<i64>) -> String {
-    match place {
-        Some(n) => format!("{}-{n}", status.tag()),
-        None => status.tag(),
+/// The status tag covers the place in line and the agents' typing too, so a parked read answers
+/// when either moves.
+fn tag(status: &ChatStatus, place: Option<i64>, typing: &str) -> String {
+    let mut tag = status.tag();
+    if let Some(n) = place {
+        tag = format!("{tag}-{n}");
     }
+    if !typing.is_empty() {
+        tag = format!("{tag}-t{typing}");
+    }
+    tag
 }
 
 fn status_json(
     status: &ChatStatus,
     place: Option<i64>,
     typical: Option<i64>,
+    (typing, typing_tag): (Vec<String>, String),
     messages: Vec<Value>,
 ) -> Value {
     let waiting = status.agent.is_none() && !status.ended;
@@ -152,7 +170,8 @@ fn status_json(
         "agent": status.agent,
         "queue_position": place.filter(|_| waiting),
         "typical_wait": typical.filter(|_| waiting && place.is_some()),
-        "status_tag": tag(status, place),
+        "typing": typing,
+        "status_tag": tag(status, place, &typing_tag),
     })
 }
 
@@ -174,12 +193,15 @@ fn receive(app: &App, req: &Req) -> Result<Outcome, ApiError> {
             let items = webchat::messages_after(c, chat, after)?;
             Ok::<_, crate::channels::Error>((status, place, typical, items))
         })?;
-        let changed = seen.as_deref().is_some_and(|s| s != tag(&status, place));
+        let typing = webchat::agents_typing(app, chat, &status);
+        let changed = seen
+            .as_deref()
+            .is_some_and(|s| s != tag(&status, place, &typing.1));
         if items.is_empty() && !changed && !now {
             return Ok(None);
         }
         let items = items.iter().map(|m| message_json(m, &status)).collect();
-        Ok(Some(status_json(&status, place, typical, items)))
+        Ok(Some(status_json(&status, place, typical, typing, items)))
     };
     if let Some(answer) = read(app, &chat, wait == 0)? {
         return Ok(Reply::ok(answer).into());
