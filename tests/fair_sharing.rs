@@ -4,7 +4,10 @@
 //! sent a request is closed to make room, so an authenticated client is still served; a
 //! connection that never sends a request is closed after 10 s, one that was answered after 60 s;
 //! at the cap with no silent connection left, the keep-alive idle the longest (2 s or more)
-//! makes room, so idle keep-alives cannot turn newcomers away either.
+//! makes room, so idle keep-alives cannot turn newcomers away either. The last sixteenth of the
+//! slots is a strict reserve: when anonymous clients that all keep talking hold every other slot,
+//! the account's API clients (and agents, the console, the carrier) still get in, and anonymous
+//! newcomers are told 503 and closed.
 //! The clients here connect from distinct loopback addresses (127.0.0.2, ...), bound before
 //! connecting, the way distinct hosts would.
 
@@ -312,10 +315,11 @@ fn a_flood_of_sign_ins_or_unsigned_webhooks_leaves_web_chat_and_signed_webhooks_
 fn at_the_cap_the_longest_idle_keep_alive_makes_room_for_a_newcomer() {
     let s = start_limited();
     let ping = "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n";
-    // 128 clients on two addresses each asked once and keep their connection open, idle.
+    // 120 clients on two addresses (every slot but the strict reserve's 8) each asked once and
+    // keep their connection open, idle.
     let mut idle: Vec<TcpStream> = Vec::new();
     for last in [2u8, 3] {
-        for _ in 0..64 {
+        for _ in 0..60 {
             let mut c = connect_from(Ipv4Addr::new(127, 0, 0, last), s.addr);
             assert_eq!(exchange(&mut c, ping).0, 200);
             idle.push(c);
@@ -339,4 +343,76 @@ fn at_the_cap_the_longest_idle_keep_alive_makes_room_for_a_newcomer() {
         idle[1..].iter_mut().all(|c| received(c).is_none()),
         "only one idle connection was closed"
     );
+}
+
+#[test]
+fn when_anonymous_talkers_hold_every_shared_slot_the_reserve_still_serves_the_office() {
+    let s = start_limited();
+    let ping = "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n";
+    let account = format!(
+        "GET /2010-04-01/Accounts/{}.json HTTP/1.1\r\nHost: test\r\nAuthorization: {}\r\n\r\n",
+        s.sid, s.auth
+    );
+    // 128 anonymous clients (the whole cap) each ask at once: the first 120 are served and
+    // keep their connection; the last 8 came on the reserve, are told 503, and are closed.
+    let (mut talkers, mut refused) = (Vec::new(), 0);
+    for last in [2u8, 3] {
+        for _ in 0..64 {
+            let mut c = connect_from(Ipv4Addr::new(127, 0, 0, last), s.addr);
+            let (status, v) = exchange(&mut c, ping);
+            if status == 200 {
+                talkers.push(c);
+            } else {
+                assert_eq!((status, &v["code"]), (503, &Value::from(20503)), "{v}");
+                refused += 1;
+                common::wait_until(Duration::from_secs(5), || {
+                    received(&mut c).filter(|raw| raw.is_empty())
+                });
+            }
+        }
+    }
+    assert_eq!((talkers.len(), refused), (120, 8));
+    // They keep talking (never idle long enough to make room).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let talking = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for c in talkers.iter_mut() {
+                    assert_eq!(exchange(c, ping).0, 200);
+                }
+                std::thread::sleep(Duration::from_millis(300));
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    // The account's client is served from the reserve, and keeps its connection
+    // (before: 503, every slot held by someone talking).
+    let mut office = connect_from(Ipv4Addr::new(127, 0, 0, 5), s.addr);
+    let (status, v) = exchange(&mut office, &account);
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(exchange(&mut office, &account).0, 200);
+    // Wrong credentials on the reserve: the refusal, and the connection closes.
+    let mut guesser = connect_from(Ipv4Addr::new(127, 0, 0, 6), s.addr);
+    let wrong = account.replace(&s.auth, &basic(&s.sid, &"0".repeat(32)));
+    assert_eq!(exchange(&mut guesser, &wrong).0, 401);
+    common::wait_until(Duration::from_secs(5), || {
+        received(&mut guesser).filter(|raw| raw.is_empty())
+    });
+    // An anonymous newcomer is turned away from the reserve, in words, and closed.
+    let mut stranger = connect_from(Ipv4Addr::new(127, 0, 0, 7), s.addr);
+    let (status, v) = exchange(&mut stranger, ping);
+    assert_eq!(status, 503, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("signed-in users"),
+        "{v}"
+    );
+    common::wait_until(Duration::from_secs(5), || {
+        received(&mut stranger).filter(|raw| raw.is_empty())
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    talking.join().expect("the talkers were served throughout");
 }

@@ -3,9 +3,9 @@
 //! messages to their flow, oldest first and one at a time per contact (so a burst makes one
 //! execution, and a message that finds an agent's task joins it), each hand-over in one write
 //! that also deletes the due row (`engine::Claim`), so a message is routed once whatever instant
-//! the process dies. What a crash left due is routed by the start-up sweep (`start`) or by the
+//! the process dies. What a crash left due is routed by the start-up sweep (`sweep`) or by the
 //! carrier's retry of the webhook, whichever comes first; what a failed routing left due (the
-//! store refused the write, say) by the retry pass the same thread runs every
+//! store refused the write, say) by the retry pass the janitor's thread runs every
 //! `RETRY_EVERY` for messages due `RETRY_AFTER_MS` or longer, so the message's sender, who was
 //! answered, need not send it again.
 
@@ -16,14 +16,12 @@ use crate::core::Core;
 use crate::store;
 use crate::store::channels::inbound_routing::{self as db, Due, InboundTrigger};
 use crate::store::channels::sessions::{self as session_db, MessagingChannel};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 
 /// The most due messages one call routes (a contact writing faster than routing keeps up is
 /// finished by the next call).
 const MAX_PER_CALL: usize = 100;
 /// How often the retry pass looks for messages left due.
-const RETRY_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+pub const RETRY_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 /// How long a message must have been due (on the injected clock) before the retry pass takes it:
 /// younger ones are still being routed by the request that stored them.
 pub const RETRY_AFTER_MS: i64 = 10_000;
@@ -208,21 +206,13 @@ pub fn resume_all(app: &Core, stop: &crossbeam_channel::Receiver<()>, due_before
     }
 }
 
-/// Starts the start-up sweep on a thread of its own, which then runs the retry pass every
-/// `RETRY_EVERY` until the appliance stops.
-pub fn start(
-    app: &Arc<Core>,
-    stop: &crossbeam_channel::Receiver<()>,
-) -> std::io::Result<JoinHandle<()>> {
-    let (app, stop) = (app.clone(), stop.clone());
-    std::thread::Builder::new()
-        .name("inbound-resume".into())
-        .spawn(move || {
-            resume_all(&app, &stop, i64::MAX);
-            while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
-                stop.recv_timeout(RETRY_EVERY)
-            {
-                resume_all(&app, &stop, app.now_ms() - RETRY_AFTER_MS);
-            }
-        })
+/// The start-up sweep: every message a crash left due, whatever its age.
+pub fn sweep(app: &Core, stop: &crossbeam_channel::Receiver<()>) {
+    resume_all(app, stop, i64::MAX);
+}
+
+/// The retry pass (run every `RETRY_EVERY` by the janitor's thread, which has one to spare):
+/// the messages due `RETRY_AFTER_MS` or longer.
+pub fn retry(app: &Core, stop: &crossbeam_channel::Receiver<()>) {
+    resume_all(app, stop, app.now_ms() - RETRY_AFTER_MS);
 }

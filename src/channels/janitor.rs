@@ -14,7 +14,12 @@
 //!
 //! Every event is handled in one transaction that also records its SID as handled, so a replay
 //! after a crash does nothing twice.
+//!
+//! The thread also runs the inbound routing's start-up sweep before its first event and its
+//! retry pass every `inbound::RETRY_EVERY` (`inbound`): both are rare, short and the channels'
+//! own, and a thread of their own would be idle nearly always (the appliance's budget is 16).
 
+use super::inbound;
 use super::integrations;
 use super::messages::{self, NewMessage};
 use super::{conversations, outbox, participants, sessions, transfers, Result};
@@ -47,41 +52,56 @@ pub fn start(
     let (app, stop) = (app.clone(), stop.clone());
     std::thread::Builder::new()
         .name("janitor".into())
-        .spawn(move || loop {
-            let first = crossbeam_channel::select! {
-                recv(sub.events) -> ev => match ev { Ok(ev) => ev, Err(_) => return },
-                recv(stop) -> _ => return,
-            };
-            // Handle what has queued up, then move the cursor once for the batch.
-            let mut batch = vec![first];
-            while batch.len() < 500 {
-                match sub.events.try_recv() {
-                    Ok(ev) => batch.push(ev),
-                    Err(_) => break,
+        .spawn(move || {
+            inbound::sweep(&app, &stop);
+            let mut next_retry = std::time::Instant::now() + inbound::RETRY_EVERY;
+            loop {
+                let now = std::time::Instant::now();
+                if now >= next_retry {
+                    inbound::retry(&app, &stop);
+                    next_retry = std::time::Instant::now() + inbound::RETRY_EVERY;
                 }
-            }
-            // The batch's events are handled in order in one write (one commit instead of one
-            // each). If that write fails, nothing of it stays and each event is tried on its
-            // own: the cursor stops before an event that failed, so a restart replays it
-            // (events handled meanwhile are recognised by their SID and skipped).
-            if handle_together(&app, &sub, &batch) {
-                continue;
-            }
-            let (mut done, mut failed) = (None, false);
-            for ev in &batch {
-                let ok = !relevant(ev.kind) || handle_with_retries(&app, ev);
-                failed |= !ok;
-                if !failed {
-                    done = Some(ev.seq);
-                }
-            }
-            if let Some(seq) = done {
-                if let Err(e) = sub.ack(seq) {
-                    log::error!("janitor: cannot ack event {seq}: {e}");
-                }
+                let wait = next_retry.saturating_duration_since(now);
+                let first = crossbeam_channel::select! {
+                    recv(sub.events) -> ev => match ev { Ok(ev) => ev, Err(_) => return },
+                    recv(stop) -> _ => return,
+                    default(wait) => continue,
+                };
+                handle_batch(&app, &sub, first);
             }
         })
         .map_err(|e| format!("cannot start the janitor thread: {e}"))
+}
+
+/// Handles `first` and what has queued up behind it, then moves the cursor once for the batch.
+fn handle_batch(app: &Core, sub: &Subscription, first: Arc<Event>) {
+    let mut batch = vec![first];
+    while batch.len() < 500 {
+        match sub.events.try_recv() {
+            Ok(ev) => batch.push(ev),
+            Err(_) => break,
+        }
+    }
+    // The batch's events are handled in order in one write (one commit instead of one each).
+    // If that write fails, nothing of it stays and each event is tried on its own: the cursor
+    // stops before an event that failed, so a restart replays it (events handled meanwhile are
+    // recognised by their SID and skipped).
+    if handle_together(app, sub, &batch) {
+        return;
+    }
+    let (mut done, mut failed) = (None, false);
+    for ev in &batch {
+        let ok = !relevant(ev.kind) || handle_with_retries(app, ev);
+        failed |= !ok;
+        if !failed {
+            done = Some(ev.seq);
+        }
+    }
+    if let Some(seq) = done {
+        if let Err(e) = sub.ack(seq) {
+            log::error!("janitor: cannot ack event {seq}: {e}");
+        }
+    }
 }
 
 /// Handles the relevant events of `batch` in order and moves the cursor past the batch, in one

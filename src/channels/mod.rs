@@ -120,10 +120,6 @@ pub fn start(
     app.clock.wake_on_move(wake_tx.clone());
     app.store.add_listener(wake_tx);
     let mut threads = vec![janitor::start(app, stop)?];
-    threads.push(
-        inbound::start(app, stop)
-            .map_err(|e| format!("cannot start the inbound routing sweep: {e}"))?,
-    );
     let (a, s) = (app.clone(), stop.clone());
     threads.push(
         std::thread::Builder::new()

@@ -78,6 +78,27 @@ pub fn require_account(app: &App, req: &Req, client: IpAddr) -> Result<Principal
     })
 }
 
+/// Whether `req` (decoded, its principal checked) is the office's own: the account's
+/// credentials or an API key, a live console or agent session, or a request the carrier signed.
+/// Only those are served on a connection of the strict reserve (`conn_slots`).
+pub fn from_the_office(app: &App, req: &Req) -> bool {
+    if req.principal.is_some() {
+        return true;
+    }
+    let live = |kind| {
+        session::has_cookie(req, kind) && matches!(session::current(app, req, kind), Ok(Some(_)))
+    };
+    if live(session::Kind::Agent) || live(session::Kind::Admin) {
+        return true;
+    }
+    req.header("X-Twilio-Signature").is_some()
+        && app
+            .config
+            .provider_token
+            .as_deref()
+            .is_some_and(|token| check_signature(req, token).is_ok())
+}
+
 /// Twilio's request signature: base64(HMAC-SHA1(token, url + each POST param name+value, sorted by name)).
 pub fn twilio_signature(token: &str, url: &str, params: &[(String, String)]) -> String {
     let mut sorted: Vec<&(String, String)> = params.iter().collect();

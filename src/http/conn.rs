@@ -46,6 +46,9 @@ pub struct ConnLimits {
     pub max_connections: usize,
     /// Open connections one socket peer may hold; past it a new one is answered 429 and closed.
     pub per_address: usize,
+    /// The last slots of `max_connections`, kept for the office's own requests
+    /// (`conn_slots::reserve_for`).
+    pub reserved: usize,
     /// Peers exempt from `per_address`: the trusted proxies every client comes through.
     pub exempt: Box<dyn Fn(IpAddr) -> bool + Send>,
 }
@@ -158,7 +161,7 @@ impl State {
             self.outbox.draining();
             while let Ok(msg) = rx.try_recv() {
                 match msg {
-                    Msg::Answer { conn, bytes } => self.answer(conn, bytes),
+                    Msg::Answer { conn, bytes, close } => self.answer(conn, bytes, close),
                     Msg::Abandon { conn } => self.close(conn),
                     Msg::Drain => self.drain(),
                     Msg::Exit => return self.exit(),
@@ -181,7 +184,7 @@ impl State {
                 Ok((mut stream, addr)) => {
                     let _ = stream.set_nodelay(true);
                     let refusal = match self.slots.admit(addr.ip(), Instant::now()) {
-                        Admit::Yes => None,
+                        Admit::Yes | Admit::Reserve => None,
                         Admit::Evict(silent) => {
                             self.close(silent);
                             None
@@ -209,8 +212,9 @@ impl State {
                         log::warn!("cannot watch a new connection: {e}");
                         continue;
                     }
-                    self.conns.insert(token, Conn::new(stream, addr));
-                    self.slots.opened(token, addr.ip());
+                    let mut conn = Conn::new(stream, addr);
+                    conn.reserved = self.slots.opened(token, addr.ip());
+                    self.conns.insert(token, conn);
                     // Edge-triggered: bytes that came with the connection are read now.
                     self.ready(token);
                 }
@@ -308,7 +312,8 @@ impl State {
             close,
             gone: gone.clone(),
         };
-        let responder = Responder::new(token, shape, self.outbox.clone(), gone);
+        let responder =
+            Responder::new(token, shape, self.outbox.clone(), gone).in_reserve(c.reserved);
         let incoming = Incoming {
             request: RawRequest {
                 method: head.method,
@@ -359,8 +364,8 @@ impl State {
         }
     }
 
-    /// An answer from the pool or the parking thread.
-    fn answer(&mut self, token: usize, bytes: Vec<u8>) {
+    /// An answer from the pool or the parking thread (`close`: the connection closes after it).
+    fn answer(&mut self, token: usize, bytes: Vec<u8>, close_after: bool) {
         let Some(c) = self.conns.get_mut(&token) else {
             // The client went away while its request was handled or parked.
             return;
@@ -372,7 +377,7 @@ impl State {
         c.wbuf.extend_from_slice(&bytes);
         // The idle timeout counts from the answer, not from the request (which may have waited).
         c.last_read = Instant::now();
-        c.phase = if close || self.listener.is_none() {
+        c.phase = if close || close_after || self.listener.is_none() {
             Phase::Closing
         } else {
             self.slots.answered(token, c.last_read);
@@ -473,6 +478,7 @@ mod tests {
         let limits = ConnLimits {
             max_connections,
             per_address: 100,
+            reserved: 0,
             exempt: Box::new(|_| false),
         };
         (Loop::start("127.0.0.1:0", tx, limits).unwrap(), rx)

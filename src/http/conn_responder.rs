@@ -31,8 +31,12 @@ pub struct RawRequest {
 
 /// What the loop's inbox carries.
 pub(super) enum Msg {
-    /// The bytes of an answer to the request in flight on `conn`.
-    Answer { conn: usize, bytes: Vec<u8> },
+    /// The bytes of an answer to the request in flight on `conn`; `close`: close it after.
+    Answer {
+        conn: usize,
+        bytes: Vec<u8>,
+        close: bool,
+    },
     /// The request on `conn` will never be answered: close it.
     Abandon { conn: usize },
     /// Stop accepting and close idle connections; in-flight requests may still be answered.
@@ -86,6 +90,8 @@ pub struct Responder {
     shape: Shape,
     outbox: Outbox,
     answered: bool,
+    /// The connection holds a slot of the strict reserve (`conn_slots`).
+    reserved: bool,
     /// Set by the loop when the connection closes before the answer (the client went away).
     gone: Arc<AtomicBool>,
 }
@@ -97,8 +103,21 @@ impl Responder {
             shape,
             outbox,
             answered: false,
+            reserved: false,
             gone,
         }
+    }
+
+    /// Marks the request as one on a connection of the strict reserve.
+    pub(super) fn in_reserve(mut self, reserved: bool) -> Self {
+        self.reserved = reserved;
+        self
+    }
+
+    /// The request came on a connection of the strict reserve: only the office's own requests
+    /// are served there (`http::handle`).
+    pub fn is_in_reserve(&self) -> bool {
+        self.reserved
     }
 
     /// The client closed its connection: nobody will read an answer.
@@ -112,7 +131,17 @@ impl Responder {
     }
 
     /// Encodes `reply` for this request (HEAD, HTTP/1.0, keep-alive) and sends it to the loop.
-    pub fn send(mut self, reply: &Reply) {
+    pub fn send(self, reply: &Reply) {
+        self.answer(reply, false);
+    }
+
+    /// Sends `reply` with `Connection: close`; the loop closes the connection after writing it.
+    pub fn send_closing(mut self, reply: &Reply) {
+        self.shape.keep_alive = false;
+        self.answer(reply, true);
+    }
+
+    fn answer(mut self, reply: &Reply, close: bool) {
         let bytes = DATE.with(|cached| {
             // The Date header changes once a second: formatted once per second per thread.
             let mut cached = cached.borrow_mut();
@@ -126,6 +155,7 @@ impl Responder {
         self.outbox.send(Msg::Answer {
             conn: self.conn,
             bytes,
+            close,
         });
     }
 
@@ -184,7 +214,7 @@ mod tests {
             1,
             "the second send found a wake on its way"
         );
-        let Ok(Msg::Answer { conn: 7, bytes }) = rx.try_recv() else {
+        let Ok(Msg::Answer { conn: 7, bytes, .. }) = rx.try_recv() else {
             panic!("an answer for connection 7")
         };
         let text = String::from_utf8(bytes).unwrap();
@@ -193,7 +223,7 @@ mod tests {
             text.contains("\r\nDate: ") && text.ends_with("{\"a\":1}"),
             "{text}"
         );
-        let Ok(Msg::Answer { conn: 8, bytes }) = rx.try_recv() else {
+        let Ok(Msg::Answer { conn: 8, bytes, .. }) = rx.try_recv() else {
             panic!("an answer for connection 8")
         };
         assert!(String::from_utf8(bytes)

@@ -7,6 +7,11 @@
 //! as a server closes idle keep-alives under pressure: its client reconnects when it next has
 //! something to ask, and a newcomer is not turned away for a minute by connections doing
 //! nothing. A request in flight (a parked long-poll included) is never closed to make room.
+//! The last `ConnLimits::reserved` slots are a strict reserve: a connection opened while the
+//! others are all taken may only carry requests from the office's own side (the account's
+//! credentials, a console or agent session, a request the carrier signed); anything else on it is
+//! answered 503 and the connection closed (`http::handle`), so a crowd of anonymous clients that
+//! all keep talking (web chat long-polls, say) still leaves the agents and the API a way in.
 //! No sockets here: the loop asks `admit`, then reports what it opened, what spoke, what was
 //! answered and what closed.
 
@@ -23,6 +28,12 @@ pub const IDLE_RESERVE_AFTER: Duration = Duration::from_secs(2);
 pub const MAX_CONNECTIONS: usize = 16_000;
 /// File descriptors kept for everything but client connections (SQLite, outbound HTTP, ...).
 const RESERVED_FDS: usize = 128;
+
+/// The strict reserve for a cap of `cap` connections: a sixteenth of it (1,000 of the default
+/// 16,000; 8 of 128), none below 16 connections.
+pub fn reserve_for(cap: usize) -> usize {
+    cap / 16
+}
 
 /// `MAX_CONNECTIONS`, or fewer when the soft limit on open files (`/proc/self/limits`) would run
 /// out first: past the cap a client gets a clear 503 instead of waiting in the accept queue.
@@ -44,6 +55,9 @@ pub fn connection_cap() -> usize {
 pub(super) enum Admit {
     /// There is a slot.
     Yes,
+    /// Only a slot of the strict reserve is left: the connection may carry only the office's
+    /// own requests.
+    Reserve,
     /// Its address holds its share already: turn it away (429).
     AddressFull,
     /// Every slot is taken, none by a silent or long-idle connection: turn it away (503).
@@ -82,6 +96,11 @@ impl Slots {
         self.limits.max_connections.max(1)
     }
 
+    /// The slots anyone may take; the rest of `cap` is the strict reserve.
+    fn shared(&self) -> usize {
+        self.cap().saturating_sub(self.limits.reserved).max(1)
+    }
+
     /// Whether a new connection from `ip` gets a slot at `now`. `Evict(t)` has already taken
     /// `t` off the silent or idle list; the loop closes it (and reports it `closed`) before
     /// opening the new one.
@@ -91,7 +110,7 @@ impl Slots {
         if held >= self.limits.per_address && !(self.limits.exempt)(ip) {
             return Admit::AddressFull;
         }
-        if self.open < self.cap() {
+        if self.open < self.shared() {
             return Admit::Yes;
         }
         if let Some(t) = self.silent.pop_first() {
@@ -107,6 +126,9 @@ impl Slots {
             self.idle.remove(&t);
             return Admit::Evict(t);
         }
+        if self.open < self.cap() {
+            return Admit::Reserve;
+        }
         self.refused += 1;
         if self.refused.is_power_of_two() {
             log::warn!(
@@ -118,11 +140,14 @@ impl Slots {
         Admit::Full
     }
 
-    /// A connection `token` from `ip` is open (and silent until it `spoke`).
-    pub(super) fn opened(&mut self, token: usize, ip: IpAddr) {
+    /// A connection `token` from `ip` is open (and silent until it `spoke`); true if it holds a
+    /// slot of the strict reserve (every shared slot was taken when it came).
+    pub(super) fn opened(&mut self, token: usize, ip: IpAddr) -> bool {
+        let reserved = self.open >= self.shared();
         self.open += 1;
         *self.held.entry(ip.to_canonical()).or_insert(0) += 1;
         self.silent.insert(token);
+        reserved
     }
 
     /// `token` sent a complete request: it is no longer the first to make room, nor idle.
@@ -159,6 +184,7 @@ mod tests {
         Slots::new(ConnLimits {
             max_connections,
             per_address,
+            reserved: 0,
             exempt: Box::new(|ip| ip == IpAddr::from([10, 0, 0, 1])),
         })
     }
@@ -256,5 +282,47 @@ mod tests {
         // 2 asks again: busy now, so nothing idle is left and 1 is never taken.
         s.spoke(2);
         assert_eq!(s.admit(ip(9), later), Admit::Full);
+    }
+
+    #[test]
+    fn past_the_shared_slots_the_strict_reserve_is_handed_out_then_nothing() {
+        let mut s = Slots::new(ConnLimits {
+            max_connections: 4,
+            per_address: 100,
+            reserved: 2,
+            exempt: Box::new(|_| false),
+        });
+        let t0 = Instant::now();
+        for t in 1..=2 {
+            assert_eq!(s.admit(ip(t as u8), t0), Admit::Yes);
+            assert!(!s.opened(t, ip(t as u8)), "a shared slot");
+            s.spoke(t);
+        }
+        // The shared slots are busy: a silent connection would make room first...
+        s.opened(3, ip(3));
+        assert_eq!(s.admit(ip(9), t0), Admit::Evict(3));
+        s.closed(3, ip(3));
+        // ...but with none silent or idle, what is left is the reserve, then nothing.
+        assert_eq!(s.admit(ip(9), t0), Admit::Reserve);
+        assert!(s.opened(4, ip(9)), "a reserve slot");
+        s.spoke(4);
+        assert_eq!(s.admit(ip(9), t0), Admit::Reserve);
+        assert!(s.opened(5, ip(9)));
+        s.spoke(5);
+        assert_eq!(s.admit(ip(9), t0), Admit::Full);
+        // A shared slot given back is shared again.
+        s.closed(1, ip(1));
+        assert_eq!(
+            s.admit(ip(9), t0),
+            Admit::Reserve,
+            "3 open: the shared ones are taken"
+        );
+        s.closed(4, ip(9));
+        s.closed(5, ip(9));
+        assert_eq!(s.admit(ip(9), t0), Admit::Yes);
+        assert!(!s.opened(6, ip(9)));
+        assert_eq!(reserve_for(16_000), 1_000);
+        assert_eq!(reserve_for(128), 8);
+        assert_eq!(reserve_for(15), 0);
     }
 }

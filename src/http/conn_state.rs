@@ -71,6 +71,8 @@ pub(super) struct Conn {
     pub requests: u64,
     /// The client sent EOF (closed or half-closed its side).
     pub eof: bool,
+    /// It holds a slot of the strict reserve (`conn_slots`): its requests must be the office's.
+    pub reserved: bool,
 }
 
 impl Drop for Conn {
@@ -97,6 +99,7 @@ impl Conn {
             head_started: None,
             requests: 0,
             eof: false,
+            reserved: false,
         }
     }
 

@@ -59,6 +59,7 @@ impl HttpServer {
         let limits = conn::ConnLimits {
             max_connections: conn_slots::connection_cap(),
             per_address: app.config.max_connections_per_address,
+            reserved: conn_slots::reserve_for(conn_slots::connection_cap()),
             exempt: Box::new(move |ip| crate::outbound::in_networks(&proxies, ip)),
         };
         let conns = conn::Loop::start(&app.config.listen, jobs_tx, limits)?;
@@ -106,8 +107,22 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, incoming: Incomin
     } = incoming;
     let mut route = "unmatched";
     let challenge = auth::challenge(&rq.headers);
+    // On a connection of the strict reserve only the office's own requests are served, and any
+    // other answer closes it, so the reserve stays free for them.
+    let reserved = responder.is_in_reserve();
+    let mut close = reserved;
     let outcome = match decode(app, router, &mut rq) {
+        Ok((req, _, _)) if reserved && !auth::from_the_office(app, &req) => {
+            Outcome::Reply(Reply::error(
+                &ApiError::unavailable(
+                    "Every connection is taken; the last few are kept for signed-in users and \
+                     the API. Try again shortly",
+                )
+                .with_retry_after(std::time::Duration::from_secs(5)),
+            ))
+        }
         Ok((req, handler, pattern)) => {
+            close = false;
             route = pattern;
             let named = audit::before(app, &req, pattern);
             let outcome = run_handler(app, handler, &req);
@@ -131,7 +146,11 @@ fn handle(app: &App, router: &Router, parking: &park::Parking, incoming: Incomin
             // Counted before the answer leaves, so a client's next request (a scrape) sees it.
             let seconds = started.elapsed().as_secs_f64();
             app.metrics.observe(method, route, status, seconds);
-            respond(responder, &reply);
+            if close {
+                responder.send_closing(&reply);
+            } else {
+                respond(responder, &reply);
+            }
             log::info!(target: "http", "{method} {path} {status} {:.1}ms", seconds * 1000.0);
         }
         Outcome::Park(parked) => {
