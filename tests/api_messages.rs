@@ -112,9 +112,11 @@ fn a_real_carrier_gets_the_message_and_its_callbacks_move_the_status() {
         format!("/2010-04-01/Accounts/{}/Messages.json", s.sid)
     );
     assert_eq!(sent[0].param("Body"), Some("one"));
-    assert_eq!(
-        sent[0].param("StatusCallback"),
-        Some("https://box.example.com/webhooks/messaging/status")
+    // Our request's SID rides in the callback URL (a report may come before the answer).
+    let cb = sent[0].param("StatusCallback").unwrap();
+    assert!(
+        cb.starts_with("https://box.example.com/webhooks/messaging/status?Ref=OB"),
+        "{cb}"
     );
     // The carrier's reports name its SIDs, which the box learns from its answers.
     for sid in [&first, &second] {
@@ -366,4 +368,59 @@ fn a_status_callback_to_a_private_address_is_refused_by_the_outbound_guard() {
     wait_until(WAIT, || (status_of(&s, sid) == "delivered").then_some(()));
     std::thread::sleep(Duration::from_millis(300));
     assert!(rx.requests().is_empty(), "the loopback receiver was called");
+}
+
+/// Issue 18: the carrier reports a status before its answer to the send is recorded (a carrier
+/// quicker to report than to answer): the report is not lost, it finds the message by the
+/// request named in its callback URL, and the answer recorded afterwards moves nothing back.
+#[test]
+fn a_status_report_that_comes_before_the_carriers_answer_is_kept() {
+    let carrier = Carrier::start();
+    carrier
+        .delay_ms
+        .store(1500, std::sync::atomic::Ordering::SeqCst);
+    let s = TestServer::start_with(&[
+        ("SWITCHBOARD_PROVIDER_URL", &carrier.url),
+        ("SWITCHBOARD_PUBLIC_URL", "https://box.example.com"),
+    ]);
+    let sid = s
+        .post(
+            &messages(&s),
+            &[
+                ("To", "+15550002000"),
+                ("From", "+15550001000"),
+                ("Body", "hi"),
+            ],
+        )
+        .expect(201)
+        .json()["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The carrier has the request (and its SID) but has not answered yet.
+    let asked = wait_until(WAIT, || carrier.requests().first().cloned());
+    let cb = asked.param("StatusCallback").unwrap().to_string();
+    let path = cb.strip_prefix("https://box.example.com").unwrap();
+    s.post(
+        path,
+        &[
+            ("MessageSid", asked.sid.as_str()),
+            ("MessageStatus", "delivered"),
+        ],
+    )
+    .expect(204);
+    assert_eq!(status_of(&s, &sid), "delivered", "the early report counts");
+    // The answer lands afterwards: the message stays delivered, under the carrier's SID.
+    wait_until(WAIT, || (!carrier.accepted().is_empty()).then_some(()));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(status_of(&s, &sid), "delivered");
+    s.post(
+        "/webhooks/messaging/status",
+        &[
+            ("MessageSid", asked.sid.as_str()),
+            ("MessageStatus", "read"),
+        ],
+    )
+    .expect(204);
+    assert_eq!(status_of(&s, &sid), "read");
 }

@@ -377,12 +377,14 @@ pub fn on_carrier_status(
     status: &str,
     answered_by: Option<&str>,
     duration: Option<i64>,
+    reference: Option<&str>,
 ) -> Result<bool> {
     // `initiated` is where a call starts; a status we do not know is ignored.
     let Ok(to) = status.replace("initiated", "queued").parse::<CallStatus>() else {
         return Ok(false);
     };
     app.store.write(|tx| -> Result<bool> {
+        super::carrier_status::learn(tx, provider_sid, reference)?;
         let Some(c) = db::find_by_provider_sid(tx, provider_sid)? else {
             return Ok(false);
         };

@@ -477,7 +477,9 @@ fn send(app: &Core, agent: &ureq::Agent, o: &Outbound) -> Outcome {
         _ => None,
     };
     if let (Some(base), Some(path)) = (&app.config.public_url, ours) {
-        let url = format!("{}{path}", base.trim_end_matches('/'));
+        // Our request's SID in the URL: a report that comes before the answer is recorded
+        // still finds its request (`carrier_status::learn`).
+        let url = format!("{}{path}?Ref={}", base.trim_end_matches('/'), o.sid);
         pairs.push(("StatusCallback".into(), url));
     }
     let mut req = agent

@@ -37,6 +37,9 @@ impl Received {
 pub struct Carrier {
     pub url: String,
     pub status: Arc<AtomicU16>,
+    /// How long each answer waits after the request is recorded (ms): a carrier slower to
+    /// answer than to report.
+    pub delay_ms: Arc<std::sync::atomic::AtomicU64>,
     pub received: Arc<Mutex<Vec<Received>>>,
 }
 
@@ -47,7 +50,8 @@ impl Carrier {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let status = Arc::new(AtomicU16::new(status));
         let received = Arc::new(Mutex::new(Vec::new()));
-        let (st, rec) = (status.clone(), received.clone());
+        let delay_ms = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (st, rec, delay) = (status.clone(), received.clone(), delay_ms.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
@@ -106,6 +110,9 @@ impl Carrier {
                     });
                     sid
                 };
+                std::thread::sleep(std::time::Duration::from_millis(
+                    delay.load(Ordering::SeqCst),
+                ));
                 let reply = if code < 300 {
                     format!("{{\"sid\": \"{sid}\", \"status\": \"queued\"}}")
                 } else {
@@ -121,6 +128,7 @@ impl Carrier {
         Carrier {
             url,
             status,
+            delay_ms,
             received,
         }
     }

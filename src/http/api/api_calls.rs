@@ -211,6 +211,7 @@ fn status(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let sid = f.require("CallSid")?;
     let status = f.require("CallStatus")?;
     let duration = f.get("CallDuration").and_then(|d| d.trim().parse().ok());
-    domain::on_carrier_status(app, sid, status, f.get("AnsweredBy"), duration)?;
+    let reference = req.query.get("Ref");
+    domain::on_carrier_status(app, sid, status, f.get("AnsweredBy"), duration, reference)?;
     Ok(Reply::no_content().into())
 }

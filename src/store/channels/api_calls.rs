@@ -103,6 +103,16 @@ pub fn find_by_provider_sid(conn: &Connection, provider_sid: &str) -> Result<Opt
     )
 }
 
+/// Records the carrier's SID of call `sid` if none is recorded yet (see
+/// `outbox::learn_provider_sid`).
+pub fn learn_provider_sid(conn: &Connection, sid: &str, provider_sid: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE api_calls SET provider_sid = ?2 WHERE sid = ?1 AND provider_sid IS NULL",
+    )?
+    .execute(rusqlite::params![sid, provider_sid])?;
+    Ok(())
+}
+
 /// Newest first, as Twilio lists calls.
 pub fn list(conn: &Connection, f: &Filter, window: Window) -> Result<Page<ApiCall>> {
     let mut sql = format!("SELECT {COLUMNS} FROM api_calls WHERE 1 = 1");

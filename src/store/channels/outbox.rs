@@ -91,6 +91,17 @@ pub fn find_by_provider_sid(conn: &Connection, provider_sid: &str) -> Result<Opt
     )
 }
 
+/// Records the carrier's SID of request `sid` if none is recorded yet (its status report came
+/// before its answer); false if it had one already or there is no such request.
+pub fn learn_provider_sid(conn: &Connection, sid: &str, provider_sid: &str) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE outbound_requests SET provider_sid = ?2 WHERE sid = ?1 AND provider_sid IS NULL",
+        )?
+        .execute(params![sid, provider_sid])?;
+    Ok(n == 1)
+}
+
 /// Queued requests due at or before `now`, oldest first — but only the oldest queued request of
 /// each conversation, so a conversation's messages leave in the order they were written even
 /// while an earlier one waits for its retry.

@@ -63,6 +63,7 @@ fn status(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         .form
         .get("ErrorCode")
         .and_then(|c| c.trim().parse().ok());
-    crate::channels::outbox::status_callback(app, sid, status, error_code)?;
+    let reference = req.query.get("Ref");
+    crate::channels::outbox::status_callback(app, sid, status, error_code, reference)?;
     Ok(Reply::no_content().into())
 }
