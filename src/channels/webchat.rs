@@ -7,6 +7,7 @@ use super::sessions::{self, Inbound, Received};
 use super::{flex_flows, Error, Result};
 use crate::core::Core;
 use crate::ids;
+use crate::states::ConversationState;
 use crate::store::channels::messages::Message;
 use crate::store::channels::sessions::MessagingChannel;
 use crate::store::channels::webchats::{self as db, WebChat};
@@ -163,10 +164,10 @@ pub fn messages_after(
 
 /// What the customer's page shows besides the messages: whether the chat has ended (and by
 /// whom), and the agent serving it by their display name.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatStatus {
     /// The conversation's state (`active`, `inactive`, `closed`).
-    pub state: String,
+    pub state: ConversationState,
     /// The agent ended the chat (their task went to wrap-up or completed and the customer's
     /// session is gone), or the conversation is closed. A message now would start the bot over,
     /// so the page offers "Start a new chat" instead, and `send` refuses.
@@ -203,8 +204,8 @@ pub fn display_name(worker: &crate::routing::workers::Worker) -> String {
 
 pub fn status(conn: &Connection, chat: &WebChat) -> Result<ChatStatus> {
     use crate::store::channels::{conversations as conv_db, participants as part_db, sessions};
-    let state = conv_db::find(conn, &chat.conversation_sid)?
-        .map_or(crate::states::ConversationState::Closed, |c| c.state);
+    let state =
+        conv_db::find(conn, &chat.conversation_sid)?.map_or(ConversationState::Closed, |c| c.state);
     let open = sessions::for_conversation(conn, &chat.conversation_sid)?
         .iter()
         .any(|s| s.contact == chat.identity);
@@ -261,14 +262,14 @@ pub fn status(conn: &Connection, chat: &WebChat) -> Result<ChatStatus> {
             }
         }
     }
-    let ended = state == crate::states::ConversationState::Closed || (!open && by_agent);
+    let ended = state == ConversationState::Closed || (!open && by_agent);
     let (agent, ended_by) = match last {
         Some(t) if ended => (None, agent_of(&t.task_sid)?),
         Some(t) if t.ended.is_none() => (agent_of(&t.task_sid)?, None),
         _ => (None, None),
     };
     Ok(ChatStatus {
-        state: state.as_str().to_string(),
+        state,
         ended,
         ended_by,
         agent,
@@ -285,7 +286,7 @@ pub fn restart(app: &Core, chat: &WebChat) -> Result<()> {
     if !st.ended {
         return Ok(());
     }
-    if st.state == "closed" {
+    if st.state == ConversationState::Closed {
         return Err(Error::Conflict(
             "This chat is closed; start a new one".into(),
         ));

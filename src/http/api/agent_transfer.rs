@@ -197,10 +197,10 @@ fn create(app: &App, req: &Req) -> Result<Outcome, ApiError> {
 fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     let w = me(app, req)?;
     let (_, t) = owned(app, &w, req.param("TaskSid"))?;
-    let status = req.form.require("Status")?;
-    if status != "failed" && status != "completed" {
-        return Err(ApiError::bad_param("Status", "must be completed or failed"));
-    }
+    let status = match TransferStatus::parse(req.form.require("Status")?) {
+        Some(s @ (TransferStatus::Failed | TransferStatus::Completed)) => s,
+        _ => return Err(ApiError::bad_param("Status", "must be completed or failed")),
+    };
     let tr = app
         .store
         .read(|c| latest_from(c, &t))?
@@ -211,7 +211,7 @@ fn update(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         &tr.interaction_sid,
         &tr.channel_sid,
         &tr.sid,
-        Some(status),
+        Some(status.as_str()),
     )
     .map_err(|e| match e {
         ChannelError::Conflict(m) if m.contains("has not joined") => {
