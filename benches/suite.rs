@@ -467,6 +467,40 @@ fn main() {
             o.round_trips, o.lost
         );
         running.shutdown();
+        // The same, under an open load (messages at a fixed rate, timed from when each was due).
+        let (mut clients, waiters) = messaging::customers();
+        let carrier = messaging::carrier(4, waiters);
+        let running = start(
+            &dir.join("messaging-open.db"),
+            Sync::Normal,
+            threads,
+            Some(carrier),
+        );
+        let addr = running.http.addr.to_string();
+        messaging::configure(&addr, &auth_of(&running));
+        for (k, rate) in [250.0, 500.0, 1000.0].into_iter().enumerate() {
+            let (o, back) =
+                messaging::measure_open(&addr, clients, (k as u64 + 1) << 32, rate, dur);
+            clients = back;
+            row(
+                &format!(
+                    "4. open load, {rate:.0} msg/s over {} conversations",
+                    messaging::CONVERSATIONS
+                ),
+                format!(
+                    "{:.0} replies/s p50 {:.1} p99 {:.1}ms",
+                    o.replied_per_s, o.p50_ms, o.p99_ms
+                ),
+                "".into(),
+                "".into(),
+                if rate >= 1000.0 { "p99<20ms" } else { "" },
+            );
+            println!(
+                "  ({:.0} msg/s offered, {} round trips, {} lost)",
+                o.offered_per_s, o.round_trips, o.lost
+            );
+        }
+        running.shutdown();
     }
 
     // Scenario 5: thousands of parked long-polls (release binary, its own process).
