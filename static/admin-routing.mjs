@@ -1,7 +1,8 @@
 // TaskRouter in the admin console: workers (skills, languages and level as labelled fields,
-// activity, channel capacity, whether the agent's password is set), queues, workflows (a builder
+// activity, channel capacity, whether the agent's password is set), workflows (a builder
 // of filters and queues chosen by name; the server's expression errors are shown),
-// activities, task channels, and tasks with their events. Twilio's TaskRouter v1 shapes.
+// activities, task channels, and tasks with their events (queues: admin-queues.mjs). Twilio's
+// TaskRouter v1 shapes.
 import { api, attrs, el, h, listAll, pretty, toast, duration, table } from "/static/common.mjs";
 import * as tasksPage from "/static/admin-tasks.mjs";
 
@@ -63,7 +64,7 @@ function routingFields(prefix, current) {
   const level = h("input", { id: `${prefix}-level`, name: "Level", type: "number", min: 0, max: 10, value: a.level ?? "", class: "narrow" });
   const field = (id, label, input, help) => h("div", { class: "field" }, h("label", { for: id }, label), input, help ? el("p", help, "muted help") : null);
   return {
-    fields: [field(skills.id, "Skills", skills, "Comma-separated; queues match them with routing.skills HAS \"sales\"."),
+    fields: [field(skills.id, "Skills", skills, "Comma-separated; a queue's rules pick agents by them (Queues page)."),
       field(langs.id, "Languages", langs, "Comma-separated codes, e.g. en, es."), field(level.id, "Level (0–10)", level)],
     read(name) {
       const out = { ...a };
@@ -171,16 +172,6 @@ async function worker(root, base, sid) {
         h("div", {}, el("h3", "Agent sign-in"), el("p", "The agent signs in at /agent with this worker's name and password.", "muted"), pwState, setPw,
           el("h3", "Channels"), table("worker-channels", ["Channel", "Capacity", "Assigned", "Free", "Available", ""], chanRows)))),
   );
-}
-
-export async function queues(root, ctx) {
-  const base = await wsPath(ctx);
-  const list = await listAll(`${base}/TaskQueues`, "task_queues");
-  const rows = list.map((q) => h("tr", {}, el("td", q.friendly_name), el("td", q.target_workers, "mono"), el("td", q.task_order), el("td", q.max_reserved_workers)));
-  root.append(h("section", { class: "card" }, el("h2", "Task queues"),
-    createForm("queue-form", `${base}/TaskQueues`, [["FriendlyName", "Name"], ["TargetWorkers", "Which workers (expression)", { value: "1==1", help: '1==1 is everyone; routing.skills HAS "sales" those with the skill' }],
-      ["TaskOrder", "Order", { options: [["FIFO", "FIFO"], ["LIFO", "LIFO"]] }]], () => queues(root.replaceChildren() || root, ctx)),
-    table("queues", ["Name", "Which workers", "Order", "Max reserved"], rows)));
 }
 
 /** A workflow's configuration as an object (Twilio sends it as a JSON string). */

@@ -1,10 +1,11 @@
 // The admin console: sign-in (a session cookie; the CSRF token lives only in this page's memory),
 // then one view per hash route. Each view module renders into #view from API data, with
-// textContent only. Views: admin-studio.mjs, admin-routing.mjs, admin-live.mjs (dashboard,
+// textContent only. Views: admin-studio.mjs, admin-routing.mjs, admin-queues.mjs (queues and their rules), admin-live.mjs (dashboard,
 // Flex Flows, System), admin-floor.mjs (the supervisor's floor), admin-transcripts.mjs (conversations), admin-reports.mjs (reports), admin-settings.mjs (the office's time zone).
 import { api, endSession, setCsrf, toast, ApiError, setOfficeZone } from "/static/common.mjs";
 import * as studio from "/static/admin-studio.mjs";
 import * as routing from "/static/admin-routing.mjs";
+import * as queues from "/static/admin-queues.mjs";
 import * as live from "/static/admin-live.mjs";
 import * as hours from "/static/admin-hours.mjs";
 import * as floor from "/static/admin-floor.mjs";
@@ -29,7 +30,7 @@ const views = {
   studio: studio.view,
   flexflows: wiring.flexFlows,
   workers: routing.workers,
-  queues: routing.queues,
+  queues: queues.view,
   workflows: routing.workflows,
   activities: routing.activities,
   channels: routing.channels,

@@ -50,7 +50,12 @@ fn node(args: &[&str], env: &[(&str, String)]) -> String {
 #[test]
 fn flow_picture_layout() {
     node(
-        &["--test", "flowgraph.test.mjs", "studio-canvas.test.mjs"],
+        &[
+            "--test",
+            "flowgraph.test.mjs",
+            "studio-canvas.test.mjs",
+            "queue-rules.test.mjs",
+        ],
         &[],
     );
 }

@@ -38,6 +38,8 @@ assets! {
     "/static/admin.mjs" => JS "admin.mjs",
     "/static/admin-studio.mjs" => JS "admin-studio.mjs",
     "/static/admin-routing.mjs" => JS "admin-routing.mjs",
+    "/static/admin-queues.mjs" => JS "admin-queues.mjs",
+    "/static/queue-rules.mjs" => JS "queue-rules.mjs",
     "/static/admin-live.mjs" => JS "admin-live.mjs",
     "/static/admin-hours.mjs" => JS "admin-hours.mjs",
     "/static/admin-wiring.mjs" => JS "admin-wiring.mjs",
