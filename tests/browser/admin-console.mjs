@@ -1,7 +1,7 @@
 // The admin console's office settings and routing forms (issue 16 items 3 and 4) in headless
 // Chromium: the office's time zone chosen on the first-run checklist (the browser in another
 // zone) and a task's time then shown in the office's zone; the Settings page; a bad zone refused
-// with the server's words. A queue built with its rules only (no expression typed): the preview
+// with the server's words; the agent desk's My work in the office's zone too. A queue built with its rules only (no expression typed): the preview
 // names the agents the server's evaluator matches, an expression typed by hand is checked as it
 // is typed and read back into rules, and a real task of the queue goes to an agent it named.
 // Desktop (1366x768) and phone (390x844) shots.
@@ -96,6 +96,42 @@ export async function consoleScenarios(t) {
       // The change is in the audit log.
       const log = ok(await rest("GET", "/admin/api/audit?What=setting"), "audit").entries;
       assert(log.some((e) => e.details.includes("time zone → Asia/Tokyo")), `audited: ${JSON.stringify(log.slice(0, 3))}`);
+    });
+
+    await scenario("the agent desk shows times in the office's zone too (My work)", async () => {
+      const { offline, available } = await quietFloor();
+      const w = ok(await rest("POST", `${base}/Workers`, { FriendlyName: "tz-tia", ActivitySid: available, Attributes: JSON.stringify({ full_name: "Tia Zone", contact_uri: "client:tz-tia", routing: { skills: ["zone-test"] } }) }), "worker");
+      ok(await rest("POST", `/admin/api/workers/${w.sid}/password`, { Password: "tia-password" }), "password");
+      const q = ok(await rest("POST", `${base}/TaskQueues`, { FriendlyName: "Zone desk", TargetWorkers: 'routing.skills HAS "zone-test"' }), "queue");
+      const wf = ok(await rest("POST", `${base}/Workflows`, { FriendlyName: "Zone only", Configuration: JSON.stringify({ task_routing: { default_filter: { queue: q.sid } } }) }), "workflow");
+      const desk = await context(browser, "console-desk-zone", { timezoneId: "America/Los_Angeles" });
+      try {
+        const task = ok(await rest("POST", `${base}/Tasks`, { WorkflowSid: wf.sid, Attributes: JSON.stringify({ customer_name: "Zed Zone" }) }), "task");
+        const res = await waitFor("the offer", async () => ok(await rest("GET", `${base}/Tasks/${task.sid}/Reservations`), "reservations").reservations[0]);
+        ok(await rest("POST", `${base}/Tasks/${task.sid}/Reservations/${res.sid}`, { ReservationStatus: "accepted" }), "accept");
+        ok(await rest("POST", `${base}/Tasks/${task.sid}`, { AssignmentStatus: "wrapping" }), "wrap");
+        ok(await rest("POST", `${base}/Tasks/${task.sid}`, { AssignmentStatus: "completed", Reason: "done" }), "complete");
+        const a = desk.page;
+        await a.goto(`${t.BASE}/agent`);
+        await a.fill("#worker", "tz-tia");
+        await a.fill("#password", "tia-password");
+        await a.click("#login-form button");
+        await a.waitForSelector("#desk:not(.hidden)");
+        await a.click("#my-work");
+        const item = a.locator(`#history .work-item[data-task="${task.sid}"]`);
+        await item.waitFor();
+        const shown = await item.locator(".history-head .muted").textContent();
+        const [tokyo, la] = await a.evaluate(async (sid) => {
+          const finished = (await (await fetch("/agent/api/history")).json()).tasks.find((x) => x.task_sid === sid).date_finished;
+          return ["Asia/Tokyo", "America/Los_Angeles"].map((tz) =>
+            new Date(finished).toLocaleString([], { timeZone: tz, month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }));
+        }, task.sid);
+        assert(shown === tokyo && shown !== la, `My work in the office's zone: shown ${shown}, Tokyo ${tokyo}, browser ${la}`);
+        await shot(a, "console-desk-office-zone");
+      } finally {
+        await rest("POST", `${base}/Workers/${w.sid}`, { ActivitySid: offline });
+        await desk.ctx.close();
+      }
     });
 
     await scenario("a queue built with rules only: the preview names the agents, and a task of the queue goes to one of them", async () => {
