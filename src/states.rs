@@ -2,7 +2,8 @@
 //! `parse`, `FromStr`, `Display`, `Serialize` as its text, `ToSql`/`FromSql`), and the enums the store reads and writes.
 //!
 //! A leaf: the store may import it, and each domain re-exports its own states from here and adds
-//! their rules (`routing::states` the task/reservation transitions, `voice::calls`
+//! their rules (`routing::states` the task/reservation transitions, `channels::conversations`
+//! `ConversationState::transition`, `voice::calls`
 //! `CallStatus::is_final`, …) in its own `impl` blocks. Nothing outside an enum compares a state
 //! as a string.
 

@@ -14,6 +14,20 @@ pub use crate::store::channels::messages::Message;
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
+/// A conversation's life cycle, the one place its moves are decided: `initializing`, `active`
+/// and `inactive` move freely between each other (the inactive timer, a new message, an update
+/// through the API, which Twilio lets set any of them) and to `closed`; `closed` is for good.
+/// `None`: no move (the same state, or out of `closed`).
+impl ConversationState {
+    pub fn transition(self, to: ConversationState) -> Option<ConversationState> {
+        match (self, to) {
+            (from, to) if from == to => None,
+            (ConversationState::Closed, _) => None,
+            (_, to) => Some(to),
+        }
+    }
+}
+
 /// Fields of a create or update; `None` leaves a field alone.
 #[derive(Debug, Default, Clone)]
 pub struct Fields {
@@ -229,9 +243,9 @@ pub fn set_state_in(
     state: ConversationState,
 ) -> Result<bool> {
     let mut c = fetch(tx, sid)?;
-    if c.state == state {
+    let Some(state) = c.state.transition(state) else {
         return Ok(false);
-    }
+    };
     let from = std::mem::replace(&mut c.state, state);
     c.updated_at = app.now_ms();
     db::set_state(tx, sid, state, c.updated_at)?;
@@ -361,12 +375,15 @@ fn apply(c: &mut Conversation, f: &Fields, now: i64) -> Result<()> {
         let v = ConversationState::parse(v).ok_or_else(|| {
             Error::invalid("State", "must be initializing, active, inactive or closed")
         })?;
-        if c.state == ConversationState::Closed && v != ConversationState::Closed {
-            return Err(Error::Conflict(
-                "A closed conversation cannot be reopened".into(),
-            ));
+        match c.state.transition(v) {
+            Some(to) => c.state = to,
+            None if c.state == v => {}
+            None => {
+                return Err(Error::Conflict(
+                    "A closed conversation cannot be reopened".into(),
+                ))
+            }
         }
-        c.state = v;
     }
     let mut timers = c.timers.as_object().cloned().unwrap_or_default();
     for (key, v) in [
@@ -473,12 +490,14 @@ pub fn on_timer(
             let Some(c) = db::find(tx, sid)? else {
                 return Ok(());
             };
-            let allowed = match state {
+            // The inactive timer counts from the last message: only an active conversation
+            // goes inactive by it (the life cycle decides the rest).
+            let timer_applies = match state {
                 Some(ConversationState::Inactive) => c.state == ConversationState::Active,
-                Some(ConversationState::Closed) => c.state != ConversationState::Closed,
+                Some(ConversationState::Closed) => true,
                 _ => false,
             };
-            if let (true, Some(to)) = (allowed, state) {
+            if let (true, Some(to)) = (timer_applies, state) {
                 set_state_in(tx, app, &c.sid, to)?;
             }
             Ok(())
@@ -552,5 +571,20 @@ mod tests {
         assert_eq!(parse_duration_ms("5M"), None);
         assert_eq!(parse_duration_ms("PT5"), None);
         assert_eq!(parse_duration_ms("P"), None);
+    }
+}
+
+#[cfg(test)]
+mod life_cycle_tests {
+    use crate::states::ConversationState::{self, *};
+
+    #[test]
+    fn closed_is_for_good_and_the_others_move_freely() {
+        for from in ConversationState::ALL.iter().copied() {
+            for to in ConversationState::ALL.iter().copied() {
+                let want = (from != to && from != Closed).then_some(to);
+                assert_eq!(from.transition(to), want, "{from} → {to}");
+            }
+        }
     }
 }
