@@ -163,14 +163,7 @@ pub fn update(
                 reject_in(tx, app, &r, u.worker_activity_sid.as_deref())?
             }
             Some(to @ (ReservationStatus::Wrapping | ReservationStatus::Completed)) => {
-                let ok = match to {
-                    ReservationStatus::Wrapping => r.status == ReservationStatus::Accepted,
-                    _ => matches!(
-                        r.status,
-                        ReservationStatus::Accepted | ReservationStatus::Wrapping
-                    ),
-                };
-                if !ok {
+                if !r.status.can_become(to) {
                     return Err(illegal(&r, to));
                 }
                 let mut t = task_db::find(tx, &r.task_sid)?
@@ -204,7 +197,7 @@ fn illegal(r: &Reservation, to: ReservationStatus) -> Error {
 /// Accepts: the task is assigned to the worker; the task's other pending reservations are
 /// rescinded.
 pub(crate) fn accept_in(conn: &Connection, app: &Core, r: &Reservation) -> Result<()> {
-    if r.status != ReservationStatus::Pending {
+    if !r.status.can_become(ReservationStatus::Accepted) {
         return Err(illegal(r, ReservationStatus::Accepted));
     }
     let now = app.now_ms();
@@ -257,7 +250,7 @@ pub(crate) fn reject_in(
     r: &Reservation,
     activity: Option<&str>,
 ) -> Result<()> {
-    if r.status != ReservationStatus::Pending {
+    if !r.status.can_become(ReservationStatus::Rejected) {
         return Err(illegal(r, ReservationStatus::Rejected));
     }
     end_pending(
@@ -308,7 +301,7 @@ pub(crate) fn timed_out(app: &Core, sid: &str) -> Result<()> {
         let Some(r) = db::find(tx, sid)? else {
             return Ok(());
         };
-        if r.status != ReservationStatus::Pending {
+        if !r.status.can_become(ReservationStatus::Timeout) {
             return Ok(());
         }
         let timeout_activity =

@@ -22,6 +22,21 @@ impl TaskStatus {
 }
 
 impl ReservationStatus {
+    /// Whether a reservation may move from `self` to `to`: a pending one is accepted, rejected,
+    /// timed out, canceled or rescinded; an accepted one wraps up or completes; a wrapping one
+    /// completes. https://www.twilio.com/docs/taskrouter/api/reservations
+    pub fn can_become(self, to: ReservationStatus) -> bool {
+        use ReservationStatus::*;
+        matches!(
+            (self, to),
+            (
+                Pending,
+                Accepted | Rejected | Timeout | Canceled | Rescinded
+            ) | (Accepted, Wrapping)
+                | (Accepted | Wrapping, Completed)
+        )
+    }
+
     /// Pending, accepted or wrapping: the reservation holds one unit of the worker's capacity.
     pub fn holds_capacity(self) -> bool {
         matches!(
@@ -46,6 +61,21 @@ mod tests {
         assert!(!Assigned.can_become(Canceled));
         for s in TaskStatus::ALL {
             assert_eq!(TaskStatus::parse(s.as_str()), Some(*s));
+        }
+    }
+
+    #[test]
+    fn reservation_transitions_follow_twilio() {
+        use ReservationStatus::*;
+        for to in [Accepted, Rejected, Timeout, Canceled, Rescinded] {
+            assert!(Pending.can_become(to), "pending → {to}");
+        }
+        assert!(Accepted.can_become(Wrapping) && Accepted.can_become(Completed));
+        assert!(Wrapping.can_become(Completed));
+        assert!(!Pending.can_become(Wrapping) && !Pending.can_become(Completed));
+        assert!(!Wrapping.can_become(Accepted) && !Accepted.can_become(Rejected));
+        for end in [Rejected, Timeout, Canceled, Rescinded, Completed] {
+            assert!(ReservationStatus::ALL.iter().all(|to| !end.can_become(*to)));
         }
     }
 }
