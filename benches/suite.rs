@@ -438,16 +438,16 @@ fn main() {
 
     // Scenario 4: inbound SMS → Studio → reply, 200 conversations.
     if enabled(4) {
-        let (clients, waiters) = messaging::customers();
-        let carrier = messaging::carrier(4, waiters);
-        let running = start(
-            &dir.join("messaging.db"),
-            Sync::Normal,
-            threads,
-            Some(carrier),
-        );
-        let addr = running.http.addr.to_string();
-        messaging::configure(&addr, &auth_of(&running));
+        // A box of its own with the looping flow, its customers and their carrier stub.
+        let messaging_box = |name: &str| {
+            let (clients, waiters) = messaging::customers();
+            let carrier = messaging::carrier(4, waiters);
+            let running = start(&dir.join(name), Sync::Normal, threads, Some(carrier));
+            let addr = running.http.addr.to_string();
+            messaging::configure(&addr, &auth_of(&running));
+            (running, addr, clients)
+        };
+        let (running, addr, clients) = messaging_box("messaging.db");
         let o = messaging::measure(&addr, clients, dur);
         row(
             &format!(
@@ -468,16 +468,7 @@ fn main() {
         );
         running.shutdown();
         // The same, under an open load (messages at a fixed rate, timed from when each was due).
-        let (mut clients, waiters) = messaging::customers();
-        let carrier = messaging::carrier(4, waiters);
-        let running = start(
-            &dir.join("messaging-open.db"),
-            Sync::Normal,
-            threads,
-            Some(carrier),
-        );
-        let addr = running.http.addr.to_string();
-        messaging::configure(&addr, &auth_of(&running));
+        let (running, addr, mut clients) = messaging_box("messaging-open.db");
         for (k, rate) in [250.0, 500.0, 1000.0].into_iter().enumerate() {
             let (o, back) =
                 messaging::measure_open(&addr, clients, (k as u64 + 1) << 32, rate, dur);

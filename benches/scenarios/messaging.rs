@@ -31,7 +31,8 @@ pub struct Outcome {
 }
 
 pub struct OpenOutcome {
-    /// Messages per second offered (scheduled) and replies per second received.
+    /// Messages per second offered (scheduled), and replies per second from the load's start to
+    /// the last reply (below the offered rate when the box falls behind).
     pub offered_per_s: f64,
     pub replied_per_s: f64,
     pub p50_ms: f64,
@@ -253,11 +254,14 @@ pub fn measure_open(
                 let phase = every.mul_f64(i as f64 / n as f64);
                 let mut pending: VecDeque<Instant> = VecDeque::new();
                 let (mut lat, mut lost, mut sent) = (Vec::new(), u64::from(!warm), 0u64);
-                let take = |pending: &mut VecDeque<Instant>, at: Instant, lat: &mut Vec<u64>| {
-                    if let Some(due) = pending.pop_front() {
-                        lat.push(at.saturating_duration_since(due).as_micros() as u64);
-                    }
-                };
+                let mut last = start;
+                let mut take =
+                    |pending: &mut VecDeque<Instant>, at: Instant, lat: &mut Vec<u64>| {
+                        if let Some(due) = pending.pop_front() {
+                            lat.push(at.saturating_duration_since(due).as_micros() as u64);
+                            last = last.max(at);
+                        }
+                    };
                 loop {
                     let due = start + phase + every.mul_f64(sent as f64);
                     if due >= start + dur {
@@ -284,24 +288,31 @@ pub fn measure_open(
                     }
                 }
                 lost += pending.len() as u64;
-                (lat, lost, sent, (number, replies))
+                (lat, lost, sent, (number, replies), start, last)
             })
         })
         .collect();
     let (mut lat, mut lost, mut sent, mut back) = (Vec::new(), 0, 0, Vec::new());
+    let (mut began, mut ended) = (None::<Instant>, None::<Instant>);
     for t in threads {
-        let (l, x, s, client) = t.join().expect("customer");
+        let (l, x, s, client, start, last) = t.join().expect("customer");
         lat.extend(l);
         lost += x;
         sent += s;
         back.push(client);
+        began = Some(began.map_or(start, |b| b.min(start)));
+        ended = Some(ended.map_or(last, |e| e.max(last)));
     }
     let secs = dur.as_secs_f64();
+    let replied_secs = match (began, ended) {
+        (Some(b), Some(e)) => e.saturating_duration_since(b).as_secs_f64().max(secs),
+        _ => secs,
+    };
     lat.sort_unstable();
     (
         OpenOutcome {
             offered_per_s: sent as f64 / secs,
-            replied_per_s: lat.len() as f64 / secs,
+            replied_per_s: lat.len() as f64 / replied_secs,
             p50_ms: percentile_ms(&lat, 50.0),
             p99_ms: percentile_ms(&lat, 99.0),
             round_trips: lat.len() as u64,
