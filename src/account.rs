@@ -50,6 +50,13 @@ pub fn rotate_token(store: &Store) -> store::Result<Account> {
         a.updated_at = store.clock().now_ms();
         accounts::set_auth_token(tx, &a.sid, &a.auth_token, a.updated_at)?;
         store::sessions::delete_kind(tx, "admin")?;
+        store::users::audit_command(
+            tx,
+            a.updated_at,
+            crate::states::AuditKind::Setting,
+            (&a.sid, "Auth Token"),
+            "rotate-token: a new Auth Token; the old one and the console sessions it opened no longer work",
+        )?;
         Ok(a)
     })
 }

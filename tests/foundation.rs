@@ -330,6 +330,27 @@ fn credentials_and_rotate_token_commands() {
         b"",
     )
     .expect(200);
+    // The audit log says the token was rotated on the server's command line (issue 17).
+    let log = s
+        .request(
+            "GET",
+            "/admin/api/audit",
+            &[("Authorization", &basic(&s.sid, &new_token))],
+            b"",
+        )
+        .expect(200)
+        .json();
+    let e = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["actor_name"] == "Command line on the server")
+        .unwrap_or_else(|| panic!("no command-line entry in {log}"));
+    assert!(e.to_string().contains("Auth Token"), "{e}");
+    assert!(
+        e["details"].as_str().unwrap().starts_with("rotate-token"),
+        "{e}"
+    );
 }
 
 #[test]

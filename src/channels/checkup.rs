@@ -39,7 +39,22 @@ pub fn run(store: &Store, account_sid: &str, fix: bool) -> Result<Report> {
     let mut report = store.read(find)?;
     if fix && !(report.stale_sessions.is_empty() && report.stale_conversations.is_empty()) {
         let now = store.clock().now_ms();
-        store.write(|tx| apply(tx, account_sid, &report, now))?;
+        let details = format!(
+            "checkup --fix: {} stale channel sessions closed, {} stale conversations made inactive",
+            report.stale_sessions.len(),
+            report.stale_conversations.len()
+        );
+        store.write(|tx| {
+            apply(tx, account_sid, &report, now)?;
+            crate::store::users::audit_command(
+                tx,
+                now,
+                crate::states::AuditKind::Setting,
+                ("", "System checkup"),
+                &details,
+            )?;
+            Ok::<_, super::Error>(())
+        })?;
         report.fixed = true;
     }
     Ok(report)

@@ -180,6 +180,16 @@ pub fn restore(src: &Path, dest: &Path, sync: Sync) -> Result<()> {
         None::<fn(rusqlite::backup::Progress)>,
     )?;
     migrate::migrate(&mut conn)?;
+    users::audit_command(
+        &conn,
+        crate::clock::wall_ms(),
+        crate::states::AuditKind::Setting,
+        ("", "Database"),
+        &format!(
+            "restore: the database was replaced by the backup {}",
+            src.display()
+        ),
+    )?;
     Ok(())
 }
 

@@ -125,6 +125,34 @@ pub struct AuditEntry {
 }
 
 /// Appends an audit entry (its `seq` is given by the table).
+/// The actor of what an administrator does on the box itself (`switchboard rotate-token`,
+/// `checkup --fix`, `restore`): the audit log shows it as such.
+pub const COMMAND_LINE: (&str, &str) = ("command-line", "Command line on the server");
+
+/// An entry for a command run on the server, at `now`.
+pub fn audit_command(
+    conn: &Connection,
+    now: i64,
+    kind: AuditKind,
+    resource: (&str, &str),
+    details: &str,
+) -> Result<()> {
+    audit(
+        conn,
+        &AuditEntry {
+            seq: 0,
+            at: now,
+            actor_sid: COMMAND_LINE.0.into(),
+            actor_name: COMMAND_LINE.1.into(),
+            action: AuditAction::Updated,
+            kind,
+            resource_sid: (!resource.0.is_empty()).then(|| resource.0.to_string()),
+            resource_name: (!resource.1.is_empty()).then(|| resource.1.to_string()),
+            details: details.into(),
+        },
+    )
+}
+
 pub fn audit(conn: &Connection, e: &AuditEntry) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO audit_log (at, actor_sid, actor_name, action, kind, resource_sid,
