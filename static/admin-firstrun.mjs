@@ -24,8 +24,8 @@ export async function checklist(ctx) {
   ];
   const open = steps.filter(([done]) => !done);
   if (zoned && workers.length && withPassword && number) return null;
-  // Once chosen, the page is drawn again, its times in the office's zone.
-  const zone = zoned ? null : zoneForm("first-run-zone", null, redraw);
+  // Once chosen, the page is drawn again, its times in the office's zone (an admin's to choose).
+  const zone = zoned || ctx.role !== "admin" ? null : zoneForm("first-run-zone", null, redraw);
   return h("section", { class: "card", id: "first-run" }, el("h2", "Getting started"),
     el("p", `${steps.length - open.length} of ${steps.length} done. Each step links to where it is done.`, "muted"),
     h("ol", { class: "checklist" }, ...steps.map(([done, text, href, note]) => h("li", { class: done ? "done" : "" },

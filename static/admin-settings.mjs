@@ -45,7 +45,7 @@ export function zoneForm(id, current, onSaved = () => {}) {
       input.value = r.time_zone;
       toast(`Times are now shown in ${r.time_zone}, the office's time zone`);
       await onSaved(r);
-    } catch (e) { err.textContent = `Not saved: ${e.message}`; }
+    } catch (e) { err.textContent = `Not saved: ${String(e.message).replace(/^Invalid parameter TimeZone: /, "")}`; }
   });
   return form;
 }
