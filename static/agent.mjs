@@ -8,11 +8,14 @@
 // load); keys a / r / n accept, reject, go to the next chat. The open chat is in the URL
 // (`#task=WT…`), so a reload keeps it. Transfers (key t) live in agent-transfer.mjs. Typing goes
 // both ways: the reply box reports it (at most every 3 s), and the updates poll says who is
-// typing in the agent's chats ("Nora is typing…" under the transcript and in the list).
+// typing in the agent's chats ("Nora is typing…" under the transcript and in the list). "New
+// conversation" (key o, agent-outbound.mjs) writes first by SMS or WhatsApp; each message sent
+// to a carrier shows where it stands (sending, sent, delivered, read) and a refusal in words.
 import { api, endSession, setCsrf, el, h, pretty, toast, duration, ApiError, when, setOfficeZone } from "/static/common.mjs";
 import * as transfer from "/static/agent-transfer.mjs";
 import * as tools from "/static/agent-tools.mjs";
 import * as beyond from "/static/agent-beyond.mjs";
+import * as outbound from "/static/agent-outbound.mjs";
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -160,6 +163,9 @@ document.addEventListener("keydown", (ev) => {
     if (!r || r.status !== "accepted" || !r.task.conversation_sid || (r.task.transfer_out && r.task.transfer_out.status === "active")) return;
     ev.preventDefault();
     openTransfer(r);
+  } else if (ev.key === "o") {
+    ev.preventDefault();
+    openOutbound();
   } else if (ev.key === "m") {
     ev.preventDefault();
     openMyWork();
@@ -423,6 +429,12 @@ $("header-tools").addEventListener("click", (ev) => {
 });
 $("canned-open").addEventListener("click", () => tools.cannedDialog());
 
+/** "New conversation": once the server made it the agent's task, the desk opens it. */
+function openOutbound() {
+  outbound.open({ started: async (taskSid) => { await refresh(); if (state.work.some((x) => x.task.sid === taskSid)) await select(taskSid); } });
+}
+$("outbound-open").addEventListener("click", openOutbound);
+
 async function select(taskSid) {
   tools.reloadNotes(taskSid);
   state.selected = taskSid;
@@ -616,15 +628,44 @@ function role(m, customer) {
 
 const WHO = { me: () => "You", bot: () => "Bot", system: () => "", customer: (m, c) => (c && c.name) || "Customer", agent: (m) => transfer.names.get(m.author) || m.author };
 
+const DELIVERY = { sending: "sending…", sent: "sent", delivered: "delivered", read: "read", failed: "not delivered" };
+
 function message(m, customer) {
   const r = role(m, customer);
   const li = el("li", null, `chat-msg role-${r} ${r === "me" ? "mine" : "theirs"}`);
   li.dataset.index = m.index;
   li.dataset.role = r;
+  li.dataset.delivery = JSON.stringify(m.delivery);
   const who = WHO[r](m, customer);
   li.append(who ? el("span", who, "chat-who") : "", el("p", m.body || "", "chat-body"),
-    el("span", when(m.date_created, "time"), "chat-meta"));
+    el("span", [when(m.date_created, "time"), DELIVERY[m.delivery && m.delivery.status]].filter(Boolean).join(" · "), "chat-meta"));
+  if (m.delivery && m.delivery.status === "failed") {
+    // The carrier's refusal in words, and the text kept: one click puts it back to edit.
+    li.classList.add("failed");
+    li.append(el("p", `Not delivered: ${m.delivery.error || "the carrier could not deliver it."}`, "delivery-error"),
+      h("button", { type: "button", class: "secondary small put-back", onclick: () => {
+        const reply = $("reply");
+        if (!reply || reply.disabled) return;
+        reply.value = m.body || "";
+        reply.focus();
+      } }, "Put back in the reply box"));
+  }
   return li;
+}
+
+/** The carrier's word on messages already shown (sent, delivered, refused): lines redrawn. */
+async function onDelivery(taskSid) {
+  const chat = state.chats.get(taskSid);
+  if (!chat) return;
+  const r = await api("GET", `/agent/api/tasks/${taskSid}/messages`);
+  const byIndex = new Map(r.messages.map((m) => [m.index, m]));
+  chat.messages = chat.messages.map((m) => byIndex.get(m.index) || m);
+  const log = state.selected === taskSid && $("transcript");
+  if (!log) return;
+  for (const li of [...log.children]) {
+    const m = byIndex.get(Number(li.dataset.index));
+    if (m && JSON.stringify(m.delivery) !== li.dataset.delivery) li.replaceWith(message(m, chat.customer));
+  }
 }
 
 async function onMessages(taskSid) {
@@ -659,11 +700,16 @@ async function updates() {
       if (typingChanged || (r.typing || []).length) applyTyping(r.typing, r.tag);
       if (first || !r.events.length) continue;
       const convs = new Set(r.events.filter((e) => e.event_type === "conversation.message.added").map((e) => e.data.ConversationSid || e.resource_sid));
-      const other = r.events.some((e) => e.event_type !== "conversation.message.added");
+      const DELIVERY_EVENTS = ["message.outbound.sent", "message.outbound.failed", "conversation.message.delivery-updated"];
+      const delivered = new Set(r.events.filter((e) => DELIVERY_EVENTS.includes(e.event_type)).map((e) => e.data.ConversationSid));
+      const other = r.events.some((e) => e.event_type !== "conversation.message.added" && !DELIVERY_EVENTS.includes(e.event_type));
       if (other) await refresh();
       for (const res of state.work) {
         if (res.status === "pending" || !res.task.conversation_sid || !convs.has(res.task.conversation_sid)) continue;
         await onMessages(res.task.sid);
+      }
+      for (const res of state.work) {
+        if (res.status !== "pending" && res.task.conversation_sid && delivered.has(res.task.conversation_sid)) await onDelivery(res.task.sid);
       }
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return signedOut();

@@ -524,6 +524,13 @@ fn agent_sessions_and_chat_tokens_open_only_their_own() {
             vec![(Other, 404), (OwnNoCsrf, 403)],
         ),
         ("GET", "/agent/api/colleagues", vec![(Own, 200)]),
+        // Writing first: the office's numbers; a start without its fields is a 400.
+        ("GET", "/agent/api/outbound", vec![(Own, 200)]),
+        (
+            "POST",
+            "/agent/api/outbound",
+            vec![(Own, 400), (OwnNoCsrf, 403)],
+        ),
         (
             "GET",
             "/agent/api/tasks/{TaskSid}/notes",

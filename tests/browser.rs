@@ -3,6 +3,7 @@
 //! never downloads a browser) against the real binary. Screenshots land in
 //! `target/browser-artifacts/`. `.ci/run` installs both; without them these tests fail and say why.
 
+mod carrier;
 mod common;
 use common::*;
 use std::path::PathBuf;
@@ -68,7 +69,13 @@ fn pages_in_headless_chromium() {
         std::path::Path::new(&chromium).exists(),
         "{chromium} is missing: `apt-get install chromium` (.ci/run does)"
     );
-    let s = TestServer::start_with(&[("SWITCHBOARD_PUBLIC_BURST", "100000")]);
+    // A carrier that takes every message, so the desk's outbound SMS and WhatsApp go out (a
+    // scenario plays its later status callbacks).
+    let carrier = carrier::Carrier::start();
+    let s = TestServer::start_with(&[
+        ("SWITCHBOARD_PUBLIC_BURST", "100000"),
+        ("SWITCHBOARD_PROVIDER_URL", &carrier.url),
+    ]);
     let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
     node(
         &["pages.mjs"],

@@ -319,7 +319,8 @@ fn lane_key(app: &Core, o: &Outbound) -> String {
 enum Outcome {
     Sent(Option<String>),
     Retry(String),
-    Fail(String),
+    /// Refused for good; the carrier's error code when its answer named one.
+    Fail(String, Option<i64>),
 }
 
 /// Records the outcomes of sent requests in one transaction; if that fails, one by one.
@@ -377,13 +378,20 @@ fn record_in(tx: &Connection, app: &Core, o: &Outbound, outcome: &Outcome, now: 
                                      "MessageSid": o.message_sid, "ProviderSid": provider_sid})),
                 )?;
         }
-        Outcome::Retry(e) | Outcome::Fail(e) => {
+        Outcome::Retry(e) | Outcome::Fail(e, _) => {
             let attempts = o.attempts + 1;
-            let give_up = matches!(outcome, Outcome::Fail(_))
+            let give_up = matches!(outcome, Outcome::Fail(..))
                 || o.max_attempts.is_some_and(|m| attempts >= m);
             if give_up {
                 db::record_attempt(tx, &o.sid, OutboxStatus::Failed, now, None, Some(e), now)?;
                 set_delivery(tx, o, "failed", now)?;
+                // A conversation message's receipt keeps the carrier's reason (the desktop
+                // shows it in words, `refusals`).
+                if let (Outcome::Fail(_, Some(code)), Some(m), OutboxKind::Carrier) =
+                    (outcome, &o.message_sid, o.kind)
+                {
+                    super::receipts::record_in(tx, &o.sid, m, "failed", Some(*code), now)?;
+                }
                 super::api_messages::on_outbox(tx, app, o, Some(e))?;
                 super::api_calls::on_outbox(tx, app, o, None, Some(e))?;
                 app.record(
@@ -505,13 +513,14 @@ fn send(app: &Core, agent: &ureq::Agent, o: &Outbound) -> Outcome {
                 .and_then(|v| v.get("sid").and_then(Value::as_str).map(str::to_string));
             Outcome::Sent(provider_sid)
         }
-        Err(ureq::Error::Status(code, _))
+        Err(ureq::Error::Status(code, resp))
             if matches!(o.kind, OutboxKind::Carrier | OutboxKind::CarrierCall)
                 && (400..500).contains(&code)
                 && code != 408
                 && code != 429 =>
         {
-            Outcome::Fail(format!("the carrier refused the message ({code})"))
+            let (why, error) = super::refusals::of_answer(code, resp.into_string().ok());
+            Outcome::Fail(why, error)
         }
         Err(ureq::Error::Status(code, _)) => Outcome::Retry(format!("HTTP {code} from {url}")),
         Err(e) => Outcome::Retry(format!("{url}: {e}")),

@@ -48,3 +48,61 @@ pub fn sid_of(outbound_sid: &str) -> String {
 pub fn outbound_of(sid: &str) -> Option<String> {
     crate::ids::is_sid(crate::ids::Prefix::Receipt, sid).then(|| format!("OB{}", &sid[2..]))
 }
+
+/// Where a conversation message stands with the carrier, for the agent desktop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// `sending`, `sent`, `delivered`, `read` or `failed` (undelivered counts as failed).
+    pub status: &'static str,
+    /// The carrier's error code of a failed send, when it gave one.
+    pub error_code: Option<i64>,
+    /// Why it failed, in words (`refusals`).
+    pub error: Option<String>,
+}
+
+/// The delivery of message `m` of conversation `conv`: `None` when it went to no carrier.
+pub fn delivery_of(
+    conn: &Connection,
+    conv: &str,
+    m: &crate::store::channels::messages::Message,
+) -> Result<Option<Delivery>> {
+    let Some(d) = &m.delivery else {
+        return Ok(None);
+    };
+    let has = |k: &str| d.get(k).is_some_and(|v| v != "none" && !v.is_null());
+    let status = if has("failed") || has("undelivered") {
+        "failed"
+    } else if has("read") {
+        "read"
+    } else if has("delivered") {
+        "delivered"
+    } else if has("sent") {
+        "sent"
+    } else {
+        "sending"
+    };
+    if status != "failed" {
+        return Ok(Some(Delivery {
+            status,
+            error_code: None,
+            error: None,
+        }));
+    }
+    let window = crate::store::Window {
+        offset: 0,
+        limit: 50,
+    };
+    let code = crate::store::channels::receipts::list(conn, conv, &m.sid, window)?
+        .items
+        .into_iter()
+        .rev()
+        .find_map(|r| r.error_code.filter(|c| *c != 0));
+    Ok(Some(Delivery {
+        status,
+        error_code: code,
+        error: Some(code.map_or_else(
+            || "The carrier could not deliver the message.".to_string(),
+            super::refusals::words,
+        )),
+    }))
+}

@@ -60,6 +60,7 @@ assets! {
     "/static/agent-transfer.mjs" => JS "agent-transfer.mjs",
     "/static/agent-tools.mjs" => JS "agent-tools.mjs",
     "/static/agent-beyond.mjs" => JS "agent-beyond.mjs",
+    "/static/agent-outbound.mjs" => JS "agent-outbound.mjs",
     "/static/chat.mjs" => JS "chat.mjs",
     "/static/chat.css" => CSS "chat.css",
 }

@@ -41,6 +41,8 @@ pub struct Carrier {
     /// answer than to report.
     pub delay_ms: Arc<std::sync::atomic::AtomicU64>,
     pub received: Arc<Mutex<Vec<Received>>>,
+    /// The body of a refusal (status 300 and above).
+    pub refusal: Arc<Mutex<String>>,
 }
 
 impl Carrier {
@@ -51,7 +53,15 @@ impl Carrier {
         let status = Arc::new(AtomicU16::new(status));
         let received = Arc::new(Mutex::new(Vec::new()));
         let delay_ms = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let (st, rec, delay) = (status.clone(), received.clone(), delay_ms.clone());
+        let refusal = Arc::new(Mutex::new(
+            "{\"code\": 20503, \"message\": \"down\"}".to_string(),
+        ));
+        let (st, rec, delay, why) = (
+            status.clone(),
+            received.clone(),
+            delay_ms.clone(),
+            refusal.clone(),
+        );
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
@@ -116,7 +126,7 @@ impl Carrier {
                 let reply = if code < 300 {
                     format!("{{\"sid\": \"{sid}\", \"status\": \"queued\"}}")
                 } else {
-                    "{\"code\": 20503, \"message\": \"down\"}".to_string()
+                    why.lock().unwrap().clone()
                 };
                 let _ = write!(
                     stream,
@@ -130,11 +140,18 @@ impl Carrier {
             status,
             delay_ms,
             received,
+            refusal,
         }
     }
 
     pub fn start() -> Carrier {
         Carrier::start_on(0, 201)
+    }
+
+    /// Refuses from now on with `status` and Twilio's error `body` (`{"code": …, "message": …}`).
+    pub fn refuse(&self, status: u16, body: &str) {
+        *self.refusal.lock().unwrap() = body.to_string();
+        self.set_status(status);
     }
 
     pub fn set_status(&self, code: u16) {

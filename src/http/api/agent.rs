@@ -48,6 +48,7 @@ pub fn routes() -> Vec<Route> {
     .into_iter()
     .chain(super::agent_transfer::routes())
     .chain(super::agent_desk::routes())
+    .chain(super::agent_outbound::routes())
     .collect()
 }
 
@@ -484,13 +485,21 @@ fn messages(app: &App, req: &Req) -> Result<Outcome, ApiError> {
     )))
 }
 
+/// The transcript; each message that went to a carrier says where it stands (`delivery`:
+/// sending, sent, delivered, read or failed, and a failure's `error_code` and `error` in words).
 fn transcript(app: &App, conv: &str, after: Option<i64>) -> Result<Vec<Value>, ApiError> {
-    Ok(app
-        .store
-        .read(|c| crate::channels::conversations::list_messages(c, conv, after, 500))?
-        .iter()
-        .map(message_json)
-        .collect())
+    Ok(app.store.read(|c| {
+        let mut out = Vec::new();
+        for m in crate::channels::conversations::list_messages(c, conv, after, 500)? {
+            let mut v = message_json(&m);
+            if let Some(d) = crate::channels::receipts::delivery_of(c, conv, &m)? {
+                v["delivery"] =
+                    json!({"status": d.status, "error_code": d.error_code, "error": d.error});
+            }
+            out.push(v);
+        }
+        Ok::<_, crate::channels::Error>(out)
+    })?)
 }
 
 /// `POST /agent/api/tasks/{TaskSid}/messages` with `Body`: only while the task is the agent's

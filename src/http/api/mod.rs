@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod agent;
 pub mod agent_desk;
+pub mod agent_outbound;
 pub mod agent_transfer;
 pub mod api_calls;
 pub mod api_messages;
