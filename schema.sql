@@ -857,3 +857,15 @@ UPDATE tr_report_slots SET codes = (
     WHERE c.workspace_sid = tr_report_slots.workspace_sid AND c.by_worker = tr_report_slots.by_worker
       AND c.slot = tr_report_slots.slot AND c.subject = tr_report_slots.subject AND c.tasks != 0);
 DROP TABLE tr_report_codes;
+
+-- step 28: Studio test runs (issue 16 item 1): an admin chats with one revision of a flow (a draft, say) from the canvas without publishing it; the run's conversation has no session or Flex Flow, so no customer's message or agent queue reaches it; the engine starts the contact's executions on the pinned revision. executions_by_contact finds a test contact's executions, ended ones too, for the run's steps
+CREATE TABLE studio_test_runs (
+    conversation_sid TEXT PRIMARY KEY,
+    flow_sid TEXT NOT NULL REFERENCES flows(sid) ON DELETE CASCADE,
+    revision INTEGER NOT NULL,
+    contact TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    ended_at INTEGER
+);
+CREATE INDEX executions_by_contact ON executions(contact, created_at);

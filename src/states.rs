@@ -146,6 +146,15 @@ text_enum!(
 );
 
 text_enum!(
+    /// A Studio test run's status (switchboard's own: Twilio has no test runs); an ended run
+    /// takes no more messages.
+    TestRunStatus {
+        Active => "active",
+        Ended => "ended",
+    }
+);
+
+text_enum!(
     /// A flow revision's status: only published revisions run.
     FlowStatus {
         Draft => "draft",

@@ -141,6 +141,7 @@ pub fn studio_inbound(
             contact: contact.to_string(),
             channel_address: channel_address.to_string(),
             payload,
+            test_revision: None,
         },
         claim,
     )

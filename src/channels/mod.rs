@@ -37,6 +37,7 @@ pub mod services;
 pub mod sessions;
 pub mod simulated_carrier;
 mod studio_conversations;
+pub mod test_runs;
 mod transfer_workflow;
 pub mod transfers;
 pub mod typing;

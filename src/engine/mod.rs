@@ -1,4 +1,5 @@
-//! The Studio execution engine: runs a flow's published revision state by state (`run`), one
+//! The Studio execution engine: runs a flow's published revision (a test run's pinned one)
+//! state by state (`run`), one
 //! widget per file group (`widgets`), records each step, keeps the execution context
 //! (`context`: `trigger`, `widgets`, `flow`, `contact`) and persists waiting executions in
 //! SQLite (`execution::Wait`), so they resume after a restart. Outbound HTTP runs on the
@@ -9,6 +10,7 @@
 pub mod calls;
 pub mod context;
 pub mod effects;
+mod end;
 pub mod execution;
 pub mod http_worker;
 pub mod run;
@@ -17,6 +19,7 @@ pub use crate::flows::split;
 pub mod widgets;
 
 pub use effects::Claim;
+pub use end::{delete, end_in, stop};
 pub use execution::{ExecutionStatus, Wait};
 
 use crate::core::Core;
@@ -28,7 +31,6 @@ use crate::timers::TimerKind;
 use crate::voice::twiml::{self, Element};
 use effects::{Effects, Guard, Op, Refusals};
 use run::Run;
-use rusqlite::Transaction;
 use serde_json::{json, Map, Value};
 use std::fmt;
 use std::sync::Arc;
@@ -68,6 +70,9 @@ pub struct Inbound {
     pub channel_address: String,
     /// Becomes `trigger.message` | `trigger.conversation` | `trigger.call` | `trigger.request`.
     pub payload: Value,
+    /// A test run's pinned revision (a draft, say): a new execution runs it instead of the
+    /// latest published one, and says so in `flow.test_run`. `None` for every customer.
+    pub test_revision: Option<i64>,
 }
 
 /// What `handle_inbound` did.
@@ -160,6 +165,7 @@ pub fn trigger_rest(
         contact: to.to_string(),
         channel_address: from.to_string(),
         payload: json!({"to": to, "from": from, "parameters": parameters}),
+        test_revision: None,
     };
     effects::run_and_commit(app, None, |refusals| {
         let (exec, _, fx) = start_execution(app, &inbound, parameters.clone(), refusals)?;
@@ -179,8 +185,12 @@ fn start_execution(
     let (flow, rev) = app.store.read(|c| -> Result<_, Error> {
         let flow = flows::fetch(c, &inbound.flow_sid)?
             .ok_or_else(|| Error::NotFound(format!("flow {}", inbound.flow_sid)))?;
-        let rev = flows::published(c, flow.sid())?
-            .ok_or_else(|| Error::NotPublished(flow.sid().to_string()))?;
+        let rev = match inbound.test_revision {
+            Some(n) => flows::fetch_revision(c, flow.sid(), n)?
+                .ok_or_else(|| Error::NotFound(format!("revision {n} of flow {}", flow.sid())))?,
+            None => flows::published(c, flow.sid())?
+                .ok_or_else(|| Error::NotPublished(flow.sid().to_string()))?,
+        };
         Ok((flow, rev))
     })?;
     let def = FlowDefinition::from_json(&rev.definition).map_err(|e| {
@@ -210,6 +220,18 @@ fn start_execution(
     }
     let sid = new_sid(Prefix::Execution);
     let now = app.now_ms();
+    let mut context = context::new_context(
+        flow.sid(),
+        &sid,
+        &inbound.contact,
+        &inbound.channel_address,
+        inbound.trigger.context_key(),
+        inbound.payload.clone(),
+        data,
+    );
+    if let Some(n) = inbound.test_revision {
+        context["flow"]["test_run"] = json!({"revision": n, "contact": inbound.contact});
+    }
     let exec = db::Execution {
         sid: sid.clone(),
         flow_sid: flow.sid().to_string(),
@@ -217,15 +239,7 @@ fn start_execution(
         contact: inbound.contact.clone(),
         channel_address: inbound.channel_address.clone(),
         status: ExecutionStatus::Active,
-        context: context::new_context(
-            flow.sid(),
-            &sid,
-            &inbound.contact,
-            &inbound.channel_address,
-            inbound.trigger.context_key(),
-            inbound.payload.clone(),
-            data,
-        ),
+        context,
         wait: None,
         step_count: 0,
         parent_sid: None,
@@ -509,62 +523,6 @@ fn hold(app: &Core, exec: &db::Execution) -> Vec<Element> {
         Element::new("Pause").attr("length", "1"),
         twiml::redirect(&poll, "POST"),
     ]
-}
-
-/// Ends an execution (and the subflows it runs): `Status=ended` on the execution resource.
-pub fn stop(app: &Core, flow_sid: &str, sid: &str) -> Result<db::Execution, Error> {
-    app.store.write(|tx| -> Result<db::Execution, Error> {
-        let exec = db::fetch(tx, sid)?
-            .filter(|e| e.flow_sid == flow_sid)
-            .ok_or_else(|| Error::NotFound(format!("execution {sid}")))?;
-        end_tree(app, tx, exec.clone())?;
-        Ok(db::fetch(tx, sid)?.unwrap_or(exec))
-    })
-}
-
-/// Deletes an execution, ending it (and its subflows) first.
-pub fn delete(app: &Core, flow_sid: &str, sid: &str) -> Result<(), Error> {
-    app.store.write(|tx| -> Result<(), Error> {
-        let exec = db::fetch(tx, sid)?
-            .filter(|e| e.flow_sid == flow_sid)
-            .ok_or_else(|| Error::NotFound(format!("execution {sid}")))?;
-        end_tree(app, tx, exec)?;
-        db::delete(tx, sid)?;
-        Ok(())
-    })
-}
-
-/// Ends an execution and its subflows inside the caller's transaction (a caller hung up, say).
-pub fn end_in(app: &Core, tx: &Transaction, execution_sid: &str) -> store::Result<()> {
-    match db::fetch(tx, execution_sid)? {
-        Some(e) => end_tree(app, tx, e),
-        None => Ok(()),
-    }
-}
-
-fn end_tree(app: &Core, tx: &Transaction, exec: db::Execution) -> store::Result<()> {
-    let mut pending = vec![exec];
-    let mut n = 0;
-    while let Some(e) = pending.pop() {
-        n += 1;
-        if n > 64 {
-            break;
-        }
-        pending.extend(db::active_children(tx, &e.sid)?);
-        if e.status != ExecutionStatus::Active {
-            continue;
-        }
-        let mut e = e;
-        for op in run::end_execution(&mut e) {
-            effects::apply(app, tx, &op).map_err(|e| match e {
-                effects::CommitError::Store(e) => e,
-                other => store::Error::internal(format!("ending an execution: {other:?}")),
-            })?;
-        }
-        e.updated_at = app.now_ms();
-        db::save(tx, &e)?;
-    }
-    Ok(())
 }
 
 /// Studio's start-up work: seeds the default flows (idempotently), registers the reply-timeout

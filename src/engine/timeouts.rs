@@ -4,7 +4,8 @@
 //! late after a restart changes nothing the first did not.
 
 use super::effects::{self, Effects};
-use super::{deliver_unrequested, end_tree, run, widgets, Error, ExecutionStatus, Wait};
+use super::end::end_tree;
+use super::{deliver_unrequested, run, widgets, Error, ExecutionStatus, Wait};
 use crate::core::Core;
 use crate::flows::definition::FlowDefinition;
 use crate::ids::{new_sid, Prefix};

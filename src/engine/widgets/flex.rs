@@ -70,6 +70,12 @@ fn attributes(run: &Run, p: &Map<String, Value>, key: &str) -> Result<Value, Fai
     if run.is_call() {
         defaults.push(("call_sid", get("CallSid")));
     }
+    // A test run's task is real (an agent may take it) and says it is a test.
+    if let Some(t) = ctx["flow"]["test_run"].as_object() {
+        let mut t = t.clone();
+        t.insert("flow_sid".into(), json!(run.exec.flow_sid));
+        obj.insert("studio_test_run".into(), Value::Object(t));
+    }
     for (k, v) in defaults {
         let unset = obj
             .get(k)

@@ -133,6 +133,19 @@ pub fn active_for_contact(
     Ok(rows)
 }
 
+/// A contact's executions (of any flow, ended ones too), oldest first, at most `limit`: a
+/// test run's, whose contact is its own (`executions_by_contact`).
+pub fn for_contact(conn: &Connection, contact: &str, limit: u32) -> Result<Vec<Execution>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM (SELECT * FROM executions WHERE contact = ?1
+         ORDER BY created_at DESC, sid DESC LIMIT ?2) ORDER BY created_at, sid"
+    ))?;
+    let rows = stmt
+        .query_map(params![contact, limit], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// The active subflow executions a parent runs.
 pub fn active_children(conn: &Connection, parent_sid: &str) -> Result<Vec<Execution>> {
     let mut stmt = conn.prepare_cached(&format!(

@@ -5,6 +5,7 @@ pub mod executions;
 pub mod flows;
 pub mod http_jobs;
 pub mod profiles;
+pub mod test_runs;
 
 use serde_json::Value;
 

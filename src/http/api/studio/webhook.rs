@@ -67,6 +67,7 @@ fn flow_webhook(app: &App, req: &Req) -> Result<Outcome, ApiError> {
         contact: form("From"),
         channel_address: form("To"),
         payload: Value::Object(params),
+        test_revision: None,
     };
     if inbound.contact.is_empty() {
         return Err(ApiError::missing_param("From"));
