@@ -1,12 +1,13 @@
 // The Studio flow editor: a palette of every widget the engine runs, the canvas (studio-canvas),
 // the properties panel (studio-panel), the problems list (the panel's own checks as you type
 // plus the server's /v2/Flows/Validate), undo/redo, duplicate/delete, zoom and fit, save and
-// publish with feedback, and the raw JSON as an advanced tab. The definition object is edited
+// publish with feedback, a test run of a draft (studio-test), and the raw JSON as an advanced tab. The definition object is edited
 // in place and sent back as it is, so what was imported is exported unchanged but for the edits.
 import { api, el, h, pretty, toast, listAll, ApiError, when } from "/static/common.mjs";
 import { WIDGETS, GROUPS, BY_TYPE, newState, localProblems, labelOf } from "./studio-widgets.mjs";
 import { mountCanvas, geometry } from "./studio-canvas.mjs";
 import { renderPanel } from "./studio-panel.mjs";
+import { openTestRun } from "./studio-test.mjs";
 
 const EMPTY = () => ({
   description: "A new flow",
@@ -229,27 +230,57 @@ export async function editor(root, ctx, sid, after) {
     showProblems();
   }
 
-  const save = (st) => async (ev) => {
-    const button = ev.currentTarget;
-    button.disabled = true;
-    const params = { FriendlyName: name.value, Status: st, Definition: JSON.stringify(def), CommitMessage: commit.value || undefined };
+  /** Saves the canvas's flow as a new revision; the saved flow, or null when refused (shown). */
+  async function persist(st, message) {
+    const params = { FriendlyName: name.value, Status: st, Definition: JSON.stringify(def), CommitMessage: commit.value || message || undefined };
     try {
       const saved = sid ? await api("POST", `/v2/Flows/${sid}`, params) : await api("POST", "/v2/Flows", params);
       dirty = false;
       commit.value = "";
       status.textContent = `${saved.status}, revision ${saved.revision}, saved ${when(Date.now(), "seconds")}`;
-      toast(st === "published" ? `Published revision ${saved.revision}` : `Draft saved as revision ${saved.revision}`);
-      if (!sid) location.hash = `#studio/${saved.sid}`;
-      else if (after) { root.querySelectorAll(".after-editor").forEach((x) => x.remove()); await after(saved); }
+      return saved;
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) throw e;
       problems = [...serverProblems(e), ...localOnly()];
       showProblems();
       toast(`Not saved: ${e.message}. The problems are listed under the canvas.`, true);
+      return null;
+    }
+  }
+
+  const save = (st) => async (ev) => {
+    const button = ev.currentTarget;
+    button.disabled = true;
+    try {
+      const saved = await persist(st);
+      if (!saved) return;
+      toast(st === "published" ? `Published revision ${saved.revision}` : `Draft saved as revision ${saved.revision}`);
+      if (!sid) location.hash = `#studio/${saved.sid}`;
+      else if (after) { root.querySelectorAll(".after-editor").forEach((x) => x.remove()); await after(saved); }
     } finally {
       button.disabled = false;
     }
   };
+
+  /** A test run of `revision` (else of the canvas's flow, saved first as a draft when changed). */
+  async function testRun(revision) {
+    if (!sid) { toast("Save the flow first (Save draft), then test it.", true); return null; }
+    if (!revision && dirty) {
+      const saved = await persist("draft", "saved for a test run");
+      if (!saved) return null;
+      toast(`Saved as draft revision ${saved.revision} for the test; customers keep the published one.`);
+      if (after) { root.querySelectorAll(".after-editor").forEach((x) => x.remove()); await after(saved); }
+      revision = saved.revision;
+    }
+    const published = await api("GET", `/v2/Flows/${sid}/Revisions/LatestPublished`).then((r) => r.revision, () => null);
+    try {
+      return await openTestRun(ctx, { flowSid: sid, revision, published, onStep: (n) => { if (def.states.some((x) => x.name === n)) { canvas.select(n); canvas.center(n); } } });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) throw e;
+      toast(`The test could not start: ${e.message}`, true);
+      return null;
+    }
+  }
 
   // Tabs: the canvas, or the JSON for those who want it.
   const tabCanvas = h("button", { type: "button", role: "tab", id: "tab-canvas", class: "tab active", "aria-selected": "true" }, "Canvas");
@@ -302,6 +333,7 @@ export async function editor(root, ctx, sid, after) {
   const header = h("div", { class: "row studio-head" },
     h("a", { href: "#studio", text: "← Flows" }), name, status, h("span", { class: "spacer" }),
     commit,
+    h("button", { type: "button", class: "secondary", id: "test-run", title: "Chat with this flow as a customer, without publishing it", onclick: () => testRun() }, "Test run"),
     h("button", { type: "button", class: "secondary", id: "save-draft", onclick: save("draft") }, "Save draft"),
     h("button", { type: "button", id: "publish", onclick: save("published") }, "Publish"));
   const tools = [
@@ -339,6 +371,7 @@ export async function editor(root, ctx, sid, after) {
   if (!BY_TYPE.trigger) throw new Error("widget catalog missing");
   const api_ = {
     canvas,
+    testRun,
     def: () => def,
     /** Replaces the definition (a revision loaded, a file imported); undo brings the old one back. */
     load(next, what) {

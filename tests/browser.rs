@@ -47,7 +47,7 @@ fn node(args: &[&str], env: &[(&str, String)]) -> String {
 }
 
 /// The flow picture's layered layout (static/flowgraph.mjs) and the Studio canvas's geometry over the
-/// corpus (static/studio-canvas.mjs), unit-tested under node.
+/// corpus (static/studio-canvas.mjs) and the revision diff (static/studio-diff.mjs), unit-tested under node.
 #[test]
 fn flow_picture_layout() {
     node(
@@ -56,6 +56,7 @@ fn flow_picture_layout() {
             "flowgraph.test.mjs",
             "studio-canvas.test.mjs",
             "queue-rules.test.mjs",
+            "studio-diff.test.mjs",
         ],
         &[],
     );

@@ -50,6 +50,8 @@ assets! {
     "/static/studio-panel.mjs" => JS "studio-panel.mjs",
     "/static/studio-liquid.mjs" => JS "studio-liquid.mjs",
     "/static/studio-editor.mjs" => JS "studio-editor.mjs",
+    "/static/studio-diff.mjs" => JS "studio-diff.mjs",
+    "/static/studio-test.mjs" => JS "studio-test.mjs",
     "/static/admin-floor.mjs" => JS "admin-floor.mjs",
     "/static/admin-tasks.mjs" => JS "admin-tasks.mjs",
     "/static/admin-transcripts.mjs" => JS "admin-transcripts.mjs",

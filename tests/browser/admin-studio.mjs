@@ -4,6 +4,7 @@
 // corpus flows opened on the canvas from their own offsets, and one exported unchanged.
 import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { ARTIFACTS } from "./harness.mjs";
 
 const CORPUS = process.env.SWITCHBOARD_CORPUS;
 
@@ -62,6 +63,24 @@ async function portIndex(page, name, label) {
 async function connect(page, from, label, to) {
   const i = await portIndex(page, from, label);
   await pointerDrag(page, await centre(page, port(from, i)), await centre(page, `${node(to)} rect.sc-box`));
+}
+
+/** A flow whose question is `ask`: "sales" goes to an agent, anything else to a goodbye. */
+function testFlow(question) {
+  return {
+    description: "Test run flow", initial_state: "Trigger", flags: { allow_concurrent_calls: true },
+    states: [
+      { name: "Trigger", type: "trigger", properties: { offset: { x: 0, y: 0 } },
+        transitions: [{ event: "incomingMessage", next: "ask" }, { event: "incomingCall" }, { event: "incomingConversationMessage", next: "ask" }, { event: "incomingRequest", next: "ask" }, { event: "incomingParent" }] },
+      { name: "ask", type: "send-and-wait-for-reply", properties: { offset: { x: 0, y: 220 }, body: question, timeout: "3600" },
+        transitions: [{ event: "incomingMessage", next: "route" }, { event: "timeout" }, { event: "deliveryFailure" }] },
+      { name: "route", type: "split-based-on", properties: { offset: { x: 0, y: 440 }, input: "{{widgets.ask.inbound.Body}}" },
+        transitions: [{ event: "noMatch", next: "bye" }, { event: "match", next: "agent", conditions: [{ friendly_name: "sales", arguments: ["{{widgets.ask.inbound.Body}}"], type: "equal_to", value: "sales" }] }] },
+      { name: "bye", type: "send-message", properties: { offset: { x: 340, y: 660 }, body: "Bye for now" }, transitions: [{ event: "sent" }, { event: "failed" }] },
+      { name: "agent", type: "send-to-flex", properties: { offset: { x: 0, y: 660 }, workflow: "", channel: "chat", attributes: "{}" },
+        transitions: [{ event: "callComplete" }, { event: "failedToEnqueue" }, { event: "callFailure" }] },
+    ],
+  };
 }
 
 export async function studioCanvasScenarios(t) {
@@ -153,6 +172,86 @@ export async function studioCanvasScenarios(t) {
     await shot(page, "studio-new-390");
     assert(wide <= 392, `page is ${wide}px wide at 390`);
     await ctx.close();
+  });
+
+  await scenario("a test run chats with a draft in the side panel, customers keep the published revision; revisions compared in words", async () => {
+    const def = testFlow("Published: sales or support?");
+    const created = (await rest("POST", "/v2/Flows", { FriendlyName: "Test run flow", Status: "published", Definition: JSON.stringify(def) })).json;
+    const sid = created.sid;
+    const { page, ctx } = await signIn(t, "studio-test-run");
+    await page.goto(`${t.BASE}/admin#studio/${sid}`);
+    await page.waitForSelector(node("ask"));
+    // Change the question on the canvas, then test it: the editor saves it as a draft first.
+    await page.click(`${node("ask")} rect.sc-box`);
+    await page.waitForSelector(`#studio-panel h2:text("Send and wait for reply")`);
+    await page.fill("#studio-panel textarea >> nth=0", "Draft: sales or support?");
+    await page.click("#test-run");
+    await page.waitForSelector("#studio-test");
+    await waitFor("the panel names the draft", async () => (await page.textContent("#studio-test .test-which")).includes("revision 2, not published — customers still get revision 1"));
+    await page.fill("#test-input", "hi");
+    await page.press("#test-input", "Enter");
+    await page.waitForSelector('#test-chat .test-msg.bot:has-text("Draft: sales or support?")');
+    await page.waitForSelector('#test-steps li[data-from="Trigger"][data-to="ask"]');
+    await waitFor("the panel says where the flow waits", async () => (await page.textContent("#test-state")).includes("waits at ask"));
+    await page.fill("#test-input", "sales");
+    await page.click("#test-send");
+    await page.waitForSelector('#test-steps li[data-from="route"][data-event="match"][data-to="agent"]');
+    await waitFor("the task marked as a test", async () => (await page.textContent("#test-state")).includes("marked as a test"));
+    await shot(page, "studio-test-run-1366");
+    // The published revision still runs for a real contact, untouched by the test.
+    const real = (await rest("POST", `/v2/Flows/${sid}/Executions`, { To: "+15550001111", From: "+15550002222" })).json;
+    const realCtx = await waitFor("the real execution's question", async () => {
+      const c = (await rest("GET", `/v2/Flows/${sid}/Executions/${real.sid}/Context`)).json.context;
+      return c.widgets && c.widgets.ask ? c : null;
+    });
+    assert(JSON.stringify(realCtx.widgets.ask).includes("Published: sales or support?") && !JSON.stringify(realCtx).includes("Draft"), `real execution: ${JSON.stringify(realCtx.widgets.ask)}`);
+    assert((await rest("GET", `/v2/Flows/${sid}/Revisions/LatestPublished`)).json.revision === 1, "revision 1 is still the published one");
+    const testSid = await page.getAttribute("#studio-test", "data-run");
+    await page.click("#test-end");
+    await waitFor("the test ended", async () => (await page.textContent("#test-state")).includes("ended"));
+    assert(await page.isDisabled("#test-input"), "no typing after the end");
+    assert((await rest("GET", `/admin/api/studio/tests/${testSid}`)).json.executions.every((x) => x.status === "ended"), "its execution ended");
+    await page.click("#test-close");
+    // Change the flow again (a new widget), save, and compare revisions 1 and 3 in words.
+    await dropWidget(page, "send-message", 520, 300);
+    await page.fill("#studio-panel textarea >> nth=0", "Thanks for writing");
+    await page.click("#save-draft");
+    await page.waitForSelector('.toast:text("Draft saved as revision 3")');
+    await page.waitForSelector('#revisions tr[data-revision="1"] .badge.published');
+    await page.selectOption("#diff-from", "1");
+    await page.selectOption("#diff-to", "3");
+    await page.click("#diff-show");
+    await page.waitForSelector('#revision-diff li[data-widget="ask"][data-kind="changed"]');
+    const words = await page.textContent("#revision-diff");
+    assert(words.includes('Message: "Published: sales or support?" → "Draft: sales or support?"'), `diff: ${words}`);
+    assert(/added · Send message/.test(words), `added widget: ${words}`);
+    assert(!words.includes('"states"'), "no JSON dump");
+    await page.locator("#revisions").screenshot({ path: join(ARTIFACTS, "studio-revision-diff-1366.png") });
+    await ctx.close();
+
+    // On a phone: the panel takes the screen, the chat works, nothing overflows sideways.
+    const phone = await signIn(t, "studio-test-run-390", { width: 390, height: 844 });
+    await phone.page.goto(`${t.BASE}/admin#studio/${sid}`);
+    await phone.page.waitForSelector(node("ask"));
+    await phone.page.click('#revisions button[data-test="2"]');
+    await phone.page.waitForSelector("#studio-test");
+    await phone.page.fill("#test-input", "hi");
+    await phone.page.click("#test-send");
+    await phone.page.waitForSelector('#test-chat .test-msg.bot:has-text("Draft: sales or support?")');
+    const box = await phone.page.locator("#studio-test").boundingBox();
+    assert(box.width <= 391 && box.x >= -1, `panel box ${JSON.stringify(box)}`);
+    const sendBox = await phone.page.locator("#test-send").boundingBox();
+    assert(sendBox.x + sendBox.width <= 391, `send button inside: ${JSON.stringify(sendBox)}`);
+    await phone.page.screenshot({ path: join(ARTIFACTS, "studio-test-run-390.png") });
+    await phone.page.click("#test-close");
+    await phone.page.selectOption("#diff-from", "1");
+    await phone.page.selectOption("#diff-to", "3");
+    await phone.page.click("#diff-show");
+    await phone.page.waitForSelector('#revision-diff li[data-widget="ask"]');
+    const wide = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+    assert(wide <= 392, `page is ${wide}px wide at 390`);
+    await phone.page.locator("#revisions").screenshot({ path: join(ARTIFACTS, "studio-revision-diff-390.png") });
+    await phone.ctx.close();
   });
 
   if (!CORPUS || !existsSync(CORPUS)) return;
