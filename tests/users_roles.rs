@@ -539,9 +539,11 @@ fn the_audit_log_says_who_changed_what_and_when() {
         "Account owner (Auth Token) invited user Ada Admin",
     ];
     assert_eq!(lines, expected, "{all:#?}");
-    // When: the injected clock's; what: the fields sent, the new activity / status.
-    assert_eq!(all[0]["date"], "2030-01-01T00:01:00Z");
-    assert_eq!(all[2]["date"], "2030-01-01T00:00:00Z");
+    // When: the injected clock's (which runs on from `set_clock` at the real pace, so a loaded
+    // machine may add a few seconds); what: the fields sent, the new activity / status.
+    let date = |i: usize| all[i]["date"].as_str().unwrap_or("").to_string();
+    assert!(date(0).starts_with("2030-01-01T00:01:0"), "{}", date(0));
+    assert!(date(2).starts_with("2030-01-01T00:00:0"), "{}", date(2));
     assert!(
         all[0]["details"]
             .as_str()
