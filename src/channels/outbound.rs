@@ -15,7 +15,6 @@ use crate::routing::expr;
 use crate::routing::reservations::{self, ReservationUpdate, Scope};
 use crate::routing::states::ReservationStatus;
 use crate::routing::workers::Worker;
-use crate::routing::workflows::{self as wf, WorkflowParams};
 use crate::store::channels::messages::Message;
 use crate::store::channels::sessions::{self as session_db, MessagingChannel};
 use crate::store::taskrouter::{queues, reservations as reservation_db};
@@ -303,37 +302,7 @@ fn ensure_workflow(tx: &Transaction, app: &Core, ws: &str) -> Result<String> {
             })
         })
         .collect();
-    let config =
-        json!({"task_routing": {"filters": filters, "default_filter": {"queue": first.sid}}})
-            .to_string();
-    let routing_err = |e: crate::routing::Error| Error::Integration(format!("TaskRouter: {e}"));
-    match crate::store::taskrouter::workflows::find_by_name(tx, ws, OUTBOUND_WORKFLOW)? {
-        Some(w) if w.configuration == config => Ok(w.sid),
-        Some(w) => Ok(wf::update_in(
-            tx,
-            app,
-            ws,
-            &w.sid,
-            WorkflowParams {
-                configuration: Some(config),
-                ..Default::default()
-            },
-        )
-        .map_err(routing_err)?
-        .sid),
-        None => Ok(wf::create_in(
-            tx,
-            ws,
-            WorkflowParams {
-                friendly_name: Some(OUTBOUND_WORKFLOW.into()),
-                configuration: Some(config),
-                ..Default::default()
-            },
-            app.now_ms(),
-        )
-        .map_err(routing_err)?
-        .sid),
-    }
+    super::transfer_workflow::keep(tx, app, ws, OUTBOUND_WORKFLOW, filters, &first.sid)
 }
 
 #[cfg(test)]

@@ -39,11 +39,25 @@ pub(super) fn ensure(tx: &Transaction, app: &Core, ws: &str) -> Result<String> {
             "targets": [{"queue": q.sid, "known_worker_sid": "task.transferTargetSid"}],
         }));
     }
+    keep(tx, app, ws, TRANSFER_WORKFLOW, filters, &first.sid)
+}
+
+/// The workspace's workflow `name` with `filters` and `default_queue`: created, brought up to
+/// date, or left as it is when it already says that (its SID). The Transfers and the Outbound
+/// workflows are both kept this way.
+pub(super) fn keep(
+    tx: &Transaction,
+    app: &Core,
+    ws: &str,
+    name: &str,
+    filters: Vec<serde_json::Value>,
+    default_queue: &str,
+) -> Result<String> {
     let config =
-        json!({"task_routing": {"filters": filters, "default_filter": {"queue": first.sid}}})
+        json!({"task_routing": {"filters": filters, "default_filter": {"queue": default_queue}}})
             .to_string();
     let routing_err = |e: crate::routing::Error| Error::Integration(format!("TaskRouter: {e}"));
-    match crate::store::taskrouter::workflows::find_by_name(tx, ws, TRANSFER_WORKFLOW)? {
+    match crate::store::taskrouter::workflows::find_by_name(tx, ws, name)? {
         Some(w) if w.configuration == config => Ok(w.sid),
         Some(w) => Ok(wf::update_in(
             tx,
@@ -61,7 +75,7 @@ pub(super) fn ensure(tx: &Transaction, app: &Core, ws: &str) -> Result<String> {
             tx,
             ws,
             WorkflowParams {
-                friendly_name: Some(TRANSFER_WORKFLOW.into()),
+                friendly_name: Some(name.into()),
                 configuration: Some(config),
                 ..Default::default()
             },
